@@ -1,0 +1,10 @@
+# libssd: the internal static library every ssd program links.
+noinst_LIBRARIES += common/libssd.a
+common_libssd_a_SOURCES = \
+	common/log.c common/log.h \
+	common/sdnotify.c common/sdnotify.h \
+	common/util.c common/util.h
+common_libssd_a_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS)
+
+# What linking libssd pulls in; programs add the libraries they use.
+LIBSSD = common/libssd.a $(LIBSYSTEMD_LIBS)

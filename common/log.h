@@ -1,0 +1,71 @@
+/*
+ * log.h - logging for every ssd program, under the program's own name.
+ *
+ * One call per line; each line names the object it concerns.  fatal() and
+ * fatalx() are for start-up only (before the event loop); afterwards an
+ * error ends the one connection or command it concerns and is logged once.
+ */
+#ifndef SSD_LOG_H
+#define SSD_LOG_H
+
+#include <stdarg.h>
+#include <syslog.h>
+
+enum log_target {
+	LOG_TARGET_STDERR,	/* "name[pid]: msg" lines, for -d */
+	LOG_TARGET_SYSLOG,	/* syslog(3), identifier = name */
+	LOG_TARGET_JOURNAL,	/* own journal stream, identifier = name */
+};
+
+/* Levels are syslog(3) priorities; only these four are settable. */
+#define SSD_LOG_ERROR	LOG_ERR
+#define SSD_LOG_WARN	LOG_WARNING
+#define SSD_LOG_INFO	LOG_INFO
+#define SSD_LOG_DEBUG	LOG_DEBUG
+
+/*
+ * Opens the log.  instance >= 0 is shown as "[instance] " before every
+ * message (several relays share one identifier).  Must be called before the
+ * sandbox is entered: syslog and journal need a socket.
+ */
+void	log_init(const char *name, int instance, enum log_target target);
+void	log_setlevel(int level);
+int	log_getlevel(void);
+const char *log_name(void);
+
+/* "debug", "info", "warn"/"warning", "error" <-> level; -1 if unknown. */
+int	log_level_parse(const char *s);
+const char *log_level_name(int level);
+/* "stderr", "syslog", "journal" <-> target; -1 if unknown. */
+int	log_target_parse(const char *s);
+const char *log_target_name(enum log_target target);
+
+void	log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	vlog(int level, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
+
+/* Log at LOG_CRIT and exit(1); fatal() appends strerror(errno). */
+void	fatal(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * A limiter for lines that a peer can make us repeat: at most "burst"
+ * lines per "interval_ms", then one summary of how many were dropped.
+ */
+struct log_ratelimit {
+	unsigned	burst;
+	unsigned	interval_ms;
+	unsigned long long window_start;
+	unsigned	count;
+	unsigned	dropped;
+};
+#define LOG_RATELIMIT_INIT(b, ms)	{ (b), (ms), 0, 0, 0 }
+int	log_ratelimit_ok(struct log_ratelimit *rl);
+
+#endif

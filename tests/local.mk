@@ -1,0 +1,25 @@
+# Unit tests (Check), one program per common/ module.
+
+
+
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test_util
+TESTS += tests/unit/test_util
+endif
+tests_unit_test_util_SOURCES = tests/unit/test_util.c
+tests_unit_test_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_util_LDADD = $(LIBSSD) $(CHECK_LIBS)
+
+# Fuzz targets: tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput.  By
+# default each is linked with replay.c and replays tests/fuzz/corpus/NAME/
+# in `make check`; with --enable-fuzzers (CC=clang) it is a libFuzzer binary.
+if FUZZERS
+FUZZ_MAIN =
+FUZZ_LDFLAGS = -fsanitize=fuzzer
+FUZZ_CFLAGS = -fsanitize=fuzzer-no-link
+else
+FUZZ_MAIN = tests/fuzz/replay.c
+FUZZ_LDFLAGS =
+FUZZ_CFLAGS =
+endif
+EXTRA_DIST += tests/fuzz/replay.c tests/fuzz/corpus

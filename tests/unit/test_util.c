@@ -1,0 +1,100 @@
+/* test_util.c - parsers and helpers of common/util.c. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+START_TEST(duration_units)
+{
+	uint64_t ms;
+
+	ck_assert_int_eq(parse_duration_ms("250ms", &ms), 0);
+	ck_assert_uint_eq(ms, 250);
+	ck_assert_int_eq(parse_duration_ms("30s", &ms), 0);
+	ck_assert_uint_eq(ms, 30000);
+	ck_assert_int_eq(parse_duration_ms("30", &ms), 0);
+	ck_assert_uint_eq(ms, 30000);
+	ck_assert_int_eq(parse_duration_ms("5m", &ms), 0);
+	ck_assert_uint_eq(ms, 300000);
+	ck_assert_int_eq(parse_duration_ms("2h", &ms), 0);
+	ck_assert_uint_eq(ms, 7200000);
+	ck_assert_int_eq(parse_duration_ms("1d", &ms), 0);
+	ck_assert_uint_eq(ms, 86400000);
+}
+END_TEST
+
+START_TEST(duration_malformed)
+{
+	static const char *bad[] = { "", "s", "-1s", "1x", "1 s", " 1s",
+	    "1.5s", "99999999999999999999s", "18446744073709551615d" };
+	uint64_t ms;
+	size_t i;
+
+	for (i = 0; i < nitems(bad); i++)
+		ck_assert_msg(parse_duration_ms(bad[i], &ms) == -1,
+		    "accepted \"%s\"", bad[i]);
+}
+END_TEST
+
+START_TEST(size_units)
+{
+	uint64_t b;
+
+	ck_assert_int_eq(parse_size("512", &b), 0);
+	ck_assert_uint_eq(b, 512);
+	ck_assert_int_eq(parse_size("16KiB", &b), 0);
+	ck_assert_uint_eq(b, 16384);
+	ck_assert_int_eq(parse_size("1M", &b), 0);
+	ck_assert_uint_eq(b, 1048576);
+	ck_assert_int_eq(parse_size("1x", &b), -1);
+	ck_assert_int_eq(parse_size("17179869184G", &b), -1);
+}
+END_TEST
+
+START_TEST(int_and_bool)
+{
+	int64_t v;
+
+	ck_assert_int_eq(parse_int64("42", 0, 100, &v), 0);
+	ck_assert_int_eq(v, 42);
+	ck_assert_int_eq(parse_int64("101", 0, 100, &v), -1);
+	ck_assert_int_eq(parse_int64("4x", 0, 100, &v), -1);
+	ck_assert_int_eq(parse_int64("", 0, 100, &v), -1);
+	ck_assert_int_eq(parse_bool("yes"), 1);
+	ck_assert_int_eq(parse_bool("off"), 0);
+	ck_assert_int_eq(parse_bool("maybe"), -1);
+}
+END_TEST
+
+START_TEST(strlcpy_truncates)
+{
+	char buf[4];
+
+	ck_assert_uint_eq(ssd_strlcpy(buf, "abcdef", sizeof(buf)), 6);
+	ck_assert_str_eq(buf, "abc");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("parse");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, duration_units);
+	tcase_add_test(tc, duration_malformed);
+	tcase_add_test(tc, size_units);
+	tcase_add_test(tc, int_and_bool);
+	tcase_add_test(tc, strlcpy_truncates);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
