@@ -1,6 +1,7 @@
 # libssd: the internal static library every ssd program links.
 noinst_LIBRARIES += common/libssd.a
 common_libssd_a_SOURCES = \
+	common/conf.c common/conf.h common/settings.h \
 	common/log.c common/log.h \
 	common/sdnotify.c common/sdnotify.h \
 	common/util.c common/util.h

@@ -15,11 +15,11 @@ tests_unit_test_util_LDADD = $(LIBSSD) $(CHECK_LIBS)
 # in `make check`; with --enable-fuzzers (CC=clang) it is a libFuzzer binary.
 if FUZZERS
 FUZZ_MAIN =
-FUZZ_LDFLAGS = -fsanitize=fuzzer
-FUZZ_CFLAGS = -fsanitize=fuzzer-no-link
+FUZZ_LINK_FLAGS = -fsanitize=fuzzer
+FUZZ_COMPILE_FLAGS = -fsanitize=fuzzer-no-link
 else
 FUZZ_MAIN = tests/fuzz/replay.c
-FUZZ_LDFLAGS =
-FUZZ_CFLAGS =
+FUZZ_LINK_FLAGS =
+FUZZ_COMPILE_FLAGS =
 endif
 EXTRA_DIST += tests/fuzz/replay.c tests/fuzz/corpus
