@@ -273,24 +273,36 @@ conf_new(void)
 	return c;
 }
 
+static void	conf_value_copy(struct conf_value *, const struct conf_value *);
+
 struct conf *
 conf_dup(const struct conf *c)
 {
 	struct conf *d = xcalloc(1, sizeof(*d));
 	int i;
 
-	for (i = 0; i < S_COUNT; i++) {
-		const struct conf_value *s = &c->v[i];
-		struct conf_value *t = &d->v[i];
-
-		*t = *s;
-		t->text = s->text != NULL ? xstrdup(s->text) : NULL;
-		t->origin = s->origin != NULL ? xstrdup(s->origin) : NULL;
-		t->file = s->file != NULL ? xstrdup(s->file) : NULL;
-		t->file_origin = s->file_origin != NULL ?
-		    xstrdup(s->file_origin) : NULL;
-	}
+	for (i = 0; i < S_COUNT; i++)
+		conf_value_copy(&d->v[i], &c->v[i]);
 	return d;
+}
+
+static void
+conf_value_copy(struct conf_value *t, const struct conf_value *s)
+{
+	*t = *s;
+	t->text = s->text != NULL ? xstrdup(s->text) : NULL;
+	t->origin = s->origin != NULL ? xstrdup(s->origin) : NULL;
+	t->file = s->file != NULL ? xstrdup(s->file) : NULL;
+	t->file_origin = s->file_origin != NULL ? xstrdup(s->file_origin) :
+	    NULL;
+}
+
+void
+conf_copy_setting(struct conf *dst, const struct conf *src,
+    enum setting_id id)
+{
+	conf_value_clear(&dst->v[id]);
+	conf_value_copy(&dst->v[id], &src->v[id]);
 }
 
 void

@@ -86,6 +86,9 @@ int	conf_is_set(const struct conf *c, enum setting_id id);
 enum conf_source conf_source(const struct conf *c, enum setting_id id);
 int	conf_equal(const struct conf *a, const struct conf *b,
 	    enum setting_id id);
+/* Replaces one setting of dst with that of src (value and origin). */
+void	conf_copy_setting(struct conf *dst, const struct conf *src,
+	    enum setting_id id);
 
 /* `ssd -n`: every setting, secrets masked, with where it came from. */
 void	conf_print(const struct conf *c, FILE *f);

@@ -151,14 +151,3 @@ sdn_journal_stream(const char *ident)
 	}
 	return 0;
 }
-
-void
-sdn_unset_environment(void)
-{
-	unsetenv("NOTIFY_SOCKET");
-	unsetenv("WATCHDOG_USEC");
-	unsetenv("WATCHDOG_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDNAMES");
-}

@@ -17,7 +17,5 @@ uint64_t sdn_watchdog_usec(void);
 int	sdn_under_systemd(void);
 /* Replaces stderr with a journal stream named ident; -1 on failure. */
 int	sdn_journal_stream(const char *ident);
-/* Removes the variables only the master may use from the environment. */
-void	sdn_unset_environment(void);
 
 #endif

@@ -57,7 +57,7 @@ X(WORKER_PING_INTERVAL, "worker_ping_interval", NULL, DURATION, NULL, \
     "5s", 100, 60000, 0, \
     "Interval of the master's liveness pings to its workers; a worker " \
     "missing three answers in a row is killed and restarted.") \
-X(CRASH_LIMIT, "crash_limit", NULL, INT, NULL, "5", 1, 1000, 0, \
+X(CRASH_LIMIT, "crash_limit", NULL, INT, NULL, "5", 1, 1000, CONF_RESTART, \
     "Failures of one worker within crash_window that make ssd give up and " \
     "exit non-zero.") \
 X(CRASH_WINDOW, "crash_window", NULL, DURATION, NULL, "60s", 1000, \
@@ -92,6 +92,10 @@ X(HANDOFF_MAX_INFLIGHT, "handoff_max_inflight", NULL, INT, NULL, "64", \
     1, 100000, 0, \
     "Connections ssd-api may have handed to one worker without an " \
     "acknowledgement; beyond it new ones get 503.") \
+X(JWT_SECRET, "jwt_secret", "JWT_SECRET", SECRET, NULL, NULL, 32, 0, 0, \
+    "Key that signs and checks user tokens (HS256).") \
+X(DB_PASSWORD, "db_password", "DB_PASSWORD", SECRET, NULL, NULL, 0, 0, 0, \
+    "Password of the PostgreSQL role.") \
 X(DEBUG_SANDBOX_PROBE, "debug_sandbox_probe", NULL, BOOL, NULL, "no", 0, \
     0, CONF_RESTART, \
     "Test aid: lets ssdctl debug sandbox-probe make a worker attempt a " \

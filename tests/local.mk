@@ -23,3 +23,14 @@ FUZZ_LINK_FLAGS =
 FUZZ_COMPILE_FLAGS =
 endif
 EXTRA_DIST += tests/fuzz/replay.c tests/fuzz/corpus
+
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test_ipc tests/unit/test_conf
+TESTS += tests/unit/test_ipc tests/unit/test_conf
+endif
+tests_unit_test_ipc_SOURCES = tests/unit/test_ipc.c
+tests_unit_test_ipc_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_unit_test_ipc_LDADD = $(LIBSSD) $(LIBEVENT_LIBS) $(CHECK_LIBS)
+tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
+tests_unit_test_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_conf_LDADD = $(LIBSSD) $(CHECK_LIBS)

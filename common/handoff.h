@@ -1,0 +1,72 @@
+/*
+ * handoff.h - passing an accepted client connection from ssd-api to the
+ * worker that will own it, with everything already known about it: why
+ * (the kind), who (peer address, ids in the kind's metadata), and the bytes
+ * already read past the request, so that nothing is lost on the way.
+ */
+#ifndef SSD_HANDOFF_H
+#define SSD_HANDOFF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct ipc_chan;
+struct ipc_msg;
+
+enum handoff_kind {
+	HANDOFF_HEALTH = 1,	/* answer a health request on the socket */
+};
+
+#define HANDOFF_TAIL_MAX	(32 * 1024)
+#define HANDOFF_META_MAX	(4 * 1024)
+
+struct handoff_hdr {
+	uint32_t	kind;
+	uint32_t	meta_len;	/* kind-specific record after this */
+	uint32_t	tail_len;	/* pre-read bytes after the record */
+	uint32_t	pad;
+	uint64_t	ino;		/* inode of the socket, checked */
+	char		peer[64];	/* client address, for logs/audit */
+};
+
+struct handoff {
+	struct handoff_hdr	 hdr;
+	uint32_t		 id;	/* the message's peerid */
+	int			 fd;	/* owned by the receiver */
+	const uint8_t		*meta;
+	const uint8_t		*tail;
+};
+
+/*
+ * Sends fd to the peer (the channel then owns it) with its record.
+ * Returns 0 or -1 with errno as ipc_send (the caller still owns fd).
+ */
+int	handoff_send(struct ipc_chan *c, uint32_t id, int fd,
+	    enum handoff_kind kind, const char *peer, const void *meta,
+	    size_t meta_len, const void *tail, size_t tail_len);
+
+/*
+ * Validates a received IMSG_HANDOFF: sizes, a descriptor that is the
+ * socket the record describes.  On success h->fd is taken from m and the
+ * pointers point into m's payload.  On failure the message keeps its fd
+ * (closed by the IPC layer) and why says what was wrong.
+ */
+int	handoff_recv(struct ipc_msg *m, struct handoff *h, const char **why);
+
+/* Answers the sender: the receiver owns the connection, or refuses it. */
+void	handoff_ack(struct ipc_chan *c, uint32_t id);
+void	handoff_nack(struct ipc_chan *c, uint32_t id, const char *reason);
+
+/*
+ * Writes a complete small HTTP response (JSON body, Connection: close) on
+ * a handed-off socket and closes it once flushed or after timeout_ms.
+ */
+void	handoff_reply_http(struct event_base *base, int fd, int status,
+	    const char *json, unsigned timeout_ms);
+
+/* Answers a HANDOFF_HEALTH: 200 with the worker's name and pid, then ACK. */
+void	handoff_reply_health(struct event_base *base, struct ipc_chan *c,
+	    struct handoff *h, const char *worker);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * proto.h - the messages ssd processes exchange, one enum per channel kind,
+ * and the fixed-size payloads that go with them.  Payload sizes are checked
+ * exactly by the receiver (ipc_msg_get); strings are fixed arrays that the
+ * receiver NUL-terminates before use.
+ */
+#ifndef SSD_PROTO_H
+#define SSD_PROTO_H
+
+#include <stdint.h>
+
+enum proc_kind {
+	PROC_MASTER,
+	PROC_API,
+	PROC_HUB,
+	PROC_RELAY,
+};
+
+/* master <-> worker (fd 3 of every worker) */
+enum imsg_master {
+	IMSG_CFG = 1,		/* m->w: settings text (conf_serialize) */
+	IMSG_START,		/* m->w: enter the sandbox and serve */
+	IMSG_LISTENER,		/* m->api: fd of the HTTP listener */
+	IMSG_PEER_CHANNEL,	/* m->w: fd + struct imsg_peer */
+	IMSG_PING,		/* m->w: peerid = sequence number */
+	IMSG_LOG_LEVEL,		/* m->w: int32 syslog level */
+	IMSG_SHUTDOWN,		/* m->w: uint32 drain deadline in ms */
+	IMSG_SANDBOX_PROBE,	/* m->w: struct imsg_probe (test aid) */
+
+	IMSG_READY = 100,	/* w->m: serving */
+	IMSG_PONG,		/* w->m: peerid = sequence number */
+	IMSG_CFG_DONE,		/* w->m: new settings applied */
+	IMSG_PROBE_RESULT,	/* w->m: text, when the call was refused */
+};
+
+/* api -> hub/relay and back: connection hand-offs */
+enum imsg_peer_type {
+	IMSG_HANDOFF = 200,	/* api->w: fd + struct handoff + tail */
+	IMSG_HANDOFF_ACK,	/* w->api: peerid = hand-off id */
+	IMSG_HANDOFF_NACK,	/* w->api: peerid = hand-off id, reason text */
+};
+
+/* control socket: ssdctl <-> master, JSON payloads */
+enum imsg_ctl {
+	IMSG_CTL_REQUEST = 300,	/* client: {"cmd": ..., ...} */
+	IMSG_CTL_DATA,		/* master: one JSON object of a listing */
+	IMSG_CTL_END,		/* master: {"ok": true|false, ...} */
+};
+
+struct imsg_peer {
+	uint32_t	kind;		/* enum proc_kind of the other end */
+	uint32_t	instance;
+	uint32_t	gen;		/* restarts of that worker */
+};
+
+struct imsg_probe {
+	char		what[32];	/* "socket", "open", "execve", ... */
+};
+
+/* Exit status of a worker whose configuration cannot work: no restart. */
+#define SSD_EXIT_CONFIG	78
+
+#endif
