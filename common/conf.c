@@ -862,16 +862,27 @@ conf_print(const struct conf *c, FILE *f)
 	}
 }
 
-/* Writes text for an mdoc body line: escapes backslashes and leading dots. */
+/*
+ * Writes text as mdoc body lines: one sentence per line (mdoc's rule),
+ * backslashes escaped, no line starting with a control character.
+ */
 static void
 mdoc_text(FILE *f, const char *s)
 {
-	if (*s == '.' || *s == '\'')
-		fputs("\\&", f);
+	int bol = 1;
+
 	for (; *s != '\0'; s++) {
+		if (bol && (*s == '.' || *s == '\''))
+			fputs("\\&", f);
+		bol = 0;
 		if (*s == '\\')
 			fputs("\\e", f);
-		else
+		else if (*s == '.' && s[1] == ' ') {
+			fputs(".\n", f);
+			while (s[1] == ' ')
+				s++;
+			bol = 1;
+		} else
 			fputc(*s, f);
 	}
 }

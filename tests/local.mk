@@ -34,3 +34,19 @@ tests_unit_test_ipc_LDADD = $(LIBSSD) $(LIBEVENT_LIBS) $(CHECK_LIBS)
 tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
 tests_unit_test_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_conf_LDADD = $(LIBSSD) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_conf
+TESTS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_conf
+tests_fuzz_fuzz_ipc_SOURCES = tests/fuzz/fuzz_ipc.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_ipc_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"ipc"'
+tests_fuzz_fuzz_ipc_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) $(LIBEVENT_CFLAGS)
+tests_fuzz_fuzz_ipc_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_ipc_LDADD = $(LIBSSD) $(LIBEVENT_LIBS)
+tests_fuzz_fuzz_conf_SOURCES = tests/fuzz/fuzz_conf.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_conf_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"conf"'
+tests_fuzz_fuzz_conf_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_conf_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_conf_LDADD = $(LIBSSD)
+
+TESTS += tests/conf-example.sh
+EXTRA_DIST += tests/conf-example.sh

@@ -1,0 +1,23 @@
+# systemd unit, sysusers.d and tmpfiles.d entries, and the example config.
+systemdsystemunit_DATA = contrib/systemd/ssd.service
+sysusersdir = $(prefix)/lib/sysusers.d
+sysusers_DATA = contrib/systemd/ssd.conf.sysusers
+tmpfilesdir = $(prefix)/lib/tmpfiles.d
+tmpfiles_DATA = contrib/systemd/ssd.conf.tmpfiles
+EXTRA_DIST += contrib/systemd/ssd.service.in contrib/systemd/ssd.sysusers.in \
+	contrib/systemd/ssd.tmpfiles.in contrib/ssd.conf.example \
+	contrib/install-deps.sh contrib/run-tests.sh contrib/quickstart.sh
+CLEANFILES += contrib/systemd/ssd.service contrib/systemd/ssd.conf.sysusers \
+	contrib/systemd/ssd.conf.tmpfiles
+dist_doc_DATA = contrib/ssd.conf.example
+
+contrib/systemd/ssd.service: $(srcdir)/contrib/systemd/ssd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) contrib/systemd && $(do_subst) < $(srcdir)/contrib/systemd/ssd.service.in > $@
+contrib/systemd/ssd.conf.sysusers: $(srcdir)/contrib/systemd/ssd.sysusers.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) contrib/systemd && $(do_subst) < $(srcdir)/contrib/systemd/ssd.sysusers.in > $@
+contrib/systemd/ssd.conf.tmpfiles: $(srcdir)/contrib/systemd/ssd.tmpfiles.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) contrib/systemd && $(do_subst) < $(srcdir)/contrib/systemd/ssd.tmpfiles.in > $@
+
+# The unit must verify cleanly and stay hardened.
+TESTS += tests/systemd-unit.sh
+EXTRA_DIST += tests/systemd-unit.sh
