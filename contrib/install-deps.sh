@@ -40,6 +40,15 @@ if [ -n "$missing" ]; then
 	    apt-get install -y --no-install-recommends $missing
 fi
 
+# The workers' users, as the package's sysusers.d entry creates them.
+if [ "$(id -u)" -eq 0 ]; then
+	for u in _ssd _ssd-relay; do
+		getent passwd "$u" >/dev/null || useradd --system --user-group \
+		    --no-create-home --home-dir /nonexistent \
+		    --shell /usr/sbin/nologin "$u"
+	done
+fi
+
 # Node packages for the browser and WebSocket cross-tests live in tests/node.
 case $what in
 test|all)

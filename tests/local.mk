@@ -50,3 +50,8 @@ tests_fuzz_fuzz_conf_LDADD = $(LIBSSD)
 
 TESTS += tests/conf-example.sh
 EXTRA_DIST += tests/conf-example.sh
+
+# Integration tests: real processes, TAP output.
+TESTS += tests/integration/master.sh tests/integration/crashloop.sh
+EXTRA_DIST += tests/integration/lib.sh tests/integration/master.sh \
+	tests/integration/crashloop.sh

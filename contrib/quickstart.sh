@@ -1,0 +1,74 @@
+#!/bin/bash
+# quickstart.sh - a local StreamSpace control plane on this machine, on
+# embedded defaults, for trying ssd out: installs what is missing (apt),
+# builds, starts ssd in a scratch state directory, prints what runs and how
+# to reach it, and stays in the foreground until Ctrl-C, which stops it all.
+# Run as root on Debian 12.  SSD_PORT picks the port (default 8080).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${SSD_BUILD_DIR:-$top/build}/quickstart
+state=${SSD_STATE_DIR:-/tmp/ssd-quickstart}
+port=${SSD_PORT:-8080}
+pids=()
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'quickstart: %s\n' "$*" >&2; exit 1; }
+
+stop_all() {
+	local i
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		kill -TERM "${pids[$i]}" 2>/dev/null
+		wait "${pids[$i]}" 2>/dev/null
+	done
+	pids=()
+}
+trap 'echo; say "stopping"; stop_all; exit 0' INT TERM
+trap stop_all EXIT
+
+[ "$(id -u)" = 0 ] || die "run me as root (the workers drop to their own users)"
+say "installing missing packages"
+"$top/contrib/install-deps.sh" run || die "package installation failed"
+say "building in $build"
+(cd "$top" && ./autogen.sh > /dev/null 2>&1) || die "autogen failed"
+mkdir -p "$build" && cd "$build" || die "cannot use $build"
+[ -f Makefile ] || "$top/configure" -q > configure.out 2>&1 || { cat configure.out; die "configure failed"; }
+make -j"$(nproc)" > build.out 2>&1 || { tail -30 build.out; die "build failed"; }
+
+say "state directory $state"
+rm -rf "$state"
+mkdir -p "$state/libexec" "$state/empty"
+chmod 755 "$state" "$state/empty"
+for w in ssd-api ssd-hub ssd-vncproxy; do
+	ln -s "$build/$w/$w" "$state/libexec/$w"
+done
+cat > "$state/ssd.conf" <<CONF
+# Written by contrib/quickstart.sh: a local demo, not a production setup.
+listen_address = 127.0.0.1
+port = $port
+worker_dir = $state/libexec
+chroot_dir = $state/empty
+control_socket = $state/ssd.sock
+CONF
+"$build/ssd" -d -f "$state/ssd.conf" > "$state/ssd.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+	curl -sf "http://127.0.0.1:$port/health" > /dev/null && break
+	kill -0 "${pids[0]}" 2>/dev/null || { tail -20 "$state/ssd.log"; die "ssd did not start"; }
+	sleep 0.1
+done
+curl -sf "http://127.0.0.1:$port/health" > /dev/null || { tail -20 "$state/ssd.log"; die "ssd does not answer"; }
+
+cat <<MSG
+
+ssd is running (log: $state/ssd.log):
+
+$("$build/ssdctl" -s "$state/ssd.sock" show workers)
+
+  curl http://127.0.0.1:$port/health
+  curl http://127.0.0.1:$port/ready
+  curl http://127.0.0.1:$port/health/hub
+  $build/ssdctl -s $state/ssd.sock show workers
+
+Ctrl-C stops everything.
+MSG
+wait "${pids[0]}"

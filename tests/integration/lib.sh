@@ -1,0 +1,143 @@
+# lib.sh - shared helpers of the integration tests (sourced by bash).
+#
+# TAP: `ok_if "what" cmd...` runs cmd and prints ok/not ok; `finish` prints
+# the plan and sets the exit status.  ssd: `ssd_start [conf lines]` starts a
+# private ssd -d in $T with a free port, `ssd_stop` stops it.  Everything
+# started here is stopped and $T removed on exit, so tests can run twice and
+# in parallel.
+
+set -u
+: "${top_builddir:?run from make check (top_builddir unset)}"
+: "${top_srcdir:?run from make check (top_srcdir unset)}"
+
+T=$(mktemp -d /tmp/ssd-test.XXXXXX)
+chmod 755 "$T"
+TAP_N=0
+TAP_FAILED=0
+SSD_PID=
+CLEANUP_CMDS=()
+
+ok_if() {
+	local what=$1
+	shift
+	TAP_N=$((TAP_N + 1))
+	if "$@" >> "$T/test.log" 2>&1; then
+		echo "ok $TAP_N - $what"
+	else
+		echo "not ok $TAP_N - $what"
+		TAP_FAILED=1
+	fi
+}
+
+# ok/not ok from a value already computed: ok_rc "what" $?
+ok_rc() {
+	TAP_N=$((TAP_N + 1))
+	if [ "$2" -eq 0 ]; then
+		echo "ok $TAP_N - $1"
+	else
+		echo "not ok $TAP_N - $1"
+		TAP_FAILED=1
+	fi
+}
+
+diag() { echo "# $*"; }
+
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+finish() {
+	echo "1..$TAP_N"
+	exit $TAP_FAILED
+}
+
+on_exit() { CLEANUP_CMDS+=("$1"); }
+
+_cleanup() {
+	local i
+	for ((i = ${#CLEANUP_CMDS[@]} - 1; i >= 0; i--)); do
+		eval "${CLEANUP_CMDS[$i]}" > /dev/null 2>&1
+	done
+	[ -n "$SSD_PID" ] && ssd_stop > /dev/null 2>&1
+	if [ "$TAP_FAILED" != 0 ] && [ -f "$T/ssd.log" ]; then
+		echo "# --- last lines of ssd.log ---"
+		tail -40 "$T/ssd.log" | sed 's/^/# /'
+	fi
+	rm -rf "$T"
+}
+trap _cleanup EXIT
+
+# A TCP port nobody listens on right now.
+free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_until SECONDS cmd...: polls every 50 ms.
+wait_until() {
+	local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 ))
+	shift
+	while ! "$@" > /dev/null 2>&1; do
+		[ $(( $(date +%s%N) / 1000000 )) -ge $deadline ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# The users the workers run as: the real ones when we are root and they
+# exist (contrib/install-deps.sh creates them), else ourselves.
+test_users() {
+	if [ "$(id -u)" = 0 ] && getent passwd _ssd > /dev/null &&
+	    getent passwd _ssd-relay > /dev/null; then
+		echo "_ssd _ssd-relay"
+	else
+		echo "$(id -un) $(id -un)"
+	fi
+}
+
+# ssd_start [extra "key = value" lines...]: writes $T/ssd.conf and starts
+# ssd -d; SSD_PORT, SSD_URL, SSD_SOCK are set.  Waits for /health.
+ssd_start() {
+	local users
+	read -r -a users <<< "$(test_users)"
+	SSD_PORT=${SSD_PORT:-$(free_port)}
+	SSD_URL="http://127.0.0.1:$SSD_PORT"
+	SSD_SOCK="$T/ssd.sock"
+	mkdir -p "$T/libexec" "$T/empty"
+	chmod 755 "$T/empty"
+	ln -sf "$top_builddir/ssd-api/ssd-api" "$T/libexec/ssd-api"
+	ln -sf "$top_builddir/ssd-hub/ssd-hub" "$T/libexec/ssd-hub"
+	ln -sf "$top_builddir/ssd-vncproxy/ssd-vncproxy" "$T/libexec/ssd-vncproxy"
+	{
+		echo "listen_address = 127.0.0.1"
+		echo "port = $SSD_PORT"
+		echo "vncproxy_workers = 2"
+		echo "user = ${users[0]}"
+		echo "relay_user = ${users[1]}"
+		echo "chroot_dir = $T/empty"
+		echo "worker_dir = $T/libexec"
+		echo "control_socket = $SSD_SOCK"
+		echo "shutdown_timeout = 5s"
+		echo "log_level = info"
+		local line
+		for line in "$@"; do echo "$line"; done
+	} > "$T/ssd.conf"
+	"$top_builddir/ssd" -d -f "$T/ssd.conf" >> "$T/ssd.log" 2>&1 &
+	SSD_PID=$!
+	wait_until 15 curl -sf "$SSD_URL/health"
+}
+
+ssd_stop() {
+	[ -n "$SSD_PID" ] || return 0
+	kill -TERM "$SSD_PID" 2>/dev/null
+	wait "$SSD_PID" 2>/dev/null
+	SSD_PID=
+}
+
+ssdctl() { "$top_builddir/ssdctl" -s "$SSD_SOCK" "$@"; }
+
+# worker_pid NAME: the pid ssdctl reports for a worker ("ssd-vncproxy[1]").
+worker_pid() {
+	ssdctl show workers | awk -v n="$1" '$1 == n { print $2 }'
+}
+
+worker_field() {
+	ssdctl show workers | awk -v n="$1" -v f="$2" '$1 == n { print $f }'
+}
