@@ -163,3 +163,38 @@ handoff_reply_health(struct event_base *base, struct ipc_chan *c,
 	h->fd = -1;
 	handoff_ack(c, h->id);
 }
+
+int
+handoff_accept(struct event_base *base, struct ipc_chan *c,
+    struct ipc_msg *m, const char *worker, struct handoff *h)
+{
+	const char *why;
+
+	if (handoff_recv(m, h, &why) == -1) {
+		log_warnx("hand-off %u from %s refused: %s", m->peerid,
+		    ipc_chan_name(c), why);
+		handoff_nack(c, m->peerid, why);
+		return 0;
+	}
+	if (h->hdr.kind == HANDOFF_HEALTH) {
+		log_debug("hand-off %u: health check from %s", h->id,
+		    h->hdr.peer);
+		handoff_reply_health(base, c, h, worker);
+		return 0;
+	}
+	return 1;
+}
+
+void
+handoff_refuse(struct event_base *base, struct ipc_chan *c,
+    struct handoff *h, const char *reason)
+{
+	char json[256];
+
+	log_warnx("hand-off %u (kind %u, client %s) refused: %s", h->id,
+	    h->hdr.kind, h->hdr.peer, reason);
+	snprintf(json, sizeof(json), "{\"error\":\"%s\"}", reason);
+	handoff_reply_http(base, h->fd, 503, json, HANDOFF_REPLY_MS);
+	h->fd = -1;
+	handoff_nack(c, h->id, reason);
+}

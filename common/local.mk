@@ -2,15 +2,20 @@
 noinst_LIBRARIES += common/libssd.a
 common_libssd_a_SOURCES = \
 	common/conf.c common/conf.h common/settings.h \
+	common/db.c common/db.h \
 	common/handoff.c common/handoff.h \
+	common/http.c common/http.h \
 	common/ipc.c common/ipc.h common/proto.h \
+	common/jwt.c common/jwt.h \
 	common/log.c common/log.h \
+	common/passwd.c common/passwd.h \
+	common/peers.c common/peers.h \
 	common/sandbox.c common/sandbox.h \
 	common/sdnotify.c common/sdnotify.h \
 	common/util.c common/util.h \
 	common/worker.c common/worker.h
 common_libssd_a_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBEVENT_CFLAGS) \
-	$(LIBSECCOMP_CFLAGS)
+	$(LIBSECCOMP_CFLAGS) $(LIBPQ_CFLAGS) $(CJSON_CFLAGS) $(OPENSSL_CFLAGS)
 
 # What linking libssd pulls in; programs add the libraries they use.
-LIBSSD = common/libssd.a $(LIBSYSTEMD_LIBS) $(LIBSECCOMP_LIBS)
+LIBSSD = common/libssd.a $(LIBEVENT_LIBS) $(LIBSYSTEMD_LIBS) $(LIBSECCOMP_LIBS)

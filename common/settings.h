@@ -92,9 +92,60 @@ X(HANDOFF_MAX_INFLIGHT, "handoff_max_inflight", NULL, INT, NULL, "64", \
     1, 100000, 0, \
     "Connections ssd-api may have handed to one worker without an " \
     "acknowledgement; beyond it new ones get 503.") \
+X(DB_HOST, "db_host", "DB_HOST", STRING, NULL, "localhost", 0, 0, \
+    CONF_RESTART, \
+    "PostgreSQL server: host name, address, or the directory of its Unix " \
+    "socket (a path starting with /).") \
+X(DB_PORT, "db_port", "DB_PORT", INT, NULL, "5432", 1, 65535, CONF_RESTART, \
+    "PostgreSQL port (also names the Unix socket).") \
+X(DB_NAME, "db_name", "DB_NAME", STRING, NULL, "streamspace", 0, 0, \
+    CONF_RESTART, "PostgreSQL database.") \
+X(DB_USER, "db_user", "DB_USER", STRING, NULL, "streamspace", 0, 0, \
+    CONF_RESTART, "PostgreSQL role.") \
+X(DB_SSL_MODE, "db_ssl_mode", "DB_SSL_MODE", ENUM, \
+    "disable|allow|prefer|require|verify-ca|verify-full", "prefer", 0, 0, \
+    CONF_RESTART, \
+    "TLS to PostgreSQL, as libpq's sslmode.") \
+X(DB_POOL_SIZE, "db_pool_size", "DB_POOL_SIZE", INT, NULL, "4", 1, 64, \
+    CONF_RESTART, \
+    "PostgreSQL connections each of ssd-api and ssd-hub keeps.") \
+X(DB_QUEUE_MAX, "db_queue_max", NULL, INT, NULL, "1024", 1, 100000, \
+    CONF_RESTART, \
+    "Queries a worker may have waiting for a connection; beyond it " \
+    "requests get 503.") \
+X(DB_CONNECT_TIMEOUT, "db_connect_timeout", NULL, DURATION, NULL, "5s", \
+    2000, 300000, CONF_RESTART, \
+    "Time a connection attempt to PostgreSQL may take.") \
+X(DB_QUERY_TIMEOUT, "db_query_timeout", NULL, DURATION, NULL, "10s", 100, \
+    600000, CONF_RESTART, \
+    "Longest a statement may run (PostgreSQL statement_timeout).") \
+X(SCHEMA_DIR, "schema_dir", NULL, STRING, NULL, SSD_DATADIR "/schema", 0, \
+    0, CONF_RESTART, \
+    "Directory of the numbered SQL migrations (NNNN_name.sql).") \
+X(AUTO_MIGRATE, "auto_migrate", "AUTO_MIGRATE", BOOL, NULL, "yes", 0, 0, \
+    CONF_RESTART, \
+    "Apply pending migrations when ssd starts; if the database cannot be " \
+    "reached or a migration fails, ssd does not start.  With no, " \
+    "migrations are applied only by ssd -M or ssdctl migrate.") \
+X(JWT_LIFETIME, "jwt_lifetime", "JWT_LIFETIME", DURATION, NULL, "24h", \
+    60000, 2592000000, 0, \
+    "How long a user token issued by login or refresh is valid.") \
+X(LOGIN_MAX_FAILURES, "login_max_failures", NULL, INT, NULL, "10", 1, \
+    10000, 0, \
+    "Failed logins for one user name, or from one client address, after " \
+    "which further attempts get 429 until login_failure_window has " \
+    "passed.") \
+X(LOGIN_FAILURE_WINDOW, "login_failure_window", NULL, DURATION, NULL, \
+    "15m", 1000, 86400000, 0, \
+    "Window over which login_max_failures counts.") \
+X(ADMIN_PASSWORD, "admin_password", "ADMIN_PASSWORD", SECRET, NULL, NULL, \
+    12, 0, 0, \
+    "Password of the first administrator, user admin: set by ssd at " \
+    "start when that user has none yet.") \
 X(JWT_SECRET, "jwt_secret", "JWT_SECRET", SECRET, NULL, NULL, 32, 0, 0, \
     "Key that signs and checks user tokens (HS256).") \
-X(DB_PASSWORD, "db_password", "DB_PASSWORD", SECRET, NULL, NULL, 0, 0, 0, \
+X(DB_PASSWORD, "db_password", "DB_PASSWORD", SECRET, NULL, NULL, 0, 0, \
+    CONF_RESTART, \
     "Password of the PostgreSQL role.") \
 X(DEBUG_SANDBOX_PROBE, "debug_sandbox_probe", NULL, BOOL, NULL, "no", 0, \
     0, CONF_RESTART, \

@@ -55,3 +55,19 @@ EXTRA_DIST += tests/conf-example.sh
 TESTS += tests/integration/master.sh tests/integration/crashloop.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/master.sh \
 	tests/integration/crashloop.sh
+
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test_jwt
+TESTS += tests/unit/test_jwt
+endif
+tests_unit_test_jwt_SOURCES = tests/unit/test_jwt.c
+tests_unit_test_jwt_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_jwt_LDADD = $(LIBSSD) $(CJSON_LIBS) $(OPENSSL_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/fuzz/fuzz_jwt
+TESTS += tests/fuzz/fuzz_jwt
+tests_fuzz_fuzz_jwt_SOURCES = tests/fuzz/fuzz_jwt.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_jwt_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"jwt"'
+tests_fuzz_fuzz_jwt_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) $(OPENSSL_CFLAGS)
+tests_fuzz_fuzz_jwt_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_jwt_LDADD = $(LIBSSD) $(CJSON_LIBS) $(OPENSSL_LIBS)

@@ -116,6 +116,16 @@ ssd_start() {
 		echo "control_socket = $SSD_SOCK"
 		echo "shutdown_timeout = 5s"
 		echo "log_level = info"
+		echo "schema_dir = $top_srcdir/schema"
+		if [ -n "${PGHOST:-}" ]; then
+			echo "db_host = $PGHOST"
+			echo "db_port = $PGPORT"
+			echo "db_name = $PGDATABASE"
+			echo "db_user = $PGUSER"
+		else
+			echo "auto_migrate = no"
+			echo "db_host = $T/no-database"
+		fi
 		local line
 		for line in "$@"; do echo "$line"; done
 	} > "$T/ssd.conf"

@@ -85,7 +85,7 @@ ok_if "ssdctl log with an unknown worker fails" bash -c "! $top_builddir/ssdctl 
 for w in ssd-api ssd-hub 'ssd-vncproxy[0]'; do
 	old=$(worker_pid "$w")
 	ssdctl debug sandbox-probe "$w" execve > /dev/null
-	died() { grep -q "$w: killed by signal 31 (SYS); restarting" "$T/ssd.log"; }
+	died() { grep -qF "$w: killed by signal 31 (SYS); restarting" "$T/ssd.log"; }
 	ok_if "$w: execve kills it with SIGSYS, the master logs it" wait_until 3 died
 	back() { local p; p=$(worker_pid "$w"); [ -n "$p" ] && [ "$p" != "$old" ] &&
 	    [ "$(worker_field "$w" 3)" = ready ]; }

@@ -1,0 +1,462 @@
+/*
+ * db.c - the asynchronous PostgreSQL pool of db.h.  Every libpq call here
+ * is non-blocking (PQconnectStartParams/PQconnectPoll, PQsendQueryParams,
+ * PQflush, PQconsumeInput); the loop waits on the connection's socket.
+ * Runs inside the sandboxed api and hub: no file access beyond libpq's.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "conf.h"
+#include "db.h"
+#include "log.h"
+#include "util.h"
+
+#define DB_POOL_MAX		64
+#define DB_BACKOFF_FIRST_MS	100
+#define DB_BACKOFF_MAX_MS	5000
+
+enum db_conn_state { DC_DOWN, DC_CONNECTING, DC_IDLE, DC_BUSY };
+
+struct db_req {
+	TAILQ_ENTRY(db_req)	 entry;
+	struct db		*db;
+	char			*sql;
+	int			 nparams;
+	char			**params;
+	db_cb			 cb;
+	void			*arg;
+	int			 queued;
+	int			 cancelled;
+};
+
+struct db_conn {
+	struct db		*db;
+	int			 slot;
+	PGconn			*pg;
+	struct event		*ev;
+	struct event		*retry;
+	enum db_conn_state	 state;
+	unsigned		 backoff_ms;
+	struct db_req		*cur;
+	PGresult		*res;		/* first result of cur */
+};
+
+struct db {
+	struct event_base	*base;
+	const char		*keys[DB_PARAMS_MAX + 1];
+	const char		*vals[DB_PARAMS_MAX + 1];
+	char			 buf[1024];
+	struct conf		*conf;
+	struct db_conn		 conns[DB_POOL_MAX];
+	int			 npool;
+	TAILQ_HEAD(, db_req)	 queue;
+	struct event		*kick;		/* dispatch outside callers */
+	unsigned		 nqueued, max_queue;
+	char			 why[256];
+};
+
+static void	db_connect(struct db_conn *);
+static void	db_dispatch(struct db *);
+static void	db_kick_cb(evutil_socket_t, short, void *);
+
+int
+db_conninfo(const struct conf *c, const char *application_name,
+    const char **keys, const char **vals, char *buf, size_t buflen)
+{
+	int n = 0, k;
+
+#define DB_KV(k_, v_)	do { keys[n] = (k_); vals[n] = (v_); n++; } while (0)
+	DB_KV("host", conf_str(c, S_DB_HOST));
+	k = snprintf(buf, buflen, "%lld", (long long)conf_int(c, S_DB_PORT));
+	DB_KV("port", buf);
+	buf += k + 1;
+	buflen -= (size_t)k + 1;
+	DB_KV("dbname", conf_str(c, S_DB_NAME));
+	DB_KV("user", conf_str(c, S_DB_USER));
+	if (conf_is_set(c, S_DB_PASSWORD))
+		DB_KV("password", conf_str(c, S_DB_PASSWORD));
+	DB_KV("sslmode", conf_str(c, S_DB_SSL_MODE));
+	k = snprintf(buf, buflen, "%llu", (unsigned long long)
+	    (conf_ms(c, S_DB_CONNECT_TIMEOUT) + 999) / 1000);
+	DB_KV("connect_timeout", buf);
+	buf += k + 1;
+	buflen -= (size_t)k + 1;
+	snprintf(buf, buflen, "-c statement_timeout=%llu",
+	    (unsigned long long)conf_ms(c, S_DB_QUERY_TIMEOUT));
+	DB_KV("options", buf);
+	DB_KV("application_name", application_name);
+	DB_KV("keepalives", "1");
+	DB_KV("keepalives_idle", "30");
+#undef DB_KV
+	keys[n] = vals[n] = NULL;
+	return n;
+}
+
+static void
+db_req_free(struct db_req *r)
+{
+	int i;
+
+	for (i = 0; i < r->nparams; i++)
+		free(r->params[i]);
+	free(r->params);
+	free(r->sql);
+	free(r);
+}
+
+static void
+db_req_finish(struct db_req *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	if (!r->cancelled)
+		r->cb(res, err, sqlstate, r->arg);
+	db_req_free(r);
+}
+
+/* Fails what waits when no connection is left to run it. */
+static void
+db_fail_queue(struct db *db)
+{
+	struct db_req *r;
+	int i;
+
+	for (i = 0; i < db->npool; i++)
+		if (db->conns[i].state == DC_IDLE ||
+		    db->conns[i].state == DC_BUSY)
+			return;
+	while ((r = TAILQ_FIRST(&db->queue)) != NULL) {
+		TAILQ_REMOVE(&db->queue, r, entry);
+		db->nqueued--;
+		db_req_finish(r, NULL, db->why, "");
+	}
+}
+
+static void
+db_retry_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	db_connect(arg);
+}
+
+/* The connection is gone: fail its query, try again later. */
+static void
+db_conn_lost(struct db_conn *dc, const char *why)
+{
+	struct timeval tv;
+
+	/* Once per outage; the retries after it are debug noise. */
+	if (dc->backoff_ms == 0)
+		log_warnx("database connection %d: %s", dc->slot, why);
+	else
+		log_debug("database connection %d: %s", dc->slot, why);
+	ssd_strlcpy(dc->db->why, why, sizeof(dc->db->why));
+	event_del(dc->ev);
+	if (dc->res != NULL) {
+		PQclear(dc->res);
+		dc->res = NULL;
+	}
+	if (dc->cur != NULL) {
+		db_req_finish(dc->cur, NULL, "database connection lost", "");
+		dc->cur = NULL;
+	}
+	PQfinish(dc->pg);
+	dc->pg = NULL;
+	dc->state = DC_DOWN;
+	dc->backoff_ms = dc->backoff_ms == 0 ? DB_BACKOFF_FIRST_MS :
+	    dc->backoff_ms * 2;
+	if (dc->backoff_ms > DB_BACKOFF_MAX_MS)
+		dc->backoff_ms = DB_BACKOFF_MAX_MS;
+	tv.tv_sec = dc->backoff_ms / 1000;
+	tv.tv_usec = (dc->backoff_ms % 1000) * 1000;
+	evtimer_add(dc->retry, &tv);
+	db_fail_queue(dc->db);
+}
+
+static void
+db_conn_wait(struct db_conn *dc, short what, event_callback_fn cb)
+{
+	event_del(dc->ev);
+	event_assign(dc->ev, dc->db->base, PQsocket(dc->pg), what, cb, dc);
+	event_add(dc->ev, NULL);
+}
+
+static void
+db_first_line(const char *msg, char *out, size_t len)
+{
+	ssd_strlcpy(out, msg, len);
+	out[strcspn(out, "\n")] = '\0';
+}
+
+static void	db_poll_cb(evutil_socket_t, short, void *);
+
+static void
+db_connect_step(struct db_conn *dc)
+{
+	char why[256];
+
+	switch (PQconnectPoll(dc->pg)) {
+	case PGRES_POLLING_READING:
+		db_conn_wait(dc, EV_READ, db_poll_cb);
+		break;
+	case PGRES_POLLING_WRITING:
+		db_conn_wait(dc, EV_WRITE, db_poll_cb);
+		break;
+	case PGRES_POLLING_OK:
+		PQsetnonblocking(dc->pg, 1);
+		if (dc->backoff_ms != 0 || dc->slot == 0)
+			log_info("database connection %d up", dc->slot);
+		dc->backoff_ms = 0;
+		dc->state = DC_IDLE;
+		event_del(dc->ev);
+		db_dispatch(dc->db);
+		break;
+	default:
+		db_first_line(PQerrorMessage(dc->pg), why, sizeof(why));
+		db_conn_lost(dc, why);
+	}
+}
+
+static void
+db_poll_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	db_connect_step(arg);
+}
+
+static void
+db_connect(struct db_conn *dc)
+{
+	struct db *db = dc->db;
+
+	dc->state = DC_CONNECTING;
+	dc->pg = PQconnectStartParams(db->keys, db->vals, 0);
+	if (dc->pg == NULL)
+		fatalx("out of memory for a database connection");
+	if (PQstatus(dc->pg) == CONNECTION_BAD) {
+		char why[256];
+
+		db_first_line(PQerrorMessage(dc->pg), why, sizeof(why));
+		db_conn_lost(dc, why);
+		return;
+	}
+	db_connect_step(dc);
+}
+
+struct db *
+db_open(struct event_base *base, const struct conf *c,
+    const char *application_name)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
+	struct db_conn *dc;
+	int i;
+
+	db->base = base;
+	db->conf = conf_dup(c);
+	db_conninfo(db->conf, application_name, db->keys, db->vals, db->buf,
+	    sizeof(db->buf));
+	db->npool = (int)conf_int(c, S_DB_POOL_SIZE);
+	if (db->npool > DB_POOL_MAX)
+		db->npool = DB_POOL_MAX;
+	db->max_queue = (unsigned)conf_int(c, S_DB_QUEUE_MAX);
+	TAILQ_INIT(&db->queue);
+	db->kick = evtimer_new(base, db_kick_cb, db);
+	ssd_strlcpy(db->why, "connecting to the database", sizeof(db->why));
+	for (i = 0; i < db->npool; i++) {
+		dc = &db->conns[i];
+		dc->db = db;
+		dc->slot = i;
+		dc->ev = event_new(base, -1, 0, db_poll_cb, dc);
+		dc->retry = evtimer_new(base, db_retry_cb, dc);
+		db_connect(dc);
+	}
+	return db;
+}
+
+void
+db_close(struct db *db)
+{
+	struct db_req *r;
+	int i;
+
+	if (db == NULL)
+		return;
+	while ((r = TAILQ_FIRST(&db->queue)) != NULL) {
+		TAILQ_REMOVE(&db->queue, r, entry);
+		db_req_free(r);
+	}
+	for (i = 0; i < db->npool; i++) {
+		if (db->conns[i].cur != NULL)
+			db_req_free(db->conns[i].cur);
+		PQclear(db->conns[i].res);
+		PQfinish(db->conns[i].pg);
+		event_free(db->conns[i].ev);
+		event_free(db->conns[i].retry);
+	}
+	event_free(db->kick);
+	conf_free(db->conf);
+	free(db);
+}
+
+/* Collects results; the request is done when libpq has no more. */
+static void
+db_read_results(struct db_conn *dc)
+{
+	struct db_req *r = dc->cur;
+	ExecStatusType st;
+	char err[512];
+	const char *code;
+	PGresult *res;
+
+	while (!PQisBusy(dc->pg)) {
+		if ((res = PQgetResult(dc->pg)) == NULL)
+			break;
+		if (dc->res == NULL)
+			dc->res = res;
+		else
+			PQclear(res);
+	}
+	if (PQisBusy(dc->pg))
+		return;
+	dc->cur = NULL;
+	dc->state = DC_IDLE;
+	event_del(dc->ev);
+	res = dc->res;
+	dc->res = NULL;
+	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+		db_req_finish(r, res, NULL, NULL);
+	else {
+		db_first_line(res ? PQresultErrorMessage(res) :
+		    PQerrorMessage(dc->pg), err, sizeof(err));
+		code = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		db_req_finish(r, NULL, err, code ? code : "");
+	}
+	PQclear(res);
+	db_dispatch(dc->db);
+}
+
+static void
+db_io_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct db_conn *dc = arg;
+	char why[256];
+	int rc;
+
+	if ((ev & EV_WRITE) && (rc = PQflush(dc->pg)) != 0) {
+		if (rc == -1)
+			goto lost;
+		return;		/* more to send; still waiting on both */
+	}
+	if (ev & EV_WRITE)
+		db_conn_wait(dc, EV_READ | EV_PERSIST, db_io_cb);
+	if ((ev & EV_READ) && PQconsumeInput(dc->pg) == 0)
+		goto lost;
+	db_read_results(dc);
+	return;
+lost:
+	db_first_line(PQerrorMessage(dc->pg), why, sizeof(why));
+	db_conn_lost(dc, why[0] ? why : "connection lost");
+}
+
+static void
+db_send(struct db_conn *dc, struct db_req *r)
+{
+	char why[256];
+	int rc;
+
+	dc->cur = r;
+	dc->state = DC_BUSY;
+	if (PQsendQueryParams(dc->pg, r->sql, r->nparams, NULL,
+	    (const char *const *)r->params, NULL, NULL, 0) == 0 ||
+	    (rc = PQflush(dc->pg)) == -1) {
+		db_first_line(PQerrorMessage(dc->pg), why, sizeof(why));
+		db_conn_lost(dc, why);
+		return;
+	}
+	db_conn_wait(dc, rc == 1 ? EV_READ | EV_WRITE | EV_PERSIST :
+	    EV_READ | EV_PERSIST, db_io_cb);
+}
+
+static void
+db_kick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	db_dispatch(arg);
+}
+
+static void
+db_dispatch(struct db *db)
+{
+	struct db_req *r;
+	int i;
+
+	for (i = 0; i < db->npool && !TAILQ_EMPTY(&db->queue); i++) {
+		if (db->conns[i].state != DC_IDLE)
+			continue;
+		r = TAILQ_FIRST(&db->queue);
+		TAILQ_REMOVE(&db->queue, r, entry);
+		db->nqueued--;
+		r->queued = 0;
+		db_send(&db->conns[i], r);
+	}
+}
+
+int
+db_is_up(const struct db *db, const char **why)
+{
+	int i;
+
+	for (i = 0; i < db->npool; i++)
+		if (db->conns[i].state == DC_IDLE ||
+		    db->conns[i].state == DC_BUSY)
+			return 1;
+	*why = db->why;
+	return 0;
+}
+
+struct db_req *
+db_query(struct db *db, const char *sql, int nparams,
+    const char *const *params, db_cb cb, void *arg, const char **why)
+{
+	struct db_req *r;
+	int i;
+
+	if (!db_is_up(db, why))
+		return NULL;
+	if (db->nqueued >= db->max_queue) {
+		*why = "too many queries waiting for the database";
+		return NULL;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->db = db;
+	r->sql = xstrdup(sql);
+	r->nparams = nparams;
+	r->params = xcalloc((size_t)nparams + 1, sizeof(char *));
+	for (i = 0; i < nparams; i++)
+		r->params[i] = params[i] ? xstrdup(params[i]) : NULL;
+	r->cb = cb;
+	r->arg = arg;
+	r->queued = 1;
+	TAILQ_INSERT_TAIL(&db->queue, r, entry);
+	db->nqueued++;
+	/* Never call back before the caller has the request in hand. */
+	event_active(db->kick, EV_TIMEOUT, 0);
+	return r;
+}
+
+void
+db_req_cancel(struct db_req *r)
+{
+	if (r->queued) {
+		TAILQ_REMOVE(&r->db->queue, r, entry);
+		r->db->nqueued--;
+		db_req_free(r);
+		return;
+	}
+	r->cancelled = 1;
+}

@@ -1,0 +1,57 @@
+/*
+ * db.h - asynchronous PostgreSQL for the workers: a small pool of libpq
+ * connections on the libevent loop, parameters always bound, a bounded
+ * queue, and reconnection with back-off.  One statement per query; a
+ * change that must be atomic is one statement (CTEs), not a transaction
+ * spread over callbacks.
+ */
+#ifndef SSD_DB_H
+#define SSD_DB_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+struct conf;
+struct event_base;
+struct db;
+struct db_req;
+
+/*
+ * res is the statement's result (PGRES_TUPLES_OK or PGRES_COMMAND_OK),
+ * valid during the call only; on failure res is NULL and err says why,
+ * sqlstate is the server's code or "" when the connection failed.
+ */
+typedef void (*db_cb)(const PGresult *res, const char *err,
+	    const char *sqlstate, void *arg);
+
+/* Starts connecting; never blocks. */
+struct db *db_open(struct event_base *base, const struct conf *c,
+	    const char *application_name);
+void	db_close(struct db *db);
+
+/*
+ * Queues a statement with text parameters (NULL means SQL NULL).  Returns
+ * NULL, with *why set, when no connection is up or the queue is full: the
+ * caller answers 503.  Otherwise cb is called exactly once, unless the
+ * request is cancelled first.
+ */
+struct db_req *db_query(struct db *db, const char *sql, int nparams,
+	    const char *const *params, db_cb cb, void *arg,
+	    const char **why);
+/* The callback will not be called; safe until the callback has run. */
+void	db_req_cancel(struct db_req *req);
+
+/* 1 when at least one connection is up; else 0 and why. */
+int	db_is_up(const struct db *db, const char **why);
+
+/*
+ * Fills libpq keyword/value arrays from the settings (db_host, ...);
+ * values point into c or into buf.  Returns the number of pairs; both
+ * arrays are NULL-terminated and must have room for DB_PARAMS_MAX + 1.
+ */
+#define DB_PARAMS_MAX	12
+int	db_conninfo(const struct conf *c, const char *application_name,
+	    const char **keys, const char **vals, char *buf, size_t buflen);
+
+#endif

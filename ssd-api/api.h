@@ -1,0 +1,131 @@
+/*
+ * api.h - ssd-api: the HTTP front of ssd.  server.c owns client
+ * connections (limits, timeouts, keep-alive, hand-off); routes.c maps
+ * requests to handlers; main.c is the worker and its peer channels.
+ */
+#ifndef SSD_API_H
+#define SSD_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "http.h"
+#include "jwt.h"
+#include "proto.h"
+
+struct cJSON;
+struct conf;
+struct db;
+struct db_req;
+struct peer;
+struct request;
+
+typedef void (*api_db_cb)(struct request *, const PGresult *,
+	    const char *err, const char *sqlstate);
+
+#define ROUTE_MAX_PARAMS	4
+
+struct conn;
+
+struct request {
+	struct conn		*conn;
+	const struct http_request *http;
+	char			 path[2048];	/* decoded */
+	const char		*params[ROUTE_MAX_PARAMS];
+	size_t			 nparams;
+	const uint8_t		*body;
+	size_t			 body_len;
+	const char		*extra_headers;	/* "Name: value\r\n"... */
+	/* Set by handlers that wait for the database. */
+	struct db_req		*pending;
+	api_db_cb		 next;
+	/* Who is asking, once authenticated (auth.c). */
+	int			 authed;
+	const char		*need_role;
+	void			(*auth_next)(struct request *);
+	struct jwt_claims	 user;
+	/* Handler state across callbacks; freed with the request. */
+	void			*ctx;
+};
+
+/* server.c */
+void	server_configure(const struct conf *c);
+void	server_listen(int fd);
+void	server_shutdown(void);
+/* One complete response; the connection goes on or closes as asked. */
+void	server_reply(struct request *r, int status, const char *ctype,
+	    const void *body, size_t len);
+void	server_reply_json(struct request *r, int status, const char *json);
+void	server_reply_error(struct request *r, int status, const char *msg);
+/* Answers with obj as JSON and frees it. */
+void	server_reply_cjson(struct request *r, int status, struct cJSON *obj);
+const char *server_peer(const struct request *r);	/* "addr:port" */
+const char *server_addr(const struct request *r);	/* "addr" */
+/*
+ * Gives the client socket up: returns its fd (the caller owns it) and the
+ * bytes read past the current request in *tail; the connection is gone.
+ * Returns -1 when more than max_tail bytes are pending (nothing changed).
+ */
+int	server_detach(struct request *r, const uint8_t **tail,
+	    size_t *tail_len, size_t max_tail);
+
+/* auth.c */
+void	auth_configure(const struct conf *c);
+/*
+ * Authenticates r (Bearer token, not revoked, user active) and checks its
+ * role ("user", "operator" or "admin": at least that), then calls next;
+ * otherwise answers 401/403 itself.
+ */
+void	auth_require(struct request *r, const char *role,
+	    void (*next)(struct request *));
+int	auth_has_role(const struct request *r, const char *role);
+void	auth_login(struct request *r);
+void	auth_refresh(struct request *r);
+void	auth_logout(struct request *r);
+/* SELECT list of a user as auth_user_json() reads it (10 columns). */
+const char *auth_user_columns(void);
+struct cJSON *auth_user_json(const PGresult *res, int row, int col);
+
+/* users.c */
+void	users_list(struct request *r);
+void	users_get(struct request *r);
+void	users_create(struct request *r);
+void	users_update(struct request *r);
+void	users_delete(struct request *r);
+
+/* routes.c */
+void	routes_dispatch(struct request *r);
+
+/* ratelimit.c: seconds until key may try again, 0 if it may now. */
+unsigned ratelimit_retry_after(const char *key, unsigned max,
+	    uint64_t window_ms);
+void	ratelimit_hit(const char *key, uint64_t window_ms);
+void	ratelimit_clear(const char *key);
+
+/* main.c */
+struct peer *api_relay(int instance);
+int	api_relay_count(void);
+/*
+ * Hands the request's connection to peer for kind; on failure answers the
+ * client itself (503).  Returns 0 when handed off.
+ */
+int	api_handoff(struct request *r, struct peer *p, uint32_t kind,
+	    const void *meta, size_t meta_len);
+/*
+ * Runs sql with params for r; cb gets the outcome.  When the database
+ * cannot take it, r is answered 503 here and -1 returned.  The query is
+ * cancelled if the client goes away first.
+ */
+int	api_query(struct request *r, const char *sql, int nparams,
+	    const char *const *params, api_db_cb cb);
+/* 500 or 503 for a failed query, logged once with what it was for. */
+void	api_db_error(struct request *r, const char *what, const char *err,
+	    const char *sqlstate);
+
+/* What keeps ssd-api from serving fully, "; "-separated, "" if nothing. */
+void	api_not_ready(char *out, size_t len);
+struct db *api_db(void);
+
+#endif

@@ -1,0 +1,233 @@
+/*
+ * main.c - ssd-api, the worker: settings, the listener from the master,
+ * its channels to ssd-hub and the relays, and hand-offs with a bound on
+ * how many may wait for an answer from one peer.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "db.h"
+#include "handoff.h"
+#include "ipc.h"
+#include "log.h"
+#include "peers.h"
+#include "util.h"
+#include "worker.h"
+
+static struct {
+	struct db	*db;
+	int		 nrelays;
+	unsigned	 max_inflight;
+	uint32_t	 next_id;
+} api;
+
+struct peer *
+api_relay(int instance)
+{
+	return peers_get(PROC_RELAY, instance);
+}
+
+int
+api_relay_count(void)
+{
+	return api.nrelays;
+}
+
+static int
+api_peer_up(enum proc_kind kind, int instance)
+{
+	struct peer *p = peers_get(kind, instance);
+
+	return p != NULL && p->chan != NULL;
+}
+
+struct db *
+api_db(void)
+{
+	return api.db;
+}
+
+static void
+api_query_done(const PGresult *res, const char *err, const char *sqlstate,
+    void *arg)
+{
+	struct request *r = arg;
+
+	r->pending = NULL;
+	r->next(r, res, err, sqlstate);
+}
+
+int
+api_query(struct request *r, const char *sql, int nparams,
+    const char *const *params, api_db_cb cb)
+{
+	const char *why;
+
+	r->next = cb;
+	r->pending = db_query(api.db, sql, nparams, params, api_query_done, r,
+	    &why);
+	if (r->pending == NULL) {
+		log_debug("%s: database not available: %s", server_peer(r),
+		    why);
+		server_reply_error(r, 503, "database unavailable");
+		return -1;
+	}
+	return 0;
+}
+
+void
+api_db_error(struct request *r, const char *what, const char *err,
+    const char *sqlstate)
+{
+	if (sqlstate == NULL || *sqlstate == '\0' ||
+	    strncmp(sqlstate, "57", 2) == 0 || strncmp(sqlstate, "08", 2) == 0) {
+		log_warnx("%s: %s: %s", server_peer(r), what, err);
+		server_reply_error(r, 503, "database unavailable");
+		return;
+	}
+	log_error("%s: %s: %s (SQLSTATE %s)", server_peer(r), what, err,
+	    sqlstate);
+	server_reply_error(r, 500, "internal error");
+}
+
+void
+api_not_ready(char *out, size_t len)
+{
+	const char *why;
+	size_t n = 0;
+	int i;
+
+	out[0] = '\0';
+	if (api.db == NULL || !db_is_up(api.db, &why))
+		n += (size_t)snprintf(out, len, "database: %s",
+		    api.db ? why : "not started");
+	if (!api_peer_up(PROC_HUB, 0) && n < len)
+		n += (size_t)snprintf(out + n, len - n, "%sssd-hub not "
+		    "connected", n ? "; " : "");
+	for (i = 0; i < api.nrelays && n < len; i++)
+		if (!api_peer_up(PROC_RELAY, i))
+			n += (size_t)snprintf(out + n, len - n,
+			    "%sssd-vncproxy[%d] not connected", n ? "; " : "",
+			    i);
+}
+
+int
+api_handoff(struct request *r, struct peer *p, uint32_t kind,
+    const void *meta, size_t meta_len)
+{
+	char peer[64];
+	const uint8_t *tail;
+	size_t tail_len;
+	uint32_t id;
+	int fd;
+
+	if (p == NULL || p->chan == NULL) {
+		server_reply_error(r, 503, "worker not available");
+		return -1;
+	}
+	if (p->inflight >= api.max_inflight) {
+		log_warnx("%s: %u hand-offs unanswered, refusing more",
+		    p->name, p->inflight);
+		server_reply_error(r, 503, "worker busy");
+		return -1;
+	}
+	ssd_strlcpy(peer, server_peer(r), sizeof(peer));
+	log_debug("%s: %s %s -> handed to %s", peer, r->http->method_str,
+	    r->path, p->name);
+	if ((fd = server_detach(r, &tail, &tail_len, HANDOFF_TAIL_MAX)) == -1) {
+		server_reply_error(r, 400, "too much data after the request");
+		return -1;
+	}
+	id = ++api.next_id;
+	if (handoff_send(p->chan, id, fd, (enum handoff_kind)kind, peer, meta,
+	    meta_len, tail, tail_len) == -1) {
+		log_warn("%s: hand-off %u for %s failed", p->name, id, peer);
+		handoff_reply_http(worker_base(), fd, 503,
+		    "{\"error\":\"worker busy\"}", 5000);
+		return -1;
+	}
+	p->inflight++;
+	return 0;
+}
+
+static void
+api_peer_msg(struct peer *p, struct ipc_msg *m)
+{
+	switch (m->type) {
+	case IMSG_HANDOFF_ACK:
+	case IMSG_HANDOFF_NACK:
+		if (p->inflight > 0)
+			p->inflight--;
+		if (m->type == IMSG_HANDOFF_NACK)
+			log_info("%s: hand-off %u refused: %.*s", p->name,
+			    m->peerid, (int)(m->len > 200 ? 200 : m->len),
+			    (const char *)m->data);
+		break;
+	default:
+		log_warnx("%s: unexpected message type %u, closing the channel",
+		    p->name, m->type);
+		peers_drop(p, "protocol error");
+	}
+}
+
+static void
+api_peer_down(struct peer *p, const char *why)
+{
+	if (p->inflight > 0)
+		log_warnx("%s: channel lost with %u hand-offs unanswered (%s)",
+		    p->name, p->inflight, why);
+}
+
+static const struct peer_ops api_peer_ops = {
+	.msg = api_peer_msg,
+	.down = api_peer_down,
+};
+
+static int
+api_configure(const struct conf *c, int initial, char *err, size_t errlen)
+{
+	int64_t n = conf_int(c, S_VNCPROXY_WORKERS);
+
+	if (initial)
+		api.nrelays = n == 0 ? ncpus() : (int)n;
+	api.max_inflight = (unsigned)conf_int(c, S_HANDOFF_MAX_INFLIGHT);
+	server_configure(c);
+	auth_configure(c);
+	return 0;
+}
+
+/* In the sandbox: libpq connects from here on. */
+static void
+api_start(void)
+{
+	api.db = db_open(worker_base(), worker_conf(), "ssd-api");
+}
+
+static void
+api_peer(const struct imsg_peer *p, int fd)
+{
+	peers_add(p, fd);
+}
+
+static const struct worker_ops api_ops = {
+	.name = "ssd-api",
+	.kind = PROC_API,
+	.profile = SANDBOX_API,
+	.configure = api_configure,
+	.start = api_start,
+	.peer = api_peer,
+	.listener = server_listen,
+	.shutdown = server_shutdown,
+};
+
+int
+main(int argc, char *argv[])
+{
+	peers_init(&api_peer_ops);
+	return worker_main(argc, argv, &api_ops);
+}

@@ -1,0 +1,576 @@
+/*
+ * server.c - ssd-api's HTTP/1.1 connections: accept within the global and
+ * per-address limits, read a request head and body under their size and
+ * time limits, hand it to routes.c, write the answer, keep-alive and
+ * pipelining (one request at a time per connection), and detaching a
+ * connection for a hand-off.  Parsing itself is common/http.c.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "api.h"
+#include "conf.h"
+#include "db.h"
+#include "handoff.h"
+#include "log.h"
+#include "util.h"
+#include "worker.h"
+
+#define SERVER_ADDR_BUCKETS	1024
+/* Answers queued beyond this stop the reading of pipelined requests. */
+#define SERVER_OUTPUT_HIGH	(1024 * 1024)
+
+enum conn_state { CONN_HEAD, CONN_BODY, CONN_BUSY };
+
+struct addr_count {
+	char			 addr[INET6_ADDRSTRLEN];
+	unsigned		 n;
+	struct addr_count	*next;
+};
+
+struct conn {
+	struct bufferevent	*bev;
+	int			 fd;
+	char			 peer[64];	/* "addr:port" */
+	struct addr_count	*ac;
+	enum conn_state		 state;
+	struct event		*timer;
+	char			*head;		/* copy of the request head */
+	struct http_request	 req;
+	struct http_chunked	 chunked;
+	uint8_t			*body;
+	size_t			 body_len, body_cap;
+	int			 close_after;
+	int			 head_started;	/* header clock running */
+	int			 in_process;	/* inside conn_process */
+	int			 detached;	/* handed off: free, keep fd */
+	struct request		 r;
+};
+
+static struct {
+	struct evconnlistener	*listener;
+	struct addr_count	*addrs[SERVER_ADDR_BUCKETS];
+	unsigned		 nconns;
+	int			 paused;
+	uint64_t		 max_head, max_body;
+	uint64_t		 header_ms, body_ms, idle_ms, write_ms;
+	int64_t			 max_conns, max_per_addr;
+} srv;
+
+static void	conn_process(struct conn *);
+static void	conn_process_requests(struct conn *);
+
+void
+server_configure(const struct conf *c)
+{
+	srv.max_head = conf_size(c, S_HTTP_MAX_HEADER_SIZE);
+	srv.max_body = conf_size(c, S_HTTP_MAX_BODY_SIZE);
+	srv.header_ms = conf_ms(c, S_HTTP_HEADER_TIMEOUT);
+	srv.body_ms = conf_ms(c, S_HTTP_BODY_TIMEOUT);
+	srv.idle_ms = conf_ms(c, S_HTTP_IDLE_TIMEOUT);
+	srv.write_ms = conf_ms(c, S_HTTP_WRITE_TIMEOUT);
+	srv.max_conns = conf_int(c, S_HTTP_MAX_CONNECTIONS);
+	srv.max_per_addr = conf_int(c, S_HTTP_MAX_PER_ADDRESS);
+}
+
+static unsigned
+addr_hash(const char *s)
+{
+	unsigned h = 5381;
+
+	while (*s != '\0')
+		h = h * 33 + (unsigned char)*s++;
+	return h % SERVER_ADDR_BUCKETS;
+}
+
+/* Counts a connection from addr; NULL when addr is at its limit. */
+static struct addr_count *
+addr_take(const char *addr)
+{
+	struct addr_count **pp = &srv.addrs[addr_hash(addr)], *ac;
+
+	for (ac = *pp; ac != NULL; ac = ac->next)
+		if (strcmp(ac->addr, addr) == 0)
+			break;
+	if (ac == NULL) {
+		ac = xcalloc(1, sizeof(*ac));
+		ssd_strlcpy(ac->addr, addr, sizeof(ac->addr));
+		ac->next = *pp;
+		*pp = ac;
+	}
+	if ((int64_t)ac->n >= srv.max_per_addr)
+		return NULL;
+	ac->n++;
+	return ac;
+}
+
+static void
+addr_release(struct addr_count *ac)
+{
+	struct addr_count **pp;
+
+	if (ac == NULL || --ac->n > 0)
+		return;
+	for (pp = &srv.addrs[addr_hash(ac->addr)]; *pp != ac;
+	    pp = &(*pp)->next)
+		;
+	*pp = ac->next;
+	free(ac);
+}
+
+static void
+conn_timer_set(struct conn *c, uint64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000),
+	    (suseconds_t)(ms % 1000) * 1000 };
+
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+conn_reset_request(struct conn *c)
+{
+	if (c->r.pending != NULL)
+		db_req_cancel(c->r.pending);
+	free(c->r.ctx);
+	free(c->head);
+	c->head = NULL;
+	free(c->body);
+	c->body = NULL;
+	c->body_len = c->body_cap = 0;
+	memset(&c->r, 0, sizeof(c->r));
+	memset(&c->req, 0, sizeof(c->req));
+}
+
+/* Forgets the connection; closes the socket unless it was detached. */
+static void
+conn_free(struct conn *c, int close_fd)
+{
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	if (close_fd && c->fd != -1)
+		close(c->fd);
+	event_free(c->timer);
+	conn_reset_request(c);
+	addr_release(c->ac);
+	free(c);
+	srv.nconns--;
+	if (srv.paused && srv.listener != NULL &&
+	    (int64_t)srv.nconns < srv.max_conns) {
+		srv.paused = 0;
+		evconnlistener_enable(srv.listener);
+	}
+	if (worker_shutting_down() && srv.nconns == 0)
+		worker_exit(0);
+}
+
+static void
+conn_timeout_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->state == CONN_HEAD && evbuffer_get_length(
+	    bufferevent_get_input(c->bev)) == 0) {
+		log_debug("%s: idle, closing", c->peer);
+		conn_free(c, 1);
+		return;
+	}
+	log_info("%s: request not complete in time, closing", c->peer);
+	conn_free(c, 1);
+}
+
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		return;
+	if (c->close_after) {
+		conn_free(c, 1);
+		return;
+	}
+	if (c->state == CONN_HEAD)
+		conn_process(c);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (what & BEV_EVENT_TIMEOUT)
+		log_info("%s: not reading our answer, closing", c->peer);
+	else if ((what & BEV_EVENT_ERROR) && errno != ECONNRESET &&
+	    errno != EPIPE)
+		log_debug("%s: %s", c->peer, strerror(errno));
+	conn_free(c, 1);
+}
+
+const char *
+server_peer(const struct request *r)
+{
+	return r->conn->peer;
+}
+
+const char *
+server_addr(const struct request *r)
+{
+	return r->conn->ac->addr;
+}
+
+void
+server_reply(struct request *r, int status, const char *ctype,
+    const void *body, size_t len)
+{
+	struct conn *c = r->conn;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	int head_only = c->req.method == HTTP_M_HEAD;
+
+	if (status >= 400 && c->state != CONN_BUSY)
+		c->close_after = 1;	/* the request was not read fully */
+	if (!c->req.keep_alive || worker_shutting_down())
+		c->close_after = 1;
+	log_debug("%s: %s %s -> %d", c->peer, c->req.method_str,
+	    r->path[0] ? r->path : "-", status);
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+	    "%s%s\r\n", status, http_status_text(status), ctype, len,
+	    r->extra_headers ? r->extra_headers : "",
+	    c->close_after ? "Connection: close\r\n" : "");
+	if (!head_only && len > 0)
+		evbuffer_add(out, body, len);
+	conn_reset_request(c);
+	c->state = CONN_HEAD;
+	c->head_started = 0;
+	conn_timer_set(c, srv.idle_ms);
+	if (c->close_after)
+		bufferevent_disable(c->bev, EV_READ);
+	bufferevent_enable(c->bev, EV_WRITE);
+}
+
+void
+server_reply_json(struct request *r, int status, const char *json)
+{
+	server_reply(r, status, "application/json", json, strlen(json));
+}
+
+void
+server_reply_cjson(struct request *r, int status, cJSON *obj)
+{
+	char *text = cJSON_PrintUnformatted(obj);
+
+	if (text == NULL)
+		fatalx("out of memory for a JSON answer");
+	server_reply_json(r, status, text);
+	cJSON_free(text);
+	cJSON_Delete(obj);
+}
+
+void
+server_reply_error(struct request *r, int status, const char *msg)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "error", msg);
+	server_reply_cjson(r, status, o);
+}
+
+int
+server_detach(struct request *r, const uint8_t **tail, size_t *tail_len,
+    size_t max_tail)
+{
+	static uint8_t buf[HANDOFF_TAIL_MAX];
+	struct conn *c = r->conn;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t n = evbuffer_get_length(in);
+	int fd = c->fd;
+
+	if (n > max_tail || n > sizeof(buf))
+		return -1;
+	evbuffer_remove(in, buf, n);
+	*tail = buf;
+	*tail_len = n;
+	bufferevent_free(c->bev);
+	c->bev = NULL;
+	c->fd = -1;
+	evtimer_del(c->timer);
+	if (c->in_process)
+		c->detached = 1;	/* conn_process frees it */
+	else
+		conn_free(c, 0);
+	return fd;
+}
+
+static void
+conn_fail(struct conn *c, int status)
+{
+	c->r.conn = c;
+	c->close_after = 1;
+	server_reply_error(&c->r, status, http_status_text(status));
+}
+
+static void
+conn_dispatch(struct conn *c)
+{
+	evtimer_del(c->timer);
+	c->state = CONN_BUSY;
+	c->r.conn = c;
+	c->r.http = &c->req;
+	c->r.body = c->body;
+	c->r.body_len = c->body_len;
+	if (http_path_decode(c->req.path, c->req.path_len, c->r.path,
+	    sizeof(c->r.path)) == -1) {
+		c->r.path[0] = '\0';
+		server_reply_error(&c->r, 400, "malformed path");
+		return;
+	}
+	routes_dispatch(&c->r);
+}
+
+static int
+conn_body_grow(struct conn *c, size_t need)
+{
+	if (need > srv.max_body)
+		return -1;
+	if (need > c->body_cap) {
+		c->body_cap = need < 4096 ? 4096 : need;
+		c->body = xrealloc(c->body, c->body_cap);
+	}
+	return 0;
+}
+
+/* Reads body bytes; 1 when the body is complete. */
+static int
+conn_read_body(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t avail = evbuffer_get_length(in), want, used, made;
+	uint8_t *p;
+	int rc;
+
+	if (!c->req.chunked) {
+		if (c->req.content_length <= 0)
+			return 1;
+		want = (size_t)c->req.content_length - c->body_len;
+		if (want > avail)
+			want = avail;
+		evbuffer_remove(in, c->body + c->body_len, want);
+		c->body_len += want;
+		return c->body_len == (size_t)c->req.content_length;
+	}
+	while (avail > 0) {
+		p = evbuffer_pullup(in, (ssize_t)avail);
+		if (conn_body_grow(c, c->body_len + 16384 > srv.max_body ?
+		    srv.max_body : c->body_len + 16384) == -1)
+			return -413;
+		rc = http_chunked_decode(&c->chunked, p, avail, &used,
+		    c->body + c->body_len, c->body_cap - c->body_len, &made);
+		evbuffer_drain(in, used);
+		c->body_len += made;
+		avail -= used;
+		if (rc != 0)
+			return rc;
+		if (used == 0 && made == 0)
+			break;
+	}
+	return 0;
+}
+
+static int
+conn_read_head(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t avail = evbuffer_get_length(in);
+	size_t len = avail < srv.max_head ? avail : srv.max_head;
+	const char *p;
+	int rc;
+
+	if (avail == 0)
+		return 0;
+	p = (const char *)evbuffer_pullup(in, (ssize_t)len);
+	rc = http_parse_head(p, len, srv.max_head, &c->req);
+	if (rc <= 0)
+		return rc;
+	/* Keep the head where the parsed pointers stay valid. */
+	c->head = xmalloc(c->req.head_len);
+	evbuffer_remove(in, c->head, c->req.head_len);
+	rc = http_parse_head(c->head, c->req.head_len, srv.max_head, &c->req);
+	if (rc != 1)
+		fatalx("request head changed when copied");
+	return 1;
+}
+
+/* Starts reading a body, or -STATUS when it cannot be taken. */
+static int
+conn_begin_body(struct conn *c)
+{
+	if (c->req.chunked) {
+		http_chunked_init(&c->chunked, srv.max_body);
+		return 0;
+	}
+	if (c->req.content_length <= 0)
+		return 0;
+	if ((uint64_t)c->req.content_length > srv.max_body)
+		return -413;
+	conn_body_grow(c, (size_t)c->req.content_length);
+	return 0;
+}
+
+static void
+conn_process(struct conn *c)
+{
+	c->in_process = 1;
+	conn_process_requests(c);
+	c->in_process = 0;
+	if (c->detached)
+		conn_free(c, 0);
+}
+
+static void
+conn_process_requests(struct conn *c)
+{
+	int rc;
+
+	while (c->state != CONN_BUSY && !c->close_after &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) <
+	    SERVER_OUTPUT_HIGH) {
+		if (c->state == CONN_HEAD) {
+			if ((rc = conn_read_head(c)) == 0)
+				return;
+			if (rc < 0 || (rc = conn_begin_body(c)) < 0) {
+				conn_fail(c, -rc);
+				return;
+			}
+			c->state = CONN_BODY;
+			conn_timer_set(c, srv.body_ms);
+		}
+		if ((rc = conn_read_body(c)) == 0)
+			return;
+		if (rc < 0) {
+			conn_fail(c, -rc);
+			return;
+		}
+		conn_dispatch(c);
+		if (c->detached)
+			return;
+	}
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	/* The header clock starts with the first byte of a request. */
+	if (c->state == CONN_HEAD && !c->head_started) {
+		c->head_started = 1;
+		conn_timer_set(c, srv.header_ms);
+	}
+	conn_process(c);
+}
+
+static void
+server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	char addr[INET6_ADDRSTRLEN] = "?";
+	struct timeval wtv;
+	struct addr_count *ac;
+	struct conn *c;
+	int port = 0, on = 1;
+
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr,
+		    addr, sizeof(addr));
+		port = ntohs(((struct sockaddr_in *)sa)->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr,
+		    addr, sizeof(addr));
+		port = ntohs(((struct sockaddr_in6 *)sa)->sin6_port);
+	}
+	if (worker_shutting_down() || (ac = addr_take(addr)) == NULL) {
+		log_info("%s: too many connections from this address, "
+		    "refused", addr);
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	c->ac = ac;
+	snprintf(c->peer, sizeof(c->peer), "%s:%d", addr, port);
+	c->bev = bufferevent_socket_new(worker_base(), fd, 0);
+	c->timer = evtimer_new(worker_base(), conn_timeout_cb, c);
+	if (c->bev == NULL || c->timer == NULL)
+		fatalx("out of memory for a connection");
+	srv.nconns++;
+	wtv.tv_sec = (time_t)(srv.write_ms / 1000);
+	wtv.tv_usec = (suseconds_t)(srv.write_ms % 1000) * 1000;
+	bufferevent_set_timeouts(c->bev, NULL, &wtv);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, srv.max_head +
+	    HANDOFF_TAIL_MAX);
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb,
+	    conn_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ);
+	c->head_started = 1;
+	conn_timer_set(c, srv.header_ms);
+	if ((int64_t)srv.nconns >= srv.max_conns) {
+		log_warnx("%u connections: not accepting more until one "
+		    "closes", srv.nconns);
+		srv.paused = 1;
+		evconnlistener_disable(srv.listener);
+	}
+}
+
+static void
+server_accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	/* EMFILE and friends: the limits above should keep us clear. */
+	log_warn("accept");
+}
+
+void
+server_listen(int fd)
+{
+	if (srv.listener != NULL) {
+		close(fd);
+		return;
+	}
+	fd_set_nonblock(fd);
+	srv.listener = evconnlistener_new(worker_base(), server_accept_cb,
+	    NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (srv.listener == NULL)
+		fatalx("cannot listen");
+	evconnlistener_set_error_cb(srv.listener, server_accept_error_cb);
+}
+
+/* Stops accepting; open connections finish their current request. */
+void
+server_shutdown(void)
+{
+	if (srv.listener != NULL) {
+		evconnlistener_free(srv.listener);
+		srv.listener = NULL;
+	}
+	if (srv.nconns == 0)
+		worker_exit(0);
+}

@@ -1,0 +1,318 @@
+/*
+ * users.c - /api/v1/users: administrators manage every account; any user
+ * reads and edits their own ("me" or their id), but never their own role
+ * or active flag.  Passwords are stored only as yescrypt hashes.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "api.h"
+#include "log.h"
+#include "passwd.h"
+#include "util.h"
+
+#define USER_NAME_MAX		64
+#define USER_EMAIL_MAX		254
+#define USER_FULLNAME_MAX	200
+#define USER_PASSWORD_MIN	8
+#define USER_PASSWORD_MAX	1024
+#define USER_LIST_MAX		"1000"
+
+/* The user a /users/:id request is about ("me" is the caller). */
+static const char *
+users_target(const struct request *r)
+{
+	return strcmp(r->params[0], "me") == 0 ? r->user.user_id :
+	    r->params[0];
+}
+
+static int
+users_is_self(const struct request *r)
+{
+	return strcmp(users_target(r), r->user.user_id) == 0;
+}
+
+static int
+users_name_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > USER_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("._-@", s[i]) ==
+		    NULL)
+			return 0;
+	return 1;
+}
+
+static int
+users_role_ok(const char *s)
+{
+	return strcmp(s, "user") == 0 || strcmp(s, "operator") == 0 ||
+	    strcmp(s, "admin") == 0;
+}
+
+static void
+users_reply_one(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate, int status)
+{
+	if (res == NULL) {
+		if (sqlstate != NULL && strcmp(sqlstate, "23505") == 0) {
+			server_reply_error(r, 409,
+			    "username or email already in use");
+			return;
+		}
+		if (sqlstate != NULL && strcmp(sqlstate, "23503") == 0) {
+			server_reply_error(r, 409,
+			    "the user still owns sessions or other records");
+			return;
+		}
+		api_db_error(r, "users", err, sqlstate);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		server_reply_error(r, 404, "user not found");
+		return;
+	}
+	server_reply_cjson(r, status, auth_user_json(res, 0, 0));
+}
+
+static void
+users_got(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	users_reply_one(r, res, err, sqlstate, 200);
+}
+
+static void
+users_created(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	if (res != NULL && PQntuples(res) == 1)
+		log_info("%s: %s created user %s", server_peer(r),
+		    r->user.username, PQgetvalue(res, 0, 1));
+	users_reply_one(r, res, err, sqlstate, 201);
+}
+
+static void
+users_listed(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	cJSON *o, *list;
+	int i;
+
+	if (res == NULL) {
+		api_db_error(r, "listing users", err, sqlstate);
+		return;
+	}
+	o = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(o, "users");
+	for (i = 0; i < PQntuples(res); i++)
+		cJSON_AddItemToArray(list, auth_user_json(res, i, 0));
+	cJSON_AddNumberToObject(o, "total", PQntuples(res));
+	server_reply_cjson(r, 200, o);
+}
+
+static void
+users_list_authed(struct request *r)
+{
+	char sql[1024];
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM users ORDER BY username "
+	    "LIMIT " USER_LIST_MAX, auth_user_columns());
+	api_query(r, sql, 0, NULL, users_listed);
+}
+
+void
+users_list(struct request *r)
+{
+	auth_require(r, "admin", users_list_authed);
+}
+
+static void
+users_get_authed(struct request *r)
+{
+	const char *params[1] = { users_target(r) };
+	char sql[1024];
+
+	if (!users_is_self(r) && !auth_has_role(r, "admin")) {
+		server_reply_error(r, 403, "insufficient permissions");
+		return;
+	}
+	snprintf(sql, sizeof(sql), "SELECT %s FROM users WHERE id = $1",
+	    auth_user_columns());
+	api_query(r, sql, 1, params, users_got);
+}
+
+void
+users_get(struct request *r)
+{
+	auth_require(r, "user", users_get_authed);
+}
+
+/* Optional string field: NULL if absent, "" marks a bad type/length. */
+static const char *
+users_field(const cJSON *o, const char *key, size_t max, int *bad)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (v == NULL || cJSON_IsNull(v))
+		return NULL;
+	if (!cJSON_IsString(v) || strlen(v->valuestring) > max) {
+		*bad = 1;
+		return NULL;
+	}
+	return v->valuestring;
+}
+
+static int
+users_email_ok(const char *e)
+{
+	return e == NULL || e[0] == '\0' || (strchr(e, '@') != NULL &&
+	    strchr(e, ' ') == NULL);
+}
+
+static void
+users_create_authed(struct request *r)
+{
+	cJSON *o = cJSON_ParseWithLength((const char *)r->body, r->body_len);
+	const char *name, *email, *full, *role, *pw, *params[5];
+	char sql[1024], *hash = NULL;
+	int bad = !cJSON_IsObject(o);
+
+	name = users_field(o, "username", USER_NAME_MAX, &bad);
+	email = users_field(o, "email", USER_EMAIL_MAX, &bad);
+	full = users_field(o, "fullName", USER_FULLNAME_MAX, &bad);
+	role = users_field(o, "role", 16, &bad);
+	pw = users_field(o, "password", USER_PASSWORD_MAX, &bad);
+	if (bad || name == NULL || !users_name_ok(name) ||
+	    !users_email_ok(email) || (role != NULL && !users_role_ok(role)) ||
+	    pw == NULL || strlen(pw) < USER_PASSWORD_MIN) {
+		cJSON_Delete(o);
+		server_reply_error(r, 400, "need username (letters, digits, "
+		    "._-@), password (8 characters or more), optional email, "
+		    "fullName and role (user, operator or admin)");
+		return;
+	}
+	if ((hash = passwd_hash(pw)) == NULL) {
+		cJSON_Delete(o);
+		server_reply_error(r, 500, "cannot hash the password");
+		return;
+	}
+	params[0] = name;
+	params[1] = email != NULL && email[0] != '\0' ? email : NULL;
+	params[2] = full;
+	params[3] = role != NULL ? role : "user";
+	params[4] = hash;
+	snprintf(sql, sizeof(sql), "INSERT INTO users (id, username, email, "
+	    "full_name, role, provider, active, password_hash, created_at, "
+	    "updated_at) VALUES (gen_random_uuid()::text, $1, $2, $3, $4, "
+	    "'local', true, $5, now(), now()) RETURNING %s",
+	    auth_user_columns());
+	api_query(r, sql, 5, params, users_created);
+	ssd_explicit_bzero(hash, strlen(hash));
+	free(hash);
+	cJSON_Delete(o);
+}
+
+void
+users_create(struct request *r)
+{
+	auth_require(r, "admin", users_create_authed);
+}
+
+static void
+users_update_authed(struct request *r)
+{
+	cJSON *o = cJSON_ParseWithLength((const char *)r->body, r->body_len);
+	const cJSON *active = cJSON_GetObjectItemCaseSensitive(o, "active");
+	const char *email, *full, *role, *pw, *params[6];
+	int bad = !cJSON_IsObject(o), admin = auth_has_role(r, "admin");
+	char sql[1024], *hash = NULL;
+
+	email = users_field(o, "email", USER_EMAIL_MAX, &bad);
+	full = users_field(o, "fullName", USER_FULLNAME_MAX, &bad);
+	role = users_field(o, "role", 16, &bad);
+	pw = users_field(o, "password", USER_PASSWORD_MAX, &bad);
+	if (active != NULL && !cJSON_IsBool(active))
+		bad = 1;
+	if (bad || !users_email_ok(email) || (role && !users_role_ok(role)) ||
+	    (pw != NULL && strlen(pw) < USER_PASSWORD_MIN)) {
+		cJSON_Delete(o);
+		server_reply_error(r, 400, "bad field: email, fullName, role, "
+		    "active or password (8 characters or more)");
+		return;
+	}
+	if (!admin && (!users_is_self(r) || role != NULL || active != NULL)) {
+		cJSON_Delete(o);
+		server_reply_error(r, 403, "insufficient permissions");
+		return;
+	}
+	if (pw != NULL && (hash = passwd_hash(pw)) == NULL) {
+		cJSON_Delete(o);
+		server_reply_error(r, 500, "cannot hash the password");
+		return;
+	}
+	params[0] = users_target(r);
+	params[1] = email;
+	params[2] = full;
+	params[3] = role;
+	params[4] = active == NULL ? NULL : cJSON_IsTrue(active) ? "t" : "f";
+	params[5] = hash;
+	snprintf(sql, sizeof(sql), "UPDATE users SET email = COALESCE($2, "
+	    "email), full_name = COALESCE($3, full_name), role = COALESCE($4, "
+	    "role), active = COALESCE($5::boolean, active), password_hash = "
+	    "COALESCE($6, password_hash), updated_at = now() WHERE id = $1 "
+	    "RETURNING %s", auth_user_columns());
+	api_query(r, sql, 6, params, users_got);
+	if (hash != NULL) {
+		ssd_explicit_bzero(hash, strlen(hash));
+		free(hash);
+	}
+	cJSON_Delete(o);
+}
+
+void
+users_update(struct request *r)
+{
+	auth_require(r, "user", users_update_authed);
+}
+
+static void
+users_deleted(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	if (res != NULL && PQntuples(res) == 1) {
+		log_info("%s: %s deleted user %s", server_peer(r),
+		    r->user.username, PQgetvalue(res, 0, 0));
+		server_reply(r, 204, "application/json", NULL, 0);
+		return;
+	}
+	users_reply_one(r, res, err, sqlstate, 200);
+}
+
+static void
+users_delete_authed(struct request *r)
+{
+	const char *params[1] = { users_target(r) };
+
+	if (users_is_self(r)) {
+		server_reply_error(r, 409, "you cannot delete yourself");
+		return;
+	}
+	api_query(r, "DELETE FROM users WHERE id = $1 RETURNING username", 1,
+	    params, users_deleted);
+}
+
+void
+users_delete(struct request *r)
+{
+	auth_require(r, "admin", users_delete_authed);
+}

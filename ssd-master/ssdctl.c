@@ -1,0 +1,239 @@
+/*
+ * ssdctl.c - the control tool: one request to the master's control socket,
+ * the answers printed as a table or, with -j, as JSON lines.  Blocking I/O
+ * with a timeout on every wait; exit 1 with one clear line on any failure.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "ipc.h"
+#include "proto.h"
+#include "util.h"
+
+#define SSDCTL_TIMEOUT_MS	60000
+
+static int json_output;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: ssdctl [-j] [-s socket] command [argument ...]\n"
+	    "commands:\n"
+	    "  show workers\n"
+	    "  reload\n"
+	    "  migrate [status]\n"
+	    "  log debug|info|warn|error [worker]\n"
+	    "  stop\n"
+	    "  debug sandbox-probe worker call\n");
+	exit(2);
+}
+
+static void __attribute__((noreturn))
+die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ssdctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static int
+ssdctl_connect(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (ssd_strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		die("%s: path too long", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		die("socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			die("ssd is not running (no answer on %s)", path);
+		if (errno == EACCES)
+			die("%s: permission denied (root or the control "
+			    "group only)", path);
+		die("%s: %s", path, strerror(errno));
+	}
+	return fd;
+}
+
+static cJSON *
+ssdctl_request(int argc, char *argv[])
+{
+	cJSON *req = cJSON_CreateObject();
+
+	if (argc == 2 && strcmp(argv[0], "show") == 0 &&
+	    strcmp(argv[1], "workers") == 0)
+		cJSON_AddStringToObject(req, "cmd", "show-workers");
+	else if (argc == 1 && strcmp(argv[0], "reload") == 0)
+		cJSON_AddStringToObject(req, "cmd", "reload");
+	else if (argc == 1 && strcmp(argv[0], "migrate") == 0)
+		cJSON_AddStringToObject(req, "cmd", "migrate");
+	else if (argc == 2 && strcmp(argv[0], "migrate") == 0 &&
+	    strcmp(argv[1], "status") == 0)
+		cJSON_AddStringToObject(req, "cmd", "migrate-status");
+	else if (argc == 1 && strcmp(argv[0], "stop") == 0)
+		cJSON_AddStringToObject(req, "cmd", "stop");
+	else if ((argc == 2 || argc == 3) && strcmp(argv[0], "log") == 0) {
+		cJSON_AddStringToObject(req, "cmd", "log");
+		cJSON_AddStringToObject(req, "level", argv[1]);
+		if (argc == 3)
+			cJSON_AddStringToObject(req, "worker", argv[2]);
+	} else if (argc == 4 && strcmp(argv[0], "debug") == 0 &&
+	    strcmp(argv[1], "sandbox-probe") == 0) {
+		cJSON_AddStringToObject(req, "cmd", "sandbox-probe");
+		cJSON_AddStringToObject(req, "worker", argv[2]);
+		cJSON_AddStringToObject(req, "call", argv[3]);
+	} else
+		usage();
+	return req;
+}
+
+static void
+ssdctl_print_migration(const cJSON *o)
+{
+	const cJSON *version = cJSON_GetObjectItem(o, "version");
+	const cJSON *applied = cJSON_GetObjectItem(o, "applied");
+
+	if (!cJSON_IsString(version) || !cJSON_IsBool(applied))
+		die("malformed answer from ssd");
+	printf("%-40s %s\n", version->valuestring,
+	    cJSON_IsTrue(applied) ? "applied" : "pending");
+}
+
+static void
+ssdctl_print_worker(const cJSON *o, int *header)
+{
+	const cJSON *name = cJSON_GetObjectItem(o, "name");
+	const cJSON *pid = cJSON_GetObjectItem(o, "pid");
+	const cJSON *state = cJSON_GetObjectItem(o, "state");
+	const cJSON *restarts = cJSON_GetObjectItem(o, "restarts");
+	const cJSON *uptime = cJSON_GetObjectItem(o, "uptime");
+	const cJSON *last = cJSON_GetObjectItem(o, "last_exit");
+
+	if (!cJSON_IsString(name) || !cJSON_IsNumber(pid) ||
+	    !cJSON_IsString(state) || !cJSON_IsNumber(restarts) ||
+	    !cJSON_IsNumber(uptime) || !cJSON_IsString(last))
+		die("malformed answer from ssd");
+	if (!*header) {
+		printf("%-18s %7s %-9s %8s %8s  %s\n", "WORKER", "PID",
+		    "STATE", "RESTARTS", "UPTIME", "LAST-EXIT");
+		*header = 1;
+	}
+	if (pid->valuedouble > 0)
+		printf("%-18s %7.0f %-9s %8.0f %7.0fs  %s\n",
+		    name->valuestring, pid->valuedouble, state->valuestring,
+		    restarts->valuedouble, uptime->valuedouble,
+		    last->valuestring);
+	else
+		printf("%-18s %7s %-9s %8.0f %8s  %s\n", name->valuestring,
+		    "-", state->valuestring, restarts->valuedouble, "-",
+		    last->valuestring);
+}
+
+static void
+ssdctl_print_data(const cJSON *o, int *header)
+{
+	if (cJSON_GetObjectItem(o, "version") != NULL)
+		ssdctl_print_migration(o);
+	else
+		ssdctl_print_worker(o, header);
+}
+
+/* Prints the answers; returns the exit status. */
+static int
+ssdctl_answers(int fd)
+{
+	static char buf[IPC_MAX_PAYLOAD + 1];
+	const cJSON *ok, *text;
+	struct ipc_hdr hdr;
+	int n, header = 0, status;
+	cJSON *o;
+
+	for (;;) {
+		if ((n = ipc_recv_sync(fd, &hdr, buf, sizeof(buf) - 1,
+		    SSDCTL_TIMEOUT_MS)) == -1)
+			die("no complete answer from ssd: %s",
+			    errno == ETIMEDOUT ? "timed out" :
+			    errno == ECONNRESET ? "connection closed" :
+			    strerror(errno));
+		buf[n] = '\0';
+		if (json_output)
+			printf("%s\n", buf);
+		if ((o = cJSON_Parse(buf)) == NULL)
+			die("malformed answer from ssd");
+		if (hdr.type == IMSG_CTL_DATA) {
+			if (!json_output)
+				ssdctl_print_data(o, &header);
+			cJSON_Delete(o);
+			continue;
+		}
+		if (hdr.type != IMSG_CTL_END)
+			die("unexpected answer type %u from ssd", hdr.type);
+		ok = cJSON_GetObjectItem(o, "ok");
+		status = cJSON_IsTrue(ok) ? 0 : 1;
+		text = cJSON_GetObjectItem(o, status ? "error" : "message");
+		if (!json_output && cJSON_IsString(text))
+			fprintf(status ? stderr : stdout, "%s%s\n",
+			    status ? "ssdctl: " : "", text->valuestring);
+		cJSON_Delete(o);
+		return status;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *path = SSD_RUNSTATEDIR "/ssd.sock";
+	char *text;
+	cJSON *req;
+	int ch, fd;
+
+	while ((ch = getopt(argc, argv, "js:")) != -1) {
+		switch (ch) {
+		case 'j':
+			json_output = 1;
+			break;
+		case 's':
+			path = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		usage();
+	req = ssdctl_request(argc, argv);
+	text = cJSON_PrintUnformatted(req);
+	fd = ssdctl_connect(path);
+	if (ipc_send_sync(fd, IMSG_CTL_REQUEST, 0, text, strlen(text),
+	    SSDCTL_TIMEOUT_MS) == -1)
+		die("cannot send to ssd: %s", strerror(errno));
+	free(text);
+	cJSON_Delete(req);
+	return ssdctl_answers(fd);
+}
