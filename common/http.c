@@ -581,10 +581,11 @@ http_query_get(const char *query, size_t len, const char *key, char *out,
     size_t outlen)
 {
 	char name[128];
-	const char *p = query, *end = query + len, *amp, *eq;
+	const char *p = query, *end, *amp, *eq;
 
 	if (query == NULL)
 		return -1;
+	end = query + len;
 	while (p < end) {
 		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
 			amp = end;

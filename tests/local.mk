@@ -71,3 +71,19 @@ tests_fuzz_fuzz_jwt_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"jwt"'
 tests_fuzz_fuzz_jwt_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) $(OPENSSL_CFLAGS)
 tests_fuzz_fuzz_jwt_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_jwt_LDADD = $(LIBSSD) $(CJSON_LIBS) $(OPENSSL_LIBS)
+
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test_http
+TESTS += tests/unit/test_http
+endif
+tests_unit_test_http_SOURCES = tests/unit/test_http.c
+tests_unit_test_http_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_http_LDADD = $(LIBSSD) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/fuzz/fuzz_http
+TESTS += tests/fuzz/fuzz_http
+tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz_http.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_http_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"http"'
+tests_fuzz_fuzz_http_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_http_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_http_LDADD = $(LIBSSD)
