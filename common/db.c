@@ -196,6 +196,30 @@ db_first_line(const char *msg, char *out, size_t len)
 
 static void	db_poll_cb(evutil_socket_t, short, void *);
 
+/* Idle: only the server speaks (shutdown, NOTIFY); a dead link shows. */
+static void
+db_idle_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct db_conn *dc = arg;
+	PGnotify *n;
+	char why[256];
+
+	if (PQconsumeInput(dc->pg) == 0 || PQstatus(dc->pg) == CONNECTION_BAD) {
+		db_first_line(PQerrorMessage(dc->pg), why, sizeof(why));
+		db_conn_lost(dc, why[0] ? why : "connection closed by the server");
+		return;
+	}
+	while ((n = PQnotifies(dc->pg)) != NULL)
+		PQfreemem(n);
+}
+
+static void
+db_conn_idle(struct db_conn *dc)
+{
+	dc->state = DC_IDLE;
+	db_conn_wait(dc, EV_READ | EV_PERSIST, db_idle_cb);
+}
+
 static void
 db_connect_step(struct db_conn *dc)
 {
@@ -213,8 +237,7 @@ db_connect_step(struct db_conn *dc)
 		if (dc->backoff_ms != 0 || dc->slot == 0)
 			log_info("database connection %d up", dc->slot);
 		dc->backoff_ms = 0;
-		dc->state = DC_IDLE;
-		event_del(dc->ev);
+		db_conn_idle(dc);
 		db_dispatch(dc->db);
 		break;
 	default:
@@ -324,8 +347,7 @@ db_read_results(struct db_conn *dc)
 	if (PQisBusy(dc->pg))
 		return;
 	dc->cur = NULL;
-	dc->state = DC_IDLE;
-	event_del(dc->ev);
+	db_conn_idle(dc);
 	res = dc->res;
 	dc->res = NULL;
 	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;

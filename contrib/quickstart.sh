@@ -21,6 +21,7 @@ stop_all() {
 		wait "${pids[$i]}" 2>/dev/null
 	done
 	pids=()
+	[ -d "$state/pg/pgdata" ] && pg_stop "$state/pg"
 }
 trap 'echo; say "stopping"; stop_all; exit 0' INT TERM
 trap stop_all EXIT
@@ -41,6 +42,14 @@ chmod 755 "$state" "$state/empty"
 for w in ssd-api ssd-hub ssd-vncproxy; do
 	ln -s "$build/$w/$w" "$state/libexec/$w"
 done
+say "starting a private PostgreSQL in $state/pg"
+. "$top/tests/pg.sh"
+pg_start "$state/pg" > /dev/null || die "PostgreSQL did not start"
+umask 077
+head -c 32 /dev/urandom | base64 > "$state/jwt-secret"
+admin_password=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+printf '%s\n' "$admin_password" > "$state/admin-password"
+umask 022
 cat > "$state/ssd.conf" <<CONF
 # Written by contrib/quickstart.sh: a local demo, not a production setup.
 listen_address = 127.0.0.1
@@ -48,6 +57,13 @@ port = $port
 worker_dir = $state/libexec
 chroot_dir = $state/empty
 control_socket = $state/ssd.sock
+schema_dir = $top/schema
+db_host = $PGHOST
+db_port = $PGPORT
+db_name = $PGDATABASE
+db_user = $PGUSER
+jwt_secret_file = $state/jwt-secret
+admin_password_file = $state/admin-password
 CONF
 "$build/ssd" -d -f "$state/ssd.conf" > "$state/ssd.log" 2>&1 &
 pids+=($!)
@@ -67,7 +83,10 @@ $("$build/ssdctl" -s "$state/ssd.sock" show workers)
   curl http://127.0.0.1:$port/health
   curl http://127.0.0.1:$port/ready
   curl http://127.0.0.1:$port/health/hub
+  curl -X POST http://127.0.0.1:$port/api/v1/auth/login \\
+      -d '{"username":"admin","password":"$admin_password"}'
   $build/ssdctl -s $state/ssd.sock show workers
+  $build/ssdctl -s $state/ssd.sock migrate status
 
 Ctrl-C stops everything.
 MSG

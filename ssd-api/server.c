@@ -36,6 +36,13 @@
 #define SERVER_ADDR_BUCKETS	1024
 /* Answers queued beyond this stop the reading of pipelined requests. */
 #define SERVER_OUTPUT_HIGH	(1024 * 1024)
+/*
+ * Closing with unread request bytes makes the kernel send RST, which can
+ * destroy the answer before the client reads it: shut down our side and
+ * read (and drop) what still comes, for a short while, then close.
+ */
+#define SERVER_LINGER_MS	2000
+#define SERVER_LINGER_BYTES	(4 * 1024 * 1024)
 
 enum conn_state { CONN_HEAD, CONN_BODY, CONN_BUSY };
 
@@ -61,6 +68,7 @@ struct conn {
 	int			 head_started;	/* header clock running */
 	int			 in_process;	/* inside conn_process */
 	int			 detached;	/* handed off: free, keep fd */
+	size_t			 lingered;	/* bytes dropped while closing */
 	struct request		 r;
 };
 
@@ -76,6 +84,7 @@ static struct {
 
 static void	conn_process(struct conn *);
 static void	conn_process_requests(struct conn *);
+static void	conn_event_cb(struct bufferevent *, short, void *);
 
 void
 server_configure(const struct conf *c)
@@ -197,6 +206,43 @@ conn_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 static void
+conn_linger_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	c->lingered += evbuffer_get_length(in);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	if (c->lingered > SERVER_LINGER_BYTES)
+		conn_free(c, 1);
+}
+
+static void
+conn_linger_timeout_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	conn_free(arg, 1);
+}
+
+/* The answer is out: half-close, drain, then close (see above). */
+static void
+conn_linger(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	evbuffer_drain(in, evbuffer_get_length(in));
+	if (shutdown(c->fd, SHUT_WR) == -1) {
+		conn_free(c, 1);
+		return;
+	}
+	event_free(c->timer);
+	c->timer = evtimer_new(worker_base(), conn_linger_timeout_cb, c);
+	conn_timer_set(c, SERVER_LINGER_MS);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	bufferevent_setcb(c->bev, conn_linger_read_cb, NULL, conn_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+static void
 conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
@@ -204,7 +250,7 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
 		return;
 	if (c->close_after) {
-		conn_free(c, 1);
+		conn_linger(c);
 		return;
 	}
 	if (c->state == CONN_HEAD)

@@ -52,9 +52,11 @@ TESTS += tests/conf-example.sh
 EXTRA_DIST += tests/conf-example.sh
 
 # Integration tests: real processes, TAP output.
-TESTS += tests/integration/master.sh tests/integration/crashloop.sh
+TESTS += tests/integration/master.sh tests/integration/crashloop.sh \
+	tests/integration/db.sh tests/integration/users.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/master.sh \
-	tests/integration/crashloop.sh
+	tests/integration/crashloop.sh tests/integration/db.sh \
+	tests/integration/users.sh tests/pg.sh
 
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/test_jwt

@@ -53,10 +53,10 @@ on_exit() { CLEANUP_CMDS+=("$1"); }
 
 _cleanup() {
 	local i
+	[ -n "$SSD_PID" ] && ssd_stop > /dev/null 2>&1
 	for ((i = ${#CLEANUP_CMDS[@]} - 1; i >= 0; i--)); do
 		eval "${CLEANUP_CMDS[$i]}" > /dev/null 2>&1
 	done
-	[ -n "$SSD_PID" ] && ssd_stop > /dev/null 2>&1
 	if [ "$TAP_FAILED" != 0 ] && [ -f "$T/ssd.log" ]; then
 		echo "# --- last lines of ssd.log ---"
 		tail -40 "$T/ssd.log" | sed 's/^/# /'
@@ -134,11 +134,38 @@ ssd_start() {
 	wait_until 15 curl -sf "$SSD_URL/health"
 }
 
+# pg_up: a private PostgreSQL for this test (tests/pg.sh); ssd_start then
+# points ssd at it.  Stopped on exit.
+pg_up() {
+	. "$top_srcdir/tests/pg.sh"
+	pg_start "$T/pg" || return 1
+	on_exit "pg_stop $T/pg"
+}
+
 ssd_stop() {
 	[ -n "$SSD_PID" ] || return 0
 	kill -TERM "$SSD_PID" 2>/dev/null
 	wait "$SSD_PID" 2>/dev/null
 	SSD_PID=
+}
+
+# json FIELD < body: one field of a JSON object ("a.b" for nested ones).
+json() {
+	/usr/bin/python3 -c 'import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v[int(k)] if isinstance(v, list) else v.get(k)
+print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list, bool)) else v))' "$1"
+}
+
+# api METHOD PATH [TOKEN [BODY]]: prints "STATUS BODY".
+api() {
+	local args=(-s -o "$T/api.out" -w '%{http_code}' -X "$1" "$SSD_URL$2")
+	[ -n "${3:-}" ] && args+=(-H "Authorization: Bearer $3")
+	[ -n "${4:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "$4")
+	local code
+	code=$(curl "${args[@]}")
+	echo "$code $(cat "$T/api.out")"
 }
 
 ssdctl() { "$top_builddir/ssdctl" -s "$SSD_SOCK" "$@"; }

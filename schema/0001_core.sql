@@ -1,0 +1,199 @@
+-- 0001_core.sql - the StreamSpace v1.x core tables, as a v1.x database has
+-- them (design/ORIGINAL.md §4.4, the Go code's auto-migration), so that an
+-- existing v1.x database is a valid starting point: every statement is
+-- IF NOT EXISTS and applying this file to such a database changes nothing.
+-- Only the tables the control plane uses are created; a v1.x database may
+-- hold many more, which ssd leaves alone.
+
+CREATE TABLE IF NOT EXISTS organizations (
+    id VARCHAR(255) PRIMARY KEY,
+    name VARCHAR(255) NOT NULL,
+    display_name VARCHAR(255),
+    k8s_namespace VARCHAR(255) DEFAULT 'streamspace',
+    created_at TIMESTAMP DEFAULT NOW(),
+    updated_at TIMESTAMP DEFAULT NOW()
+);
+INSERT INTO organizations (id, name, display_name, k8s_namespace)
+VALUES ('default-org', 'default', 'Default Organization', 'streamspace')
+ON CONFLICT (id) DO NOTHING;
+
+CREATE TABLE IF NOT EXISTS users (
+    id VARCHAR(255) PRIMARY KEY,            -- UUID text; the seeded admin is 'admin'
+    username VARCHAR(255) UNIQUE NOT NULL,
+    email VARCHAR(255) UNIQUE,
+    full_name VARCHAR(255),
+    role VARCHAR(50) DEFAULT 'user',        -- user, operator, admin
+    provider VARCHAR(50) DEFAULT 'local',   -- local, saml, oidc
+    active BOOLEAN DEFAULT true,
+    password_hash VARCHAR(255),             -- crypt(3) string: bcrypt (v1) or yescrypt
+    org_id VARCHAR(255) REFERENCES organizations(id) DEFAULT 'default-org',
+    created_at TIMESTAMP DEFAULT NOW(),
+    updated_at TIMESTAMP DEFAULT NOW(),
+    last_login TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS user_quotas (
+    user_id VARCHAR(255) PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    max_sessions INT DEFAULT 5,
+    max_cpu VARCHAR(50) DEFAULT '4000m',
+    max_memory VARCHAR(50) DEFAULT '16Gi',
+    max_storage VARCHAR(50) DEFAULT '100Gi',
+    used_sessions INT DEFAULT 0,
+    used_cpu VARCHAR(50) DEFAULT '0',
+    used_memory VARCHAR(50) DEFAULT '0',
+    used_storage VARCHAR(50) DEFAULT '0',
+    created_at TIMESTAMP DEFAULT NOW(),
+    updated_at TIMESTAMP DEFAULT NOW()
+);
+
+CREATE TABLE IF NOT EXISTS groups (
+    id VARCHAR(255) PRIMARY KEY,
+    name VARCHAR(255) UNIQUE NOT NULL,
+    display_name VARCHAR(255),
+    description TEXT,
+    type VARCHAR(50) DEFAULT 'team',        -- team, department, project, system
+    parent_id VARCHAR(255) REFERENCES groups(id) ON DELETE SET NULL,
+    org_id VARCHAR(255) REFERENCES organizations(id) DEFAULT 'default-org',
+    created_at TIMESTAMP DEFAULT NOW(),
+    updated_at TIMESTAMP DEFAULT NOW()
+);
+
+CREATE TABLE IF NOT EXISTS group_memberships (
+    id VARCHAR(255) PRIMARY KEY,
+    user_id VARCHAR(255) NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    group_id VARCHAR(255) NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    role VARCHAR(50) DEFAULT 'member',      -- member, admin, owner
+    created_at TIMESTAMP DEFAULT NOW(),
+    UNIQUE (user_id, group_id)
+);
+
+CREATE TABLE IF NOT EXISTS group_quotas (
+    group_id VARCHAR(255) PRIMARY KEY REFERENCES groups(id) ON DELETE CASCADE,
+    max_sessions INT DEFAULT 20,
+    max_cpu VARCHAR(50) DEFAULT '16000m',
+    max_memory VARCHAR(50) DEFAULT '64Gi',
+    max_storage VARCHAR(50) DEFAULT '500Gi',
+    created_at TIMESTAMP DEFAULT NOW(),
+    updated_at TIMESTAMP DEFAULT NOW()
+);
+
+CREATE TABLE IF NOT EXISTS repositories (
+    id SERIAL PRIMARY KEY,
+    name VARCHAR(255) UNIQUE NOT NULL,
+    url TEXT NOT NULL,
+    branch VARCHAR(255) DEFAULT 'main',
+    type VARCHAR(50) DEFAULT 'template',
+    status VARCHAR(50) DEFAULT 'pending',
+    last_sync TIMESTAMP,
+    created_at TIMESTAMP DEFAULT NOW(),
+    updated_at TIMESTAMP DEFAULT NOW()
+);
+
+CREATE TABLE IF NOT EXISTS catalog_templates (
+    id SERIAL PRIMARY KEY,
+    repository_id INT REFERENCES repositories(id) ON DELETE CASCADE,
+    name VARCHAR(255) NOT NULL,
+    display_name VARCHAR(255),
+    description TEXT,
+    category VARCHAR(255),
+    app_type VARCHAR(50) DEFAULT 'desktop',
+    icon_url TEXT,
+    manifest JSONB,                         -- the full Template document
+    tags TEXT[],
+    install_count INT DEFAULT 0,
+    is_featured BOOLEAN DEFAULT false,
+    version VARCHAR(50) DEFAULT '1.0.0',
+    view_count INT DEFAULT 0,
+    avg_rating NUMERIC(3,2) DEFAULT 0,
+    rating_count INT DEFAULT 0,
+    platform VARCHAR(50) DEFAULT 'kubernetes',
+    created_at TIMESTAMP DEFAULT NOW(),
+    updated_at TIMESTAMP DEFAULT NOW(),
+    UNIQUE (repository_id, name)
+);
+
+CREATE TABLE IF NOT EXISTS sessions (
+    id VARCHAR(255) PRIMARY KEY,            -- <user>-<template>-<8 hex>, also the k8s name
+    user_id VARCHAR(255) REFERENCES users(id) ON DELETE CASCADE,
+    team_id VARCHAR(255) REFERENCES groups(id) ON DELETE SET NULL,
+    template_name VARCHAR(255),
+    state VARCHAR(50) DEFAULT 'pending',
+    app_type VARCHAR(50) DEFAULT 'desktop',
+    active_connections INT DEFAULT 0,
+    url TEXT,
+    namespace VARCHAR(255) DEFAULT 'streamspace',
+    platform VARCHAR(50) DEFAULT 'kubernetes',
+    controller_id VARCHAR(255),
+    pod_name VARCHAR(255),
+    memory VARCHAR(50),
+    cpu VARCHAR(50),
+    persistent_home BOOLEAN DEFAULT true,
+    idle_timeout VARCHAR(50),
+    max_session_duration VARCHAR(50),
+    last_activity TIMESTAMP,
+    snapshot_config JSONB,
+    cluster_id VARCHAR(255),
+    tags TEXT[],
+    org_id VARCHAR(255) REFERENCES organizations(id) DEFAULT 'default-org',
+    streaming_protocol VARCHAR(50) DEFAULT 'vnc',
+    streaming_port INT DEFAULT 5900,
+    streaming_path VARCHAR(255),
+    created_at TIMESTAMP DEFAULT NOW(),
+    updated_at TIMESTAMP DEFAULT NOW(),
+    last_connection TIMESTAMP,
+    last_disconnect TIMESTAMP
+);
+CREATE INDEX IF NOT EXISTS idx_sessions_user_id ON sessions(user_id);
+CREATE INDEX IF NOT EXISTS idx_sessions_state ON sessions(state);
+CREATE INDEX IF NOT EXISTS idx_sessions_tags ON sessions USING GIN (tags);
+
+CREATE TABLE IF NOT EXISTS connections (
+    id VARCHAR(255) PRIMARY KEY,
+    session_id VARCHAR(255) REFERENCES sessions(id) ON DELETE CASCADE,
+    user_id VARCHAR(255) REFERENCES users(id) ON DELETE CASCADE,
+    client_ip VARCHAR(64),
+    user_agent TEXT,
+    connected_at TIMESTAMP DEFAULT NOW(),
+    last_heartbeat TIMESTAMP DEFAULT NOW()
+);
+
+CREATE TABLE IF NOT EXISTS audit_log (
+    id SERIAL PRIMARY KEY,
+    user_id VARCHAR(255),
+    action VARCHAR(255) NOT NULL,
+    resource_type VARCHAR(255),
+    resource_id VARCHAR(255),
+    changes JSONB,
+    timestamp TIMESTAMP DEFAULT NOW(),
+    ip_address VARCHAR(64),
+    org_id VARCHAR(255)
+);
+CREATE INDEX IF NOT EXISTS idx_audit_log_timestamp ON audit_log(timestamp);
+CREATE INDEX IF NOT EXISTS idx_audit_log_user_id ON audit_log(user_id);
+
+CREATE TABLE IF NOT EXISTS api_keys (
+    id SERIAL PRIMARY KEY,
+    key_hash VARCHAR(255) UNIQUE NOT NULL,
+    key_prefix VARCHAR(16) NOT NULL,
+    name VARCHAR(255) NOT NULL,
+    description TEXT,
+    user_id VARCHAR(255) NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    scopes TEXT[],
+    rate_limit INT DEFAULT 1000,
+    expires_at TIMESTAMP,
+    last_used_at TIMESTAMP,
+    use_count INT DEFAULT 0,
+    is_active BOOLEAN DEFAULT true,
+    created_by VARCHAR(255),
+    created_at TIMESTAMP DEFAULT NOW()
+);
+
+CREATE TABLE IF NOT EXISTS configuration (
+    key VARCHAR(255) PRIMARY KEY,
+    value TEXT,
+    type VARCHAR(50) DEFAULT 'string',
+    category VARCHAR(100),
+    description TEXT,
+    updated_at TIMESTAMP DEFAULT NOW(),
+    updated_by VARCHAR(255)
+);

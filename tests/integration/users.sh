@@ -1,0 +1,101 @@
+#!/bin/bash
+# users.sh - login, tokens and /api/v1/users against a real PostgreSQL:
+# the first admin from ADMIN_PASSWORD, wrong passwords, roles and
+# ownership, refresh and logout really revoking, disabled accounts, the
+# login rate limit, malformed and oversized bodies.  TAP output.
+. "$top_srcdir/tests/integration/lib.sh"
+
+export JWT_SECRET=0123456789abcdef0123456789abcdef-test
+export ADMIN_PASSWORD=admin-password-for-tests
+ok_if "PostgreSQL and ssd start" pg_up
+[ -n "${PGHOST:-}" ] && ok_if "ssd starts" ssd_start "login_max_failures = 5"
+[ -n "$SSD_PID" ] || finish
+ok_if "the first admin got ADMIN_PASSWORD" grep -q 'user admin: password set' "$T/ssd.log"
+
+set -- $(api POST /api/v1/auth/login "" '{"username":"admin","password":"wrong"}')
+ok_if "wrong password: 401 (got $1)" [ "$1" = 401 ]
+ok_if "... Invalid credentials" grep -q '"Invalid credentials"' <<< "$*"
+r=$(api POST /api/v1/auth/login "" '{"username":"nobody-here","password":"x"}')
+ok_if "unknown user: the same 401" [ "${r%% *}" = 401 ]
+r=$(api POST /api/v1/auth/login "" "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}")
+ok_if "admin logs in: 200" [ "${r%% *}" = 200 ]
+admin=$(json token <<< "${r#* }")
+ok_if "... with a token and the user" [ -n "$admin" ] && [ "$(json user.role <<< "${r#* }")" = admin ]
+admin_id=$(json user.id <<< "${r#* }")
+
+r=$(api GET /api/v1/users)
+ok_if "GET /api/v1/users without a token: 401" [ "${r%% *}" = 401 ]
+r=$(api GET /api/v1/users "$admin")
+ok_if "admin lists users: 200 with admin in it" [ "${r%% *}" = 200 ] && \
+    [ "$(json users.0.username <<< "${r#* }")" = admin ]
+r=$(api POST /api/v1/users "$admin" '{"username":"alice","password":"alice-password","email":"alice@example.org","fullName":"Alice"}')
+ok_if "admin creates alice: 201" [ "${r%% *}" = 201 ]
+alice_id=$(json id <<< "${r#* }")
+ok_if "... as a user" [ "$(json role <<< "${r#* }")" = user ]
+r=$(api POST /api/v1/users "$admin" '{"username":"alice","password":"another-password"}')
+ok_if "creating alice again: 409" [ "${r%% *}" = 409 ]
+r=$(api POST /api/v1/users "$admin" '{"username":"bad name","password":"x"}')
+ok_if "bad user name and short password: 400" [ "${r%% *}" = 400 ]
+
+r=$(api POST /api/v1/auth/login "" '{"username":"alice","password":"alice-password"}')
+alice=$(json token <<< "${r#* }")
+ok_if "alice logs in" [ -n "$alice" ]
+r=$(api GET /api/v1/users "$alice")
+ok_if "alice may not list users: 403" [ "${r%% *}" = 403 ]
+r=$(api GET /api/v1/users/me "$alice")
+ok_if "alice reads herself via /users/me" [ "$(json username <<< "${r#* }")" = alice ]
+r=$(api GET "/api/v1/users/$admin_id" "$alice")
+ok_if "alice may not read the admin: 403" [ "${r%% *}" = 403 ]
+r=$(api PATCH /api/v1/users/me "$alice" '{"role":"admin"}')
+ok_if "alice may not make herself admin: 403" [ "${r%% *}" = 403 ]
+r=$(api PATCH /api/v1/users/me "$alice" '{"fullName":"Alice Liddell"}')
+ok_if "alice renames herself: 200" [ "${r%% *}" = 200 ] && \
+    [ "$(json fullName <<< "${r#* }")" = "Alice Liddell" ]
+
+# Tokens: refresh replaces, logout revokes.
+r=$(api POST /api/v1/auth/refresh "" "{\"token\":\"$alice\"}")
+new=$(json token <<< "${r#* }")
+ok_if "refresh gives a new token" [ "${r%% *}" = 200 ] && [ -n "$new" ] && [ "$new" != "$alice" ]
+r=$(api GET /api/v1/users/me "$alice")
+ok_if "the refreshed token is no longer accepted" [ "${r%% *}" = 401 ]
+r=$(api POST /api/v1/auth/refresh "" "{\"token\":\"$alice\"}")
+ok_if "... nor refreshed twice" [ "${r%% *}" = 401 ]
+r=$(api POST /api/v1/auth/logout "$new")
+ok_if "logout: 200" [ "${r%% *}" = 200 ]
+r=$(api GET /api/v1/users/me "$new")
+ok_if "after logout the token is refused" [ "${r%% *}" = 401 ] && grep -q revoked <<< "$r"
+tampered="${admin%?}A"
+[ "$tampered" = "$admin" ] && tampered="${admin%?}B"
+r=$(api GET /api/v1/users "$tampered")
+ok_if "a tampered token: 401" [ "${r%% *}" = 401 ]
+
+# Disabled accounts, deletion.
+r=$(api PATCH "/api/v1/users/$alice_id" "$admin" '{"active":false}')
+ok_if "admin disables alice" [ "$(json active <<< "${r#* }")" = false ]
+r=$(api POST /api/v1/auth/login "" '{"username":"alice","password":"alice-password"}')
+ok_if "a disabled user cannot log in: 403" [ "${r%% *}" = 403 ]
+r=$(api DELETE "/api/v1/users/$admin_id" "$admin")
+ok_if "admin may not delete himself: 409" [ "${r%% *}" = 409 ]
+r=$(api DELETE "/api/v1/users/$alice_id" "$admin")
+ok_if "admin deletes alice: 204" [ "${r%% *}" = 204 ]
+r=$(api GET "/api/v1/users/$alice_id" "$admin")
+ok_if "alice is gone: 404" [ "${r%% *}" = 404 ]
+
+# Bad input.
+r=$(api POST /api/v1/auth/login "" '{"username":')
+ok_if "malformed JSON: 400" [ "${r%% *}" = 400 ]
+head -c 2000000 /dev/zero | tr '\0' a > "$T/big"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary "@$T/big" "$SSD_URL/api/v1/auth/login")
+ok_if "a body over http_max_body_size: 413 (got $code)" [ "$code" = 413 ]
+
+# The login rate limit (login_max_failures = 5).
+for i in 1 2 3 4 5; do
+	api POST /api/v1/auth/login "" '{"username":"carol","password":"guess"}' > /dev/null
+done
+code=$(curl -s -D "$T/h" -o /dev/null -w '%{http_code}' -X POST \
+    -d '{"username":"carol","password":"guess"}' "$SSD_URL/api/v1/auth/login")
+ok_if "the 6th failed login for one name: 429 (got $code)" [ "$code" = 429 ]
+ok_if "... with Retry-After" grep -qi '^Retry-After: [0-9]' "$T/h"
+ok_if "no password or token ever reaches the log" \
+    bash -c "! grep -q -e alice-password -e '$ADMIN_PASSWORD' -e '$admin' '$T/ssd.log'"
+finish
