@@ -89,7 +89,8 @@ db_conninfo(const struct conf *c, const char *application_name,
 	DB_KV("connect_timeout", buf);
 	buf += k + 1;
 	buflen -= (size_t)k + 1;
-	snprintf(buf, buflen, "-c statement_timeout=%llu",
+	/* TIMESTAMP columns hold UTC, whatever the server's zone. */
+	snprintf(buf, buflen, "-c TimeZone=UTC -c statement_timeout=%llu",
 	    (unsigned long long)conf_ms(c, S_DB_QUERY_TIMEOUT));
 	DB_KV("options", buf);
 	DB_KV("application_name", application_name);
@@ -253,6 +254,12 @@ db_poll_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 static void
+db_notice(void *arg, const char *msg)
+{
+	log_debug("database: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
+static void
 db_connect(struct db_conn *dc)
 {
 	struct db *db = dc->db;
@@ -261,6 +268,7 @@ db_connect(struct db_conn *dc)
 	dc->pg = PQconnectStartParams(db->keys, db->vals, 0);
 	if (dc->pg == NULL)
 		fatalx("out of memory for a database connection");
+	PQsetNoticeProcessor(dc->pg, db_notice, dc);
 	if (PQstatus(dc->pg) == CONNECTION_BAD) {
 		char why[256];
 

@@ -193,7 +193,8 @@ handoff_refuse(struct event_base *base, struct ipc_chan *c,
 
 	log_warnx("hand-off %u (kind %u, client %s) refused: %s", h->id,
 	    h->hdr.kind, h->hdr.peer, reason);
-	snprintf(json, sizeof(json), "{\"error\":\"%s\"}", reason);
+	snprintf(json, sizeof(json), "{\"error\":\"unavailable\","
+	    "\"message\":\"%s\"}", reason);
 	handoff_reply_http(base, h->fd, 503, json, HANDOFF_REPLY_MS);
 	h->fd = -1;
 	handoff_nack(c, h->id, reason);

@@ -11,6 +11,7 @@ common_libssd_a_SOURCES = \
 	common/passwd.c common/passwd.h \
 	common/peers.c common/peers.h \
 	common/sandbox.c common/sandbox.h \
+	common/session_state.c common/session_state.h \
 	common/sdnotify.c common/sdnotify.h \
 	common/util.c common/util.h \
 	common/worker.c common/worker.h

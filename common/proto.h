@@ -57,6 +57,9 @@ struct imsg_probe {
 	char		what[32];	/* "socket", "open", "execve", ... */
 };
 
+/* The last migration in schema/ this build expects (checked by a test). */
+#define SSD_SCHEMA_VERSION	"0004_templates"
+
 /* Exit status of a worker whose configuration cannot work: no restart. */
 #define SSD_EXIT_CONFIG	78
 

@@ -51,6 +51,8 @@ int	ncpus(void);
 
 /* Fills buf with n random bytes from getrandom(2); -1 on failure. */
 int	random_bytes(void *buf, size_t n);
+/* 1 when s[0..len) is well-formed UTF-8 (RFC 3629), else 0. */
+int	utf8_valid(const uint8_t *s, size_t len);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void	hex_encode(const void *p, size_t n, char *out);
 

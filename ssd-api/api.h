@@ -48,6 +48,10 @@ struct request {
 	struct jwt_claims	 user;
 	/* Handler state across callbacks; freed with the request. */
 	void			*ctx;
+	/* Mutating requests are audited when answered (audit.c). */
+	int			 audit;
+	char			 audit_id[128];		/* resource created */
+	char			 audit_subject[129];	/* login: the name */
 };
 
 /* server.c */
@@ -58,7 +62,10 @@ void	server_shutdown(void);
 void	server_reply(struct request *r, int status, const char *ctype,
 	    const void *body, size_t len);
 void	server_reply_json(struct request *r, int status, const char *json);
+/* {"error": code, "message": msg}; the code follows from the status. */
 void	server_reply_error(struct request *r, int status, const char *msg);
+void	server_reply_error_code(struct request *r, int status,
+	    const char *code, const char *msg);
 /* Answers with obj as JSON and frees it. */
 void	server_reply_cjson(struct request *r, int status, struct cJSON *obj);
 const char *server_peer(const struct request *r);	/* "addr:port" */
@@ -88,12 +95,49 @@ void	auth_logout(struct request *r);
 const char *auth_user_columns(void);
 struct cJSON *auth_user_json(const PGresult *res, int row, int col);
 
+/* body.c: JSON bodies; on a bad one the client gets 400 and -1/NULL. */
+struct cJSON *body_object(struct request *r);
+int	body_str(struct request *r, const struct cJSON *o, const char *key,
+	    size_t max, int required, const char **out);
+int	body_bool(struct request *r, const struct cJSON *o, const char *key,
+	    int *out);
+int	body_str_array(struct request *r, const struct cJSON *o,
+	    const char *key, size_t max, size_t len, char **out);
+
+/* audit.c: one audit_log row; details (may be NULL) is consumed. */
+void	audit_write(struct request *r, const char *user_id,
+	    const char *action, const char *resource_type,
+	    const char *resource_id, int status, struct cJSON *details);
+void	audit_request(struct request *r, int status);
+
 /* users.c */
 void	users_list(struct request *r);
 void	users_get(struct request *r);
 void	users_create(struct request *r);
 void	users_update(struct request *r);
 void	users_delete(struct request *r);
+
+/* templates.c */
+int	dns1123_label(const char *s);
+void	templates_list(struct request *r);
+void	templates_get(struct request *r);
+void	templates_create(struct request *r);
+void	templates_update(struct request *r);
+void	templates_delete(struct request *r);
+
+/* sessions.c */
+void	sessions_list(struct request *r);
+void	sessions_get(struct request *r);
+void	sessions_create(struct request *r);
+void	sessions_delete(struct request *r);
+void	sessions_hibernate(struct request *r);
+void	sessions_wake(struct request *r);
+
+/* agents.c */
+void	agents_list(struct request *r);
+void	agents_get(struct request *r);
+void	agents_delete(struct request *r);
+void	audit_list(struct request *r);
 
 /* routes.c */
 void	routes_dispatch(struct request *r);

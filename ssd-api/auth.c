@@ -261,13 +261,15 @@ auth_login_done(struct request *r, const PGresult *res, const char *err,
 		ratelimit_hit(lc->addr_key, auth.window_ms);
 		log_info("%s: failed login for \"%s\"", server_peer(r),
 		    lc->username);
-		server_reply_error(r, 401, "Invalid credentials");
+		server_reply_error_code(r, 401, "invalid_credentials",
+		    "Invalid credentials");
 		return;
 	}
 	if (PQgetvalue(res, 0, 6)[0] != 't') {
 		log_info("%s: login of disabled user \"%s\"", server_peer(r),
 		    lc->username);
-		server_reply_error(r, 403, "Account disabled");
+		server_reply_error_code(r, 403, "account_disabled",
+		    "Account disabled");
 		return;
 	}
 	ratelimit_clear(lc->user_key);
@@ -283,20 +285,17 @@ auth_login_done(struct request *r, const PGresult *res, const char *err,
 static struct login_ctx *
 auth_login_body(struct request *r)
 {
-	cJSON *o = cJSON_ParseWithLength((const char *)r->body, r->body_len);
-	const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "username");
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "password");
 	struct login_ctx *lc = NULL;
+	const char *u, *p;
+	cJSON *o;
 
-	if (cJSON_IsString(u) && cJSON_IsString(p) &&
-	    u->valuestring[0] != '\0' && p->valuestring[0] != '\0' &&
-	    strlen(u->valuestring) <= AUTH_USERNAME_MAX &&
-	    strlen(p->valuestring) <= AUTH_PASSWORD_MAX) {
+	if ((o = body_object(r)) == NULL)
+		return NULL;
+	if (body_str(r, o, "username", AUTH_USERNAME_MAX, 1, &u) == 0 &&
+	    body_str(r, o, "password", AUTH_PASSWORD_MAX, 1, &p) == 0) {
 		lc = xcalloc(1, sizeof(*lc));
-		ssd_strlcpy(lc->username, u->valuestring,
-		    sizeof(lc->username));
-		ssd_strlcpy(lc->password, p->valuestring,
-		    sizeof(lc->password));
+		ssd_strlcpy(lc->username, u, sizeof(lc->username));
+		ssd_strlcpy(lc->password, p, sizeof(lc->password));
 	}
 	cJSON_Delete(o);
 	return lc;
@@ -315,11 +314,10 @@ auth_login(struct request *r)
 		    "(jwt_secret)");
 		return;
 	}
-	if ((lc = auth_login_body(r)) == NULL) {
-		server_reply_error(r, 400, "username and password required");
-		return;
-	}
+	if ((lc = auth_login_body(r)) == NULL)
+		return;		/* answered */
 	r->ctx = lc;
+	ssd_strlcpy(r->audit_subject, lc->username, sizeof(r->audit_subject));
 	snprintf(lc->user_key, sizeof(lc->user_key), "u:%s", lc->username);
 	snprintf(lc->addr_key, sizeof(lc->addr_key), "a:%s", server_addr(r));
 	if ((wait = ratelimit_retry_after(lc->user_key, auth.max_failures,
@@ -356,18 +354,18 @@ auth_refresh_done(struct request *r, const PGresult *res, const char *err,
 void
 auth_refresh(struct request *r)
 {
-	cJSON *o = cJSON_ParseWithLength((const char *)r->body, r->body_len);
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "token");
-	const char *params[3];
+	const char *params[3], *t;
 	char exp[24];
+	cJSON *o;
 	int rc;
 
-	if (!cJSON_IsString(t)) {
+	if ((o = body_object(r)) == NULL)
+		return;
+	if (body_str(r, o, "token", JWT_MAX_LEN, 1, &t) == -1) {
 		cJSON_Delete(o);
-		server_reply_error(r, 400, "token required");
 		return;
 	}
-	rc = auth_check_token(r, t->valuestring, strlen(t->valuestring));
+	rc = auth_check_token(r, t, strlen(t));
 	cJSON_Delete(o);
 	if (rc == -1)
 		return;

@@ -148,7 +148,8 @@ api_handoff(struct request *r, struct peer *p, uint32_t kind,
 	    meta_len, tail, tail_len) == -1) {
 		log_warn("%s: hand-off %u for %s failed", p->name, id, peer);
 		handoff_reply_http(worker_base(), fd, 503,
-		    "{\"error\":\"worker busy\"}", 5000);
+		    "{\"error\":\"unavailable\",\"message\":\"worker busy\"}",
+		    5000);
 		return -1;
 	}
 	p->inflight++;

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -29,20 +30,42 @@ route_health(struct request *r)
 }
 
 static void
-route_ready(struct request *r)
+route_ready_reply(struct request *r, const char *why)
 {
-	char why[512];
-	cJSON *o;
+	cJSON *o = cJSON_CreateObject();
 
-	api_not_ready(why, sizeof(why));
-	if (why[0] == '\0') {
-		server_reply_json(r, 200, "{\"status\":\"ready\"}");
-		return;
-	}
-	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "status", "not ready");
 	cJSON_AddStringToObject(o, "reason", why);
 	server_reply_cjson(r, 503, o);
+}
+
+static void
+route_ready_schema(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	if (res == NULL)
+		route_ready_reply(r, "database: cannot read schema_migrations");
+	else if (PQntuples(res) != 1)
+		route_ready_reply(r, "database schema is not at version "
+		    SSD_SCHEMA_VERSION " (run ssd -M)");
+	else
+		server_reply_json(r, 200, "{\"status\":\"ready\"}");
+}
+
+/* Ready: database reachable and migrated, every worker connected. */
+static void
+route_ready(struct request *r)
+{
+	const char *params[1] = { SSD_SCHEMA_VERSION };
+	char why[512];
+
+	api_not_ready(why, sizeof(why));
+	if (why[0] != '\0') {
+		route_ready_reply(r, why);
+		return;
+	}
+	api_query(r, "SELECT 1 FROM schema_migrations WHERE version = $1", 1,
+	    params, route_ready_schema);
 }
 
 /* Answered by the hub itself on the handed-off socket. */
@@ -78,7 +101,43 @@ static const struct route routes[] = {
 	{ HTTP_M_GET, "/api/v1/users/:id", users_get },
 	{ HTTP_M_PATCH, "/api/v1/users/:id", users_update },
 	{ HTTP_M_DELETE, "/api/v1/users/:id", users_delete },
+	{ HTTP_M_GET, "/api/v1/templates", templates_list },
+	{ HTTP_M_POST, "/api/v1/templates", templates_create },
+	{ HTTP_M_GET, "/api/v1/templates/:id", templates_get },
+	{ HTTP_M_PATCH, "/api/v1/templates/:id", templates_update },
+	{ HTTP_M_DELETE, "/api/v1/templates/:id", templates_delete },
+	{ HTTP_M_GET, "/api/v1/sessions", sessions_list },
+	{ HTTP_M_POST, "/api/v1/sessions", sessions_create },
+	{ HTTP_M_GET, "/api/v1/sessions/:id", sessions_get },
+	{ HTTP_M_DELETE, "/api/v1/sessions/:id", sessions_delete },
+	{ HTTP_M_PUT, "/api/v1/sessions/:id/hibernate", sessions_hibernate },
+	{ HTTP_M_PUT, "/api/v1/sessions/:id/wake", sessions_wake },
+	{ HTTP_M_GET, "/api/v1/agents", agents_list },
+	{ HTTP_M_GET, "/api/v1/agents/:id", agents_get },
+	{ HTTP_M_DELETE, "/api/v1/agents/:id", agents_delete },
+	{ HTTP_M_GET, "/api/v1/admin/agents", agents_list },
+	{ HTTP_M_GET, "/api/v1/admin/agents/:id", agents_get },
+	{ HTTP_M_DELETE, "/api/v1/admin/agents/:id", agents_delete },
+	{ HTTP_M_GET, "/api/v1/admin/audit", audit_list },
 };
+
+/* A request body, if any, must be JSON. */
+static int
+route_body_ok(struct request *r)
+{
+	const char *ct;
+	size_t n;
+
+	if (r->body_len == 0)
+		return 1;
+	ct = http_header_get(r->http, "Content-Type", &n);
+	if (ct != NULL && n >= 16 && strncasecmp(ct, "application/json",
+	    16) == 0 && (n == 16 || ct[16] == ';' || ct[16] == ' '))
+		return 1;
+	server_reply_error(r, 415, "request bodies must be "
+	    "application/json");
+	return 0;
+}
 
 /* Matches path against pattern, filling r->params; 1 on a match. */
 static int
@@ -133,6 +192,10 @@ routes_dispatch(struct request *r)
 			continue;
 		if (routes[i].method == m || (m == HTTP_M_HEAD &&
 		    routes[i].method == HTTP_M_GET)) {
+			if (m != HTTP_M_GET && m != HTTP_M_HEAD &&
+			    !route_body_ok(r))
+				return;
+			r->audit = m != HTTP_M_GET && m != HTTP_M_HEAD;
 			routes[i].handler(r);
 			return;
 		}

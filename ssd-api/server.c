@@ -296,6 +296,8 @@ server_reply(struct request *r, int status, const char *ctype,
 		c->close_after = 1;
 	log_debug("%s: %s %s -> %d", c->peer, c->req.method_str,
 	    r->path[0] ? r->path : "-", status);
+	if (r->audit)
+		audit_request(r, status);
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
 	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
@@ -331,13 +333,45 @@ server_reply_cjson(struct request *r, int status, cJSON *obj)
 	cJSON_Delete(obj);
 }
 
+/* The machine-readable half of an error, from its status. */
+static const char *
+server_error_code(int status)
+{
+	switch (status) {
+	case 400: return "bad_request";
+	case 401: return "unauthorized";
+	case 403: return "forbidden";
+	case 404: return "not_found";
+	case 405: return "method_not_allowed";
+	case 409: return "conflict";
+	case 413: return "body_too_large";
+	case 414: return "uri_too_long";
+	case 415: return "unsupported_media_type";
+	case 422: return "unprocessable";
+	case 429: return "rate_limited";
+	case 431: return "headers_too_large";
+	case 501: return "not_implemented";
+	case 503: return "unavailable";
+	case 505: return "http_version_not_supported";
+	default: return status >= 500 ? "internal_error" : "error";
+	}
+}
+
 void
-server_reply_error(struct request *r, int status, const char *msg)
+server_reply_error_code(struct request *r, int status, const char *code,
+    const char *msg)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(o, "error", msg);
+	cJSON_AddStringToObject(o, "error", code);
+	cJSON_AddStringToObject(o, "message", msg);
 	server_reply_cjson(r, status, o);
+}
+
+void
+server_reply_error(struct request *r, int status, const char *msg)
+{
+	server_reply_error_code(r, status, server_error_code(status), msg);
 }
 
 int

@@ -182,10 +182,13 @@ users_email_ok(const char *e)
 static void
 users_create_authed(struct request *r)
 {
-	cJSON *o = cJSON_ParseWithLength((const char *)r->body, r->body_len);
 	const char *name, *email, *full, *role, *pw, *params[5];
 	char sql[1024], *hash = NULL;
-	int bad = !cJSON_IsObject(o);
+	int bad = 0;
+	cJSON *o;
+
+	if ((o = body_object(r)) == NULL)
+		return;
 
 	name = users_field(o, "username", USER_NAME_MAX, &bad);
 	email = users_field(o, "email", USER_EMAIL_MAX, &bad);
@@ -231,11 +234,15 @@ users_create(struct request *r)
 static void
 users_update_authed(struct request *r)
 {
-	cJSON *o = cJSON_ParseWithLength((const char *)r->body, r->body_len);
-	const cJSON *active = cJSON_GetObjectItemCaseSensitive(o, "active");
 	const char *email, *full, *role, *pw, *params[6];
-	int bad = !cJSON_IsObject(o), admin = auth_has_role(r, "admin");
+	int bad = 0, admin = auth_has_role(r, "admin");
 	char sql[1024], *hash = NULL;
+	const cJSON *active;
+	cJSON *o;
+
+	if ((o = body_object(r)) == NULL)
+		return;
+	active = cJSON_GetObjectItemCaseSensitive(o, "active");
 
 	email = users_field(o, "email", USER_EMAIL_MAX, &bad);
 	full = users_field(o, "fullName", USER_FULLNAME_MAX, &bad);

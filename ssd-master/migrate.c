@@ -197,6 +197,13 @@ migrate_admin(PGconn *pg, const struct conf *c, char *err, size_t errlen)
 	return ok ? 0 : -1;
 }
 
+/* The server's NOTICEs ("already exists, skipping") are debug chatter. */
+static void
+migrate_notice(void *arg, const char *msg)
+{
+	log_debug("database: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
 static PGconn *
 migrate_connect(const struct conf *c, char *err, size_t errlen)
 {
@@ -213,6 +220,7 @@ migrate_connect(const struct conf *c, char *err, size_t errlen)
 		PQfinish(pg);
 		return NULL;
 	}
+	PQsetNoticeProcessor(pg, migrate_notice, NULL);
 	return pg;
 }
 

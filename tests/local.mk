@@ -53,10 +53,11 @@ EXTRA_DIST += tests/conf-example.sh
 
 # Integration tests: real processes, TAP output.
 TESTS += tests/integration/master.sh tests/integration/crashloop.sh \
-	tests/integration/db.sh tests/integration/users.sh
+	tests/integration/db.sh tests/integration/users.sh \
+	tests/integration/sessions.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/master.sh \
 	tests/integration/crashloop.sh tests/integration/db.sh \
-	tests/integration/users.sh tests/pg.sh
+	tests/integration/users.sh tests/integration/sessions.sh tests/pg.sh
 
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/test_jwt
@@ -89,3 +90,11 @@ tests_fuzz_fuzz_http_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"http"'
 tests_fuzz_fuzz_http_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
 tests_fuzz_fuzz_http_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_http_LDADD = $(LIBSSD)
+
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test_session_state
+TESTS += tests/unit/test_session_state
+endif
+tests_unit_test_session_state_SOURCES = tests/unit/test_session_state.c
+tests_unit_test_session_state_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_session_state_LDADD = $(LIBSSD) $(CHECK_LIBS)

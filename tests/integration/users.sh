@@ -93,9 +93,26 @@ for i in 1 2 3 4 5; do
 	api POST /api/v1/auth/login "" '{"username":"carol","password":"guess"}' > /dev/null
 done
 code=$(curl -s -D "$T/h" -o /dev/null -w '%{http_code}' -X POST \
+    -H 'Content-Type: application/json' \
     -d '{"username":"carol","password":"guess"}' "$SSD_URL/api/v1/auth/login")
 ok_if "the 6th failed login for one name: 429 (got $code)" [ "$code" = 429 ]
 ok_if "... with Retry-After" grep -qi '^Retry-After: [0-9]' "$T/h"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d 'a=b' "$SSD_URL/api/v1/auth/login")
+ok_if "a form-encoded body: 415 (got $code)" [ "$code" = 415 ]
+r=$(api POST /api/v1/users "$admin" '{"username":1}')
+ok_if "errors have one shape: {error: code, message}" \
+    [ "$(json error <<< "${r#* }")" = bad_request ] && [ -n "$(json message <<< "${r#* }")" ]
+
+# The audit trail.
+audited() { [ "$(psql -qAt -c "$1")" -ge "${2:-1}" ]; }
+ok_if "every failed or refused login is audited with the name tried" audited \
+    "SELECT count(*) FROM audit_log WHERE action = 'POST /api/v1/auth/login' AND changes->>'username' = 'carol' AND changes->>'status' IN ('401', '429')" 6
+ok_if "successful logins are audited" audited \
+    "SELECT count(*) FROM audit_log WHERE action = 'POST /api/v1/auth/login' AND changes->>'status' = '200'" 2
+ok_if "user creation is audited with who did it" audited \
+    "SELECT count(*) FROM audit_log WHERE action = 'POST /api/v1/users' AND user_id = '$admin_id' AND changes->>'status' = '201'"
+ok_if "deletion is audited with the user deleted" audited \
+    "SELECT count(*) FROM audit_log WHERE resource_type = 'users' AND resource_id = '$alice_id' AND action LIKE 'DELETE %'"
 ok_if "no password or token ever reaches the log" \
     bash -c "! grep -q -e alice-password -e '$ADMIN_PASSWORD' -e '$admin' '$T/ssd.log'"
 finish

@@ -78,6 +78,31 @@ START_TEST(strlcpy_truncates)
 }
 END_TEST
 
+START_TEST(utf8)
+{
+	static const struct {
+		const char	*s;
+		int		 ok;
+	} cases[] = {
+		{ "plain ascii", 1 },
+		{ "\xc3\xbc \xe2\x82\xac \xf0\x9f\x98\x80", 1 },	/* ü € emoji */
+		{ "\xff", 0 },
+		{ "\xc3", 0 },				/* truncated */
+		{ "\xc0\xaf", 0 },			/* overlong '/' */
+		{ "\xe0\x80\xaf", 0 },		/* overlong, 3 bytes */
+		{ "\xed\xa0\x80", 0 },		/* surrogate */
+		{ "\xf4\x90\x80\x80", 0 },		/* beyond U+10FFFF */
+		{ "\xe2\x82", 0 },			/* truncated € */
+		{ "a\x80" "b", 0 },			/* stray continuation */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(utf8_valid((const uint8_t *)cases[i].s,
+		    strlen(cases[i].s)) == cases[i].ok, "case %zu", i);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -91,6 +116,7 @@ main(void)
 	tcase_add_test(tc, size_units);
 	tcase_add_test(tc, int_and_bool);
 	tcase_add_test(tc, strlcpy_truncates);
+	tcase_add_test(tc, utf8);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -1,0 +1,221 @@
+/*
+ * agents.c - what administrators see of agents and of the audit trail:
+ * /api/v1/agents (also under /api/v1/admin/agents, the original's paths)
+ * and /api/v1/admin/audit.  Registration and links are the hub's.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "api.h"
+#include "util.h"
+
+#define AGENT_COLUMNS \
+    "a.id, a.agent_id, a.platform, COALESCE(a.region, ''), " \
+    "COALESCE(a.status, 'offline'), COALESCE(a.approval_status, " \
+    "'approved'), COALESCE(a.capacity, '{}'::jsonb), COALESCE(a.metadata, " \
+    "'{}'::jsonb), to_char(a.last_heartbeat, " \
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), to_char(a.created_at, " \
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), (SELECT count(*) FROM sessions s " \
+    "WHERE s.agent_id = a.agent_id AND s.state NOT IN ('terminated', " \
+    "'failed'))"
+
+static cJSON *
+agent_json(const PGresult *res, int row)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "id", PQgetvalue(res, row, 0));
+	cJSON_AddStringToObject(o, "agentId", PQgetvalue(res, row, 1));
+	cJSON_AddStringToObject(o, "platform", PQgetvalue(res, row, 2));
+	cJSON_AddStringToObject(o, "region", PQgetvalue(res, row, 3));
+	cJSON_AddStringToObject(o, "status", PQgetvalue(res, row, 4));
+	cJSON_AddStringToObject(o, "approvalStatus", PQgetvalue(res, row, 5));
+	cJSON_AddItemToObject(o, "capacity", cJSON_Parse(PQgetvalue(res, row,
+	    6)));
+	cJSON_AddItemToObject(o, "metadata", cJSON_Parse(PQgetvalue(res, row,
+	    7)));
+	if (!PQgetisnull(res, row, 8))
+		cJSON_AddStringToObject(o, "lastHeartbeat",
+		    PQgetvalue(res, row, 8));
+	cJSON_AddStringToObject(o, "createdAt", PQgetvalue(res, row, 9));
+	cJSON_AddNumberToObject(o, "sessions", atoi(PQgetvalue(res, row, 10)));
+	return o;
+}
+
+static void
+agents_listed(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	cJSON *o, *list;
+	int i;
+
+	if (res == NULL) {
+		api_db_error(r, "listing agents", err, sqlstate);
+		return;
+	}
+	o = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(o, "agents");
+	for (i = 0; i < PQntuples(res); i++)
+		cJSON_AddItemToArray(list, agent_json(res, i));
+	cJSON_AddNumberToObject(o, "total", PQntuples(res));
+	server_reply_cjson(r, 200, o);
+}
+
+static void
+agents_list_authed(struct request *r)
+{
+	char platform[64], status[64], region[128];
+	const struct http_request *h = r->http;
+	const char *p[3];
+
+	p[0] = http_query_get(h->query, h->query_len, "platform", platform,
+	    sizeof(platform)) >= 0 ? platform : NULL;
+	p[1] = http_query_get(h->query, h->query_len, "status", status,
+	    sizeof(status)) >= 0 ? status : NULL;
+	p[2] = http_query_get(h->query, h->query_len, "region", region,
+	    sizeof(region)) >= 0 ? region : NULL;
+	api_query(r, "SELECT " AGENT_COLUMNS " FROM agents a WHERE ($1::text "
+	    "IS NULL OR a.platform = $1) AND ($2::text IS NULL OR a.status = "
+	    "$2) AND ($3::text IS NULL OR a.region = $3) ORDER BY a.agent_id "
+	    "LIMIT 1000", 3, p, agents_listed);
+}
+
+void
+agents_list(struct request *r)
+{
+	auth_require(r, "admin", agents_list_authed);
+}
+
+static void
+agents_got(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	if (res == NULL) {
+		api_db_error(r, "reading an agent", err, sqlstate);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		server_reply_error(r, 404, "agent not found");
+		return;
+	}
+	server_reply_cjson(r, 200, agent_json(res, 0));
+}
+
+static void
+agents_get_authed(struct request *r)
+{
+	const char *p[1] = { r->params[0] };
+
+	api_query(r, "SELECT " AGENT_COLUMNS " FROM agents a WHERE "
+	    "a.agent_id = $1", 1, p, agents_got);
+}
+
+void
+agents_get(struct request *r)
+{
+	auth_require(r, "admin", agents_get_authed);
+}
+
+static void
+agents_deleted(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	if (res == NULL) {
+		api_db_error(r, "deleting an agent", err, sqlstate);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		server_reply_error(r, 404, "agent not found");
+		return;
+	}
+	server_reply(r, 204, "application/json", NULL, 0);
+}
+
+/* Its sessions lose their agent (ON DELETE SET NULL), its commands go. */
+static void
+agents_delete_authed(struct request *r)
+{
+	const char *p[1] = { r->params[0] };
+
+	api_query(r, "DELETE FROM agents WHERE agent_id = $1 RETURNING id", 1,
+	    p, agents_deleted);
+}
+
+void
+agents_delete(struct request *r)
+{
+	auth_require(r, "admin", agents_delete_authed);
+}
+
+static void
+audit_listed(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	cJSON *o, *list, *e;
+	int i;
+
+	if (res == NULL) {
+		api_db_error(r, "reading the audit log", err, sqlstate);
+		return;
+	}
+	o = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(o, "entries");
+	for (i = 0; i < PQntuples(res); i++) {
+		e = cJSON_CreateObject();
+		cJSON_AddNumberToObject(e, "id", atof(PQgetvalue(res, i, 0)));
+		cJSON_AddStringToObject(e, "userId", PQgetvalue(res, i, 1));
+		cJSON_AddStringToObject(e, "action", PQgetvalue(res, i, 2));
+		cJSON_AddStringToObject(e, "resourceType",
+		    PQgetvalue(res, i, 3));
+		cJSON_AddStringToObject(e, "resourceId", PQgetvalue(res, i, 4));
+		cJSON_AddItemToObject(e, "details",
+		    cJSON_Parse(PQgetvalue(res, i, 5)));
+		cJSON_AddStringToObject(e, "timestamp", PQgetvalue(res, i, 6));
+		cJSON_AddStringToObject(e, "ipAddress", PQgetvalue(res, i, 7));
+		cJSON_AddItemToArray(list, e);
+	}
+	cJSON_AddNumberToObject(o, "count", PQntuples(res));
+	server_reply_cjson(r, 200, o);
+}
+
+static void
+audit_list_authed(struct request *r)
+{
+	static const char *const keys[] = { "user", "action", "resource_type",
+	    "resource_id", "limit", "offset" };
+	char vals[6][256];
+	const struct http_request *h = r->http;
+	const char *p[6];
+	int64_t n;
+	size_t i;
+
+	for (i = 0; i < 6; i++)
+		p[i] = http_query_get(h->query, h->query_len, keys[i], vals[i],
+		    sizeof(vals[i])) >= 0 ? vals[i] : NULL;
+	if ((p[4] && parse_int64(p[4], 1, 1000, &n) == -1) ||
+	    (p[5] && parse_int64(p[5], 0, INT32_MAX, &n) == -1)) {
+		server_reply_error(r, 400, "limit must be 1 to 1000, offset "
+		    "0 or more");
+		return;
+	}
+	api_query(r, "SELECT id, COALESCE(user_id, ''), action, "
+	    "COALESCE(resource_type, ''), COALESCE(resource_id, ''), "
+	    "COALESCE(changes, '{}'::jsonb), to_char(timestamp, "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), COALESCE(ip_address, '') "
+	    "FROM audit_log WHERE ($1::text IS NULL OR user_id = $1) AND "
+	    "($2::text IS NULL OR action = $2) AND ($3::text IS NULL OR "
+	    "resource_type = $3) AND ($4::text IS NULL OR resource_id = $4) "
+	    "ORDER BY id DESC LIMIT COALESCE($5::int, 100) OFFSET "
+	    "COALESCE($6::int, 0)", 6, p, audit_listed);
+}
+
+void
+audit_list(struct request *r)
+{
+	auth_require(r, "admin", audit_list_authed);
+}

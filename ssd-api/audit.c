@@ -1,0 +1,84 @@
+/*
+ * audit.c - the audit trail: every login and every change made through
+ * the API becomes one audit_log row (who, what, on what, from where, how
+ * it ended).  Written without holding up the answer; a row that cannot
+ * be written is logged, with what it would have said.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "api.h"
+#include "db.h"
+#include "log.h"
+#include "util.h"
+
+static void
+audit_done(const PGresult *res, const char *err, const char *sqlstate,
+    void *arg)
+{
+	if (res == NULL)
+		log_warnx("audit record lost (%s): %s", err, (char *)arg);
+	free(arg);
+}
+
+void
+audit_write(struct request *r, const char *user_id, const char *action,
+    const char *rtype, const char *rid, int status, cJSON *details)
+{
+	const char *params[6], *why;
+	char code[8], *text, *line;
+	cJSON *changes = details ? details : cJSON_CreateObject();
+
+	snprintf(code, sizeof(code), "%d", status);
+	cJSON_AddNumberToObject(changes, "status", status);
+	text = cJSON_PrintUnformatted(changes);
+	cJSON_Delete(changes);
+	params[0] = user_id != NULL && *user_id ? user_id : NULL;
+	params[1] = action;
+	params[2] = rtype;
+	params[3] = rid;
+	params[4] = text;
+	params[5] = server_addr(r);
+	xasprintf(&line, "user=%s action=%s %s=%s status=%s from %s",
+	    user_id ? user_id : "-", action, rtype, rid ? rid : "-", code,
+	    server_addr(r));
+	if (db_query(api_db(), "INSERT INTO audit_log (user_id, action, "
+	    "resource_type, resource_id, changes, timestamp, ip_address, "
+	    "org_id) VALUES ($1, $2, $3, $4, $5::jsonb, now(), $6, "
+	    "'default-org')", 6, params, audit_done, line, &why) == NULL) {
+		log_warnx("audit record lost (%s): %s", why, line);
+		free(line);
+	}
+	cJSON_free(text);
+}
+
+/*
+ * The audit row of a finished mutating request: "POST /api/v1/users" on
+ * resource "users" (the path's first segment after /api/v1/), the id the
+ * handler named or the path's parameter, and the status.
+ */
+void
+audit_request(struct request *r, int status)
+{
+	char action[160], rtype[32];
+	const char *p = r->path, *rid;
+	cJSON *d = cJSON_CreateObject();
+	size_t n;
+
+	snprintf(action, sizeof(action), "%s %.140s", r->http->method_str, p);
+	if (strncmp(p, "/api/v1/", 8) == 0)
+		p += 8;
+	n = strcspn(p, "/");
+	snprintf(rtype, sizeof(rtype), "%.*s", (int)n, p);
+	rid = r->audit_id[0] ? r->audit_id : r->nparams > 0 ? r->params[0] :
+	    NULL;
+	if (r->audit_subject[0] != '\0')
+		cJSON_AddStringToObject(d, "username", r->audit_subject);
+	audit_write(r, r->authed ? r->user.user_id : NULL, action, rtype,
+	    rid, status, d);
+}

@@ -1,0 +1,126 @@
+/*
+ * body.c - reading JSON request bodies the same way on every route: the
+ * body must be well-formed UTF-8 and one JSON object; fields are checked
+ * for type and length; unknown fields are ignored (documented in
+ * ssd-api(8)).  Helpers answer 400 themselves and return -1/NULL.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "api.h"
+#include "util.h"
+
+cJSON *
+body_object(struct request *r)
+{
+	cJSON *o;
+
+	if (r->body_len == 0) {
+		server_reply_error(r, 400, "a JSON object is required");
+		return NULL;
+	}
+	if (!utf8_valid(r->body, r->body_len)) {
+		server_reply_error(r, 400, "the body is not valid UTF-8");
+		return NULL;
+	}
+	o = cJSON_ParseWithLength((const char *)r->body, r->body_len);
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		server_reply_error(r, 400, "the body is not a JSON object");
+		return NULL;
+	}
+	return o;
+}
+
+int
+body_str(struct request *r, const cJSON *o, const char *key, size_t max,
+    int required, const char **out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	char msg[160];
+
+	*out = NULL;
+	if (v == NULL || cJSON_IsNull(v)) {
+		if (!required)
+			return 0;
+		snprintf(msg, sizeof(msg), "field \"%s\" is required", key);
+	} else if (!cJSON_IsString(v))
+		snprintf(msg, sizeof(msg), "field \"%s\" must be a string", key);
+	else if (strlen(v->valuestring) > max)
+		snprintf(msg, sizeof(msg), "field \"%s\" is longer than %zu "
+		    "bytes", key, max);
+	else if (required && v->valuestring[0] == '\0')
+		snprintf(msg, sizeof(msg), "field \"%s\" is empty", key);
+	else {
+		*out = v->valuestring;
+		return 0;
+	}
+	server_reply_error(r, 400, msg);
+	return -1;
+}
+
+int
+body_bool(struct request *r, const cJSON *o, const char *key, int *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	char msg[128];
+
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsBool(v)) {
+		snprintf(msg, sizeof(msg), "field \"%s\" must be true or false",
+		    key);
+		server_reply_error(r, 400, msg);
+		return -1;
+	}
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
+/* An array of at most max strings of at most len bytes, as a PG array. */
+int
+body_str_array(struct request *r, const cJSON *o, const char *key,
+    size_t max, size_t len, char **out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key), *e;
+	char msg[160], *arr;
+	size_t n = 0, used = 1;
+	const char *p;
+
+	*out = NULL;
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsArray(v) || (size_t)cJSON_GetArraySize(v) > max)
+		goto bad;
+	arr = xmalloc(2 + max * (len * 2 + 3));
+	arr[0] = '{';
+	cJSON_ArrayForEach(e, v) {
+		if (!cJSON_IsString(e) || strlen(e->valuestring) > len) {
+			free(arr);
+			goto bad;
+		}
+		if (n++ > 0)
+			arr[used++] = ',';
+		arr[used++] = '"';
+		for (p = e->valuestring; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				arr[used++] = '\\';
+			arr[used++] = *p;
+		}
+		arr[used++] = '"';
+	}
+	arr[used++] = '}';
+	arr[used] = '\0';
+	*out = arr;
+	return 0;
+bad:
+	snprintf(msg, sizeof(msg), "field \"%s\" must be an array of at most "
+	    "%zu strings of at most %zu bytes", key, max, len);
+	server_reply_error(r, 400, msg);
+	return -1;
+}

@@ -1,0 +1,458 @@
+/*
+ * sessions.c - /api/v1/sessions.  A user owns the sessions they create
+ * and sees only those; operators and administrators see all.  Creating
+ * picks an agent and writes the session and its start_session command in
+ * one statement, and NOTIFYs the hubs; so does every state change a user
+ * asks for.  Transitions follow common/session_state.c.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "api.h"
+#include "log.h"
+#include "session_state.h"
+#include "util.h"
+
+#define SES_ID_USER_MAX		20
+#define SES_ID_TPL_MAX		30
+
+#define SES_ISO(col) \
+    "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define SES_COLUMNS \
+    "s.id, s.user_id, COALESCE(u.username, ''), COALESCE(s.template_name, " \
+    "''), s.state, COALESCE(s.agent_id, ''), COALESCE(s.platform, ''), " \
+    "COALESCE(s.region, ''), COALESCE(s.platform_metadata, '{}'::jsonb), " \
+    "COALESCE(s.memory, ''), COALESCE(s.cpu, ''), " \
+    "COALESCE(s.persistent_home, true), COALESCE(s.idle_timeout, ''), " \
+    "COALESCE(s.max_session_duration, ''), " \
+    "COALESCE(array_to_json(s.tags), '[]'::json), " SES_ISO("s.created_at") \
+    ", " SES_ISO("s.updated_at") ", " SES_ISO("s.last_activity") ", " \
+    "COALESCE(s.streaming_protocol, 'vnc'), COALESCE(s.streaming_port, " \
+    "5900), COALESCE(s.namespace, 'streamspace'), COALESCE(s.pod_name, '')"
+/* Sessions still holding resources; quotas and agent load count them. */
+#define SES_LIVE	"NOT IN ('terminated', 'failed')"
+
+static cJSON *
+ses_json(const PGresult *res, int row, int c)
+{
+	cJSON *o = cJSON_CreateObject(), *x;
+	char phase[32];
+	const char *state = PQgetvalue(res, row, c + 4);
+
+	cJSON_AddStringToObject(o, "id", PQgetvalue(res, row, c));
+	cJSON_AddStringToObject(o, "name", PQgetvalue(res, row, c));
+	cJSON_AddStringToObject(o, "userId", PQgetvalue(res, row, c + 1));
+	cJSON_AddStringToObject(o, "user", PQgetvalue(res, row, c + 2));
+	cJSON_AddStringToObject(o, "template", PQgetvalue(res, row, c + 3));
+	cJSON_AddStringToObject(o, "state", state);
+	ssd_strlcpy(phase, state, sizeof(phase));
+	phase[0] = (char)toupper((unsigned char)phase[0]);
+	x = cJSON_AddObjectToObject(o, "status");
+	cJSON_AddStringToObject(x, "phase", phase);
+	if (PQgetvalue(res, row, c + 21)[0] != '\0')
+		cJSON_AddStringToObject(x, "podName",
+		    PQgetvalue(res, row, c + 21));
+	cJSON_AddStringToObject(o, "agentId", PQgetvalue(res, row, c + 5));
+	cJSON_AddStringToObject(o, "platform", PQgetvalue(res, row, c + 6));
+	cJSON_AddStringToObject(o, "region", PQgetvalue(res, row, c + 7));
+	cJSON_AddItemToObject(o, "platformMetadata",
+	    cJSON_Parse(PQgetvalue(res, row, c + 8)));
+	x = cJSON_AddObjectToObject(o, "resources");
+	cJSON_AddStringToObject(x, "memory", PQgetvalue(res, row, c + 9));
+	cJSON_AddStringToObject(x, "cpu", PQgetvalue(res, row, c + 10));
+	cJSON_AddBoolToObject(o, "persistentHome",
+	    PQgetvalue(res, row, c + 11)[0] == 't');
+	cJSON_AddStringToObject(o, "idleTimeout", PQgetvalue(res, row, c + 12));
+	cJSON_AddStringToObject(o, "maxSessionDuration",
+	    PQgetvalue(res, row, c + 13));
+	cJSON_AddItemToObject(o, "tags", cJSON_Parse(PQgetvalue(res, row,
+	    c + 14)));
+	cJSON_AddStringToObject(o, "createdAt", PQgetvalue(res, row, c + 15));
+	cJSON_AddStringToObject(o, "updatedAt", PQgetvalue(res, row, c + 16));
+	if (!PQgetisnull(res, row, c + 17))
+		cJSON_AddStringToObject(o, "lastActivity",
+		    PQgetvalue(res, row, c + 17));
+	cJSON_AddStringToObject(o, "streamingProtocol",
+	    PQgetvalue(res, row, c + 18));
+	cJSON_AddNumberToObject(o, "streamingPort",
+	    atoi(PQgetvalue(res, row, c + 19)));
+	cJSON_AddStringToObject(o, "namespace", PQgetvalue(res, row, c + 20));
+	return o;
+}
+
+static const char *
+ses_privileged(const struct request *r)
+{
+	return auth_has_role(r, "operator") ? "t" : "f";
+}
+
+/* A DNS-1123 piece of s, at most max bytes, for session ids. */
+static void
+ses_slug(const char *s, size_t max, char *out)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n < max; s++) {
+		if (isalnum((unsigned char)*s))
+			out[n++] = (char)tolower((unsigned char)*s);
+		else if (n > 0 && out[n - 1] != '-')
+			out[n++] = '-';
+	}
+	while (n > 0 && out[n - 1] == '-')
+		n--;
+	out[n] = '\0';
+}
+
+/* "<user>-<template>-<8 hex>": a valid Kubernetes name, always. */
+static void
+ses_new_id(const char *user, const char *tpl, char *out, size_t len)
+{
+	char u[SES_ID_USER_MAX + 1], t[SES_ID_TPL_MAX + 1], hex[9];
+	uint8_t rnd[4];
+
+	ses_slug(user, SES_ID_USER_MAX, u);
+	ses_slug(tpl, SES_ID_TPL_MAX, t);
+	if (random_bytes(rnd, sizeof(rnd)) == -1)
+		fatal("getrandom");
+	hex_encode(rnd, sizeof(rnd), hex);
+	snprintf(out, len, "%s%s%s%s%s", u[0] ? u : "s", t[0] ? "-" : "",
+	    t, "-", hex);
+}
+
+static void
+ses_reply_one(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate, int status)
+{
+	if (res == NULL) {
+		api_db_error(r, "sessions", err, sqlstate);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		server_reply_error(r, 404, "session not found");
+		return;
+	}
+	server_reply_cjson(r, status, ses_json(res, 0, 0));
+}
+
+static void
+ses_got(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	ses_reply_one(r, res, err, sqlstate, 200);
+}
+
+static void
+ses_get_authed(struct request *r)
+{
+	const char *p[3] = { r->params[0], r->user.user_id, ses_privileged(r) };
+
+	api_query(r, "SELECT " SES_COLUMNS " FROM sessions s LEFT JOIN users "
+	    "u ON u.id = s.user_id WHERE s.id = $1 AND (s.user_id = $2 OR "
+	    "$3::boolean)", 3, p, ses_got);
+}
+
+void
+sessions_get(struct request *r)
+{
+	auth_require(r, "user", ses_get_authed);
+}
+
+static void
+ses_listed(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	cJSON *o, *list;
+	int i;
+
+	if (res == NULL) {
+		api_db_error(r, "listing sessions", err, sqlstate);
+		return;
+	}
+	o = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(o, "sessions");
+	for (i = 0; i < PQntuples(res); i++)
+		cJSON_AddItemToArray(list, ses_json(res, i, 0));
+	cJSON_AddNumberToObject(o, "total", PQntuples(res));
+	server_reply_cjson(r, 200, o);
+}
+
+static void
+ses_list_authed(struct request *r)
+{
+	char user[256], state[32], agent[256];
+	const char *p[5];
+	const struct http_request *h = r->http;
+
+	p[0] = r->user.user_id;
+	p[1] = ses_privileged(r);
+	p[2] = http_query_get(h->query, h->query_len, "user", user,
+	    sizeof(user)) >= 0 ? user : NULL;
+	p[3] = http_query_get(h->query, h->query_len, "state", state,
+	    sizeof(state)) >= 0 ? state : NULL;
+	p[4] = http_query_get(h->query, h->query_len, "agent", agent,
+	    sizeof(agent)) >= 0 ? agent : NULL;
+	api_query(r, "SELECT " SES_COLUMNS " FROM sessions s LEFT JOIN users "
+	    "u ON u.id = s.user_id WHERE (s.user_id = $1 OR $2::boolean) AND "
+	    "($3::text IS NULL OR s.user_id = $3 OR u.username = $3) AND "
+	    "($4::text IS NULL OR s.state = $4) AND ($5::text IS NULL OR "
+	    "s.agent_id = $5) ORDER BY s.created_at DESC, s.id LIMIT 1000", 5,
+	    p, ses_listed);
+}
+
+void
+sessions_list(struct request *r)
+{
+	auth_require(r, "user", ses_list_authed);
+}
+
+/* Result columns of the create statement before the session's. */
+enum { SC_TEMPLATE, SC_OWNER, SC_QUOTA, SC_AGENT, SC_SESSION };
+
+static void
+ses_created(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	if (res == NULL || PQntuples(res) != 1) {
+		api_db_error(r, "creating a session", err ? err : "no row",
+		    sqlstate);
+		return;
+	}
+	if (PQgetvalue(res, 0, SC_TEMPLATE)[0] == '0')
+		server_reply_error(r, 404, "template not found");
+	else if (PQgetvalue(res, 0, SC_OWNER)[0] == '0')
+		server_reply_error(r, 422, "no such user");
+	else if (PQgetvalue(res, 0, SC_QUOTA)[0] != 't')
+		server_reply_error_code(r, 403, "quota_exceeded",
+		    "the owner has as many sessions as their quota allows");
+	else if (PQgetvalue(res, 0, SC_AGENT)[0] == '0')
+		server_reply_error_code(r, 503, "no_agent_available",
+		    "no approved agent is online with capacity left");
+	else {
+		ssd_strlcpy(r->audit_id, PQgetvalue(res, 0, SC_SESSION),
+		    sizeof(r->audit_id));
+		log_info("%s: session %s created for %s on agent %s",
+		    server_peer(r), PQgetvalue(res, 0, SC_SESSION),
+		    PQgetvalue(res, 0, SC_SESSION + 2),
+		    PQgetvalue(res, 0, SC_SESSION + 5));
+		server_reply_cjson(r, 202, ses_json(res, 0, SC_SESSION));
+	}
+}
+
+static const char ses_create_sql[] =
+    "WITH owner AS (SELECT id, username FROM users WHERE (id = $1::text "
+    "  OR username = $1::text) AND active LIMIT 1), "
+    "tpl AS (SELECT name, manifest FROM catalog_templates WHERE (name = "
+    "  $2::text OR id::text = $2::text) AND repository_id IS NULL LIMIT 1), "
+    "load AS (SELECT agent_id, count(*) AS n FROM sessions WHERE state "
+    "  " SES_LIVE " AND agent_id IS NOT NULL GROUP BY agent_id), "
+    "agent AS (SELECT a.agent_id, a.platform, a.region FROM agents a "
+    "  LEFT JOIN load l ON l.agent_id = a.agent_id WHERE a.status = "
+    "  'online' AND a.last_heartbeat > now() - interval '90 seconds' AND "
+    "  COALESCE(a.approval_status, 'approved') = 'approved' AND ($3::text "
+    "  IS NULL OR a.platform = $3) AND COALESCE(l.n, 0) < CASE WHEN "
+    "  a.capacity->>'max_sessions' ~ '^[0-9]{1,9}$' THEN "
+    "  (a.capacity->>'max_sessions')::int ELSE 2147483647 END "
+    "  ORDER BY (a.region IS NOT DISTINCT FROM $4::text) DESC, COALESCE(l.n, 0), "
+    "  a.agent_id LIMIT 1), "
+    "quota AS (SELECT (SELECT count(*) FROM sessions, owner WHERE "
+    "  sessions.user_id = owner.id AND state " SES_LIVE ") < COALESCE(("
+    "  SELECT max_sessions FROM user_quotas, owner WHERE user_id = "
+    "  owner.id), 5) AS ok), "
+    "ins AS (INSERT INTO sessions (id, user_id, template_name, state, "
+    "  agent_id, platform, region, memory, cpu, persistent_home, "
+    "  idle_timeout, max_session_duration, tags, streaming_protocol, "
+    "  streaming_port, created_at, updated_at, last_activity) SELECT $5::text, "
+    "  owner.id, tpl.name, 'pending', agent.agent_id, agent.platform, "
+    "  agent.region, COALESCE($6::text, tpl.manifest#>>'{spec,"
+    "  defaultResources,memory}', '2Gi'), COALESCE($7::text, "
+    "  tpl.manifest#>>'{spec,defaultResources,cpu}', '1000m'), "
+    "  $8::boolean, $9::text, $10::text, "
+    "  $11::text[], 'vnc', CASE WHEN tpl.manifest#>>'{spec,ports,0,"
+    "  containerPort}' ~ '^[0-9]{1,5}$' THEN (tpl.manifest#>>'{spec,"
+    "  ports,0,containerPort}')::int ELSE 5900 END, now(), now(), now() "
+    "  FROM owner, tpl, agent, quota WHERE quota.ok RETURNING *), "
+    "cmd AS (INSERT INTO agent_commands (agent_id, session_id, "
+    "  command_type, payload) SELECT ins.agent_id, ins.id, "
+    "  'start_session', jsonb_build_object('sessionId', ins.id, 'user', "
+    "  owner.username, 'template', tpl.manifest, 'resources', "
+    "  jsonb_build_object('memory', ins.memory, 'cpu', ins.cpu), "
+    "  'persistentHome', ins.persistent_home) FROM ins, owner, tpl "
+    "  RETURNING agent_id), "
+    "note AS (SELECT pg_notify('ssd_commands', agent_id) FROM cmd) "
+    "SELECT (SELECT count(*) FROM tpl), (SELECT count(*) FROM owner), "
+    "  COALESCE((SELECT ok FROM quota), false), (SELECT count(*) FROM "
+    "  agent) + (SELECT count(*) FROM note), " SES_COLUMNS
+    "  FROM (SELECT 1) one LEFT JOIN ins s ON true LEFT JOIN users u "
+    "  ON u.id = s.user_id";
+
+static void
+ses_create_authed(struct request *r)
+{
+	const char *owner, *tpl, *platform, *region, *mem = NULL, *cpu = NULL;
+	const char *idle, *maxdur, *p[11];
+	const cJSON *res;
+	char id[64], *tags = NULL;
+	int home = 1;
+	cJSON *o;
+
+	if ((o = body_object(r)) == NULL)
+		return;
+	res = cJSON_GetObjectItemCaseSensitive(o, "resources");
+	if (body_str(r, o, "template", 255, 1, &tpl) == -1 ||
+	    body_str(r, o, "user", 255, 0, &owner) == -1 ||
+	    body_str(r, o, "platform", 32, 0, &platform) == -1 ||
+	    body_str(r, o, "region", 100, 0, &region) == -1 ||
+	    body_str(r, o, "idleTimeout", 32, 0, &idle) == -1 ||
+	    body_str(r, o, "maxSessionDuration", 32, 0, &maxdur) == -1 ||
+	    body_bool(r, o, "persistentHome", &home) == -1 ||
+	    body_str_array(r, o, "tags", 32, 64, &tags) == -1 ||
+	    (res != NULL && !cJSON_IsObject(res) && (server_reply_error(r, 400,
+	    "field \"resources\" must be an object"), 1)) ||
+	    (res != NULL && (body_str(r, res, "memory", 32, 0, &mem) == -1 ||
+	    body_str(r, res, "cpu", 32, 0, &cpu) == -1))) {
+		free(tags);
+		cJSON_Delete(o);
+		return;
+	}
+	/* Sessions for someone else: administrators only. */
+	if (owner != NULL && strcmp(owner, r->user.user_id) != 0 &&
+	    strcmp(owner, r->user.username) != 0 &&
+	    !auth_has_role(r, "admin")) {
+		free(tags);
+		cJSON_Delete(o);
+		server_reply_error(r, 403, "only administrators create "
+		    "sessions for other users");
+		return;
+	}
+	ses_new_id(owner ? owner : r->user.username, tpl, id, sizeof(id));
+	p[0] = owner ? owner : r->user.user_id;
+	p[1] = tpl;
+	p[2] = platform;
+	p[3] = region;
+	p[4] = id;
+	p[5] = mem;
+	p[6] = cpu;
+	p[7] = home ? "t" : "f";
+	p[8] = idle;
+	p[9] = maxdur;
+	p[10] = tags;
+	api_query(r, ses_create_sql, 11, p, ses_created);
+	free(tags);
+	cJSON_Delete(o);
+}
+
+void
+sessions_create(struct request *r)
+{
+	auth_require(r, "user", ses_create_authed);
+}
+
+/* Result columns of a transition before the session's. */
+enum { ST_CURRENT, ST_SESSION };
+
+static void
+ses_moved(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	char msg[96];
+	cJSON *o;
+
+	if (res == NULL || PQntuples(res) != 1) {
+		api_db_error(r, "changing a session", err ? err : "no row",
+		    sqlstate);
+		return;
+	}
+	if (PQgetisnull(res, 0, ST_CURRENT)) {
+		server_reply_error(r, 404, "session not found");
+		return;
+	}
+	if (PQgetisnull(res, 0, ST_SESSION)) {
+		snprintf(msg, sizeof(msg), "the session is %s",
+		    PQgetvalue(res, 0, ST_CURRENT));
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "error", "invalid_state");
+		cJSON_AddStringToObject(o, "message", msg);
+		cJSON_AddStringToObject(o, "state",
+		    PQgetvalue(res, 0, ST_CURRENT));
+		server_reply_cjson(r, 409, o);
+		return;
+	}
+	server_reply_cjson(r, 202, ses_json(res, 0, ST_SESSION));
+}
+
+/*
+ * Moves the session to state `to` if it may go there from where it is,
+ * queueing command for its agent; a session without an agent has nobody
+ * to stop it, so terminating it ends it at once.
+ */
+static void
+ses_move(struct request *r, const char *to, const char *command)
+{
+	const char *p[6];
+	char from[160];
+
+	if (session_states_into(to, from, sizeof(from)) == -1)
+		fatalx("session state %s has no way in", to);
+	p[0] = r->params[0];
+	p[1] = r->user.user_id;
+	p[2] = ses_privileged(r);
+	p[3] = to;
+	p[4] = from;
+	p[5] = command;
+	api_query(r, "WITH cur AS (SELECT id, state FROM sessions WHERE id = "
+	    "$1 AND (user_id = $2 OR $3::boolean)), "
+	    "upd AS (UPDATE sessions s SET state = CASE WHEN s.agent_id IS "
+	    "  NULL AND $4 = 'terminating' THEN 'terminated' ELSE $4 END, "
+	    "  updated_at = now() FROM cur WHERE s.id = cur.id AND s.state = "
+	    "  ANY($5::text[]) RETURNING s.*), "
+	    "cmd AS (INSERT INTO agent_commands (agent_id, session_id, "
+	    "  command_type, payload) SELECT agent_id, id, $6, "
+	    "  jsonb_build_object('sessionId', id) FROM upd WHERE agent_id IS "
+	    "  NOT NULL RETURNING agent_id), "
+	    "note AS (SELECT pg_notify('ssd_commands', agent_id) FROM cmd) "
+	    "SELECT (SELECT state FROM cur), " SES_COLUMNS ", (SELECT count(*) "
+	    "FROM note) FROM (SELECT 1) one LEFT JOIN upd s ON true LEFT JOIN "
+	    "users u ON u.id = s.user_id", 6, p, ses_moved);
+}
+
+static void
+ses_delete_authed(struct request *r)
+{
+	ses_move(r, "terminating", "stop_session");
+}
+
+void
+sessions_delete(struct request *r)
+{
+	auth_require(r, "user", ses_delete_authed);
+}
+
+static void
+ses_hibernate_authed(struct request *r)
+{
+	ses_move(r, "hibernating", "hibernate_session");
+}
+
+void
+sessions_hibernate(struct request *r)
+{
+	auth_require(r, "user", ses_hibernate_authed);
+}
+
+static void
+ses_wake_authed(struct request *r)
+{
+	ses_move(r, "waking", "wake_session");
+}
+
+void
+sessions_wake(struct request *r)
+{
+	auth_require(r, "user", ses_wake_authed);
+}

@@ -1,0 +1,321 @@
+/*
+ * templates.c - /api/v1/templates: what users launch sessions from.
+ * Everyone signed in may list and read; operators and administrators
+ * create (from a StreamSpace Template document), change and delete.
+ * Field names are snake_case, as the original's templates were.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "api.h"
+#include "util.h"
+
+#define TPL_TEXT_MAX	4096
+#define TPL_NAME_MAX	63
+
+#define TPL_COLUMNS \
+    "id, name, COALESCE(display_name, ''), COALESCE(description, ''), " \
+    "COALESCE(category, ''), COALESCE(app_type, 'desktop'), " \
+    "COALESCE(icon_url, ''), COALESCE(manifest, '{}'::jsonb), " \
+    "COALESCE(array_to_json(tags), '[]'::json), COALESCE(install_count, 0), " \
+    "COALESCE(platform, 'kubernetes'), " \
+    "to_char(created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
+    "to_char(updated_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* A template is named by its id or its name. */
+#define TPL_MATCH	"(id::text = $1 OR name = $1) AND repository_id IS NULL"
+
+static cJSON *
+tpl_json(const PGresult *res, int row)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "id", atoi(PQgetvalue(res, row, 0)));
+	cJSON_AddStringToObject(o, "name", PQgetvalue(res, row, 1));
+	cJSON_AddStringToObject(o, "display_name", PQgetvalue(res, row, 2));
+	cJSON_AddStringToObject(o, "description", PQgetvalue(res, row, 3));
+	cJSON_AddStringToObject(o, "category", PQgetvalue(res, row, 4));
+	cJSON_AddStringToObject(o, "app_type", PQgetvalue(res, row, 5));
+	cJSON_AddStringToObject(o, "icon_url", PQgetvalue(res, row, 6));
+	cJSON_AddItemToObject(o, "manifest",
+	    cJSON_Parse(PQgetvalue(res, row, 7)));
+	cJSON_AddItemToObject(o, "tags", cJSON_Parse(PQgetvalue(res, row, 8)));
+	cJSON_AddNumberToObject(o, "install_count",
+	    atoi(PQgetvalue(res, row, 9)));
+	cJSON_AddStringToObject(o, "platform", PQgetvalue(res, row, 10));
+	cJSON_AddStringToObject(o, "created_at", PQgetvalue(res, row, 11));
+	cJSON_AddStringToObject(o, "updated_at", PQgetvalue(res, row, 12));
+	return o;
+}
+
+/* DNS-1123 label: what Kubernetes object names derived from it need. */
+int
+dns1123_label(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > TPL_NAME_MAX || !isalnum((unsigned char)s[0]) ||
+	    !isalnum((unsigned char)s[n - 1]))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(islower((unsigned char)s[i]) ||
+		    isdigit((unsigned char)s[i]) || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static void
+tpl_reply_one(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate, int status)
+{
+	if (res == NULL) {
+		if (sqlstate != NULL && strcmp(sqlstate, "23505") == 0)
+			server_reply_error(r, 409, "a template of that name "
+			    "exists");
+		else
+			api_db_error(r, "templates", err, sqlstate);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		server_reply_error(r, 404, "template not found");
+		return;
+	}
+	ssd_strlcpy(r->audit_id, PQgetvalue(res, 0, 1), sizeof(r->audit_id));
+	server_reply_cjson(r, status, tpl_json(res, 0));
+}
+
+static void
+tpl_got(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	tpl_reply_one(r, res, err, sqlstate, 200);
+}
+
+static void
+tpl_created_or_exists(struct request *r, const PGresult *res,
+    const char *err, const char *sqlstate)
+{
+	if (res != NULL && PQntuples(res) == 0) {
+		server_reply_error(r, 409, "a template of that name exists");
+		return;
+	}
+	tpl_reply_one(r, res, err, sqlstate, 201);
+}
+
+static void
+tpl_listed(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	cJSON *o, *list, *cats;
+	int i;
+
+	if (res == NULL) {
+		api_db_error(r, "listing templates", err, sqlstate);
+		return;
+	}
+	o = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(o, "templates");
+	cats = cJSON_AddArrayToObject(o, "categories");
+	for (i = 0; i < PQntuples(res); i++) {
+		cJSON_AddItemToArray(list, tpl_json(res, i));
+		if (i == 0 || strcmp(PQgetvalue(res, i, 4),
+		    PQgetvalue(res, i - 1, 4)) != 0)
+			cJSON_AddItemToArray(cats, cJSON_CreateString(
+			    PQgetvalue(res, i, 4)));
+	}
+	cJSON_AddNumberToObject(o, "total", PQntuples(res));
+	server_reply_cjson(r, 200, o);
+}
+
+static void
+tpl_list_authed(struct request *r)
+{
+	char cat[256], search[256];
+	const char *params[2];
+
+	params[0] = http_query_get(r->http->query, r->http->query_len,
+	    "category", cat, sizeof(cat)) >= 0 ? cat : NULL;
+	params[1] = http_query_get(r->http->query, r->http->query_len,
+	    "search", search, sizeof(search)) >= 0 ? search : NULL;
+	api_query(r, "SELECT " TPL_COLUMNS " FROM catalog_templates WHERE "
+	    "repository_id IS NULL AND ($1::text IS NULL OR category = $1) "
+	    "AND ($2::text IS NULL OR strpos(lower(name || ' ' || "
+	    "COALESCE(display_name, '') || ' ' || COALESCE(description, '')), "
+	    "lower($2)) > 0) ORDER BY category, name LIMIT 1000", 2, params,
+	    tpl_listed);
+}
+
+void
+templates_list(struct request *r)
+{
+	auth_require(r, "user", tpl_list_authed);
+}
+
+static void
+tpl_get_authed(struct request *r)
+{
+	const char *params[1] = { r->params[0] };
+
+	api_query(r, "SELECT " TPL_COLUMNS " FROM catalog_templates WHERE "
+	    TPL_MATCH, 1, params, tpl_got);
+}
+
+void
+templates_get(struct request *r)
+{
+	auth_require(r, "user", tpl_get_authed);
+}
+
+/*
+ * A StreamSpace Template document: apiVersion stream.space/v1alpha1,
+ * kind Template, metadata.name a DNS-1123 label, spec.baseImage set.
+ * Fills params 0..6 (pointing into doc); -1 after answering 400.
+ */
+static int
+tpl_from_document(struct request *r, const cJSON *doc, const char **p,
+    char **tags)
+{
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(doc, "spec");
+	const char *api, *kind, *image;
+
+	if (body_str(r, doc, "apiVersion", 64, 1, &api) == -1 ||
+	    body_str(r, doc, "kind", 64, 1, &kind) == -1)
+		return -1;
+	if (strcmp(api, "stream.space/v1alpha1") != 0 ||
+	    strcmp(kind, "Template") != 0) {
+		server_reply_error(r, 422, "not a Template document "
+		    "(apiVersion stream.space/v1alpha1, kind Template)");
+		return -1;
+	}
+	if (!cJSON_IsObject(meta) || !cJSON_IsObject(spec)) {
+		server_reply_error(r, 400, "metadata and spec must be objects");
+		return -1;
+	}
+	if (body_str(r, meta, "name", TPL_NAME_MAX, 1, &p[0]) == -1 ||
+	    body_str(r, spec, "displayName", 255, 0, &p[1]) == -1 ||
+	    body_str(r, spec, "description", TPL_TEXT_MAX, 0, &p[2]) == -1 ||
+	    body_str(r, spec, "category", 255, 0, &p[3]) == -1 ||
+	    body_str(r, spec, "icon", 2048, 0, &p[4]) == -1 ||
+	    body_str(r, spec, "appType", 32, 0, &p[5]) == -1 ||
+	    body_str(r, spec, "baseImage", 512, 1, &image) == -1 ||
+	    body_str_array(r, spec, "tags", 64, 64, tags) == -1)
+		return -1;
+	if (!dns1123_label(p[0])) {
+		server_reply_error(r, 422, "metadata.name must be a DNS-1123 "
+		    "label: lower-case letters, digits and '-', at most 63");
+		return -1;
+	}
+	if (p[5] != NULL && strcmp(p[5], "desktop") != 0 &&
+	    strcmp(p[5], "webapp") != 0) {
+		server_reply_error(r, 422, "spec.appType must be desktop or "
+		    "webapp");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+tpl_create_authed(struct request *r)
+{
+	const char *p[8];
+	char *tags = NULL, *manifest;
+	cJSON *doc;
+
+	if ((doc = body_object(r)) == NULL)
+		return;
+	memset(p, 0, sizeof(p));
+	if (tpl_from_document(r, doc, p, &tags) == -1) {
+		cJSON_Delete(doc);
+		return;
+	}
+	manifest = cJSON_PrintUnformatted(doc);
+	p[6] = manifest;
+	p[7] = tags;
+	api_query(r, "INSERT INTO catalog_templates (name, display_name, "
+	    "description, category, icon_url, app_type, manifest, tags, "
+	    "platform) SELECT $1::text, $2::text, $3::text, $4::text, "
+	    "$5::text, COALESCE($6::text, 'desktop'), $7::jsonb, $8::text[], "
+	    "'kubernetes' WHERE NOT EXISTS (SELECT 1 FROM catalog_templates "
+	    "WHERE name = $1::text AND repository_id IS NULL) "
+	    "RETURNING " TPL_COLUMNS, 8, p, tpl_created_or_exists);
+	cJSON_free(manifest);
+	free(tags);
+	cJSON_Delete(doc);
+}
+
+void
+templates_create(struct request *r)
+{
+	auth_require(r, "operator", tpl_create_authed);
+}
+
+static void
+tpl_update_authed(struct request *r)
+{
+	const char *p[6];
+	char *tags = NULL;
+	cJSON *o;
+
+	if ((o = body_object(r)) == NULL)
+		return;
+	p[0] = r->params[0];
+	if (body_str(r, o, "display_name", 255, 0, &p[1]) == -1 ||
+	    body_str(r, o, "description", TPL_TEXT_MAX, 0, &p[2]) == -1 ||
+	    body_str(r, o, "category", 255, 0, &p[3]) == -1 ||
+	    body_str(r, o, "icon_url", 2048, 0, &p[4]) == -1 ||
+	    body_str_array(r, o, "tags", 64, 64, &tags) == -1) {
+		cJSON_Delete(o);
+		return;
+	}
+	p[5] = tags;
+	api_query(r, "UPDATE catalog_templates SET display_name = "
+	    "COALESCE($2, display_name), description = COALESCE($3, "
+	    "description), category = COALESCE($4, category), icon_url = "
+	    "COALESCE($5, icon_url), tags = COALESCE($6::text[], tags), "
+	    "updated_at = now() WHERE " TPL_MATCH " RETURNING " TPL_COLUMNS,
+	    6, p, tpl_got);
+	free(tags);
+	cJSON_Delete(o);
+}
+
+void
+templates_update(struct request *r)
+{
+	auth_require(r, "operator", tpl_update_authed);
+}
+
+static void
+tpl_deleted(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	if (res == NULL) {
+		api_db_error(r, "deleting a template", err, sqlstate);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		server_reply_error(r, 404, "template not found");
+		return;
+	}
+	server_reply(r, 204, "application/json", NULL, 0);
+}
+
+static void
+tpl_delete_authed(struct request *r)
+{
+	const char *params[1] = { r->params[0] };
+
+	api_query(r, "DELETE FROM catalog_templates WHERE " TPL_MATCH
+	    " RETURNING id", 1, params, tpl_deleted);
+}
+
+void
+templates_delete(struct request *r)
+{
+	auth_require(r, "operator", tpl_delete_authed);
+}
