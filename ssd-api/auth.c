@@ -166,6 +166,61 @@ auth_require_done(struct request *r, const PGresult *res, const char *err,
 	r->auth_next(r);
 }
 
+static void
+auth_apikey_done(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	const char *scopes;
+	int write;
+
+	if (res == NULL) {
+		api_db_error(r, "checking an API key", err, sqlstate);
+		return;
+	}
+	if (PQntuples(res) != 1 || PQgetvalue(res, 0, 3)[0] != 't') {
+		log_info("%s: API key refused", server_peer(r));
+		server_reply_error(r, 401, "invalid, revoked or expired API "
+		    "key");
+		return;
+	}
+	memset(&r->user, 0, sizeof(r->user));
+	ssd_strlcpy(r->user.user_id, PQgetvalue(res, 0, 0),
+	    sizeof(r->user.user_id));
+	ssd_strlcpy(r->user.username, PQgetvalue(res, 0, 1),
+	    sizeof(r->user.username));
+	ssd_strlcpy(r->user.role, PQgetvalue(res, 0, 2), sizeof(r->user.role));
+	scopes = PQgetvalue(res, 0, 4);
+	write = r->http->method != HTTP_M_GET && r->http->method != HTTP_M_HEAD;
+	if (strstr(scopes, write ? "write" : "read") == NULL) {
+		server_reply_error(r, 403, write ? "this API key may only "
+		    "read" : "this API key may only write");
+		return;
+	}
+	if (!auth_has_role(r, r->need_role)) {
+		server_reply_error(r, 403, "insufficient permissions");
+		return;
+	}
+	r->authed = 1;
+	r->auth_next(r);
+}
+
+/* A user API key: counted as used, and its user must be active. */
+static void
+auth_require_apikey(struct request *r, const char *key, size_t len)
+{
+	char hash[2 * 32 + 1];
+	const char *params[1] = { hash };
+
+	apikey_hash(key, len, hash);
+	api_query(r, "WITH k AS (UPDATE api_keys SET last_used_at = now(), "
+	    "use_count = COALESCE(use_count, 0) + 1 WHERE key_hash = $1 AND "
+	    "is_active AND (expires_at IS NULL OR expires_at > now() AT TIME "
+	    "ZONE 'UTC') RETURNING user_id, COALESCE(scopes, '{read,write}') "
+	    "AS scopes) SELECT u.id, u.username, u.role, u.active, "
+	    "array_to_string(k.scopes, ',') FROM k JOIN users u ON u.id = "
+	    "k.user_id", 1, params, auth_apikey_done);
+}
+
 void
 auth_require(struct request *r, const char *role,
     void (*next)(struct request *))
@@ -173,14 +228,20 @@ auth_require(struct request *r, const char *role,
 	const char *params[2], *tok;
 	size_t len;
 
-	if ((tok = auth_bearer(r, &len)) == NULL) {
+	r->need_role = role;
+	r->auth_next = next;
+	if ((tok = http_header_get(r->http, "X-API-Key", &len)) != NULL ||
+	    ((tok = auth_bearer(r, &len)) != NULL &&
+	    apikey_looks_like(tok, len))) {
+		auth_require_apikey(r, tok, len);
+		return;
+	}
+	if (tok == NULL) {
 		server_reply_error(r, 401, "authentication required");
 		return;
 	}
 	if (auth_check_token(r, tok, len) == -1)
 		return;
-	r->need_role = role;
-	r->auth_next = next;
 	params[0] = r->user.user_id;
 	params[1] = r->user.jti;
 	api_query(r, "SELECT u.role, u.active, EXISTS (SELECT 1 FROM "

@@ -84,6 +84,13 @@ void
 api_db_error(struct request *r, const char *what, const char *err,
     const char *sqlstate)
 {
+	/* Class 22: a value the database will not take (a date, say). */
+	if (sqlstate != NULL && strncmp(sqlstate, "22", 2) == 0) {
+		log_info("%s: %s: %s", server_peer(r), what, err);
+		server_reply_error(r, 400, "a value is out of range or "
+		    "malformed");
+		return;
+	}
 	if (sqlstate == NULL || *sqlstate == '\0' ||
 	    strncmp(sqlstate, "57", 2) == 0 || strncmp(sqlstate, "08", 2) == 0) {
 		log_warnx("%s: %s: %s", server_peer(r), what, err);

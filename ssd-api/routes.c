@@ -119,6 +119,10 @@ static const struct route routes[] = {
 	{ HTTP_M_GET, "/api/v1/admin/agents/:id", agents_get },
 	{ HTTP_M_DELETE, "/api/v1/admin/agents/:id", agents_delete },
 	{ HTTP_M_GET, "/api/v1/admin/audit", audit_list },
+	{ HTTP_M_GET, "/api/v1/api-keys", apikeys_list },
+	{ HTTP_M_POST, "/api/v1/api-keys", apikeys_create },
+	{ HTTP_M_POST, "/api/v1/api-keys/:id/revoke", apikeys_revoke },
+	{ HTTP_M_DELETE, "/api/v1/api-keys/:id", apikeys_delete },
 };
 
 /* A request body, if any, must be JSON. */

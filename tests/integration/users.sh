@@ -69,6 +69,36 @@ tampered="${admin%?}A"
 r=$(api GET /api/v1/users "$tampered")
 ok_if "a tampered token: 401" [ "${r%% *}" = 401 ]
 
+# API keys.
+r=$(api POST /api/v1/api-keys "$admin" '{"name":"ro","scopes":["read"]}')
+ro=$(json key <<< "${r#* }")
+ok_if "an API key is created and shown once" [ "${r%% *}" = 201 ] && [ "${ro:0:3}" = sk_ ] && [ ${#ro} = 46 ]
+r=$(api GET /api/v1/api-keys "$admin")
+ok_if "the list never shows the key" [ "$(json total <<< "${r#* }")" = 1 ] && ! grep -q "$ro" <<< "$r"
+code=$(curl -s -o "$T/k" -w '%{http_code}' -H "X-API-Key: $ro" "$SSD_URL/api/v1/users/me")
+ok_if "X-API-Key authenticates as its user" [ "$code" = 200 ] && [ "$(json username < "$T/k")" = admin ]
+r=$(api GET /api/v1/users "$ro")
+ok_if "... so does Bearer sk_..., with the user's role" [ "${r%% *}" = 200 ]
+r=$(api POST /api/v1/users "$ro" '{"username":"zed","password":"zed-password"}')
+ok_if "a read-only key cannot change anything: 403" [ "${r%% *}" = 403 ]
+r=$(api POST /api/v1/api-keys "$admin" '{"name":"old","expiresAt":"2001-01-01T00:00:00Z"}')
+old=$(json key <<< "${r#* }")
+r=$(api GET /api/v1/users/me "$old")
+ok_if "an expired key: 401" [ "${r%% *}" = 401 ]
+r=$(api POST /api/v1/api-keys "$admin" '{"name":"bad","expiresAt":"not a date"}')
+ok_if "a malformed date: 400" [ "${r%% *}" = 400 ]
+r=$(api POST /api/v1/api-keys "$admin" '{"name":"bad","scopes":["root"]}')
+ok_if "an unknown scope: 400" [ "${r%% *}" = 400 ]
+id=$(json apiKeys.0.id <<< "$(api GET /api/v1/api-keys "$admin" | cut -d' ' -f2-)")
+alice2=$(json token <<< "$(api POST /api/v1/auth/login "" '{"username":"alice","password":"alice-password"}' | cut -d' ' -f2-)")
+r=$(api POST "/api/v1/api-keys/$id/revoke" "$alice2")
+ok_if "another user cannot revoke it: 404" [ "${r%% *}" = 404 ]
+api POST "/api/v1/api-keys/$id/revoke" "$admin" > /dev/null
+r=$(api GET /api/v1/users/me "$ro")
+ok_if "a revoked key: 401" [ "${r%% *}" = 401 ]
+r=$(api GET /api/v1/users/me "sk_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-43)")
+ok_if "an unknown key: 401" [ "${r%% *}" = 401 ]
+
 # Disabled accounts, deletion.
 r=$(api PATCH "/api/v1/users/$alice_id" "$admin" '{"active":false}')
 ok_if "admin disables alice" [ "$(json active <<< "${r#* }")" = false ]
