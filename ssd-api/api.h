@@ -147,6 +147,16 @@ void	apikeys_create(struct request *r);
 void	apikeys_revoke(struct request *r);
 void	apikeys_delete(struct request *r);
 
+/* groups.c */
+void	groups_list(struct request *r);
+void	groups_get(struct request *r);
+void	groups_create(struct request *r);
+void	groups_update(struct request *r);
+void	groups_delete(struct request *r);
+void	groups_members(struct request *r);
+void	groups_member_add(struct request *r);
+void	groups_member_remove(struct request *r);
+
 /* routes.c */
 void	routes_dispatch(struct request *r);
 

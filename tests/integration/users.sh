@@ -99,6 +99,30 @@ ok_if "a revoked key: 401" [ "${r%% *}" = 401 ]
 r=$(api GET /api/v1/users/me "sk_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-43)")
 ok_if "an unknown key: 401" [ "${r%% *}" = 401 ]
 
+# Groups.
+r=$(api POST /api/v1/groups "$admin" '{"name":"devs","displayName":"Developers"}')
+gid=$(json id <<< "${r#* }")
+ok_if "the admin creates a group: 201" [ "${r%% *}" = 201 ] && [ -n "$gid" ]
+r=$(api POST /api/v1/groups "$admin" '{"name":"devs"}')
+ok_if "the same name again: 409" [ "${r%% *}" = 409 ]
+r=$(api POST /api/v1/groups "$admin" '{"name":"x","type":"cult"}')
+ok_if "an unknown type: 400" [ "${r%% *}" = 400 ]
+r=$(api POST "/api/v1/groups/$gid/members" "$admin" "{\"userId\":\"$alice_id\"}")
+ok_if "alice joins it" [ "$(json role <<< "${r#* }")" = member ]
+r=$(api POST "/api/v1/groups/$gid/members" "$admin" '{"userId":"nobody"}')
+ok_if "an unknown user cannot join: 404" [ "${r%% *}" = 404 ]
+r=$(api GET "/api/v1/groups/$gid/members" "$admin")
+ok_if "members are listed" [ "$(json members.0.username <<< "${r#* }")" = alice ] && \
+    [ "$(json memberCount <<< "$(api GET "/api/v1/groups/$gid" "$admin" | cut -d' ' -f2-)")" = 1 ]
+r=$(api GET /api/v1/groups "$alice2")
+ok_if "users may not manage groups: 403" [ "${r%% *}" = 403 ]
+r=$(api DELETE "/api/v1/groups/$gid/members/$alice_id" "$admin")
+ok_if "alice leaves: 204" [ "${r%% *}" = 204 ]
+r=$(api PATCH "/api/v1/groups/$gid" "$admin" '{"description":"all of them"}')
+ok_if "the group is changed" [ "$(json description <<< "${r#* }")" = "all of them" ]
+r=$(api DELETE "/api/v1/groups/$gid" "$admin")
+ok_if "and deleted: 204" [ "${r%% *}" = 204 ]
+
 # Disabled accounts, deletion.
 r=$(api PATCH "/api/v1/users/$alice_id" "$admin" '{"active":false}')
 ok_if "admin disables alice" [ "$(json active <<< "${r#* }")" = false ]
