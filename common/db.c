@@ -35,6 +35,7 @@ struct db_req {
 	void			*arg;
 	int			 queued;
 	int			 cancelled;
+	int			 simple;	/* several statements, no params */
 };
 
 struct db_conn {
@@ -61,11 +62,15 @@ struct db {
 	struct event		*kick;		/* dispatch outside callers */
 	unsigned		 nqueued, max_queue;
 	char			 why[256];
+	char			*listen_sql;	/* "LISTEN a; LISTEN b" */
+	db_notify_cb		 notify;
+	void			*notify_arg;
 };
 
 static void	db_connect(struct db_conn *);
 static void	db_dispatch(struct db *);
 static void	db_kick_cb(evutil_socket_t, short, void *);
+static void	db_send(struct db_conn *, struct db_req *);
 
 int
 db_conninfo(const struct conf *c, const char *application_name,
@@ -99,6 +104,33 @@ db_conninfo(const struct conf *c, const char *application_name,
 #undef DB_KV
 	keys[n] = vals[n] = NULL;
 	return n;
+}
+
+static struct db_req *
+db_req_new(struct db *db, const char *sql, int nparams,
+    const char *const *params, db_cb cb, void *arg)
+{
+	struct db_req *r = xcalloc(1, sizeof(*r));
+	int i;
+
+	r->db = db;
+	r->sql = xstrdup(sql);
+	r->nparams = nparams;
+	r->params = xcalloc((size_t)nparams + 1, sizeof(char *));
+	for (i = 0; i < nparams; i++)
+		r->params[i] = params[i] ? xstrdup(params[i]) : NULL;
+	r->cb = cb;
+	r->arg = arg;
+	return r;
+}
+
+static void
+db_listen_done(const PGresult *res, const char *err, const char *sqlstate,
+    void *arg)
+{
+	if (res == NULL)
+		log_warnx("database connection %d: LISTEN failed: %s",
+		    ((struct db_conn *)arg)->slot, err);
 }
 
 static void
@@ -197,12 +229,23 @@ db_first_line(const char *msg, char *out, size_t len)
 
 static void	db_poll_cb(evutil_socket_t, short, void *);
 
+static void
+db_notifies(struct db_conn *dc)
+{
+	PGnotify *n;
+
+	while ((n = PQnotifies(dc->pg)) != NULL) {
+		if (dc->db->notify != NULL)
+			dc->db->notify(n->relname, n->extra, dc->db->notify_arg);
+		PQfreemem(n);
+	}
+}
+
 /* Idle: only the server speaks (shutdown, NOTIFY); a dead link shows. */
 static void
 db_idle_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct db_conn *dc = arg;
-	PGnotify *n;
 	char why[256];
 
 	if (PQconsumeInput(dc->pg) == 0 || PQstatus(dc->pg) == CONNECTION_BAD) {
@@ -210,8 +253,7 @@ db_idle_cb(evutil_socket_t fd, short ev, void *arg)
 		db_conn_lost(dc, why[0] ? why : "connection closed by the server");
 		return;
 	}
-	while ((n = PQnotifies(dc->pg)) != NULL)
-		PQfreemem(n);
+	db_notifies(dc);
 }
 
 static void
@@ -237,8 +279,18 @@ db_connect_step(struct db_conn *dc)
 		PQsetnonblocking(dc->pg, 1);
 		if (dc->backoff_ms != 0 || dc->slot == 0)
 			log_info("database connection %d up", dc->slot);
+		/* Notifications may have been missed while it was down. */
+		if (dc->backoff_ms != 0 && dc->db->notify != NULL)
+			dc->db->notify(NULL, NULL, dc->db->notify_arg);
 		dc->backoff_ms = 0;
 		db_conn_idle(dc);
+		if (dc->db->listen_sql != NULL) {
+			struct db_req *l = db_req_new(dc->db,
+			    dc->db->listen_sql, 0, NULL, db_listen_done, dc);
+
+			l->simple = 1;
+			db_send(dc, l);
+		}
 		db_dispatch(dc->db);
 		break;
 	default:
@@ -330,6 +382,7 @@ db_close(struct db *db)
 		event_free(db->conns[i].retry);
 	}
 	event_free(db->kick);
+	free(db->listen_sql);
 	conf_free(db->conf);
 	free(db);
 }
@@ -356,6 +409,7 @@ db_read_results(struct db_conn *dc)
 		return;
 	dc->cur = NULL;
 	db_conn_idle(dc);
+	db_notifies(dc);
 	res = dc->res;
 	dc->res = NULL;
 	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
@@ -402,8 +456,9 @@ db_send(struct db_conn *dc, struct db_req *r)
 
 	dc->cur = r;
 	dc->state = DC_BUSY;
-	if (PQsendQueryParams(dc->pg, r->sql, r->nparams, NULL,
-	    (const char *const *)r->params, NULL, NULL, 0) == 0 ||
+	if ((r->simple ? PQsendQuery(dc->pg, r->sql) :
+	    PQsendQueryParams(dc->pg, r->sql, r->nparams, NULL,
+	    (const char *const *)r->params, NULL, NULL, 0)) == 0 ||
 	    (rc = PQflush(dc->pg)) == -1) {
 		db_first_line(PQerrorMessage(dc->pg), why, sizeof(why));
 		db_conn_lost(dc, why);
@@ -454,7 +509,6 @@ db_query(struct db *db, const char *sql, int nparams,
     const char *const *params, db_cb cb, void *arg, const char **why)
 {
 	struct db_req *r;
-	int i;
 
 	if (!db_is_up(db, why))
 		return NULL;
@@ -462,15 +516,7 @@ db_query(struct db *db, const char *sql, int nparams,
 		*why = "too many queries waiting for the database";
 		return NULL;
 	}
-	r = xcalloc(1, sizeof(*r));
-	r->db = db;
-	r->sql = xstrdup(sql);
-	r->nparams = nparams;
-	r->params = xcalloc((size_t)nparams + 1, sizeof(char *));
-	for (i = 0; i < nparams; i++)
-		r->params[i] = params[i] ? xstrdup(params[i]) : NULL;
-	r->cb = cb;
-	r->arg = arg;
+	r = db_req_new(db, sql, nparams, params, cb, arg);
 	r->queued = 1;
 	TAILQ_INSERT_TAIL(&db->queue, r, entry);
 	db->nqueued++;
@@ -489,4 +535,22 @@ db_req_cancel(struct db_req *r)
 		return;
 	}
 	r->cancelled = 1;
+}
+
+void
+db_listen(struct db *db, const char *const *channels, size_t n,
+    db_notify_cb cb, void *arg)
+{
+	size_t i, len = 1;
+
+	for (i = 0; i < n; i++)
+		len += strlen(channels[i]) + 10;
+	db->listen_sql = xcalloc(1, len);
+	for (i = 0; i < n; i++) {
+		strcat(db->listen_sql, "LISTEN ");
+		strcat(db->listen_sql, channels[i]);
+		strcat(db->listen_sql, ";");
+	}
+	db->notify = cb;
+	db->notify_arg = arg;
 }

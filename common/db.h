@@ -42,6 +42,21 @@ struct db_req *db_query(struct db *db, const char *sql, int nparams,
 /* The callback will not be called; safe until the callback has run. */
 void	db_req_cancel(struct db_req *req);
 
+/*
+ * NOTIFY: called with each notification on the channels; with channel
+ * NULL when a connection came back after an outage (some may have been
+ * missed: forget what depends on them).
+ */
+typedef void (*db_notify_cb)(const char *channel, const char *payload,
+	    void *arg);
+/*
+ * Every connection LISTENs on the channels (fixed identifiers, not
+ * input); call right after db_open().  A notification arrives once per
+ * connection.
+ */
+void	db_listen(struct db *db, const char *const *channels, size_t n,
+	    db_notify_cb cb, void *arg);
+
 /* 1 when at least one connection is up; else 0 and why. */
 int	db_is_up(const struct db *db, const char **why);
 

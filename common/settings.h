@@ -127,6 +127,16 @@ X(AUTO_MIGRATE, "auto_migrate", "AUTO_MIGRATE", BOOL, NULL, "yes", 0, 0, \
     "Apply pending migrations when ssd starts; if the database cannot be " \
     "reached or a migration fails, ssd does not start.  With no, " \
     "migrations are applied only by ssd -M or ssdctl migrate.") \
+X(API_CACHE_SIZE, "api_cache_size", NULL, SIZE, NULL, "16MiB", 0, \
+    1073741824, 0, \
+    "Memory ssd-api may use for answers it reuses (token checks, session " \
+    "lists); 0 turns the cache off.") \
+X(API_CACHE_TTL, "api_cache_ttl", NULL, DURATION, NULL, "5s", 100, \
+    60000, 0, \
+    "Longest a cached answer is reused.  Changes made through any " \
+    "control plane sharing the database empty the cache at once " \
+    "(PostgreSQL NOTIFY); this bounds staleness if a notification is " \
+    "lost.") \
 X(JWT_LIFETIME, "jwt_lifetime", "JWT_LIFETIME", DURATION, NULL, "24h", \
     60000, 2592000000, 0, \
     "How long a user token issued by login or refresh is valid.") \

@@ -133,6 +133,8 @@ agents_deleted(struct request *r, const PGresult *res, const char *err,
 		server_reply_error(r, 404, "agent not found");
 		return;
 	}
+	cache_clear(CACHE_SESSIONS);
+	api_notify("ssd_sessions", r->params[0]);
 	server_reply(r, 204, "application/json", NULL, 0);
 }
 

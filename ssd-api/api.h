@@ -88,6 +88,8 @@ void	auth_configure(const struct conf *c);
 void	auth_require(struct request *r, const char *role,
 	    void (*next)(struct request *));
 int	auth_has_role(const struct request *r, const char *role);
+/* A token or user changed: cached checks must go (here and elsewhere). */
+void	auth_revoked(const char *id);
 void	auth_login(struct request *r);
 void	auth_refresh(struct request *r);
 void	auth_logout(struct request *r);
@@ -166,7 +168,18 @@ unsigned ratelimit_retry_after(const char *key, unsigned max,
 void	ratelimit_hit(const char *key, uint64_t window_ms);
 void	ratelimit_clear(const char *key);
 
+/* cache.c */
+enum cache_ns { CACHE_AUTH, CACHE_SESSIONS, CACHE_NS_COUNT };
+void	cache_configure(const struct conf *c);
+const char *cache_get(enum cache_ns ns, const char *key, size_t *len);
+void	cache_put(enum cache_ns ns, const char *key, const char *value,
+	    size_t len);
+void	cache_clear(enum cache_ns ns);
+void	cache_notify(const char *channel, const char *payload, void *arg);
+
 /* main.c */
+/* NOTIFY channel (payload: an id) for other control planes' caches. */
+void	api_notify(const char *channel, const char *payload);
 struct peer *api_relay(int instance);
 int	api_relay_count(void);
 /*

@@ -135,6 +135,8 @@ auth_check_token(struct request *r, const char *tok, size_t len)
 	return 0;
 }
 
+static void	auth_granted(struct request *);
+
 static void
 auth_require_done(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
@@ -158,6 +160,14 @@ auth_require_done(struct request *r, const PGresult *res, const char *err,
 	/* The role is the database's now, not the token's at issue. */
 	ssd_strlcpy(r->user.role, PQgetvalue(res, 0, 0),
 	    sizeof(r->user.role));
+	cache_put(CACHE_AUTH, r->user.jti, r->user.role, strlen(r->user.role));
+	auth_granted(r);
+}
+
+/* Token or key accepted: the role decides. */
+static void
+auth_granted(struct request *r)
+{
 	if (!auth_has_role(r, r->need_role)) {
 		server_reply_error(r, 403, "insufficient permissions");
 		return;
@@ -225,7 +235,7 @@ void
 auth_require(struct request *r, const char *role,
     void (*next)(struct request *))
 {
-	const char *params[2], *tok;
+	const char *params[2], *tok, *cached_role;
 	size_t len;
 
 	r->need_role = role;
@@ -242,6 +252,12 @@ auth_require(struct request *r, const char *role,
 	}
 	if (auth_check_token(r, tok, len) == -1)
 		return;
+	/* Checked a moment ago: same answer, no round trip. */
+	if ((cached_role = cache_get(CACHE_AUTH, r->user.jti, &len)) != NULL) {
+		ssd_strlcpy(r->user.role, cached_role, sizeof(r->user.role));
+		auth_granted(r);
+		return;
+	}
 	params[0] = r->user.user_id;
 	params[1] = r->user.jti;
 	api_query(r, "SELECT u.role, u.active, EXISTS (SELECT 1 FROM "
@@ -396,6 +412,14 @@ auth_login(struct request *r)
 	    "WHERE username = $1", 1, params, auth_login_done);
 }
 
+/* Forget what was cached about jti, here and in other control planes. */
+void
+auth_revoked(const char *id)
+{
+	cache_clear(CACHE_AUTH);
+	api_notify("ssd_auth", id);
+}
+
 static void
 auth_refresh_done(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
@@ -408,6 +432,7 @@ auth_refresh_done(struct request *r, const PGresult *res, const char *err,
 		server_reply_error(r, 401, "token no longer valid");
 		return;
 	}
+	auth_revoked(r->user.jti);
 	auth_issue(r, res, 0, 200);
 }
 
@@ -450,6 +475,7 @@ auth_logout_done(struct request *r, const PGresult *res, const char *err,
 		return;
 	}
 	log_info("%s: user %s logged out", server_peer(r), r->user.username);
+	auth_revoked(r->user.jti);
 	server_reply_json(r, 200, "{\"message\":\"Logged out\"}");
 }
 

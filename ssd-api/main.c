@@ -206,6 +206,7 @@ api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	api.max_inflight = (unsigned)conf_int(c, S_HANDOFF_MAX_INFLIGHT);
 	server_configure(c);
 	auth_configure(c);
+	cache_configure(c);
 	return 0;
 }
 
@@ -213,7 +214,30 @@ api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 static void
 api_start(void)
 {
+	static const char *const channels[] = { "ssd_sessions", "ssd_auth" };
+
 	api.db = db_open(worker_base(), worker_conf(), "ssd-api");
+	db_listen(api.db, channels, nitems(channels), cache_notify, NULL);
+}
+
+static void
+api_notify_done(const PGresult *res, const char *err, const char *sqlstate,
+    void *arg)
+{
+	if (res == NULL)
+		log_warnx("NOTIFY %s failed (other control planes may answer "
+		    "from stale caches for up to api_cache_ttl): %s",
+		    (const char *)arg, err);
+}
+
+void
+api_notify(const char *channel, const char *payload)
+{
+	const char *p[2] = { channel, payload }, *why;
+
+	if (db_query(api.db, "SELECT pg_notify($1, $2)", 2, p,
+	    api_notify_done, (void *)channel, &why) == NULL)
+		log_warnx("NOTIFY %s failed: %s", channel, why);
 }
 
 static void

@@ -91,6 +91,16 @@ users_got(struct request *r, const PGresult *res, const char *err,
 	users_reply_one(r, res, err, sqlstate, 200);
 }
 
+/* A changed user: role and active flag are cached with token checks. */
+static void
+users_changed(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	if (res != NULL && PQntuples(res) == 1)
+		auth_revoked(PQgetvalue(res, 0, 0));
+	users_reply_one(r, res, err, sqlstate, 200);
+}
+
 static void
 users_created(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
@@ -278,7 +288,7 @@ users_update_authed(struct request *r)
 	    "role), active = COALESCE($5::boolean, active), password_hash = "
 	    "COALESCE($6, password_hash), updated_at = now() WHERE id = $1 "
 	    "RETURNING %s", auth_user_columns());
-	api_query(r, sql, 6, params, users_got);
+	api_query(r, sql, 6, params, users_changed);
 	if (hash != NULL) {
 		ssd_explicit_bzero(hash, strlen(hash));
 		free(hash);
@@ -299,6 +309,9 @@ users_deleted(struct request *r, const PGresult *res, const char *err,
 	if (res != NULL && PQntuples(res) == 1) {
 		log_info("%s: %s deleted user %s", server_peer(r),
 		    r->user.username, PQgetvalue(res, 0, 0));
+		auth_revoked(PQgetvalue(res, 0, 0));
+		cache_clear(CACHE_SESSIONS);
+		api_notify("ssd_sessions", PQgetvalue(res, 0, 0));
 		server_reply(r, 204, "application/json", NULL, 0);
 		return;
 	}

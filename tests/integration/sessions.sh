@@ -114,6 +114,13 @@ psql -qAt -c "INSERT INTO user_quotas (user_id, max_sessions) SELECT id, 1 FROM 
 r=$(api POST /api/v1/sessions "$B" '{"template":"firefox"}')
 ok_if "over quota: 403 quota_exceeded" [ "$(status "$r")" = 403 ] && [ "$(json error <<< "$(body "$r")")" = quota_exceeded ]
 
+# Lists are cached; a change by another control plane (here: psql and
+# NOTIFY, as ssd-hub and other instances do) shows at once.
+api GET /api/v1/sessions "$O" > /dev/null
+psql -qAt -c "UPDATE sessions SET region = 'elsewhere' WHERE id = '$sid'; NOTIFY ssd_sessions" > /dev/null
+fresh() { grep -q elsewhere <<< "$(api GET /api/v1/sessions "$O")"; }
+ok_if "a NOTIFY ssd_sessions refreshes cached lists" wait_until 2 fresh
+
 # Agents and the audit trail: administrators only.
 r=$(api GET /api/v1/agents "$A")
 ok_if "a user may not list agents: 403" [ "$(status "$r")" = 403 ]

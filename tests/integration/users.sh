@@ -123,6 +123,13 @@ ok_if "the group is changed" [ "$(json description <<< "${r#* }")" = "all of the
 r=$(api DELETE "/api/v1/groups/$gid" "$admin")
 ok_if "and deleted: 204" [ "${r%% *}" = 204 ]
 
+# Token checks are cached; a user disabled elsewhere is refused at once.
+api GET /api/v1/users/me "$alice2" > /dev/null
+psql -qAt -c "UPDATE users SET active = false WHERE username = 'alice'; NOTIFY ssd_auth" > /dev/null
+refused() { [ "$(api GET /api/v1/users/me "$alice2" | cut -d' ' -f1)" = 401 ]; }
+ok_if "a NOTIFY ssd_auth drops cached token checks" wait_until 2 refused
+psql -qAt -c "UPDATE users SET active = true WHERE username = 'alice'; NOTIFY ssd_auth" > /dev/null
+
 # Disabled accounts, deletion.
 r=$(api PATCH "/api/v1/users/$alice_id" "$admin" '{"active":false}')
 ok_if "admin disables alice" [ "$(json active <<< "${r#* }")" = false ]
