@@ -12,11 +12,14 @@ common_libssd_a_SOURCES = \
 	common/peers.c common/peers.h \
 	common/sandbox.c common/sandbox.h \
 	common/session_state.c common/session_state.h \
+	common/template.c common/template.h \
 	common/sdnotify.c common/sdnotify.h \
 	common/util.c common/util.h \
-	common/worker.c common/worker.h
+	common/worker.c common/worker.h \
+	common/yamljson.c common/yamljson.h
 common_libssd_a_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBEVENT_CFLAGS) \
-	$(LIBSECCOMP_CFLAGS) $(LIBPQ_CFLAGS) $(CJSON_CFLAGS) $(OPENSSL_CFLAGS)
+	$(LIBSECCOMP_CFLAGS) $(LIBPQ_CFLAGS) $(CJSON_CFLAGS) $(OPENSSL_CFLAGS) \
+	$(YAML_CFLAGS)
 
 # What linking libssd pulls in; programs add the libraries they use.
 LIBSSD = common/libssd.a $(LIBEVENT_LIBS) $(LIBSYSTEMD_LIBS) $(LIBSECCOMP_LIBS)

@@ -10,6 +10,10 @@ EXTRA_DIST += contrib/systemd/ssd.service.in contrib/systemd/ssd.sysusers.in \
 CLEANFILES += contrib/systemd/ssd.service contrib/systemd/ssd.conf.sysusers \
 	contrib/systemd/ssd.conf.tmpfiles
 dist_doc_DATA = contrib/ssd.conf.example
+# Demo templates for ssdctl template import.
+doctemplatesdir = $(docdir)/templates
+dist_doctemplates_DATA = contrib/templates/firefox.yaml \
+	contrib/templates/xfce-desktop.yaml
 
 contrib/systemd/ssd.service: $(srcdir)/contrib/systemd/ssd.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) contrib/systemd && $(do_subst) < $(srcdir)/contrib/systemd/ssd.service.in > $@

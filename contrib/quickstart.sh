@@ -74,6 +74,16 @@ for _ in $(seq 1 100); do
 done
 curl -sf "http://127.0.0.1:$port/health" > /dev/null || { tail -20 "$state/ssd.log"; die "ssd does not answer"; }
 
+ctl() { "$build/ssdctl" -s "$state/ssd.sock" "$@"; }
+ctl template import "$top"/contrib/templates/*.yaml > /dev/null ||
+    die "cannot import the demo templates"
+
+token=$(curl -s -X POST -H 'Content-Type: application/json' \
+    -d "{\"username\":\"admin\",\"password\":\"$admin_password\"}" \
+    "http://127.0.0.1:$port/api/v1/auth/login" |
+    /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])') ||
+    die "the admin cannot log in"
+
 cat <<MSG
 
 ssd is running (log: $state/ssd.log):
@@ -83,10 +93,15 @@ $("$build/ssdctl" -s "$state/ssd.sock" show workers)
   curl http://127.0.0.1:$port/health
   curl http://127.0.0.1:$port/ready
   curl http://127.0.0.1:$port/health/hub
-  curl -X POST http://127.0.0.1:$port/api/v1/auth/login \\
-      -d '{"username":"admin","password":"$admin_password"}'
+  curl -X POST -H 'Content-Type: application/json' \\
+      -d '{"username":"admin","password":"$admin_password"}' \\
+      http://127.0.0.1:$port/api/v1/auth/login
+  TOKEN=$token
+  curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$port/api/v1/templates
   $build/ssdctl -s $state/ssd.sock show workers
   $build/ssdctl -s $state/ssd.sock migrate status
+
+The admin password ($admin_password) is in $state/admin-password.
 
 Ctrl-C stops everything.
 MSG

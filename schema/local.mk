@@ -2,4 +2,3 @@
 schemadir = $(pkgdatadir)/schema
 dist_schema_DATA = schema/0001_core.sql schema/0002_agents.sql \
 	schema/0003_ssd.sql schema/0004_templates.sql
-EXTRA_DIST += bench/api.sh

@@ -120,7 +120,6 @@ void	users_update(struct request *r);
 void	users_delete(struct request *r);
 
 /* templates.c */
-int	dns1123_label(const char *s);
 void	templates_list(struct request *r);
 void	templates_get(struct request *r);
 void	templates_create(struct request *r);

@@ -7,12 +7,12 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "api.h"
+#include "template.h"
 #include "util.h"
 
 cJSON *
@@ -87,38 +87,14 @@ int
 body_str_array(struct request *r, const cJSON *o, const char *key,
     size_t max, size_t len, char **out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key), *e;
-	char msg[160], *arr;
-	size_t n = 0, used = 1;
-	const char *p;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	char msg[160];
 
 	*out = NULL;
 	if (v == NULL || cJSON_IsNull(v))
 		return 0;
-	if (!cJSON_IsArray(v) || (size_t)cJSON_GetArraySize(v) > max)
-		goto bad;
-	arr = xmalloc(2 + max * (len * 2 + 3));
-	arr[0] = '{';
-	cJSON_ArrayForEach(e, v) {
-		if (!cJSON_IsString(e) || strlen(e->valuestring) > len) {
-			free(arr);
-			goto bad;
-		}
-		if (n++ > 0)
-			arr[used++] = ',';
-		arr[used++] = '"';
-		for (p = e->valuestring; *p != '\0'; p++) {
-			if (*p == '"' || *p == '\\')
-				arr[used++] = '\\';
-			arr[used++] = *p;
-		}
-		arr[used++] = '"';
-	}
-	arr[used++] = '}';
-	arr[used] = '\0';
-	*out = arr;
-	return 0;
-bad:
+	if ((*out = json_pg_text_array(v, max, len)) != NULL)
+		return 0;
 	snprintf(msg, sizeof(msg), "field \"%s\" must be an array of at most "
 	    "%zu strings of at most %zu bytes", key, max, len);
 	server_reply_error(r, 400, msg);

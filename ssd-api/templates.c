@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +13,10 @@
 #include <cjson/cJSON.h>
 
 #include "api.h"
+#include "template.h"
 #include "util.h"
 
 #define TPL_TEXT_MAX	4096
-#define TPL_NAME_MAX	63
 
 #define TPL_COLUMNS \
     "id, name, COALESCE(display_name, ''), COALESCE(description, ''), " \
@@ -51,22 +50,6 @@ tpl_json(const PGresult *res, int row)
 	cJSON_AddStringToObject(o, "created_at", PQgetvalue(res, row, 11));
 	cJSON_AddStringToObject(o, "updated_at", PQgetvalue(res, row, 12));
 	return o;
-}
-
-/* DNS-1123 label: what Kubernetes object names derived from it need. */
-int
-dns1123_label(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n > TPL_NAME_MAX || !isalnum((unsigned char)s[0]) ||
-	    !isalnum((unsigned char)s[n - 1]))
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!(islower((unsigned char)s[i]) ||
-		    isdigit((unsigned char)s[i]) || s[i] == '-'))
-			return 0;
-	return 1;
 }
 
 static void
@@ -171,72 +154,31 @@ templates_get(struct request *r)
 	auth_require(r, "user", tpl_get_authed);
 }
 
-/*
- * A StreamSpace Template document: apiVersion stream.space/v1alpha1,
- * kind Template, metadata.name a DNS-1123 label, spec.baseImage set.
- * Fills params 0..6 (pointing into doc); -1 after answering 400.
- */
-static int
-tpl_from_document(struct request *r, const cJSON *doc, const char **p,
-    char **tags)
-{
-	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
-	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(doc, "spec");
-	const char *api, *kind, *image;
-
-	if (body_str(r, doc, "apiVersion", 64, 1, &api) == -1 ||
-	    body_str(r, doc, "kind", 64, 1, &kind) == -1)
-		return -1;
-	if (strcmp(api, "stream.space/v1alpha1") != 0 ||
-	    strcmp(kind, "Template") != 0) {
-		server_reply_error(r, 422, "not a Template document "
-		    "(apiVersion stream.space/v1alpha1, kind Template)");
-		return -1;
-	}
-	if (!cJSON_IsObject(meta) || !cJSON_IsObject(spec)) {
-		server_reply_error(r, 400, "metadata and spec must be objects");
-		return -1;
-	}
-	if (body_str(r, meta, "name", TPL_NAME_MAX, 1, &p[0]) == -1 ||
-	    body_str(r, spec, "displayName", 255, 0, &p[1]) == -1 ||
-	    body_str(r, spec, "description", TPL_TEXT_MAX, 0, &p[2]) == -1 ||
-	    body_str(r, spec, "category", 255, 0, &p[3]) == -1 ||
-	    body_str(r, spec, "icon", 2048, 0, &p[4]) == -1 ||
-	    body_str(r, spec, "appType", 32, 0, &p[5]) == -1 ||
-	    body_str(r, spec, "baseImage", 512, 1, &image) == -1 ||
-	    body_str_array(r, spec, "tags", 64, 64, tags) == -1)
-		return -1;
-	if (!dns1123_label(p[0])) {
-		server_reply_error(r, 422, "metadata.name must be a DNS-1123 "
-		    "label: lower-case letters, digits and '-', at most 63");
-		return -1;
-	}
-	if (p[5] != NULL && strcmp(p[5], "desktop") != 0 &&
-	    strcmp(p[5], "webapp") != 0) {
-		server_reply_error(r, 422, "spec.appType must be desktop or "
-		    "webapp");
-		return -1;
-	}
-	return 0;
-}
-
 static void
 tpl_create_authed(struct request *r)
 {
+	struct template_doc t;
 	const char *p[8];
-	char *tags = NULL, *manifest;
+	char err[256], *manifest;
 	cJSON *doc;
+	int status;
 
 	if ((doc = body_object(r)) == NULL)
 		return;
-	memset(p, 0, sizeof(p));
-	if (tpl_from_document(r, doc, p, &tags) == -1) {
+	if ((status = template_check(doc, &t, err, sizeof(err))) != 0) {
 		cJSON_Delete(doc);
+		server_reply_error(r, status, err);
 		return;
 	}
 	manifest = cJSON_PrintUnformatted(doc);
+	p[0] = t.name;
+	p[1] = t.display_name;
+	p[2] = t.description;
+	p[3] = t.category;
+	p[4] = t.icon;
+	p[5] = t.app_type;
 	p[6] = manifest;
-	p[7] = tags;
+	p[7] = t.tags;
 	api_query(r, "INSERT INTO catalog_templates (name, display_name, "
 	    "description, category, icon_url, app_type, manifest, tags, "
 	    "platform) SELECT $1::text, $2::text, $3::text, $4::text, "
@@ -245,7 +187,7 @@ tpl_create_authed(struct request *r)
 	    "WHERE name = $1::text AND repository_id IS NULL) "
 	    "RETURNING " TPL_COLUMNS, 8, p, tpl_created_or_exists);
 	cJSON_free(manifest);
-	free(tags);
+	template_doc_free(&t);
 	cJSON_Delete(doc);
 }
 

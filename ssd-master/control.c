@@ -173,12 +173,6 @@ control_migrate(struct ctl_conn *cc, int status_only)
 	control_end(cc, 1, "message", status_only ? NULL : msg);
 }
 
-static void
-control_stop_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	master_shutdown(0);
-}
-
 static const char *
 control_str(const cJSON *req, const char *key)
 {
@@ -186,6 +180,42 @@ control_str(const cJSON *req, const char *key)
 
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
+
+static void
+control_template_import(struct ctl_conn *cc, const cJSON *req)
+{
+	const cJSON *doc = cJSON_GetObjectItemCaseSensitive(req, "document");
+	char msg[512];
+	int rc;
+
+	rc = dbadmin_template_import(master->conf, doc, msg, sizeof(msg));
+	control_end(cc, rc == 0, rc == 0 ? "message" : "error", msg);
+}
+
+static void
+control_user_add(struct ctl_conn *cc, const cJSON *req)
+{
+	const char *name = control_str(req, "username");
+	const char *role = control_str(req, "role");
+	const char *pw = control_str(req, "password");
+	char msg[512];
+	int rc;
+
+	if (name == NULL || pw == NULL) {
+		control_end(cc, 0, "error", "username and password required");
+		return;
+	}
+	rc = dbadmin_user_add(master->conf, name, role ? role : "user", pw,
+	    msg, sizeof(msg));
+	control_end(cc, rc == 0, rc == 0 ? "message" : "error", msg);
+}
+
+static void
+control_stop_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	master_shutdown(0);
+}
+
 
 static void
 control_request(struct ctl_conn *cc, const char *text, size_t len)
@@ -210,6 +240,10 @@ control_request(struct ctl_conn *cc, const char *text, size_t len)
 		control_migrate(cc, 0);
 	else if (strcmp(cmd, "migrate-status") == 0)
 		control_migrate(cc, 1);
+	else if (strcmp(cmd, "template-import") == 0)
+		control_template_import(cc, req);
+	else if (strcmp(cmd, "user-add") == 0)
+		control_user_add(cc, req);
 	else if (strcmp(cmd, "sandbox-probe") == 0)
 		control_probe(cc, control_str(req, "worker"),
 		    control_str(req, "call"));

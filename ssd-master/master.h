@@ -101,6 +101,16 @@ void	proc_send_log_level(struct worker *w, int level);
 struct worker *proc_find(const char *name);
 const char *proc_state_name(enum worker_state s);
 
+/* dbadmin.c */
+struct cJSON;
+struct pg_conn;
+struct pg_conn *dbadmin_connect(const struct conf *c, char *err,
+	    size_t errlen);
+int	dbadmin_template_import(const struct conf *c, const struct cJSON *doc,
+	    char *msg, size_t msglen);
+int	dbadmin_user_add(const struct conf *c, const char *name,
+	    const char *role, const char *password, char *msg, size_t msglen);
+
 /* migrate.c */
 int	migrate_run(const struct conf *c, int status_only,
 	    void (*report)(const char *, int, void *), void *arg, char *err,

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -20,8 +21,11 @@
 #include "ipc.h"
 #include "proto.h"
 #include "util.h"
+#include "yamljson.h"
 
 #define SSDCTL_TIMEOUT_MS	60000
+#define SSDCTL_FILE_MAX		(1024 * 1024)
+#define SSDCTL_PASSWORD_MAX	1024
 
 static int json_output;
 
@@ -33,6 +37,8 @@ usage(void)
 	    "  show workers\n"
 	    "  reload\n"
 	    "  migrate [status]\n"
+	    "  template import file ...\n"
+	    "  user add name [user|operator|admin]   (password on stdin)\n"
 	    "  log debug|info|warn|error [worker]\n"
 	    "  stop\n"
 	    "  debug sandbox-probe worker call\n");
@@ -203,13 +209,110 @@ ssdctl_answers(int fd)
 	}
 }
 
+/* One request on one connection; returns the exit status. */
+static int
+ssdctl_run(const char *path, cJSON *req)
+{
+	char *text = cJSON_PrintUnformatted(req);
+	int fd, status;
+
+	fd = ssdctl_connect(path);
+	if (ipc_send_sync(fd, IMSG_CTL_REQUEST, 0, text, strlen(text),
+	    SSDCTL_TIMEOUT_MS) == -1)
+		die("cannot send to ssd: %s", strerror(errno));
+	ssd_explicit_bzero(text, strlen(text));
+	free(text);
+	cJSON_Delete(req);
+	status = ssdctl_answers(fd);
+	close(fd);
+	return status;
+}
+
+static char *
+ssdctl_read_file(const char *file, size_t *len)
+{
+	char *buf = xmalloc(SSDCTL_FILE_MAX + 1);
+	FILE *f;
+
+	if ((f = fopen(file, "r")) == NULL)
+		die("%s: %s", file, strerror(errno));
+	*len = fread(buf, 1, SSDCTL_FILE_MAX + 1, f);
+	if (ferror(f))
+		die("%s: %s", file, strerror(errno));
+	if (*len > SSDCTL_FILE_MAX)
+		die("%s: larger than %d bytes", file, SSDCTL_FILE_MAX);
+	fclose(f);
+	buf[*len] = '\0';
+	return buf;
+}
+
+/* Each document of each file (YAML or JSON) becomes one import. */
+static int
+ssdctl_template_import(const char *path, int nfiles, char *files[])
+{
+	char err[256], *text;
+	cJSON *docs, *doc, *req;
+	int i, status = 0;
+	size_t len;
+
+	for (i = 0; i < nfiles; i++) {
+		text = ssdctl_read_file(files[i], &len);
+		docs = yaml_to_json(text, len, err, sizeof(err));
+		free(text);
+		if (docs == NULL) {
+			fprintf(stderr, "ssdctl: %s: %s\n", files[i], err);
+			status = 1;
+			continue;
+		}
+		while ((doc = cJSON_DetachItemFromArray(docs, 0)) != NULL) {
+			req = cJSON_CreateObject();
+			cJSON_AddStringToObject(req, "cmd", "template-import");
+			cJSON_AddItemToObject(req, "document", doc);
+			if (ssdctl_run(path, req) != 0)
+				status = 1;
+		}
+		cJSON_Delete(docs);
+	}
+	return status;
+}
+
+/* The password: one line on standard input, not echoed on a terminal. */
+static int
+ssdctl_user_add(const char *path, const char *name, const char *role)
+{
+	char pw[SSDCTL_PASSWORD_MAX + 2];
+	struct termios t, quiet;
+	int tty = isatty(STDIN_FILENO);
+	cJSON *req;
+
+	if (tty) {
+		fprintf(stderr, "password for %s: ", name);
+		tcgetattr(STDIN_FILENO, &t);
+		quiet = t;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	if (fgets(pw, sizeof(pw), stdin) == NULL)
+		pw[0] = '\0';
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+		fputc('\n', stderr);
+	}
+	pw[strcspn(pw, "\r\n")] = '\0';
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", "user-add");
+	cJSON_AddStringToObject(req, "username", name);
+	cJSON_AddStringToObject(req, "role", role);
+	cJSON_AddStringToObject(req, "password", pw);
+	ssd_explicit_bzero(pw, sizeof(pw));
+	return ssdctl_run(path, req);
+}
+
 int
 main(int argc, char *argv[])
 {
 	const char *path = SSD_RUNSTATEDIR "/ssd.sock";
-	char *text;
-	cJSON *req;
-	int ch, fd;
+	int ch;
 
 	while ((ch = getopt(argc, argv, "js:")) != -1) {
 		switch (ch) {
@@ -227,13 +330,12 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc == 0)
 		usage();
-	req = ssdctl_request(argc, argv);
-	text = cJSON_PrintUnformatted(req);
-	fd = ssdctl_connect(path);
-	if (ipc_send_sync(fd, IMSG_CTL_REQUEST, 0, text, strlen(text),
-	    SSDCTL_TIMEOUT_MS) == -1)
-		die("cannot send to ssd: %s", strerror(errno));
-	free(text);
-	cJSON_Delete(req);
-	return ssdctl_answers(fd);
+	if (argc >= 3 && strcmp(argv[0], "template") == 0 &&
+	    strcmp(argv[1], "import") == 0)
+		return ssdctl_template_import(path, argc - 2, argv + 2);
+	if ((argc == 3 || argc == 4) && strcmp(argv[0], "user") == 0 &&
+	    strcmp(argv[1], "add") == 0)
+		return ssdctl_user_add(path, argv[2], argc == 4 ? argv[3] :
+		    "user");
+	return ssdctl_run(path, ssdctl_request(argc, argv));
 }

@@ -54,10 +54,11 @@ EXTRA_DIST += tests/conf-example.sh
 # Integration tests: real processes, TAP output.
 TESTS += tests/integration/master.sh tests/integration/crashloop.sh \
 	tests/integration/db.sh tests/integration/users.sh \
-	tests/integration/sessions.sh
+	tests/integration/sessions.sh tests/integration/ctl.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/master.sh \
 	tests/integration/crashloop.sh tests/integration/db.sh \
-	tests/integration/users.sh tests/integration/sessions.sh tests/pg.sh
+	tests/integration/users.sh tests/integration/sessions.sh tests/integration/ctl.sh \
+	tests/pg.sh
 
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/test_jwt
@@ -98,3 +99,20 @@ endif
 tests_unit_test_session_state_SOURCES = tests/unit/test_session_state.c
 tests_unit_test_session_state_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_session_state_LDADD = $(LIBSSD) $(CHECK_LIBS)
+
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test_template
+TESTS += tests/unit/test_template
+endif
+tests_unit_test_template_SOURCES = tests/unit/test_template.c
+tests_unit_test_template_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CJSON_CFLAGS)
+tests_unit_test_template_LDADD = $(LIBSSD) $(CJSON_LIBS) $(YAML_LIBS) \
+	$(CHECK_LIBS)
+
+check_PROGRAMS += tests/fuzz/fuzz_yaml
+TESTS += tests/fuzz/fuzz_yaml
+tests_fuzz_fuzz_yaml_SOURCES = tests/fuzz/fuzz_yaml.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_yaml_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"yaml"'
+tests_fuzz_fuzz_yaml_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) $(CJSON_CFLAGS)
+tests_fuzz_fuzz_yaml_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_yaml_LDADD = $(LIBSSD) $(CJSON_LIBS) $(YAML_LIBS)

@@ -1,0 +1,44 @@
+/*
+ * template.h - StreamSpace Template documents (apiVersion
+ * stream.space/v1alpha1, kind Template), checked in one place for the
+ * API and for ssdctl template import.
+ */
+#ifndef SSD_TEMPLATE_H
+#define SSD_TEMPLATE_H
+
+#include <stddef.h>
+
+struct cJSON;
+
+#define TEMPLATE_NAME_MAX	63
+
+struct template_doc {
+	const char	*name;		/* metadata.name: a DNS-1123 label */
+	const char	*display_name;
+	const char	*description;
+	const char	*category;
+	const char	*icon;
+	const char	*app_type;	/* desktop, webapp, or NULL */
+	const char	*image;		/* spec.baseImage */
+	char		*tags;		/* PostgreSQL array literal, or NULL */
+};
+
+/*
+ * Checks doc and points t's fields into it.  Returns 0, or 400 (a field
+ * of the wrong type or size) or 422 (not a Template, a bad name) with a
+ * message in err.  template_doc_free() releases t->tags.
+ */
+int	template_check(const struct cJSON *doc, struct template_doc *t,
+	    char *err, size_t errlen);
+void	template_doc_free(struct template_doc *t);
+
+/* 1 when s is a DNS-1123 label (lower-case alphanumerics and '-'). */
+int	dns1123_label(const char *s);
+
+/*
+ * A JSON array of at most max strings of at most len bytes, as a
+ * PostgreSQL text[] literal (malloc'd); NULL if it is not one.
+ */
+char	*json_pg_text_array(const struct cJSON *v, size_t max, size_t len);
+
+#endif

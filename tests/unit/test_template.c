@@ -1,0 +1,137 @@
+/*
+ * test_template.c - Template documents (accepted, and each way one is
+ * refused) and the YAML reader (types, documents, hostile input).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "template.h"
+#include "yamljson.h"
+
+static int
+check_json(const char *json, struct template_doc *t)
+{
+	cJSON *doc = cJSON_Parse(json);
+	char err[256];
+	int rc;
+
+	rc = template_check(doc, t, err, sizeof(err));
+	template_doc_free(t);
+	cJSON_Delete(doc);
+	return rc;
+}
+
+#define TPL(meta, spec) "{\"apiVersion\":\"stream.space/v1alpha1\"," \
+	"\"kind\":\"Template\",\"metadata\":" meta ",\"spec\":" spec "}"
+
+START_TEST(documents)
+{
+	struct template_doc t;
+
+	ck_assert_int_eq(check_json(TPL("{\"name\":\"ff\"}",
+	    "{\"baseImage\":\"x\",\"tags\":[\"a\",\"b\\\"c\"]}"), &t), 0);
+	ck_assert_int_eq(check_json("{\"apiVersion\":\"v1\",\"kind\":\"Pod\"}",
+	    &t), 422);
+	ck_assert_int_eq(check_json("[1,2]", &t), 400);
+	ck_assert_int_eq(check_json(TPL("{\"name\":\"Firefox\"}",
+	    "{\"baseImage\":\"x\"}"), &t), 422);
+	ck_assert_int_eq(check_json(TPL("{\"name\":\"-ff\"}",
+	    "{\"baseImage\":\"x\"}"), &t), 422);
+	ck_assert_int_eq(check_json(TPL("{\"name\":\"ff\"}", "{}"), &t), 422);
+	ck_assert_int_eq(check_json(TPL("{\"name\":\"ff\"}",
+	    "{\"baseImage\":7}"), &t), 400);
+	ck_assert_int_eq(check_json(TPL("{\"name\":\"ff\"}",
+	    "{\"baseImage\":\"x\",\"appType\":\"game\"}"), &t), 422);
+	ck_assert_int_eq(check_json(TPL("{\"name\":\"ff\"}",
+	    "{\"baseImage\":\"x\",\"tags\":\"a\"}"), &t), 400);
+	ck_assert_int_eq(check_json(TPL("[]", "{}"), &t), 400);
+}
+END_TEST
+
+START_TEST(names)
+{
+	char long_name[80];
+
+	ck_assert(dns1123_label("a"));
+	ck_assert(dns1123_label("firefox-2"));
+	ck_assert(!dns1123_label(""));
+	ck_assert(!dns1123_label("a-"));
+	ck_assert(!dns1123_label("a_b"));
+	ck_assert(!dns1123_label("A"));
+	memset(long_name, 'a', 64);
+	long_name[64] = '\0';
+	ck_assert(!dns1123_label(long_name));
+	long_name[63] = '\0';
+	ck_assert(dns1123_label(long_name));
+}
+END_TEST
+
+static cJSON *
+yaml(const char *text)
+{
+	char err[256];
+
+	return yaml_to_json(text, strlen(text), err, sizeof(err));
+}
+
+START_TEST(yaml_types)
+{
+	cJSON *d = yaml("a: 1\nb: \"1\"\nc: true\nd: ~\ne: [x, 2.5]\n"
+	    "f: {g: h}\n---\n- z\n");
+	cJSON *first;
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(cJSON_GetArraySize(d), 2);
+	first = cJSON_GetArrayItem(d, 0);
+	ck_assert(cJSON_IsNumber(cJSON_GetObjectItem(first, "a")));
+	ck_assert(cJSON_IsString(cJSON_GetObjectItem(first, "b")));
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(first, "c")));
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(first, "d")));
+	ck_assert(cJSON_IsArray(cJSON_GetObjectItem(first, "e")));
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(first, "f"),
+	    "g")->valuestring, "h");
+	cJSON_Delete(d);
+}
+END_TEST
+
+START_TEST(yaml_hostile)
+{
+	char *deep = malloc(200);
+	int i;
+
+	ck_assert_ptr_null(yaml("a: &x 1\nb: *x\n"));
+	ck_assert_ptr_null(yaml("a: [1, 2\n"));
+	ck_assert_ptr_null(yaml("{[1]: 2}\n"));
+	for (i = 0; i < 40; i++)
+		deep[i] = '[';
+	deep[40] = '\0';
+	ck_assert_ptr_null(yaml(deep));
+	free(deep);
+	ck_assert_ptr_nonnull(yaml(""));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("template");
+	TCase *tc = tcase_create("template");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, documents);
+	tcase_add_test(tc, names);
+	tcase_add_test(tc, yaml_types);
+	tcase_add_test(tc, yaml_hostile);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
