@@ -1,18 +1,16 @@
 /*
  * http.c - HTTP/1.1 request parsing (http.h): strict where ambiguity
  * would let a front proxy and ssd disagree about where a request ends
- * (request smuggling), bounded everywhere, never reads past its input.
+ * (request smuggling), bounded everywhere, never reads past its input
+ * and never allocates.
  */
 #include "config.h"
 
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
 #include "http.h"
-
-#define HTTP_MAX_EMPTY_LINES	8
-#define HTTP_CHUNK_LINE_MAX	4096
-#define HTTP_TRAILERS_MAX	8192
 
 static const struct {
 	enum http_method	 m;
@@ -24,12 +22,14 @@ static const struct {
 	{ HTTP_M_OPTIONS, "OPTIONS" },
 };
 
+#define HTTP_NMETHODS	(sizeof(http_methods) / sizeof(http_methods[0]))
+
 const char *
 http_method_name(enum http_method m)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++)
+	for (i = 0; i < HTTP_NMETHODS; i++)
 		if (http_methods[i].m == m)
 			return http_methods[i].name;
 	return "OTHER";
@@ -40,24 +40,63 @@ static int
 http_tchar(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-.^_`|~",
-	    c) != NULL);
+	    (c >= '0' && c <= '9') || (c != '\0' &&
+	    strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Control characters other than HTAB, as refused in field values. */
+static int
+http_ctl(unsigned char c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+/* Characters of uri-host [ ":" port ] (RFC 3986), as in Host. */
+static int
+http_hostchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' &&
+	    strchr("-._~!$&'()*+,;=%:[]", c) != NULL);
+}
+
+static int
+http_host_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!http_hostchar((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+static int
+http_hex(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 /*
- * The line starting at pos: 1 and its length (without CRLF/LF) and the
- * position after it, 0 if incomplete, -1 on a bare CR.
+ * The line starting at pos: 1 with its length (without CRLF or LF) and
+ * the position after it, 0 if it is incomplete, -1 on a bare CR.
  */
 static int
 http_line(const char *buf, size_t len, size_t pos, size_t *line_len,
     size_t *next)
 {
-	const char *lf = memchr(buf + pos, '\n', len - pos);
+	const char *lf;
 	size_t end;
 
-	/* A bare CR is caught once its line is complete. */
-	if (lf == NULL)
-		return 0;
+	if (pos >= len ||
+	    (lf = memchr(buf + pos, '\n', len - pos)) == NULL)
+		return 0;	/* a bare CR is caught once the line is whole */
 	end = (size_t)(lf - buf);
 	*next = end + 1;
 	if (end > pos && buf[end - 1] == '\r')
@@ -68,12 +107,101 @@ http_line(const char *buf, size_t len, size_t pos, size_t *line_len,
 	return 1;
 }
 
+/*
+ * Splits the next element off a comma-separated list (RFC 9110 §5.6.1):
+ * 1 with the element trimmed of OWS, 0 at the end.  Empty elements are
+ * skipped.
+ */
+static int
+http_list_next(const char *v, size_t len, size_t *pos, const char **elem,
+    size_t *elen)
+{
+	size_t i = *pos, s, e;
+
+	for (;;) {
+		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		if (i >= len) {
+			*pos = i;
+			return 0;
+		}
+		s = i;
+		while (i < len && v[i] != ',')
+			i++;
+		e = i;
+		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (e > s)
+			break;
+	}
+	*pos = i;
+	*elem = v + s;
+	*elen = e - s;
+	return 1;
+}
+
+static int
+http_list_has(const char *v, size_t len, const char *token)
+{
+	size_t tlen = strlen(token), pos = 0, elen;
+	const char *elem;
+
+	while (http_list_next(v, len, &pos, &elem, &elen))
+		if (elen == tlen && strncasecmp(elem, token, tlen) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+http_name_is(const struct http_header *h, const char *name)
+{
+	size_t n = strlen(name);
+
+	return h->name_len == n && strncasecmp(h->name, name, n) == 0;
+}
+
+const char *
+http_header_get(const struct http_request *req, const char *name,
+    size_t *value_len)
+{
+	size_t i;
+
+	for (i = 0; i < req->nheaders; i++)
+		if (http_name_is(&req->headers[i], name)) {
+			if (value_len != NULL)
+				*value_len = req->headers[i].value_len;
+			return req->headers[i].value;
+		}
+	return NULL;
+}
+
+int
+http_header_has_token(const struct http_request *req, const char *name,
+    const char *token)
+{
+	size_t i;
+
+	for (i = 0; i < req->nheaders; i++)
+		if (http_name_is(&req->headers[i], name) &&
+		    http_list_has(req->headers[i].value,
+		    req->headers[i].value_len, token))
+			return 1;
+	return 0;
+}
+
+/*
+ * origin-form, absolute-form (RFC 9112 §3.2.2: an origin server must
+ * accept it; its authority wins over Host, which we do not use) or "*"
+ * for OPTIONS.  authority-form is only for CONNECT, which we do not do.
+ */
 static int
 http_parse_target(struct http_request *req)
 {
-	const char *t = req->target, *q, *p;
-	size_t n = req->target_len, skip;
+	const char *t = req->target, *auth;
+	size_t n = req->target_len, skip, i;
 
+	if (memchr(t, '#', n) != NULL)
+		return -400;
 	if (n == 1 && t[0] == '*') {
 		if (req->method != HTTP_M_OPTIONS)
 			return -400;
@@ -81,30 +209,45 @@ http_parse_target(struct http_request *req)
 		req->path_len = 1;
 		return 0;
 	}
-	/* absolute-form: origin servers must accept it; keep the path. */
-	skip = n > 7 && strncasecmp(t, "http://", 7) == 0 ? 7 :
-	    n > 8 && strncasecmp(t, "https://", 8) == 0 ? 8 : 0;
+	if (n > 7 && strncasecmp(t, "http://", 7) == 0)
+		skip = 7;
+	else if (n > 8 && strncasecmp(t, "https://", 8) == 0)
+		skip = 8;
+	else
+		skip = 0;
 	if (skip > 0) {
-		p = memchr(t + skip, '/', n - skip);
-		q = memchr(t + skip, '?', n - skip);
-		if (p == NULL || (q != NULL && q < p))
+		auth = t + skip;
+		for (i = skip; i < n && t[i] != '/' && t[i] != '?'; i++)
+			;
+		/* No userinfo ('@' is no host character), no empty host. */
+		if (i == skip || !http_host_ok(auth, i - skip))
 			return -400;
-		n -= (size_t)(p - t);
-		t = p;
+		t += i;
+		n -= i;
+		if (n == 0 || t[0] == '?') {
+			req->path = "/";
+			req->path_len = 1;
+			if (n > 0) {
+				req->query = t + 1;
+				req->query_len = n - 1;
+			}
+			return 0;
+		}
 	}
 	if (t[0] != '/')
 		return -400;
 	req->path = t;
-	if ((q = memchr(t, '?', n)) != NULL) {
-		req->path_len = (size_t)(q - t);
-		req->query = q + 1;
-		req->query_len = n - req->path_len - 1;
-	} else
-		req->path_len = n;
+	for (i = 0; i < n && t[i] != '?'; i++)
+		;
+	req->path_len = i;
+	if (i < n) {
+		req->query = t + i + 1;
+		req->query_len = n - i - 1;
+	}
 	return 0;
 }
 
-/* "METHOD SP target SP HTTP/1.x" */
+/* "METHOD SP request-target SP HTTP/1.x", exactly. */
 static int
 http_parse_request_line(const char *line, size_t len,
     struct http_request *req)
@@ -123,7 +266,7 @@ http_parse_request_line(const char *line, size_t len,
 	memcpy(req->method_str, line, mlen);
 	req->method_str[mlen] = '\0';
 	req->method = HTTP_M_OTHER;
-	for (i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++)
+	for (i = 0; i < HTTP_NMETHODS; i++)
 		if (strcmp(req->method_str, http_methods[i].name) == 0)
 			req->method = http_methods[i].m;
 	if ((sp2 = memchr(sp1 + 1, ' ', len - mlen - 1)) == NULL)
@@ -147,6 +290,25 @@ http_parse_request_line(const char *line, size_t len,
 	return http_parse_target(req);
 }
 
+/*
+ * While the request line is still arriving: -400 as soon as what came
+ * cannot begin a method (say a TLS handshake on a plain port), else 0.
+ */
+static int
+http_request_line_prefix(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && p[i] != ' '; i++) {
+		if (p[i] == '\r' && i + 1 == n)
+			return 0;	/* an empty line, or "GET\r" */
+		if (i >= 15 || !http_tchar((unsigned char)p[i]))
+			return -400;
+	}
+	return 0;
+}
+
+/* "name: OWS value OWS"; obs-fold and whitespace before ':' are 400. */
 static int
 http_parse_header(const char *line, size_t len, struct http_request *req)
 {
@@ -154,8 +316,6 @@ http_parse_header(const char *line, size_t len, struct http_request *req)
 	const char *colon, *v, *end;
 	size_t i;
 
-	if (len == 0 || line[0] == ' ' || line[0] == '\t')
-		return -400;	/* obs-fold */
 	if ((colon = memchr(line, ':', len)) == NULL || colon == line)
 		return -400;
 	for (i = 0; i < (size_t)(colon - line); i++)
@@ -168,11 +328,10 @@ http_parse_header(const char *line, size_t len, struct http_request *req)
 	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
 	for (i = 0; i < (size_t)(end - v); i++)
-		if (((unsigned char)v[i] < 0x20 && v[i] != '\t') ||
-		    v[i] == 0x7f)
+		if (http_ctl((unsigned char)v[i]))
 			return -400;
 	if (req->nheaders == HTTP_MAX_HEADERS)
-		return -431;
+		return -400;
 	h = &req->headers[req->nheaders++];
 	h->name = line;
 	h->name_len = (size_t)(colon - line);
@@ -181,62 +340,7 @@ http_parse_header(const char *line, size_t len, struct http_request *req)
 	return 0;
 }
 
-static int
-http_name_is(const struct http_header *h, const char *name)
-{
-	return h->name_len == strlen(name) &&
-	    strncasecmp(h->name, name, h->name_len) == 0;
-}
-
-const char *
-http_header_get(const struct http_request *req, const char *name,
-    size_t *value_len)
-{
-	size_t i;
-
-	for (i = 0; i < req->nheaders; i++)
-		if (http_name_is(&req->headers[i], name)) {
-			*value_len = req->headers[i].value_len;
-			return req->headers[i].value;
-		}
-	return NULL;
-}
-
-/* Is token one of the comma-separated elements of v[0..len)? */
-static int
-http_list_has(const char *v, size_t len, const char *token)
-{
-	size_t tlen = strlen(token), i = 0, s, e;
-
-	while (i < len) {
-		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		s = i;
-		while (i < len && v[i] != ',')
-			i++;
-		e = i;
-		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-			e--;
-		if (e - s == tlen && strncasecmp(v + s, token, tlen) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-int
-http_header_has_token(const struct http_request *req, const char *name,
-    const char *token)
-{
-	size_t i;
-
-	for (i = 0; i < req->nheaders; i++)
-		if (http_name_is(&req->headers[i], name) &&
-		    http_list_has(req->headers[i].value,
-		    req->headers[i].value_len, token))
-			return 1;
-	return 0;
-}
-
+/* 1*18DIGIT (fits int64_t); a list such as "5, 5" is refused. */
 static int
 http_content_length(const struct http_header *h, int64_t *cl)
 {
@@ -250,55 +354,77 @@ http_content_length(const struct http_header *h, int64_t *cl)
 			return -400;
 		v = v * 10 + (h->value[i] - '0');
 	}
-	if (*cl != -1 && *cl != v)
-		return -400;
 	*cl = v;
 	return 0;
 }
 
-/* The final coding must be chunked, and we know no other. */
-static int
-http_transfer_encoding(const struct http_header *h, int *chunked)
+struct http_te {
+	int	 present;
+	int	 nchunked;
+	int	 last_chunked;
+	int	 unknown;
+};
+
+/* Adds the codings of one Transfer-Encoding line (lines concatenate). */
+static void
+http_te_add(const struct http_header *h, struct http_te *te)
 {
-	if (h->value_len == 7 && strncasecmp(h->value, "chunked", 7) == 0) {
-		if (*chunked)
-			return -400;	/* chunked twice */
-		*chunked = 1;
-		return 0;
+	size_t pos = 0, elen;
+	const char *elem;
+
+	te->present = 1;
+	while (http_list_next(h->value, h->value_len, &pos, &elem, &elen)) {
+		te->last_chunked = elen == 7 &&
+		    strncasecmp(elem, "chunked", 7) == 0;
+		if (te->last_chunked)
+			te->nchunked++;
+		else
+			te->unknown = 1;
 	}
-	return http_list_has(h->value, h->value_len, "chunked") ? -400 : -501;
 }
 
+/* Framing, Host and connection options once the head is complete. */
 static int
 http_semantics(struct http_request *req)
 {
+	struct http_te te;
 	size_t i, hosts = 0;
-	int rc, te = 0;
+	int ncl = 0;
 
-	req->content_length = -1;
+	memset(&te, 0, sizeof(te));
 	for (i = 0; i < req->nheaders; i++) {
 		const struct http_header *h = &req->headers[i];
 
-		if (http_name_is(h, "Content-Length"))
-			rc = http_content_length(h, &req->content_length);
-		else if (http_name_is(h, "Transfer-Encoding")) {
-			te = 1;
-			rc = http_transfer_encoding(h, &req->chunked);
-		} else {
-			rc = 0;
-			if (http_name_is(h, "Host"))
-				hosts++;
+		if (http_name_is(h, "Content-Length")) {
+			if (ncl++ > 0 ||
+			    http_content_length(h, &req->content_length) != 0)
+				return -400;
+		} else if (http_name_is(h, "Transfer-Encoding"))
+			http_te_add(h, &te);
+		else if (http_name_is(h, "Host")) {
+			if (hosts++ > 0 || !http_host_ok(h->value,
+			    h->value_len))
+				return -400;
 		}
-		if (rc != 0)
-			return rc;
 	}
-	if (te && (req->content_length != -1 || req->version_minor == 0))
+	if (te.present) {
+		/* RFC 9112 §6.1, §6.3: the framing must not be in doubt. */
+		if (ncl > 0 || req->version_minor == 0)
+			return -400;
+		if (te.nchunked > 0 && !te.last_chunked)
+			return -400;
+		if (te.unknown)
+			return -501;
+		if (te.nchunked != 1)
+			return -400;	/* chunked twice, or no coding */
+		req->chunked = 1;
+	}
+	if (req->version_minor == 1 && hosts == 0)
 		return -400;
-	if (req->version_minor == 1 && hosts != 1)
-		return -400;
-	if (req->version_minor == 1)
-		req->keep_alive = !http_header_has_token(req, "Connection",
-		    "close");
+	if (http_header_has_token(req, "Connection", "close"))
+		req->keep_alive = 0;
+	else if (req->version_minor == 1)
+		req->keep_alive = 1;
 	else
 		req->keep_alive = http_header_has_token(req, "Connection",
 		    "keep-alive");
@@ -309,19 +435,44 @@ http_semantics(struct http_request *req)
 	return 0;
 }
 
+/*
+ * No complete line at pos: 414 if it is the request line and already
+ * too long (a CR at the end may be part of its CRLF), else 431 if there
+ * is no room left, else 0 (wait for more).
+ */
+static int
+http_incomplete(const char *buf, size_t len, size_t pos, size_t max_head,
+    int request_line)
+{
+	size_t n = len - pos;
+
+	if (n > 0 && buf[len - 1] == '\r')
+		n--;
+	if (request_line && n > max_head / 2)
+		return -414;
+	return len >= max_head ? -431 : 0;
+}
+
 int
 http_parse_head(const char *buf, size_t len, size_t max_head,
     struct http_request *req)
 {
-	size_t pos = 0, line_len, next, empties = 0;
+	size_t pos = 0, line_len = 0, next = 0, empties = 0;
 	int rc;
 
 	memset(req, 0, sizeof(*req));
+	req->content_length = -1;
 	if (len > max_head)
 		len = max_head;
 	for (;;) {
-		if ((rc = http_line(buf, len, pos, &line_len, &next)) <= 0)
-			goto short_or_bad;
+		rc = http_line(buf, len, pos, &line_len, &next);
+		if (rc == -1)
+			return -400;
+		if (rc == 0) {
+			if (http_request_line_prefix(buf + pos, len - pos) != 0)
+				return -400;
+			return http_incomplete(buf, len, pos, max_head, 1);
+		}
 		if (line_len > 0)
 			break;
 		if (++empties > HTTP_MAX_EMPTY_LINES)
@@ -332,35 +483,38 @@ http_parse_head(const char *buf, size_t len, size_t max_head,
 		return -414;
 	if ((rc = http_parse_request_line(buf + pos, line_len, req)) != 0)
 		return rc;
-	for (pos = next;;) {
-		if ((rc = http_line(buf, len, pos, &line_len, &next)) <= 0) {
-			if (rc == 0 && len == max_head)
-				return -431;
-			return rc == 0 ? 0 : -400;
-		}
-		if (line_len == 0) {
-			pos = next;
+	for (pos = next;; pos = next) {
+		rc = http_line(buf, len, pos, &line_len, &next);
+		if (rc == -1)
+			return -400;
+		if (rc == 0)
+			return http_incomplete(buf, len, pos, max_head, 0);
+		if (line_len == 0)
 			break;
-		}
 		if ((rc = http_parse_header(buf + pos, line_len, req)) != 0)
 			return rc;
-		pos = next;
 	}
-	req->head_len = pos;
+	req->head_len = next;
 	rc = http_semantics(req);
 	return rc == 0 ? 1 : rc;
-short_or_bad:
-	if (rc == -1)
-		return -400;
-	if (len - pos > max_head / 2)
-		return -414;
-	return len == max_head ? -431 : 0;
 }
 
 /* Chunked decoder states. */
 enum {
-	CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF,
-	CH_TRAILER_START, CH_TRAILER_LINE, CH_FINAL_LF, CH_DONE,
+	CH_SIZE,		/* hex digits */
+	CH_SIZE_WS,		/* BWS after the size */
+	CH_EXT,			/* after ';': extensions, skipped */
+	CH_SIZE_LF,		/* CR seen on the size line */
+	CH_DATA,
+	CH_DATA_CR,		/* CRLF after the data */
+	CH_DATA_LF,
+	CH_TRAILER_START,	/* a trailer line or the final CRLF */
+	CH_TRAILER_NAME,
+	CH_TRAILER_VALUE,
+	CH_TRAILER_LF,
+	CH_FINAL_LF,
+	CH_DONE,
+	CH_ERROR,
 };
 
 void
@@ -371,25 +525,49 @@ http_chunked_init(struct http_chunked *ch, uint64_t max_body)
 	ch->max_body = max_body;
 }
 
-static int
-http_hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The size line ended: data, or the trailers after the last chunk. */
 static int
 http_chunk_size_done(struct http_chunked *ch)
 {
+	ch->state = ch->remaining == 0 ? CH_TRAILER_START : CH_DATA;
+	return 0;
+}
+
+/* One byte of the size line: 1*16HEXDIG [ BWS ";" ext ] CR. */
+static int
+http_chunk_size_byte(struct http_chunked *ch, unsigned char c)
+{
+	int d;
+
+	if (++ch->line_len > HTTP_CHUNK_LINE_MAX)
+		return -400;
+	if (ch->state == CH_EXT) {
+		if (c == '\r')
+			ch->state = CH_SIZE_LF;
+		else if (http_ctl(c))
+			return -400;
+		return 0;
+	}
+	if (ch->state == CH_SIZE && (d = http_hex(c)) >= 0) {
+		/* 16 digits cannot overflow 64 bits. */
+		if (++ch->digits > 16)
+			return -400;
+		ch->remaining = ch->remaining * 16 + (uint64_t)d;
+		if (ch->remaining > ch->max_body - ch->total)
+			return -413;
+		return 0;
+	}
 	if (ch->digits == 0)
 		return -400;
-	ch->state = ch->remaining == 0 ? CH_TRAILER_START : CH_DATA;
+	/* After the digits, or in the whitespace after them. */
+	if (c == ' ' || c == '\t')
+		ch->state = CH_SIZE_WS;
+	else if (c == ';')
+		ch->state = CH_EXT;
+	else if (c == '\r')
+		ch->state = CH_SIZE_LF;
+	else
+		return -400;
 	return 0;
 }
 
@@ -397,50 +575,18 @@ http_chunk_size_done(struct http_chunked *ch)
 static int
 http_chunked_byte(struct http_chunked *ch, unsigned char c)
 {
-	int d;
-
 	switch (ch->state) {
 	case CH_SIZE:
-		if (++ch->line_len > HTTP_CHUNK_LINE_MAX)
-			return -400;
-		if ((d = http_hex(c)) >= 0) {
-			if (++ch->digits > 16)
-				return -400;
-			ch->remaining = ch->remaining * 16 + (uint64_t)d;
-			if (ch->remaining > ch->max_body ||
-			    ch->total + ch->remaining > ch->max_body)
-				return -413;
-			return 0;
-		}
-		if (ch->digits == 0)
-			return -400;
-		if (c == ';' || c == ' ' || c == '\t')
-			ch->state = CH_EXT;
-		else if (c == '\r')
-			ch->state = CH_SIZE_LF;
-		else if (c == '\n')
-			return http_chunk_size_done(ch);
-		else
-			return -400;
-		return 0;
+	case CH_SIZE_WS:
 	case CH_EXT:
-		if (++ch->line_len > HTTP_CHUNK_LINE_MAX)
-			return -400;
-		if (c == '\r')
-			ch->state = CH_SIZE_LF;
-		else if (c == '\n')
-			return http_chunk_size_done(ch);
-		else if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return -400;
-		return 0;
+		return http_chunk_size_byte(ch, c);
 	case CH_SIZE_LF:
 		return c == '\n' ? http_chunk_size_done(ch) : -400;
 	case CH_DATA_CR:
-		if (c == '\r') {
-			ch->state = CH_DATA_LF;
-			return 0;
-		}
-		/* FALLTHROUGH */
+		if (c != '\r')
+			return -400;
+		ch->state = CH_DATA_LF;
+		return 0;
 	case CH_DATA_LF:
 		if (c != '\n')
 			return -400;
@@ -448,26 +594,41 @@ http_chunked_byte(struct http_chunked *ch, unsigned char c)
 		ch->digits = 0;
 		ch->line_len = 0;
 		return 0;
-	case CH_TRAILER_START:
-		if (c == '\r')
-			ch->state = CH_FINAL_LF;
-		else if (c == '\n')
-			ch->state = CH_DONE;
-		else
-			ch->state = CH_TRAILER_LINE;
-		/* FALLTHROUGH */
-	case CH_TRAILER_LINE:
-		if (ch->state == CH_TRAILER_LINE) {
-			if (++ch->trailer_len > HTTP_TRAILERS_MAX || c == '\0')
-				return -400;
-			if (c == '\n')
-				ch->state = CH_TRAILER_START;
-		}
-		return 0;
 	case CH_FINAL_LF:
 		if (c != '\n')
 			return -400;
 		ch->state = CH_DONE;
+		return 0;
+	}
+	/* Trailers: checked as field lines, then dropped. */
+	if (++ch->trailer_len > HTTP_TRAILERS_MAX)
+		return -400;
+	switch (ch->state) {
+	case CH_TRAILER_START:
+		if (c == '\r') {
+			ch->state = CH_FINAL_LF;
+			return 0;
+		}
+		if (!http_tchar(c))
+			return -400;	/* obs-fold, bare LF, ... */
+		ch->state = CH_TRAILER_NAME;
+		return 0;
+	case CH_TRAILER_NAME:
+		if (c == ':')
+			ch->state = CH_TRAILER_VALUE;
+		else if (!http_tchar(c))
+			return -400;
+		return 0;
+	case CH_TRAILER_VALUE:
+		if (c == '\r')
+			ch->state = CH_TRAILER_LF;
+		else if (http_ctl(c))
+			return -400;
+		return 0;
+	case CH_TRAILER_LF:
+		if (c != '\n')
+			return -400;
+		ch->state = CH_TRAILER_START;
 		return 0;
 	}
 	return -400;
@@ -480,7 +641,10 @@ http_chunked_decode(struct http_chunked *ch, const uint8_t *in, size_t inlen,
 	size_t i = 0, n;
 	int rc;
 
+	*consumed = 0;
 	*produced = 0;
+	if (ch->state == CH_ERROR)
+		return ch->error;
 	while (i < inlen && ch->state != CH_DONE) {
 		if (ch->state == CH_DATA) {
 			n = inlen - i;
@@ -500,6 +664,8 @@ http_chunked_decode(struct http_chunked *ch, const uint8_t *in, size_t inlen,
 			continue;
 		}
 		if ((rc = http_chunked_byte(ch, in[i++])) != 0) {
+			ch->state = CH_ERROR;
+			ch->error = rc;
 			*consumed = i;
 			return rc;
 		}
@@ -508,6 +674,7 @@ http_chunked_decode(struct http_chunked *ch, const uint8_t *in, size_t inlen,
 	return ch->state == CH_DONE ? 1 : 0;
 }
 
+/* "%XX" at p (left bytes from p on): 0 and the byte, or -1. */
 static int
 http_unhex(const char *p, size_t left, unsigned char *c)
 {
@@ -520,83 +687,116 @@ http_unhex(const char *p, size_t left, unsigned char *c)
 	return 0;
 }
 
-int
-http_path_decode(const char *in, size_t len, char *out, size_t outlen)
+static int
+http_path_decode1(const char *in, size_t len, char *out, size_t outlen)
 {
 	size_t i, n = 0;
 	unsigned char c;
 	char *seg;
 
-	if (len == 0 || in[0] != '/' || outlen == 0)
+	if (len == 0 || in[0] != '/')
 		return -1;
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)in[i];
 		if (c == '%') {
-			if (http_unhex(in + i, len - i, &c) == -1 ||
-			    c == '\0' || c == '/')
+			/* %2F would make two segments of one. */
+			if (http_unhex(in + i, len - i, &c) == -1 || c == '/')
 				return -1;
 			i += 2;
 		}
-		if (n + 1 >= outlen)
+		if (c < 0x20 || c == 0x7f || n + 1 >= outlen)
 			return -1;
 		out[n++] = (char)c;
 	}
 	out[n] = '\0';
 	/* No "." or ".." segment, however it was spelled. */
 	for (seg = out; seg != NULL; seg = strchr(seg + 1, '/')) {
-		if ((strncmp(seg, "/.", 2) == 0 && (seg[2] == '/' ||
-		    seg[2] == '\0')) || (strncmp(seg, "/..", 3) == 0 &&
-		    (seg[3] == '/' || seg[3] == '\0')))
+		if (seg[1] == '.' && (seg[2] == '/' || seg[2] == '\0' ||
+		    (seg[2] == '.' && (seg[3] == '/' || seg[3] == '\0'))))
 			return -1;
 	}
 	return 0;
 }
 
-/* Decodes a form-encoded component; -1 if bad or too long. */
-static int
-http_form_decode(const char *in, size_t len, char *out, size_t outlen)
+int
+http_path_decode(const char *in, size_t len, char *out, size_t outlen)
 {
-	size_t i, n = 0;
-	unsigned char c;
-
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)in[i];
-		if (c == '+')
-			c = ' ';
-		else if (c == '%') {
-			if (http_unhex(in + i, len - i, &c) == -1 || c == '\0')
-				return -1;
-			i += 2;
-		}
-		if (n + 1 >= outlen)
-			return -1;
-		out[n++] = (char)c;
+	if (outlen == 0)
+		return -1;
+	if (http_path_decode1(in, len, out, outlen) == -1) {
+		out[0] = '\0';
+		return -1;
 	}
-	out[n] = '\0';
-	return (int)n;
+	return 0;
+}
+
+/* One decoded byte of a form component, or -1 (bad escape, NUL). */
+static int
+http_form_byte(const char *in, size_t len, size_t *i)
+{
+	unsigned char c = (unsigned char)in[*i];
+
+	if (c == '+')
+		c = ' ';
+	else if (c == '%') {
+		if (http_unhex(in + *i, len - *i, &c) == -1)
+			return -1;
+		*i += 2;
+	}
+	(*i)++;
+	return c == '\0' ? -1 : c;
+}
+
+/* Does the form component in[0..len) decode to key? */
+static int
+http_form_equal(const char *in, size_t len, const char *key)
+{
+	size_t i = 0, k = 0;
+	int c;
+
+	while (i < len) {
+		if ((c = http_form_byte(in, len, &i)) == -1 ||
+		    key[k] == '\0' || (unsigned char)key[k] != c)
+			return 0;
+		k++;
+	}
+	return key[k] == '\0';
 }
 
 int
 http_query_get(const char *query, size_t len, const char *key, char *out,
     size_t outlen)
 {
-	char name[128];
-	const char *p = query, *end, *amp, *eq;
+	const char *p, *end, *amp, *eq;
+	size_t i, n, vlen;
+	int c;
 
-	if (query == NULL)
+	if (query == NULL || key == NULL || outlen == 0)
 		return -1;
-	end = query + len;
-	while (p < end) {
+	if (outlen > INT_MAX)
+		outlen = INT_MAX;
+	for (p = query, end = query + len; p < end; p = amp + 1) {
 		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
 			amp = end;
+		if (amp == p)
+			continue;	/* "&&" */
 		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
 			eq = amp;
-		if (http_form_decode(p, (size_t)(eq - p), name,
-		    sizeof(name)) >= 0 && strcmp(name, key) == 0)
-			return eq == amp ? (outlen > 0 ? (out[0] = '\0', 0) :
-			    -1) : http_form_decode(eq + 1,
-			    (size_t)(amp - eq - 1), out, outlen);
-		p = amp + 1;
+		if (!http_form_equal(p, (size_t)(eq - p), key))
+			continue;
+		n = 0;
+		if (eq < amp) {
+			p = eq + 1;
+			vlen = (size_t)(amp - p);
+			for (i = 0; i < vlen;) {
+				if ((c = http_form_byte(p, vlen, &i)) == -1 ||
+				    n + 1 >= outlen)
+					return -1;
+				out[n++] = (char)c;
+			}
+		}
+		out[n] = '\0';
+		return (int)n;
 	}
 	return -1;
 }
@@ -605,23 +805,37 @@ const char *
 http_status_text(int status)
 {
 	switch (status) {
+	case 100: return "Continue";
 	case 101: return "Switching Protocols";
 	case 200: return "OK";
 	case 201: return "Created";
 	case 202: return "Accepted";
 	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 307: return "Temporary Redirect";
+	case 308: return "Permanent Redirect";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
 	case 408: return "Request Timeout";
 	case 409: return "Conflict";
+	case 410: return "Gone";
 	case 411: return "Length Required";
+	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
 	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
+	case 417: return "Expectation Failed";
 	case 422: return "Unprocessable Content";
 	case 426: return "Upgrade Required";
+	case 428: return "Precondition Required";
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";

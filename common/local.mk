@@ -16,6 +16,7 @@ common_libssd_a_SOURCES = \
 	common/sdnotify.c common/sdnotify.h \
 	common/util.c common/util.h \
 	common/worker.c common/worker.h \
+	common/ws.c common/ws.h \
 	common/yamljson.c common/yamljson.h
 common_libssd_a_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(LIBSECCOMP_CFLAGS) $(LIBPQ_CFLAGS) $(CJSON_CFLAGS) $(OPENSSL_CFLAGS) \

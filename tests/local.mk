@@ -116,3 +116,19 @@ tests_fuzz_fuzz_yaml_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"yaml"'
 tests_fuzz_fuzz_yaml_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) $(CJSON_CFLAGS)
 tests_fuzz_fuzz_yaml_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_yaml_LDADD = $(LIBSSD) $(CJSON_LIBS) $(YAML_LIBS)
+
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test_ws
+TESTS += tests/unit/test_ws
+endif
+tests_unit_test_ws_SOURCES = tests/unit/test_ws.c
+tests_unit_test_ws_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_ws_LDADD = $(LIBSSD) $(OPENSSL_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/fuzz/fuzz_ws
+TESTS += tests/fuzz/fuzz_ws
+tests_fuzz_fuzz_ws_SOURCES = tests/fuzz/fuzz_ws.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_ws_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"ws"'
+tests_fuzz_fuzz_ws_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_ws_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_ws_LDADD = $(LIBSSD) $(OPENSSL_LIBS)

@@ -1,7 +1,8 @@
 /*
- * fuzz_http.c - the request parser on arbitrary bytes: the head, then
- * the rest as a chunked body, the path and a query lookup.  Nothing may
- * crash, read out of bounds or report a head longer than its input.
+ * fuzz_http.c - the request parser on arbitrary bytes: the head (and an
+ * exact copy of it, as ssd-api re-parses one), then the rest as a chunked
+ * body fed whole and byte by byte, the path and query lookups.  Nothing
+ * may crash, read out of bounds, or give different answers.
  */
 #include "config.h"
 
@@ -11,34 +12,114 @@
 
 #include "http.h"
 
+#define FUZZ_MAX_HEAD	16384
+#define FUZZ_MAX_BODY	4096
+
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Decodes in[0..len) in pieces of at most step; the status and body. */
+static int
+fuzz_chunked(const uint8_t *in, size_t len, size_t step, uint8_t *body,
+    size_t *body_len, size_t *used_total)
 {
-	struct http_request r;
 	struct http_chunked ch;
-	uint8_t out[512];
-	char path[256], val[64];
-	size_t used, made, pos;
-	int rc;
+	uint8_t out[7];
+	size_t pos = 0, used, made, n;
+	int rc = 0;
 
-	rc = http_parse_head((const char *)data, size, 16384, &r);
-	if (rc != 1)
-		return 0;
-	if (r.head_len > size || r.nheaders > HTTP_MAX_HEADERS)
-		abort();
-	(void)http_path_decode(r.path, r.path_len, path, sizeof(path));
-	(void)http_query_get(r.query, r.query_len, "token", val, sizeof(val));
-	http_chunked_init(&ch, 4096);
-	for (pos = r.head_len; pos < size;) {
-		rc = http_chunked_decode(&ch, data + pos, size - pos, &used,
-		    out, sizeof(out), &made);
-		if (used > size - pos || made > sizeof(out))
+	http_chunked_init(&ch, FUZZ_MAX_BODY);
+	*body_len = 0;
+	while (pos < len) {
+		n = len - pos < step ? len - pos : step;
+		rc = http_chunked_decode(&ch, in + pos, n, &used, out,
+		    sizeof(out), &made);
+		if (used > n || made > sizeof(out) ||
+		    *body_len + made > FUZZ_MAX_BODY)
 			abort();
+		memcpy(body + *body_len, out, made);
+		*body_len += made;
 		pos += used;
 		if (rc != 0 || (used == 0 && made == 0))
 			break;
 	}
+	*used_total = pos;
+	return rc;
+}
+
+static void
+fuzz_body(const uint8_t *in, size_t len)
+{
+	static uint8_t b1[FUZZ_MAX_BODY], b2[FUZZ_MAX_BODY];
+	size_t n1, n2, u1, u2;
+	int rc1, rc2;
+
+	rc1 = fuzz_chunked(in, len, len, b1, &n1, &u1);
+	rc2 = fuzz_chunked(in, len, 1, b2, &n2, &u2);
+	if (rc1 != rc2 || n1 != n2 || memcmp(b1, b2, n1) != 0 ||
+	    (rc1 == 1 && u1 != u2))
+		abort();
+}
+
+static void
+fuzz_decoders(const char *p, size_t len)
+{
+	char path[256], val[64];
+	int n;
+
+	if (http_path_decode(p, len, path, sizeof(path)) == 0 &&
+	    (path[0] != '/' || strlen(path) >= sizeof(path)))
+		abort();
+	n = http_query_get(p, len, "token", val, sizeof(val));
+	if (n >= (int)sizeof(val) || (n >= 0 && strlen(val) != (size_t)n))
+		abort();
+	(void)http_query_get(p, len, "", val, sizeof(val));
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct http_request r, r2;
+	const char *buf = (const char *)data;
+	char *copy;
+	size_t i;
+	int rc;
+
+	fuzz_decoders(buf, size < 512 ? size : 512);
+	rc = http_parse_head(buf, size, FUZZ_MAX_HEAD, &r);
+	if (rc < -505 || rc > 1 || (rc < 0 && rc > -400))
+		abort();
+	if (rc != 1) {
+		if (rc == 0 && size >= FUZZ_MAX_HEAD)
+			abort();
+		return 0;
+	}
+	if (r.head_len > size || r.head_len > FUZZ_MAX_HEAD ||
+	    r.nheaders > HTTP_MAX_HEADERS || r.path == NULL ||
+	    r.target < buf || r.target + r.target_len > buf + r.head_len ||
+	    (r.chunked && r.content_length != -1) ||
+	    (r.version_minor != 0 && r.version_minor != 1))
+		abort();
+	for (i = 0; i < r.nheaders; i++)
+		if (r.headers[i].name < buf || r.headers[i].value +
+		    r.headers[i].value_len > buf + r.head_len)
+			abort();
+
+	/* ssd-api keeps an exact copy of the head and parses it again. */
+	if ((copy = malloc(r.head_len)) == NULL)
+		abort();
+	memcpy(copy, data, r.head_len);
+	if (http_parse_head(copy, r.head_len, FUZZ_MAX_HEAD, &r2) != 1 ||
+	    r2.head_len != r.head_len || r2.nheaders != r.nheaders ||
+	    r2.content_length != r.content_length ||
+	    r2.chunked != r.chunked || r2.keep_alive != r.keep_alive ||
+	    r2.upgrade_websocket != r.upgrade_websocket)
+		abort();
+	free(copy);
+
+	fuzz_decoders(r.path, r.path_len);
+	if (r.query != NULL)
+		fuzz_decoders(r.query, r.query_len);
+	if (r.chunked)
+		fuzz_body(data + r.head_len, size - r.head_len);
 	return 0;
 }
