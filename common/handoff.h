@@ -16,6 +16,13 @@ struct ipc_msg;
 
 enum handoff_kind {
 	HANDOFF_HEALTH = 1,	/* answer a health request on the socket */
+	HANDOFF_AGENT_LINK,	/* an agent's control link: struct handoff_agent */
+};
+
+/* An authenticated agent's upgrade request; the receiver answers 101. */
+struct handoff_agent {
+	char	agent_id[256];
+	char	accept[32];	/* Sec-WebSocket-Accept, NUL-terminated */
 };
 
 #define HANDOFF_TAIL_MAX	(32 * 1024)

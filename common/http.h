@@ -43,7 +43,7 @@ struct http_request {
 	int			 chunked;
 	int			 keep_alive;
 	int			 upgrade_websocket;
-	size_t			 head_len;	/* up to and with the blank line */
+	size_t			 head_len;	/* through the blank line */
 };
 
 /*

@@ -152,6 +152,24 @@ X(ADMIN_PASSWORD, "admin_password", "ADMIN_PASSWORD", SECRET, NULL, NULL, \
     12, 0, 0, \
     "Password of the first administrator, user admin: set by ssd at " \
     "start when that user has none yet.") \
+X(AGENT_BOOTSTRAP_KEY, "agent_bootstrap_key", "AGENT_BOOTSTRAP_KEY", \
+    SECRET, NULL, NULL, 16, 0, 0, \
+    "Key a new agent may register with; it then waits for an " \
+    "administrator's approval and receives its own key.  Unset: agents " \
+    "must be added with ssdctl agent add.") \
+X(AGENT_REGISTER_RATE, "agent_register_rate", NULL, INT, NULL, "60", 1, \
+    100000, 0, \
+    "Registrations accepted per minute from one client address.") \
+X(AGENT_HEARTBEAT_INTERVAL, "agent_heartbeat_interval", \
+    "AGENT_HEARTBEAT_INTERVAL", DURATION, NULL, "30s", 1000, 600000, 0, \
+    "How often agents are asked to send a heartbeat (told in the hello " \
+    "answer); ssd-hub also pings each link this often.") \
+X(AGENT_TIMEOUT, "agent_timeout", "AGENT_TIMEOUT", DURATION, NULL, "90s", \
+    2000, 3600000, 0, \
+    "An agent silent this long is disconnected and marked offline.") \
+X(AGENT_MAX_MESSAGE, "agent_max_message", NULL, SIZE, NULL, "1MiB", 1024, \
+    67108864, 0, \
+    "Largest message accepted on an agent's control link.") \
 X(JWT_SECRET, "jwt_secret", "JWT_SECRET", SECRET, NULL, NULL, 32, 0, 0, \
     "Key that signs and checks user tokens (HS256).") \
 X(DB_PASSWORD, "db_password", "DB_PASSWORD", SECRET, NULL, NULL, 0, 0, \

@@ -1,5 +1,6 @@
 /*
- * yamljson.c - YAML files read into JSON (yamljson.h), so that templates given as
+ * yamljson.c - YAML files read into JSON (yamljson.h), so that templates
+ * given as
  * YAML are checked by the same code as those given as JSON.  Runs in
  * ssdctl on files an administrator names, and is still bounded: depth,
  * node count, no anchors or aliases (no "billion laughs").

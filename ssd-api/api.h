@@ -48,6 +48,7 @@ struct request {
 	struct jwt_claims	 user;
 	/* Handler state across callbacks; freed with the request. */
 	void			*ctx;
+	void			(*ctx_free)(void *);	/* its insides */
 	/* Mutating requests are audited when answered (audit.c). */
 	int			 audit;
 	char			 audit_id[128];		/* resource created */
@@ -157,6 +158,13 @@ void	groups_delete(struct request *r);
 void	groups_members(struct request *r);
 void	groups_member_add(struct request *r);
 void	groups_member_remove(struct request *r);
+
+/* register.c */
+void	register_configure(const struct conf *c);
+void	agents_register(struct request *r);
+void	agents_approve(struct request *r);
+void	agents_reject(struct request *r);
+void	agents_connect(struct request *r);
 
 /* routes.c */
 void	routes_dispatch(struct request *r);

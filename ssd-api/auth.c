@@ -35,12 +35,13 @@ static struct {
 } auth;
 
 /* The columns every user answer is built from, in this order. */
+#define AUTH_ISO(col) \
+    "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define AUTH_USER_COLUMNS \
     "id, username, COALESCE(email, ''), COALESCE(full_name, ''), role, " \
     "COALESCE(provider, 'local'), active, " \
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
-    "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
-    "to_char(last_login AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    AUTH_ISO("created_at") ", " AUTH_ISO("updated_at") ", " \
+    AUTH_ISO("last_login")
 
 void
 auth_configure(const struct conf *c)

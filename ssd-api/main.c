@@ -127,6 +127,7 @@ int
 api_handoff(struct request *r, struct peer *p, uint32_t kind,
     const void *meta, size_t meta_len)
 {
+	static uint8_t meta_copy[HANDOFF_META_MAX];
 	char peer[64];
 	const uint8_t *tail;
 	size_t tail_len;
@@ -143,6 +144,13 @@ api_handoff(struct request *r, struct peer *p, uint32_t kind,
 		server_reply_error(r, 503, "worker busy");
 		return -1;
 	}
+	/* meta may live in the request, which detaching frees. */
+	if (meta_len > sizeof(meta_copy)) {
+		server_reply_error(r, 500, "hand-off record too large");
+		return -1;
+	}
+	memcpy(meta_copy, meta, meta_len);
+	meta = meta_copy;
 	ssd_strlcpy(peer, server_peer(r), sizeof(peer));
 	log_debug("%s: %s %s -> handed to %s", peer, r->http->method_str,
 	    r->path, p->name);
@@ -207,6 +215,7 @@ api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	server_configure(c);
 	auth_configure(c);
 	cache_configure(c);
+	register_configure(c);
 	return 0;
 }
 

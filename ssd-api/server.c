@@ -158,6 +158,8 @@ conn_reset_request(struct conn *c)
 {
 	if (c->r.pending != NULL)
 		db_req_cancel(c->r.pending);
+	if (c->r.ctx_free != NULL && c->r.ctx != NULL)
+		c->r.ctx_free(c->r.ctx);
 	free(c->r.ctx);
 	free(c->head);
 	c->head = NULL;

@@ -1,15 +1,54 @@
 /*
- * main.c - ssd-hub: owns the agents' control links (a later issue); for now it answers the health hand-offs ssd-api passes it, proving the fd passing across the sandbox.
+ * main.c - ssd-hub: owns the agents' control links (link.c) and sends
+ * them their commands (dispatch.c).  ssd-api authenticates an agent and
+ * hands its connection here; the hub answers health hand-offs too.
  */
 #include "config.h"
 
 #include <stddef.h>
+#include <string.h>
 
+#include "db.h"
 #include "handoff.h"
+#include "hub.h"
 #include "ipc.h"
 #include "log.h"
 #include "peers.h"
+#include "util.h"
 #include "worker.h"
+
+static struct db *hub_database;
+
+struct db *
+hub_db(void)
+{
+	return hub_database;
+}
+
+const struct conf *
+hub_conf(void)
+{
+	return worker_conf();
+}
+
+static void
+hub_agent_link(struct peer *p, struct handoff *h)
+{
+	struct handoff_agent a;
+
+	if (h->hdr.meta_len != sizeof(a)) {
+		handoff_refuse(worker_base(), p->chan, h, "malformed agent "
+		    "hand-off");
+		return;
+	}
+	memcpy(&a, h->meta, sizeof(a));
+	a.agent_id[sizeof(a.agent_id) - 1] = '\0';
+	a.accept[sizeof(a.accept) - 1] = '\0';
+	link_accept(h->fd, a.agent_id, a.accept, h->hdr.peer, h->tail,
+	    h->hdr.tail_len);
+	h->fd = -1;
+	handoff_ack(p->chan, h->id);
+}
 
 static void
 hub_peer_msg(struct peer *p, struct ipc_msg *m)
@@ -22,7 +61,11 @@ hub_peer_msg(struct peer *p, struct ipc_msg *m)
 		peers_drop(p, "protocol error");
 		return;
 	}
-	if (handoff_accept(worker_base(), p->chan, m, "ssd-hub", &h) == 1)
+	if (handoff_accept(worker_base(), p->chan, m, "ssd-hub", &h) != 1)
+		return;
+	if (h.hdr.kind == HANDOFF_AGENT_LINK && !worker_shutting_down())
+		hub_agent_link(p, &h);
+	else
 		handoff_refuse(worker_base(), p->chan, &h,
 		    "not handled by ssd-hub");
 }
@@ -37,10 +80,33 @@ hub_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	return 0;
 }
 
+/* In the sandbox: libpq connects from here on. */
+static void
+hub_start(void)
+{
+	static const char *const channels[] = { "ssd_commands" };
+
+	hub_database = db_open(worker_base(), worker_conf(), "ssd-hub");
+	db_listen(hub_database, channels, nitems(channels), dispatch_notify,
+	    NULL);
+}
+
 static void
 hub_peer(const struct imsg_peer *p, int fd)
 {
 	peers_add(p, fd);
+}
+
+/*
+ * Agents reconnect to whichever hub comes next: tell them now, and leave
+ * once the close frames are out (or at the master's deadline).
+ */
+static void
+hub_shutdown(void)
+{
+	link_close_all("control plane stopping");
+	if (link_count() == 0)
+		worker_exit(0);
 }
 
 static const struct worker_ops hub_ops = {
@@ -48,7 +114,9 @@ static const struct worker_ops hub_ops = {
 	.kind = PROC_HUB,
 	.profile = SANDBOX_HUB,
 	.configure = hub_configure,
+	.start = hub_start,
 	.peer = hub_peer,
+	.shutdown = hub_shutdown,
 };
 
 int

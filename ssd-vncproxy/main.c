@@ -1,5 +1,7 @@
 /*
- * main.c - ssd-vncproxy: will own agents' data links and browser VNC streams; for now it answers the health hand-offs ssd-api passes it.  Chrooted: only I/O on descriptors it was given.
+ * main.c - ssd-vncproxy: will own agents' data links and browser VNC
+ * streams; for now it answers the health hand-offs ssd-api passes it.
+ * Chrooted: only I/O on descriptors it was given.
  */
 #include "config.h"
 

@@ -54,11 +54,12 @@ EXTRA_DIST += tests/conf-example.sh
 # Integration tests: real processes, TAP output.
 TESTS += tests/integration/master.sh tests/integration/crashloop.sh \
 	tests/integration/db.sh tests/integration/users.sh \
-	tests/integration/sessions.sh tests/integration/ctl.sh
+	tests/integration/sessions.sh tests/integration/ctl.sh \
+	tests/integration/agents.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/master.sh \
 	tests/integration/crashloop.sh tests/integration/db.sh \
 	tests/integration/users.sh tests/integration/sessions.sh tests/integration/ctl.sh \
-	tests/pg.sh
+	tests/integration/agents.sh tests/agent/testagent.py tests/pg.sh
 
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/test_jwt

@@ -1,0 +1,226 @@
+/*
+ * dispatch.c - the command dispatcher: agent_commands in PostgreSQL is
+ * the queue.  Pending commands of an agent with a link here are marked
+ * sent and written to the link; the agent's ack, complete and failed are
+ * recorded, and move the session along the state machine
+ * (common/session_state.c).  A link that comes up gets its unanswered
+ * commands again.  An agent may only answer for its own commands and
+ * report its own sessions.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "db.h"
+#include "hub.h"
+#include "log.h"
+#include "session_state.h"
+#include "util.h"
+
+#define DISPATCH_BATCH	"50"
+
+static void
+dispatch_sent(const PGresult *res, const char *err, const char *sqlstate,
+    void *arg)
+{
+	char *agent = arg;
+	struct link *l;
+	cJSON *m, *p;
+	int i;
+
+	if (res == NULL) {
+		log_warnx("agent %s: cannot take its commands: %s", agent, err);
+		free(agent);
+		return;
+	}
+	l = link_find(agent);
+	for (i = 0; i < PQntuples(res); i++) {
+		if (l == NULL) {
+			/* Gone meanwhile: they go back out when it returns. */
+			log_info("agent %s: link gone, command %s waits",
+			    agent, PQgetvalue(res, i, 0));
+			continue;
+		}
+		m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "type", "command");
+		cJSON_AddStringToObject(m, "id", PQgetvalue(res, i, 0));
+		p = cJSON_AddObjectToObject(m, "payload");
+		cJSON_AddStringToObject(p, "commandType", PQgetvalue(res, i, 2));
+		cJSON_AddStringToObject(p, "sessionId", PQgetvalue(res, i, 1));
+		cJSON_AddItemToObject(p, "data",
+		    cJSON_Parse(PQgetvalue(res, i, 3)));
+		log_info("agent %s: command %s (%s, session %s) sent", agent,
+		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 2),
+		    PQgetvalue(res, i, 1));
+		link_send_json(l, m);
+	}
+	free(agent);
+}
+
+void
+dispatch_agent(const char *agent_id)
+{
+	const char *p[1] = { agent_id }, *why;
+
+	if (link_find(agent_id) == NULL)
+		return;		/* another hub, or nobody, has its link */
+	if (db_query(hub_db(), "WITH c AS (UPDATE agent_commands c SET status "
+	    "= 'sent', sent_at = now(), updated_at = now() FROM (SELECT id "
+	    "FROM agent_commands WHERE agent_id = $1 AND status = 'pending' "
+	    "ORDER BY created_at LIMIT " DISPATCH_BATCH " FOR UPDATE SKIP "
+	    "LOCKED) n WHERE c.id = n.id RETURNING c.command_id, "
+	    "COALESCE(c.session_id, '') AS session_id, c.command_type, "
+	    "c.payload, c.created_at) SELECT command_id, session_id, "
+	    "command_type, payload FROM c ORDER BY created_at", 1, p,
+	    dispatch_sent,
+	    xstrdup(agent_id), &why) == NULL)
+		log_warnx("agent %s: commands wait: %s", agent_id, why);
+}
+
+static void
+dispatch_requeued(const PGresult *res, const char *err, const char *sqlstate,
+    void *arg)
+{
+	char *agent = arg;
+
+	if (res == NULL)
+		log_warnx("agent %s: cannot requeue its commands: %s", agent,
+		    err);
+	else if (PQntuples(res) > 0)
+		log_info("agent %s: %d unanswered commands sent again", agent,
+		    PQntuples(res));
+	dispatch_agent(agent);
+	free(agent);
+}
+
+void
+dispatch_link_up(const char *agent_id)
+{
+	const char *p[1] = { agent_id }, *why;
+
+	if (db_query(hub_db(), "UPDATE agent_commands SET status = 'pending', "
+	    "updated_at = now() WHERE agent_id = $1 AND status = 'sent' "
+	    "RETURNING command_id", 1, p, dispatch_requeued, xstrdup(agent_id),
+	    &why) == NULL)
+		log_warnx("agent %s: commands wait: %s", agent_id, why);
+}
+
+static void
+dispatch_recorded(const PGresult *res, const char *err, const char *sqlstate,
+    void *arg)
+{
+	char *what = arg;
+
+	if (res == NULL)
+		log_warnx("%s: not recorded: %s", what, err);
+	else if (PQntuples(res) == 0)
+		log_warnx("%s: refused (unknown command, another agent's, or "
+		    "already answered)", what);
+	free(what);
+}
+
+/*
+ * The agent's answer.  Completion moves the session to the state its
+ * command leads to, failure of a start to failed; only from the states
+ * common/session_state.c allows, passed in as arrays.
+ */
+void
+dispatch_reply(struct link *l, const char *type, const char *id,
+    const cJSON *payload)
+{
+	static const char *const targets[] = { "running", "hibernated",
+	    "terminated", "failed" };
+	const cJSON *err = cJSON_GetObjectItem(payload, "error");
+	const cJSON *pod = cJSON_GetObjectItem(payload, "podName");
+	char from[4][160], *result = NULL, *what;
+	const char *p[10], *why;
+	size_t i;
+
+	for (i = 0; i < nitems(targets); i++)
+		if (session_states_into(targets[i], from[i],
+		    sizeof(from[i])) == -1)
+			fatalx("session state %s has no way in", targets[i]);
+	if (payload != NULL)
+		result = cJSON_PrintUnformatted(payload);
+	xasprintf(&what, "agent %s: %s of command %s", link_agent(l), type, id);
+	p[0] = id;
+	p[1] = link_agent(l);
+	p[2] = strcmp(type, "ack") == 0 ? "ack" : strcmp(type, "complete") ==
+	    0 ? "completed" : "failed";
+	p[3] = result;
+	p[4] = cJSON_IsString(err) ? err->valuestring : NULL;
+	p[5] = cJSON_IsString(pod) ? pod->valuestring : NULL;
+	for (i = 0; i < nitems(targets); i++)
+		p[6 + i] = from[i];
+	if (db_query(hub_db(), "WITH c AS (UPDATE agent_commands SET status = "
+	    "$3::text, result = COALESCE($4::jsonb, result), error_message = "
+	    "COALESCE($5::text, error_message), acknowledged_at = CASE WHEN "
+	    "$3::text = 'ack' THEN now() ELSE acknowledged_at END, "
+	    "completed_at = CASE WHEN $3::text <> 'ack' THEN now() ELSE "
+	    "completed_at END, updated_at = now() WHERE command_id = $1::text "
+	    "AND agent_id = $2::text AND status IN ('sent', 'ack') RETURNING "
+	    "session_id, command_type, status), "
+	    "t AS (SELECT c.session_id, CASE WHEN c.status = 'completed' THEN "
+	    "CASE c.command_type WHEN 'start_session' THEN 'running' WHEN "
+	    "'wake_session' THEN 'running' WHEN 'hibernate_session' THEN "
+	    "'hibernated' WHEN 'stop_session' THEN 'terminated' END WHEN "
+	    "c.status = 'failed' AND c.command_type = 'start_session' THEN "
+	    "'failed' END AS state FROM c), "
+	    "s AS (UPDATE sessions SET state = t.state, pod_name = COALESCE($6::text, "
+	    "pod_name), updated_at = now() FROM t WHERE sessions.id = "
+	    "t.session_id AND sessions.agent_id = $2::text AND sessions.state = "
+	    "ANY(CASE t.state WHEN 'running' THEN $7::text[] WHEN 'hibernated' "
+	    "THEN $8::text[] WHEN 'terminated' THEN $9::text[] WHEN 'failed' "
+	    "THEN $10::text[] END) RETURNING sessions.id), "
+	    "n AS (SELECT pg_notify('ssd_sessions', id) FROM s) "
+	    "SELECT c.session_id, (SELECT count(*) FROM n) FROM c", 10, p,
+	    dispatch_recorded, what, &why) == NULL) {
+		log_warnx("%s: not recorded: %s", what, why);
+		free(what);
+	}
+	cJSON_free(result);
+}
+
+/* A session state the agent observed (pod ready, crash-looping, ...). */
+void
+dispatch_status(struct link *l, const cJSON *payload)
+{
+	const cJSON *sid = cJSON_GetObjectItem(payload, "sessionId");
+	const cJSON *state = cJSON_GetObjectItem(payload, "state");
+	const cJSON *pod = cJSON_GetObjectItem(payload, "podName");
+	char from[160], *what;
+	const char *p[4], *why;
+
+	if (!cJSON_IsString(sid) || !cJSON_IsString(state) ||
+	    session_states_into(state->valuestring, from, sizeof(from)) == -1) {
+		log_info("agent %s: malformed status", link_agent(l));
+		return;
+	}
+	xasprintf(&what, "agent %s: status %s of session %s", link_agent(l),
+	    state->valuestring, sid->valuestring);
+	p[0] = sid->valuestring;
+	p[1] = link_agent(l);
+	p[2] = state->valuestring;
+	p[3] = from;
+	if (db_query(hub_db(), "WITH s AS (UPDATE sessions SET state = $3::text, "
+	    "updated_at = now(), last_activity = now() WHERE id = $1 AND "
+	    "agent_id = $2 AND state = ANY($4::text[]) RETURNING id) SELECT "
+	    "pg_notify('ssd_sessions', id) FROM s", 4, p, dispatch_recorded,
+	    what, &why) == NULL) {
+		log_warnx("%s: not recorded: %s", what, why);
+		free(what);
+	}
+	(void)pod;
+}
+
+void
+dispatch_notify(const char *channel, const char *payload, void *arg)
+{
+	if (channel != NULL && strcmp(channel, "ssd_commands") == 0 &&
+	    payload != NULL)
+		dispatch_agent(payload);
+}

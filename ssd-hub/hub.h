@@ -1,0 +1,42 @@
+/*
+ * hub.h - ssd-hub: agents' control links (link.c) and the command
+ * dispatcher (dispatch.c) over the agent_commands queue in PostgreSQL.
+ */
+#ifndef SSD_HUB_H
+#define SSD_HUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct conf;
+struct db;
+struct link;
+struct cJSON;
+
+/* main.c */
+struct db *hub_db(void);
+const struct conf *hub_conf(void);
+
+/* link.c */
+void	link_accept(int fd, const char *agent_id, const char *accept,
+	    const char *peer, const uint8_t *tail, size_t tail_len);
+struct link *link_find(const char *agent_id);
+/* Sends one JSON message (consumed); -1 if the link cannot take it. */
+int	link_send_json(struct link *l, struct cJSON *msg);
+const char *link_agent(const struct link *l);
+void	link_close_all(const char *why);
+size_t	link_count(void);
+
+/* dispatch.c */
+/* Sends the agent's pending commands (after NOTIFY or a new link). */
+void	dispatch_agent(const char *agent_id);
+/* A new link: unanswered commands go back to pending, then out. */
+void	dispatch_link_up(const char *agent_id);
+/* The agent's answer to a command: ack, complete or failed. */
+void	dispatch_reply(struct link *l, const char *type, const char *id,
+	    const struct cJSON *payload);
+/* A session state the agent reports. */
+void	dispatch_status(struct link *l, const struct cJSON *payload);
+void	dispatch_notify(const char *channel, const char *payload, void *arg);
+
+#endif

@@ -1,0 +1,94 @@
+#!/bin/bash
+# agents.sh - agents and ssd-hub against a real PostgreSQL: registration
+# with the bootstrap key, approval, the agent's own key handed out once,
+# the control link handed from ssd-api to ssd-hub, hello and heartbeat,
+# a session's start_session command sent on the link and its completion
+# moving the session to running, a failed start, isolation between
+# agents, offline on disconnect.  The agent is tests/agent/testagent.py
+# (Debian's python3-websockets).  TAP output.
+. "$top_srcdir/tests/integration/lib.sh"
+
+export JWT_SECRET=0123456789abcdef0123456789abcdef-test
+export ADMIN_PASSWORD=admin-password-for-tests
+export AGENT_BOOTSTRAP_KEY=bootstrap-key-for-tests
+/usr/bin/python3 -c 'import websockets' 2> /dev/null || skip_all "python3-websockets missing"
+ok_if "PostgreSQL starts" pg_up
+[ -n "${PGHOST:-}" ] && ok_if "ssd starts" ssd_start
+[ -n "$SSD_PID" ] || finish
+admin=$(json token <<< "$(api POST /api/v1/auth/login "" "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" | cut -d' ' -f2-)")
+ssdctl template import "$top_srcdir/contrib/templates/firefox.yaml" > /dev/null
+
+reg() {	# reg KEY BODY: "STATUS BODY"
+	local code
+	code=$(curl -s -o "$T/reg" -w '%{http_code}' -X POST -H "X-Agent-API-Key: $1" \
+	    -H 'Content-Type: application/json' -d "$2" "$SSD_URL/api/v1/agents/register")
+	echo "$code $(cat "$T/reg")"
+}
+body='{"agentId":"k8s-test","platform":"kubernetes","region":"eu","capacity":{"max_sessions":5}}'
+r=$(reg wrong-key "$body")
+ok_if "registration with a wrong key: 401" [ "${r%% *}" = 401 ]
+r=$(reg "$AGENT_BOOTSTRAP_KEY" "$body")
+ok_if "a new agent with the bootstrap key: 202 pending" [ "${r%% *}" = 202 ] && \
+    [ "$(json approvalStatus <<< "${r#* }")" = pending ]
+r=$(reg "$AGENT_BOOTSTRAP_KEY" '{"agentId":"bad id!"}')
+ok_if "a bad agent id: 400" [ "${r%% *}" = 400 ]
+r=$(api POST /api/v1/admin/agents/k8s-test/approve "$admin")
+ok_if "the admin approves it" [ "$(json approvalStatus <<< "${r#* }")" = approved ]
+r=$(reg "$AGENT_BOOTSTRAP_KEY" "$body")
+key=$(json apiKey <<< "${r#* }")
+ok_if "registering again hands out its own key, once" [ "${r%% *}" = 200 ] && \
+    grep -Eq '^[0-9a-f]{64}$' <<< "$key"
+r=$(reg "$AGENT_BOOTSTRAP_KEY" "$body")
+ok_if "after that the bootstrap key no longer works for it: 401" [ "${r%% *}" = 401 ]
+r=$(reg "$key" "$body")
+ok_if "its own key does: 200" [ "${r%% *}" = 200 ] && [ -z "$(json apiKey <<< "${r#* }")" ]
+ok_if "the key is stored as a hash only" \
+    [ "$(psql -qAt -c "SELECT api_key_hash <> '$key' AND length(api_key_hash) = 64 FROM agents WHERE agent_id = 'k8s-test'")" = t ]
+
+# The control link.
+agent() { /usr/bin/python3 "$top_srcdir/tests/agent/testagent.py" --url "ws://127.0.0.1:$SSD_PORT" "$@"; }
+out=$(agent --agent k8s-test --key "$(printf '%064d' 0)" --seconds 1)
+ok_if "a link with a wrong key is refused: 401" grep -q '"status": 401' <<< "$out"
+agent --agent k8s-test --key "$key" --seconds 8 > "$T/agent.out" 2>&1 &
+apid=$!
+online() { [ "$(psql -qAt -c "SELECT status FROM agents WHERE agent_id = 'k8s-test'")" = online ]; }
+ok_if "the agent connects and is online" wait_until 5 online
+ok_if "ssd-hub owns the link (the api handed it over)" grep -q 'ssd-hub\[[0-9]*\]: agent k8s-test: control link up' "$T/ssd.log"
+ok_if "hello is answered with the heartbeat interval" \
+    wait_until 3 grep -q '"type": "hello".*"heartbeatInterval": 30' "$T/agent.out"
+ok_if "an unknown message type gets an error message" \
+    wait_until 3 grep -q '"type": "error"' "$T/agent.out"
+ok_if "the heartbeat's capacity is stored" \
+    wait_until 3 [ "$(psql -qAt -c "SELECT capacity->>'max_sessions' FROM agents WHERE agent_id = 'k8s-test'")" = 5 ]
+r=$(api POST /api/v1/sessions "$admin" '{"template":"firefox"}')
+sid=$(json id <<< "${r#* }")
+ok_if "a session is created on k8s-test" [ "$(json agentId <<< "${r#* }")" = k8s-test ]
+ok_if "its start_session command reaches the agent at once (NOTIFY)" \
+    wait_until 3 grep -q "\"commandType\": \"start_session\", \"sessionId\": \"$sid\"" "$T/agent.out"
+running() { [ "$(json state <<< "$(api GET "/api/v1/sessions/$sid" "$admin" | cut -d' ' -f2-)")" = running ]; }
+ok_if "the agent's completion makes the session running" wait_until 5 running
+ok_if "... with its pod name" [ "$(psql -qAt -c "SELECT pod_name FROM sessions WHERE id = '$sid'")" = "$sid-pod" ]
+ok_if "the command is completed" \
+    [ "$(psql -qAt -c "SELECT status FROM agent_commands WHERE session_id = '$sid'")" = completed ]
+ok_if "an answer for a command not the agent's is refused and logged" \
+    wait_until 3 grep -q 'complete of command cmd-not-mine: refused' "$T/ssd.log"
+r=$(api DELETE "/api/v1/sessions/$sid" "$admin")
+terminated() { [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$sid'")" = terminated ]; }
+ok_if "deleting it: stop_session goes out, the session ends terminated" wait_until 5 terminated
+wait $apid
+offline() { [ "$(psql -qAt -c "SELECT status FROM agents WHERE agent_id = 'k8s-test'")" = offline ]; }
+ok_if "the agent leaves: offline" wait_until 5 offline
+
+# Commands wait for an agent that is away, and a failed start fails the session.
+psql -qAt -c "UPDATE agents SET status = 'online', last_heartbeat = now() WHERE agent_id = 'k8s-test'" > /dev/null
+r=$(api POST /api/v1/sessions "$admin" '{"template":"firefox"}')
+sid2=$(json id <<< "${r#* }")
+ok_if "a session created while the agent is away waits pending" \
+    [ "$(psql -qAt -c "SELECT status FROM agent_commands WHERE session_id = '$sid2'")" = pending ]
+agent --agent k8s-test --key "$key" --seconds 3 --fail start_session > "$T/agent2.out" 2>&1
+ok_if "the returning agent gets the waiting command" grep -q "\"sessionId\": \"$sid2\"" "$T/agent2.out"
+ok_if "its failure makes the session failed" \
+    [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$sid2'")" = failed ]
+ok_if "... and the error is kept" \
+    [ "$(psql -qAt -c "SELECT error_message FROM agent_commands WHERE session_id = '$sid2'")" = "image pull failed" ]
+finish
