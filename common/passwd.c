@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/sha.h>
+
 #include "log.h"
 #include "passwd.h"
 #include "util.h"
@@ -48,4 +50,13 @@ passwd_check(const char *password, const char *hash)
 	out = crypt_r(password, hash, &passwd_cd);
 	return out != NULL && out[0] != '*' && strlen(out) == n &&
 	    ssd_timingsafe_bcmp(out, hash, n) == 0;
+}
+
+void
+sha256_hex(const char *key, size_t len, char out[65])
+{
+	uint8_t d[SHA256_DIGEST_LENGTH];
+
+	SHA256((const uint8_t *)key, len, d);
+	hex_encode(d, sizeof(d), out);
 }

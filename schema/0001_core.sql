@@ -1,9 +1,25 @@
 -- 0001_core.sql - the StreamSpace v1.x core tables, as a v1.x database has
--- them (design/ORIGINAL.md §4.4, the Go code's auto-migration), so that an
--- existing v1.x database is a valid starting point: every statement is
--- IF NOT EXISTS and applying this file to such a database changes nothing.
--- Only the tables the control plane uses are created; a v1.x database may
--- hold many more, which ssd leaves alone.
+-- them, so that an existing v1.x database is a valid starting point.
+--
+-- Sources: the seeds only name these tables (000_b46713cf35e1485a.txt:
+-- "87 tables", v2.0 "doesn't modify v1.x tables"; its migration ALTERs
+-- sessions and needs sessions(id) to exist); their columns come from
+-- design/ORIGINAL.md §4.4 (the Go code's auto-migration, database.go).
+--
+-- Choices:
+-- * Every statement is CREATE ... IF NOT EXISTS or INSERT ... ON CONFLICT
+--   DO NOTHING: applying this file to a v1.x database changes nothing.
+-- * Ids are VARCHAR(255) as in v1.x (users.id is a UUID as text, the
+--   seeded admin's is 'admin'; sessions.id is "<user>-<template>-<hex>"),
+--   which decides the types of every reference in 0002 and 0003.
+-- * Timestamps stay TIMESTAMP (without time zone) as in v1.x; columns that
+--   ssd adds (0003) are TIMESTAMPTZ.
+-- * Only the tables the control plane uses, and those they reference, are
+--   created (organizations, repositories, connections included); a v1.x
+--   database holds ~75 more feature tables, which ssd leaves alone.
+-- * sessions.platform already exists in v1.x (DEFAULT 'kubernetes'); the
+--   v2.0 columns (agent_id, platform_metadata, region) are 0002's.
+-- * No schema_migrations here: the migration runner (ssd -M) owns it.
 
 CREATE TABLE IF NOT EXISTS organizations (
     id VARCHAR(255) PRIMARY KEY,

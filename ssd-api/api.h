@@ -142,7 +142,6 @@ void	agents_delete(struct request *r);
 void	audit_list(struct request *r);
 
 /* apikeys.c */
-void	apikey_hash(const char *key, size_t len, char out[65]);
 int	apikey_looks_like(const char *s, size_t len);
 void	apikeys_list(struct request *r);
 void	apikeys_create(struct request *r);

@@ -13,11 +13,11 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/sha.h>
 
 #include "api.h"
 #include "jwt.h"
 #include "log.h"
+#include "passwd.h"
 #include "util.h"
 
 #define APIKEY_PREFIX	"sk_"
@@ -30,16 +30,6 @@
     "to_char(created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
     "to_char(expires_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
     "to_char(last_used_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), use_count"
-
-void
-apikey_hash(const char *key, size_t len, char out[2 * SHA256_DIGEST_LENGTH
-    + 1])
-{
-	uint8_t d[SHA256_DIGEST_LENGTH];
-
-	SHA256((const uint8_t *)key, len, d);
-	hex_encode(d, sizeof(d), out);
-}
 
 int
 apikey_looks_like(const char *s, size_t len)
@@ -101,7 +91,7 @@ apikeys_create_authed(struct request *r)
 {
 	uint8_t rnd[APIKEY_RANDOM];
 	const char *name, *desc, *expires, *p[7];
-	char hash[2 * SHA256_DIGEST_LENGTH + 1], prefix[12], *scopes = NULL;
+	char hash[65], prefix[12], *scopes = NULL;
 	char *key;
 	cJSON *o;
 
@@ -129,7 +119,7 @@ apikeys_create_authed(struct request *r)
 	    APIKEY_LEN - 3)
 		fatalx("API key encoding");
 	r->ctx = key;
-	apikey_hash(key, strlen(key), hash);
+	sha256_hex(key, strlen(key), hash);
 	snprintf(prefix, sizeof(prefix), "%.10s", key);
 	p[0] = hash;
 	p[1] = prefix;

@@ -222,7 +222,7 @@ auth_require_apikey(struct request *r, const char *key, size_t len)
 	char hash[2 * 32 + 1];
 	const char *params[1] = { hash };
 
-	apikey_hash(key, len, hash);
+	sha256_hex(key, len, hash);
 	api_query(r, "WITH k AS (UPDATE api_keys SET last_used_at = now(), "
 	    "use_count = COALESCE(use_count, 0) + 1 WHERE key_hash = $1 AND "
 	    "is_active AND (expires_at IS NULL OR expires_at > now() AT TIME "

@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "handoff.h"
 #include "log.h"
+#include "passwd.h"
 #include "peers.h"
 #include "util.h"
 #include "ws.h"
@@ -164,7 +165,7 @@ register_found(struct request *r, const PGresult *res, const char *err,
 		if (random_bytes(rnd, sizeof(rnd)) == -1)
 			fatal("getrandom");
 		hex_encode(rnd, sizeof(rnd), rc->new_key);
-		apikey_hash(rc->new_key, AGENT_KEY_HEX, rc->key_hash);
+		sha256_hex(rc->new_key, AGENT_KEY_HEX, rc->key_hash);
 	}
 	p[0] = rc->agent_id;
 	p[1] = rc->update_params[0];
@@ -254,7 +255,7 @@ agents_register(struct request *r)
 	if (register_body(r, rc) == -1)
 		return;
 	rc->bootstrap = register_is_bootstrap(key, len);
-	apikey_hash(key, len, key_hash);
+	sha256_hex(key, len, key_hash);
 	p[0] = rc->agent_id;
 	p[1] = key_hash;
 	api_query(r, "SELECT COALESCE(approval_status, 'approved'), "
@@ -377,7 +378,7 @@ agents_connect(struct request *r)
 		server_reply_error(r, 401, "X-Agent-API-Key required");
 		return;
 	}
-	apikey_hash(key, len, key_hash);
+	sha256_hex(key, len, key_hash);
 	p[0] = lc->meta.agent_id;
 	p[1] = key_hash;
 	api_query(r, "UPDATE agents SET api_key_last_used_at = now() WHERE "

@@ -211,6 +211,41 @@ control_user_add(struct ctl_conn *cc, const cJSON *req)
 }
 
 static void
+control_agent_row(cJSON *o, void *arg)
+{
+	control_send(arg, IMSG_CTL_DATA, o);
+}
+
+static void
+control_agents(struct ctl_conn *cc)
+{
+	char err[512];
+
+	if (dbadmin_agents(master->conf, control_agent_row, cc, err,
+	    sizeof(err)) == -1)
+		control_end(cc, 0, "error", err);
+	else
+		control_end(cc, 1, NULL, NULL);
+}
+
+static void
+control_agent_set(struct ctl_conn *cc, const cJSON *req)
+{
+	const char *id = control_str(req, "agent");
+	const char *what = control_str(req, "what");
+	char msg[512];
+	int rc;
+
+	if (id == NULL || what == NULL || (strcmp(what, "approve") != 0 &&
+	    strcmp(what, "reject") != 0 && strcmp(what, "add") != 0)) {
+		control_end(cc, 0, "error", "agent approve|reject|add ID");
+		return;
+	}
+	rc = dbadmin_agent_set(master->conf, id, what, msg, sizeof(msg));
+	control_end(cc, rc == 0, rc == 0 ? "message" : "error", msg);
+}
+
+static void
 control_stop_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	master_shutdown(0);
@@ -244,6 +279,10 @@ control_request(struct ctl_conn *cc, const char *text, size_t len)
 		control_template_import(cc, req);
 	else if (strcmp(cmd, "user-add") == 0)
 		control_user_add(cc, req);
+	else if (strcmp(cmd, "show-agents") == 0)
+		control_agents(cc);
+	else if (strcmp(cmd, "agent") == 0)
+		control_agent_set(cc, req);
 	else if (strcmp(cmd, "sandbox-probe") == 0)
 		control_probe(cc, control_str(req, "worker"),
 		    control_str(req, "call"));

@@ -155,3 +155,95 @@ dbadmin_user_add(const struct conf *c, const char *name, const char *role,
 	    out);
 	return -1;
 }
+
+/* Each agent as one JSON object, for ssdctl show agents. */
+int
+dbadmin_agents(const struct conf *c, void (*each)(cJSON *, void *),
+    void *arg, char *err, size_t errlen)
+{
+	PGresult *res;
+	PGconn *pg;
+	cJSON *o;
+	int i;
+
+	if ((pg = dbadmin_connect(c, err, errlen)) == NULL)
+		return -1;
+	res = PQexec(pg, "SELECT a.agent_id, COALESCE(a.status, 'offline'), "
+	    "COALESCE(a.approval_status, 'approved'), COALESCE(a.platform, "
+	    "''), COALESCE(a.region, ''), COALESCE(to_char(a.last_heartbeat, "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '-'), (SELECT count(*) FROM "
+	    "sessions s WHERE s.agent_id = a.agent_id AND s.state NOT IN "
+	    "('terminated', 'failed')) FROM agents a ORDER BY a.agent_id "
+	    "LIMIT 10000");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		snprintf(err, errlen, "%s", PQresultErrorMessage(res));
+		err[strcspn(err, "\n")] = '\0';
+		PQclear(res);
+		PQfinish(pg);
+		return -1;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "agent", PQgetvalue(res, i, 0));
+		cJSON_AddStringToObject(o, "status", PQgetvalue(res, i, 1));
+		cJSON_AddStringToObject(o, "approval", PQgetvalue(res, i, 2));
+		cJSON_AddStringToObject(o, "platform", PQgetvalue(res, i, 3));
+		cJSON_AddStringToObject(o, "region", PQgetvalue(res, i, 4));
+		cJSON_AddStringToObject(o, "last_heartbeat",
+		    PQgetvalue(res, i, 5));
+		cJSON_AddNumberToObject(o, "sessions",
+		    atoi(PQgetvalue(res, i, 6)));
+		each(o, arg);
+	}
+	PQclear(res);
+	PQfinish(pg);
+	return 0;
+}
+
+/*
+ * ssdctl agent approve|reject ID, and agent add ID: an approved agent
+ * created with a fresh key, which goes back to the operator once.
+ */
+int
+dbadmin_agent_set(const struct conf *c, const char *id, const char *what,
+    char *msg, size_t msglen)
+{
+	char key[65], hash[65], out[256];
+	const char *p[2];
+	uint8_t rnd[32];
+	int rc;
+
+	p[0] = id;
+	if (strcmp(what, "add") == 0) {
+		if (random_bytes(rnd, sizeof(rnd)) == -1)
+			fatal("getrandom");
+		hex_encode(rnd, sizeof(rnd), key);
+		sha256_hex(key, strlen(key), hash);
+		p[1] = hash;
+		rc = dbadmin_exec(c, "INSERT INTO agents (agent_id, platform, "
+		    "status, approval_status, approved_at, api_key_hash, "
+		    "api_key_created_at) VALUES ($1, 'kubernetes', 'offline', "
+		    "'approved', now(), $2, now()) ON CONFLICT (agent_id) DO "
+		    "NOTHING RETURNING agent_id", 2, p, out, sizeof(out));
+		if (rc == 1) {
+			log_info("agent %s added (ssdctl)", id);
+			snprintf(msg, msglen, "agent %s added; its key (shown "
+			    "once): %s", id, key);
+		} else
+			snprintf(msg, msglen, "%s", rc == 0 ? "an agent of "
+			    "that id exists" : out);
+		ssd_explicit_bzero(key, sizeof(key));
+		return rc == 1 ? 0 : -1;
+	}
+	p[1] = strcmp(what, "approve") == 0 ? "approved" : "rejected";
+	rc = dbadmin_exec(c, "UPDATE agents SET approval_status = $2::text, "
+	    "approved_at = CASE WHEN $2::text = 'approved' THEN now() END, "
+	    "updated_at = now() WHERE agent_id = $1 RETURNING agent_id", 2, p,
+	    out, sizeof(out));
+	if (rc == 1) {
+		log_info("agent %s %s (ssdctl)", id, p[1]);
+		snprintf(msg, msglen, "agent %s %s", id, p[1]);
+	} else
+		snprintf(msg, msglen, "%s", rc == 0 ? "no such agent" : out);
+	return rc == 1 ? 0 : -1;
+}

@@ -110,6 +110,11 @@ int	dbadmin_template_import(const struct conf *c, const struct cJSON *doc,
 	    char *msg, size_t msglen);
 int	dbadmin_user_add(const struct conf *c, const char *name,
 	    const char *role, const char *password, char *msg, size_t msglen);
+int	dbadmin_agents(const struct conf *c, void (*each)(struct cJSON *,
+	    void *), void *arg, char *err, size_t errlen);
+/* what: "approve", "reject" or "add" (which makes the agent's key). */
+int	dbadmin_agent_set(const struct conf *c, const char *id,
+	    const char *what, char *msg, size_t msglen);
 
 /* migrate.c */
 int	migrate_run(const struct conf *c, int status_only,

@@ -34,7 +34,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: ssdctl [-j] [-s socket] command [argument ...]\n"
 	    "commands:\n"
-	    "  show workers\n"
+	    "  show workers | agents\n"
+	    "  agent approve | reject | add id\n"
 	    "  reload\n"
 	    "  migrate [status]\n"
 	    "  template import file ...\n"
@@ -93,7 +94,14 @@ ssdctl_request(int argc, char *argv[])
 	if (argc == 2 && strcmp(argv[0], "show") == 0 &&
 	    strcmp(argv[1], "workers") == 0)
 		cJSON_AddStringToObject(req, "cmd", "show-workers");
-	else if (argc == 1 && strcmp(argv[0], "reload") == 0)
+	else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
+	    strcmp(argv[1], "agents") == 0)
+		cJSON_AddStringToObject(req, "cmd", "show-agents");
+	else if (argc == 3 && strcmp(argv[0], "agent") == 0) {
+		cJSON_AddStringToObject(req, "cmd", "agent");
+		cJSON_AddStringToObject(req, "what", argv[1]);
+		cJSON_AddStringToObject(req, "agent", argv[2]);
+	} else if (argc == 1 && strcmp(argv[0], "reload") == 0)
 		cJSON_AddStringToObject(req, "cmd", "reload");
 	else if (argc == 1 && strcmp(argv[0], "migrate") == 0)
 		cJSON_AddStringToObject(req, "cmd", "migrate");
@@ -160,9 +168,36 @@ ssdctl_print_worker(const cJSON *o, int *header)
 }
 
 static void
+ssdctl_print_agent(const cJSON *o, int *header)
+{
+	const char *k[] = { "agent", "status", "approval", "platform",
+	    "region", "last_heartbeat" };
+	const cJSON *v[6], *n = cJSON_GetObjectItem(o, "sessions");
+	size_t i;
+
+	for (i = 0; i < 6; i++)
+		if (!cJSON_IsString(v[i] = cJSON_GetObjectItem(o, k[i])))
+			die("malformed answer from ssd");
+	if (!cJSON_IsNumber(n))
+		die("malformed answer from ssd");
+	if (!*header) {
+		printf("%-24s %-8s %-9s %-11s %-10s %-21s %s\n", "AGENT",
+		    "STATUS", "APPROVAL", "PLATFORM", "REGION",
+		    "LAST-HEARTBEAT", "SESSIONS");
+		*header = 1;
+	}
+	printf("%-24s %-8s %-9s %-11s %-10s %-21s %.0f\n", v[0]->valuestring,
+	    v[1]->valuestring, v[2]->valuestring, v[3]->valuestring,
+	    v[4]->valuestring[0] ? v[4]->valuestring : "-", v[5]->valuestring,
+	    n->valuedouble);
+}
+
+static void
 ssdctl_print_data(const cJSON *o, int *header)
 {
-	if (cJSON_GetObjectItem(o, "version") != NULL)
+	if (cJSON_GetObjectItem(o, "agent") != NULL)
+		ssdctl_print_agent(o, header);
+	else if (cJSON_GetObjectItem(o, "version") != NULL)
 		ssdctl_print_migration(o);
 	else
 		ssdctl_print_worker(o, header);

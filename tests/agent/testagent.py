@@ -23,6 +23,7 @@ async def main():
     ap.add_argument("--key", required=True)
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--fail", default="")
+    ap.add_argument("--complete", default="", help="claim this command id")
     a = ap.parse_args()
     uri = f"{a.url}/api/v1/agent/connect?agent_id={a.agent}"
     try:
@@ -37,6 +38,8 @@ async def main():
     await ws.send(json.dumps({"type": "heartbeat", "payload": {
         "status": "online", "activeSessions": 0, "capacity": {"max_sessions": 5}}}))
     await ws.send(json.dumps({"type": "bogus"}))
+    if a.complete:
+        await ws.send(json.dumps({"type": "complete", "id": a.complete}))
     deadline = time.time() + a.seconds
     try:
         while time.time() < deadline:

@@ -91,4 +91,23 @@ ok_if "its failure makes the session failed" \
     [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$sid2'")" = failed ]
 ok_if "... and the error is kept" \
     [ "$(psql -qAt -c "SELECT error_message FROM agent_commands WHERE session_id = '$sid2'")" = "image pull failed" ]
+
+# A second agent, added by ssdctl, cannot answer for the first one.
+out=$(ssdctl agent add k8s-two)
+key2=$(grep -Eo '[0-9a-f]{64}' <<< "$out")
+ok_if "ssdctl agent add prints the new agent's key once" [ -n "$key2" ]
+psql -qAt -c "UPDATE agents SET status = 'online', last_heartbeat = now() WHERE agent_id = 'k8s-test'" > /dev/null
+r=$(api POST /api/v1/sessions "$admin" '{"template":"firefox","region":"eu"}')
+sid3=$(json id <<< "${r#* }")
+cmd3=$(psql -qAt -c "SELECT command_id FROM agent_commands WHERE session_id = '$sid3'")
+agent --agent k8s-two --key "$key2" --seconds 2 --complete "$cmd3" > "$T/agent3.out" 2>&1
+ok_if "k8s-two's claim to complete k8s-test's command is refused" \
+    grep -q "agent k8s-two: complete of command $cmd3: refused" "$T/ssd.log"
+ok_if "... and the session did not move" \
+    [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$sid3'")" = pending ]
+out=$(ssdctl show agents)
+ok_if "ssdctl show agents lists both" grep -q '^k8s-test' <<< "$out" && grep -q '^k8s-two' <<< "$out"
+ok_if "ssdctl agent reject" ssdctl agent reject k8s-two
+r=$(reg "$key2" '{"agentId":"k8s-two"}')
+ok_if "a rejected agent cannot register: 403" [ "${r%% *}" = 403 ]
 finish
