@@ -24,6 +24,7 @@ async def main():
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--fail", default="")
     ap.add_argument("--complete", default="", help="claim this command id")
+    ap.add_argument("--state", default="", help="file of executed command ids")
     a = ap.parse_args()
     uri = f"{a.url}/api/v1/agent/connect?agent_id={a.agent}"
     try:
@@ -52,6 +53,17 @@ async def main():
                 payload=m.get("payload"))
             if m.get("type") == "command":
                 p = m["payload"]
+                # Idempotent by command id: a re-sent command is answered
+                # again but executed once.
+                try:
+                    done = set(open(a.state).read().split())
+                except (FileNotFoundError, ValueError):
+                    done = set()
+                if m["id"] not in done:
+                    out(event="execute", id=m["id"])
+                    if a.state:
+                        with open(a.state, "a") as f:
+                            f.write(m["id"] + "\n")
                 await ws.send(json.dumps({"type": "ack", "id": m["id"]}))
                 if p["commandType"] == a.fail:
                     await ws.send(json.dumps({"type": "failed", "id": m["id"],

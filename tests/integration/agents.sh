@@ -92,6 +92,33 @@ ok_if "its failure makes the session failed" \
 ok_if "... and the error is kept" \
     [ "$(psql -qAt -c "SELECT error_message FROM agent_commands WHERE session_id = '$sid2'")" = "image pull failed" ]
 
+# kill -9 ssd-hub while commands are in flight: after its restart every
+# command reaches its end, executed once (the agent is idempotent by id).
+psql -qAt -c "UPDATE agents SET status = 'online', last_heartbeat = now() WHERE agent_id = 'k8s-test'" > /dev/null
+agent --agent k8s-test --key "$key" --seconds 6 --state "$T/executed" > "$T/crash1.out" 2>&1 &
+apid=$!
+wait_until 5 online
+ids=
+for i in 1 2 3; do
+	r=$(api POST /api/v1/sessions "$admin" '{"template":"firefox"}')
+	ids="$ids $(json id <<< "${r#* }")"
+done
+kill -9 "$(worker_pid ssd-hub)"
+wait $apid
+hub_back() { [ "$(worker_field ssd-hub 3)" = ready ]; }
+wait_until 3 hub_back
+agent --agent k8s-test --key "$key" --seconds 4 --state "$T/executed" > "$T/crash2.out" 2>&1
+all_running=1
+for s in $ids; do
+	[ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$s'")" = running ] || all_running=0
+done
+ok_if "kill -9 ssd-hub mid-flight: all three sessions end running" [ $all_running = 1 ]
+dups=$(cat "$T/crash1.out" "$T/crash2.out" | grep '"event": "execute"' | sort | uniq -d | wc -l)
+execs=$(cat "$T/crash1.out" "$T/crash2.out" | grep -c '"event": "execute"')
+ok_if "... each command executed exactly once ($execs executions, $dups twice)" [ "$execs" = 3 ] && [ "$dups" = 0 ]
+ok_if "... and every command is completed" \
+    [ "$(psql -qAt -c "SELECT count(*) FROM agent_commands WHERE status <> 'completed' AND session_id IN ($(echo $ids | sed "s/\([^ ]*\)/'\1'/g; s/ /,/g"))")" = 0 ]
+
 # A second agent, added by ssdctl, cannot answer for the first one.
 out=$(ssdctl agent add k8s-two)
 key2=$(grep -Eo '[0-9a-f]{64}' <<< "$out")
