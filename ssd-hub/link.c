@@ -38,8 +38,8 @@ struct link {
 	uint64_t		 serial;	/* which link of the agent */
 	struct bufferevent	*bev;
 	struct ws_parser	 ws;
-	struct event		*timer;
 	uint64_t		 last_heard_ms;
+	uint64_t		 last_ping_ms;
 	unsigned		 abuse;
 	int			 closing;
 };
@@ -47,6 +47,7 @@ struct link {
 static TAILQ_HEAD(, link) links = TAILQ_HEAD_INITIALIZER(links);
 static size_t nlinks;
 static uint64_t link_serial;
+static struct event *link_tick_ev;	/* one timer for every link */
 
 static void	link_close(struct link *, int, const char *);
 
@@ -142,7 +143,6 @@ link_free(struct link *l)
 	TAILQ_REMOVE(&links, l, entry);
 	nlinks--;
 	bufferevent_free(l->bev);
-	event_free(l->timer);
 	ws_parser_free(&l->ws);
 	free(l);
 	if (worker_shutting_down() && nlinks == 0)
@@ -314,27 +314,37 @@ link_event_cb(struct bufferevent *bev, short what, void *arg)
 	link_free(l);
 }
 
-/* Pings keep NATs and proxies open; silence means the agent is gone. */
+/*
+ * Once a second, over all links: pings every agent_heartbeat_interval
+ * keep NATs and proxies open, and a link silent for agent_timeout is
+ * closed (so an agent is offline within a second of its timeout).
+ */
 static void
-link_timer_cb(evutil_socket_t fd, short ev, void *arg)
+link_tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct link *l = arg;
+	uint64_t now = now_ms(), timeout, interval;
+	struct link *l, *next;
 
-	if (l->closing)
-		return;
-	if (now_ms() - l->last_heard_ms > conf_ms(hub_conf(), S_AGENT_TIMEOUT)) {
-		link_close(l, WS_CLOSE_GOING_AWAY, "agent silent too long");
-		return;
+	timeout = conf_ms(hub_conf(), S_AGENT_TIMEOUT);
+	interval = conf_ms(hub_conf(), S_AGENT_HEARTBEAT_INTERVAL);
+	for (l = TAILQ_FIRST(&links); l != NULL; l = next) {
+		next = TAILQ_NEXT(l, entry);
+		if (l->closing)
+			continue;
+		if (now - l->last_heard_ms > timeout)
+			link_close(l, WS_CLOSE_GOING_AWAY, "agent silent too long");
+		else if (now - l->last_ping_ms >= interval) {
+			l->last_ping_ms = now;
+			link_write_frame(l, WS_OP_PING, "", 0);
+		}
 	}
-	link_write_frame(l, WS_OP_PING, "", 0);
 }
 
 void
 link_accept(int fd, const char *agent_id, const char *accept,
     const char *peer, const uint8_t *tail, size_t tail_len)
 {
-	uint64_t ms = conf_ms(hub_conf(), S_AGENT_HEARTBEAT_INTERVAL);
-	struct timeval tv = { (time_t)(ms / 1000), 0 };
+	struct timeval tv = { 1, 0 };
 	struct link *l, *old;
 	char resp[256];
 	size_t n;
@@ -345,15 +355,19 @@ link_accept(int fd, const char *agent_id, const char *accept,
 	ssd_strlcpy(l->agent_id, agent_id, sizeof(l->agent_id));
 	ssd_strlcpy(l->peer, peer, sizeof(l->peer));
 	l->serial = ++link_serial;
-	l->last_heard_ms = now_ms();
+	l->last_heard_ms = l->last_ping_ms = now_ms();
 	ws_parser_init(&l->ws, WS_SERVER,
 	    conf_size(hub_conf(), S_AGENT_MAX_MESSAGE));
 	fd_set_nonblock(fd);
 	l->bev = bufferevent_socket_new(worker_base(), fd,
 	    BEV_OPT_CLOSE_ON_FREE);
-	l->timer = event_new(worker_base(), -1, EV_PERSIST, link_timer_cb, l);
-	if (l->bev == NULL || l->timer == NULL)
+	if (l->bev == NULL)
 		fatalx("out of memory for an agent link");
+	if (link_tick_ev == NULL) {
+		link_tick_ev = event_new(worker_base(), -1, EV_PERSIST,
+		    link_tick_cb, NULL);
+		event_add(link_tick_ev, &tv);
+	}
 	TAILQ_INSERT_TAIL(&links, l, entry);
 	nlinks++;
 	bufferevent_setcb(l->bev, link_read_cb, link_flushed_cb, link_event_cb,
@@ -363,7 +377,6 @@ link_accept(int fd, const char *agent_id, const char *accept,
 	if (tail_len > 0)
 		evbuffer_add(bufferevent_get_input(l->bev), tail, tail_len);
 	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
-	event_add(l->timer, &tv);
 	log_info("agent %s: control link up from %s", agent_id, peer);
 	link_db_state(l, 1);
 	dispatch_link_up(agent_id);

@@ -25,6 +25,8 @@ async def main():
     ap.add_argument("--fail", default="")
     ap.add_argument("--complete", default="", help="claim this command id")
     ap.add_argument("--state", default="", help="file of executed command ids")
+    ap.add_argument("--silent", action="store_true",
+                    help="after hello, stop reading (no pongs either)")
     a = ap.parse_args()
     uri = f"{a.url}/api/v1/agent/connect?agent_id={a.agent}"
     try:
@@ -41,6 +43,11 @@ async def main():
     await ws.send(json.dumps({"type": "bogus"}))
     if a.complete:
         await ws.send(json.dumps({"type": "complete", "id": a.complete}))
+    if a.silent:
+        ws.transport.pause_reading()
+        await asyncio.sleep(a.seconds)
+        out(event="done")
+        return
     deadline = time.time() + a.seconds
     try:
         while time.time() < deadline:

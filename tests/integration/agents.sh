@@ -13,7 +13,7 @@ export ADMIN_PASSWORD=admin-password-for-tests
 export AGENT_BOOTSTRAP_KEY=bootstrap-key-for-tests
 /usr/bin/python3 -c 'import websockets' 2> /dev/null || skip_all "python3-websockets missing"
 ok_if "PostgreSQL starts" pg_up
-[ -n "${PGHOST:-}" ] && ok_if "ssd starts" ssd_start
+[ -n "${PGHOST:-}" ] && ok_if "ssd starts" ssd_start "agent_timeout = 3s"
 [ -n "$SSD_PID" ] || finish
 admin=$(json token <<< "$(api POST /api/v1/auth/login "" "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" | cut -d' ' -f2-)")
 ssdctl template import "$top_srcdir/contrib/templates/firefox.yaml" > /dev/null
@@ -118,6 +118,16 @@ execs=$(cat "$T/crash1.out" "$T/crash2.out" | grep -c '"event": "execute"')
 ok_if "... each command executed exactly once ($execs executions, $dups twice)" [ "$execs" = 3 ] && [ "$dups" = 0 ]
 ok_if "... and every command is completed" \
     [ "$(psql -qAt -c "SELECT count(*) FROM agent_commands WHERE status <> 'completed' AND session_id IN ($(echo $ids | sed "s/\([^ ]*\)/'\1'/g; s/ /,/g"))")" = 0 ]
+
+# An agent that goes silent is offline within agent_timeout (3 s) + 1 s.
+agent --agent k8s-test --key "$key" --seconds 6 --silent > /dev/null 2>&1 &
+apid=$!
+wait_until 5 online
+start=$(date +%s%N)
+wait_until 6 offline
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+ok_if "a silent agent is offline after ${took} ms (limit 4000)" [ "$took" -le 4000 ] && offline
+wait $apid
 
 # A second agent, added by ssdctl, cannot answer for the first one.
 out=$(ssdctl agent add k8s-two)
