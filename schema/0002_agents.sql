@@ -80,6 +80,9 @@ ALTER TABLE agents ADD COLUMN IF NOT EXISTS websocket_conn_id VARCHAR(255);
 ALTER TABLE agents ADD COLUMN IF NOT EXISTS last_heartbeat TIMESTAMP;
 ALTER TABLE agents ADD COLUMN IF NOT EXISTS created_at TIMESTAMP DEFAULT NOW();
 ALTER TABLE agents ADD COLUMN IF NOT EXISTS updated_at TIMESTAMP DEFAULT NOW();
+ALTER TABLE agents ALTER COLUMN id SET DEFAULT gen_random_uuid();
+ALTER TABLE agents ALTER COLUMN status SET DEFAULT 'offline';
+ALTER TABLE agents ALTER COLUMN created_at SET DEFAULT NOW();
 
 CREATE INDEX IF NOT EXISTS idx_agents_platform ON agents(platform);
 CREATE INDEX IF NOT EXISTS idx_agents_status ON agents(status);
@@ -177,6 +180,10 @@ ALTER TABLE agent_commands ADD COLUMN IF NOT EXISTS updated_at TIMESTAMP DEFAULT
 UPDATE agent_commands SET payload = '{}' WHERE payload IS NULL;
 ALTER TABLE agent_commands ALTER COLUMN payload SET DEFAULT '{}';
 ALTER TABLE agent_commands ALTER COLUMN payload SET NOT NULL;
+-- ssd inserts commands naming only agent, session, type and payload.
+ALTER TABLE agent_commands ALTER COLUMN command_id SET DEFAULT ('cmd-' || gen_random_uuid());
+ALTER TABLE agent_commands ALTER COLUMN status SET DEFAULT 'pending';
+ALTER TABLE agent_commands ALTER COLUMN created_at SET DEFAULT NOW();
 
 CREATE INDEX IF NOT EXISTS idx_agent_commands_agent_id ON agent_commands(agent_id);
 CREATE INDEX IF NOT EXISTS idx_agent_commands_session_id ON agent_commands(session_id);

@@ -149,8 +149,10 @@ api_handoff(struct request *r, struct peer *p, uint32_t kind,
 		server_reply_error(r, 500, "hand-off record too large");
 		return -1;
 	}
-	memcpy(meta_copy, meta, meta_len);
-	meta = meta_copy;
+	if (meta_len > 0) {
+		memcpy(meta_copy, meta, meta_len);
+		meta = meta_copy;
+	}
 	ssd_strlcpy(peer, server_peer(r), sizeof(peer));
 	log_debug("%s: %s %s -> handed to %s", peer, r->http->method_str,
 	    r->path, p->name);

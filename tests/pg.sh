@@ -19,6 +19,7 @@
 #                                   leaves the server running
 #           tests/pg.sh stop DIR
 # Superuser: "postgres" (psql -U postgres -d postgres), trust on the socket.
+# PG_OPTS: more server options ("-c name=value ..."); PG_WAIT: seconds (30).
 # On failure: a message and the tail of the server's log, on stderr.
 
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
@@ -58,10 +59,11 @@ _pg_ctl_start() {
 	    -t "$PG_WAIT" -o "-k '$dir' -p $port -c listen_addresses='' \
 	    -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
 	    -c shared_buffers=16MB -c max_connections=100 \
-	    -c max_wal_size=256MB -c log_min_messages=warning" \
+	    -c max_wal_size=256MB -c log_min_messages=warning ${PG_OPTS:-}" \
 	    start > "$dir/pg_ctl.log" 2>&1 || return 1
 	for ((i = 0; i < PG_WAIT * 10; i++)); do
-		"$PG_BIN/pg_isready" -q -h "$dir" -p "$port" -t 1 && return 0
+		"$PG_BIN/pg_isready" -q -h "$dir" -p "$port" -U postgres \
+		    -d postgres -t 1 && return 0
 		[ -n "$(_pg_pid "$dir")" ] || return 1
 		sleep 0.1
 	done
@@ -96,7 +98,8 @@ pg_start() {
 		    "$dir/pg.log" 2>/dev/null || { port=; break; }
 		port=
 	done
-	if [ -z "$port" ] || ! "$PG_BIN/pg_isready" -q -h "$dir" -p "$port"; then
+	if [ -z "$port" ] || ! "$PG_BIN/pg_isready" -q -h "$dir" -p "$port" \
+	    -U postgres -d postgres; then
 		_pg_fail "the server in $dir did not start or answer pg_isready within ${PG_WAIT}s: $(tail -3 "$dir/pg_ctl.log" 2>/dev/null)"
 		pg_stop "$dir" 2>/dev/null
 		return 1
