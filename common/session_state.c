@@ -24,6 +24,9 @@ static const struct {
 	{ "hibernating", "hibernated" },
 	{ "hibernated", "waking" },
 	{ "waking", "running" },
+	/* A hibernation or wake that timed out leaves things as they were. */
+	{ "hibernating", "running" },
+	{ "waking", "hibernated" },
 	{ "terminating", "terminated" },
 };
 

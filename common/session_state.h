@@ -4,6 +4,7 @@
  *
  *   pending -> starting -> running -> hibernating -> hibernated
  *   hibernated -> waking -> running;  pending -> running (fast agents)
+ *   hibernating -> running, waking -> hibernated (timed out)
  *   any live state -> terminating -> terminated;  any live -> failed
  */
 #ifndef SSD_SESSION_STATE_H

@@ -167,6 +167,12 @@ X(AGENT_HEARTBEAT_INTERVAL, "agent_heartbeat_interval", \
 X(AGENT_TIMEOUT, "agent_timeout", "AGENT_TIMEOUT", DURATION, NULL, "90s", \
     2000, 3600000, 0, \
     "An agent silent this long is disconnected and marked offline.") \
+X(COMMAND_TIMEOUT, "command_timeout", "COMMAND_TIMEOUT", DURATION, NULL, \
+    "5m", 1000, 86400000, 0, \
+    "A command without a final answer this long after it was queued " \
+    "ends as timeout, and its session leaves its transitional state " \
+    "(a start or stop fails, a hibernation stays running, a wake stays " \
+    "hibernated).") \
 X(AGENT_MAX_MESSAGE, "agent_max_message", NULL, SIZE, NULL, "1MiB", 1024, \
     67108864, 0, \
     "Largest message accepted on an agent's control link.") \

@@ -25,6 +25,15 @@
 #define SES_ISO(col) \
     "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 /*
+ * A live session whose agent is offline is shown as degraded (the seeds'
+ * term) until the agent is back; the stored state is unchanged.  Needs
+ * agents a joined on s.agent_id.
+ */
+#define SES_SHOWN \
+    "CASE WHEN s.agent_id IS NOT NULL AND a.status IS DISTINCT FROM " \
+    "'online' AND s.state NOT IN ('terminated', 'failed') THEN " \
+    "'degraded' ELSE s.state END"
+/*
  * A session as the API shows it, built by PostgreSQL from sessions s
  * and users u (one definition for every answer; JSON made in the
  * database costs ssd-api nothing per row).  Columns after it: its id,
@@ -33,8 +42,8 @@
 #define SES_JSON \
     "json_strip_nulls(json_build_object('id', s.id, 'name', s.id, " \
     "'userId', s.user_id, 'user', COALESCE(u.username, ''), 'template', " \
-    "COALESCE(s.template_name, ''), 'state', s.state, 'status', " \
-    "json_build_object('phase', initcap(s.state), 'podName', " \
+    "COALESCE(s.template_name, ''), 'state', " SES_SHOWN ", 'status', " \
+    "json_build_object('phase', initcap(" SES_SHOWN "), 'podName', " \
     "NULLIF(s.pod_name, '')), 'agentId', COALESCE(s.agent_id, ''), " \
     "'platform', COALESCE(s.platform, ''), 'region', COALESCE(s.region, " \
     "''), 'platformMetadata', COALESCE(s.platform_metadata, '{}'::jsonb), " \
@@ -120,7 +129,8 @@ ses_get_authed(struct request *r)
 	const char *p[3] = { r->params[0], r->user.user_id, ses_privileged(r) };
 
 	api_query(r, "SELECT " SES_COLUMNS " FROM sessions s LEFT JOIN users "
-	    "u ON u.id = s.user_id WHERE s.id = $1 AND (s.user_id = $2 OR "
+	    "u ON u.id = s.user_id LEFT JOIN agents a ON a.agent_id = "
+	    "s.agent_id WHERE s.id = $1 AND (s.user_id = $2 OR "
 	    "$3::boolean)", 3, p, ses_got);
 }
 
@@ -170,7 +180,8 @@ ses_list_authed(struct request *r)
 	api_query(r, "SELECT json_build_object('sessions', COALESCE(json_agg("
 	    "j ORDER BY created DESC, id), '[]'), 'total', count(*)) FROM "
 	    "(SELECT " SES_JSON " AS j, s.created_at AS created, s.id FROM "
-	    "sessions s LEFT JOIN users u ON u.id = s.user_id WHERE "
+	    "sessions s LEFT JOIN users u ON u.id = s.user_id LEFT JOIN "
+	    "agents a ON a.agent_id = s.agent_id WHERE "
 	    "(s.user_id = $1 OR $2::boolean) AND ($3::text IS NULL OR "
 	    "s.user_id = $3 OR u.username = $3) AND ($4::text IS NULL OR "
 	    "s.state = $4) AND ($5::text IS NULL OR s.agent_id = $5) ORDER BY "
@@ -264,7 +275,7 @@ static const char ses_create_sql[] =
     "  COALESCE((SELECT ok FROM quota), false), (SELECT count(*) FROM "
     "  agent) + (SELECT count(*) FROM note), " SES_COLUMNS
     "  FROM (SELECT 1) one LEFT JOIN ins s ON true LEFT JOIN users u "
-    "  ON u.id = s.user_id";
+    "  ON u.id = s.user_id LEFT JOIN agents a ON a.agent_id = s.agent_id";
 
 static void
 ses_create_authed(struct request *r)
@@ -395,7 +406,8 @@ ses_move(struct request *r, const char *to, const char *command)
 	    "  UNION ALL SELECT pg_notify('ssd_sessions', id) FROM upd) "
 	    "SELECT (SELECT state FROM cur), " SES_COLUMNS ", (SELECT count(*) "
 	    "FROM note) FROM (SELECT 1) one LEFT JOIN upd s ON true LEFT JOIN "
-	    "users u ON u.id = s.user_id", 6, p, ses_moved);
+	    "users u ON u.id = s.user_id LEFT JOIN agents a ON a.agent_id = "
+	    "s.agent_id", 6, p, ses_moved);
 }
 
 static void

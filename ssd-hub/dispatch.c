@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "conf.h"
 #include "db.h"
 #include "hub.h"
 #include "log.h"
@@ -223,4 +224,59 @@ dispatch_notify(const char *channel, const char *payload, void *arg)
 	if (channel != NULL && strcmp(channel, "ssd_commands") == 0 &&
 	    payload != NULL)
 		dispatch_agent(payload);
+}
+
+static void
+dispatch_swept(const PGresult *res, const char *err, const char *sqlstate,
+    void *arg)
+{
+	if (res == NULL)
+		log_warnx("command deadlines: %s", err);
+	else if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "0") != 0)
+		log_warnx("%s commands timed out (no answer within "
+		    "command_timeout); %s sessions moved", PQgetvalue(res, 0, 0),
+		    PQgetvalue(res, 0, 1));
+}
+
+/*
+ * Commands past command_timeout end as timeout, and their sessions leave
+ * the transitional state (along the state machine).  Any hub may sweep:
+ * each row changes once.
+ */
+void
+dispatch_sweep(void)
+{
+	static const char *const targets[] = { "failed", "running",
+	    "hibernated" };
+	char from[3][160], ms[24];
+	const char *p[4], *why;
+	size_t i;
+
+	for (i = 0; i < nitems(targets); i++)
+		if (session_states_into(targets[i], from[i],
+		    sizeof(from[i])) == -1)
+			fatalx("session state %s has no way in", targets[i]);
+	snprintf(ms, sizeof(ms), "%llu", (unsigned long long)conf_ms(
+	    hub_conf(), S_COMMAND_TIMEOUT));
+	p[0] = ms;
+	p[1] = from[0];
+	p[2] = from[1];
+	p[3] = from[2];
+	if (db_query(hub_db(), "WITH c AS (UPDATE agent_commands SET status = "
+	    "'timeout', completed_at = now(), updated_at = now(), "
+	    "error_message = 'no answer within command_timeout' WHERE status "
+	    "IN ('pending', 'sent', 'ack') AND created_at < now() - $1::bigint "
+	    "* interval '1 millisecond' RETURNING session_id, command_type), "
+	    "t AS (SELECT session_id, CASE command_type WHEN 'start_session' "
+	    "THEN 'failed' WHEN 'stop_session' THEN 'failed' WHEN "
+	    "'hibernate_session' THEN 'running' WHEN 'wake_session' THEN "
+	    "'hibernated' END AS state FROM c), "
+	    "s AS (UPDATE sessions SET state = t.state, updated_at = now() FROM "
+	    "t WHERE sessions.id = t.session_id AND sessions.state = ANY(CASE "
+	    "t.state WHEN 'failed' THEN $2::text[] WHEN 'running' THEN "
+	    "$3::text[] WHEN 'hibernated' THEN $4::text[] END) RETURNING "
+	    "sessions.id), n AS (SELECT pg_notify('ssd_sessions', id) FROM s) "
+	    "SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM n)", 4, p,
+	    dispatch_swept, NULL, &why) == NULL)
+		log_debug("command deadlines not checked: %s", why);
 }

@@ -38,5 +38,7 @@ void	dispatch_reply(struct link *l, const char *type, const char *id,
 /* A session state the agent reports. */
 void	dispatch_status(struct link *l, const struct cJSON *payload);
 void	dispatch_notify(const char *channel, const char *payload, void *arg);
+/* Ends commands past command_timeout (run every few seconds). */
+void	dispatch_sweep(void);
 
 #endif

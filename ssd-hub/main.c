@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "db.h"
 #include "handoff.h"
 #include "hub.h"
@@ -16,6 +18,9 @@
 #include "peers.h"
 #include "util.h"
 #include "worker.h"
+
+/* Command deadlines are checked this often. */
+#define HUB_SWEEP_SECONDS	2
 
 static struct db *hub_database;
 
@@ -80,15 +85,27 @@ hub_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	return 0;
 }
 
+static void
+hub_sweep_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	const char *why;
+
+	if (db_is_up(hub_database, &why))
+		dispatch_sweep();
+}
+
 /* In the sandbox: libpq connects from here on. */
 static void
 hub_start(void)
 {
 	static const char *const channels[] = { "ssd_commands" };
+	struct timeval tv = { HUB_SWEEP_SECONDS, 0 };
 
 	hub_database = db_open(worker_base(), worker_conf(), "ssd-hub");
 	db_listen(hub_database, channels, nitems(channels), dispatch_notify,
 	    NULL);
+	event_add(event_new(worker_base(), -1, EV_PERSIST, hub_sweep_cb, NULL),
+	    &tv);
 }
 
 static void

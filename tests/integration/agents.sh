@@ -13,7 +13,8 @@ export ADMIN_PASSWORD=admin-password-for-tests
 export AGENT_BOOTSTRAP_KEY=bootstrap-key-for-tests
 /usr/bin/python3 -c 'import websockets' 2> /dev/null || skip_all "python3-websockets missing"
 ok_if "PostgreSQL starts" pg_up
-[ -n "${PGHOST:-}" ] && ok_if "ssd starts" ssd_start "agent_timeout = 3s"
+[ -n "${PGHOST:-}" ] && ok_if "ssd starts" ssd_start "agent_timeout = 3s" \
+    "command_timeout = 60s"
 [ -n "$SSD_PID" ] || finish
 admin=$(json token <<< "$(api POST /api/v1/auth/login "" "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" | cut -d' ' -f2-)")
 ssdctl template import "$top_srcdir/contrib/templates/firefox.yaml" > /dev/null
@@ -119,6 +120,18 @@ ok_if "... each command executed exactly once ($execs executions, $dups twice)" 
 ok_if "... and every command is completed" \
     [ "$(psql -qAt -c "SELECT count(*) FROM agent_commands WHERE status <> 'completed' AND session_id IN ($(echo $ids | sed "s/\([^ ]*\)/'\1'/g; s/ /,/g"))")" = 0 ]
 
+# While its agent is away a running session shows as degraded.
+s1=${ids%% *}
+s1=${ids# }; s1=${s1%% *}
+shown() { [ "$(json state <<< "$(api GET "/api/v1/sessions/$s1" "$admin" | cut -d' ' -f2-)")" = "$1" ]; }
+ok_if "agent offline: its running session shows degraded" wait_until 5 shown degraded
+ok_if "... its stored state is still running" \
+    [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$s1'")" = running ]
+agent --agent k8s-test --key "$key" --seconds 3 > /dev/null 2>&1 &
+apid=$!
+ok_if "agent back: running again" wait_until 3 shown running
+wait $apid
+
 # An agent that goes silent is offline within agent_timeout (3 s) + 1 s.
 agent --agent k8s-test --key "$key" --seconds 6 --silent > /dev/null 2>&1 &
 apid=$!
@@ -142,6 +155,13 @@ ok_if "k8s-two's claim to complete k8s-test's command is refused" \
     grep -q "agent k8s-two: complete of command $cmd3: refused" "$T/ssd.log"
 ok_if "... and the session did not move" \
     [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$sid3'")" = pending ]
+# A command nobody answers times out, and its session leaves the
+# transitional state.
+psql -qAt -c "UPDATE agent_commands SET created_at = now() - interval '61 seconds' WHERE session_id = '$sid3'" > /dev/null
+timed_out() { [ "$(psql -qAt -c "SELECT status FROM agent_commands WHERE session_id = '$sid3'")" = timeout ]; }
+ok_if "an unanswered command ends as timeout after command_timeout" wait_until 5 timed_out
+ok_if "... and its session as failed" [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$sid3'")" = failed ]
+
 out=$(ssdctl show agents)
 ok_if "ssdctl show agents lists both" grep -q '^k8s-test' <<< "$out" && grep -q '^k8s-two' <<< "$out"
 ok_if "ssdctl agent reject" ssdctl agent reject k8s-two
