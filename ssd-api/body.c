@@ -15,6 +15,31 @@
 #include "template.h"
 #include "util.h"
 
+/*
+ * cJSON ends a string at an escaped NUL (\u0000), silently dropping the
+ * rest: such bodies are refused rather than stored cut short.  An escape
+ * is a backslash preceded by an even number of backslashes.
+ */
+static int
+body_has_nul(const uint8_t *b, size_t len)
+{
+	size_t i, run = 0;
+
+	for (i = 0; i < len; i++) {
+		if (b[i] == '\0')
+			return 1;
+		if (b[i] == '\\') {
+			run++;
+			continue;
+		}
+		if (run % 2 == 1 && b[i] == 'u' && i + 4 < len &&
+		    memcmp(b + i + 1, "0000", 4) == 0)
+			return 1;
+		run = 0;
+	}
+	return 0;
+}
+
 cJSON *
 body_object(struct request *r)
 {
@@ -26,6 +51,10 @@ body_object(struct request *r)
 	}
 	if (!utf8_valid(r->body, r->body_len)) {
 		server_reply_error(r, 400, "the body is not valid UTF-8");
+		return NULL;
+	}
+	if (body_has_nul(r->body, r->body_len)) {
+		server_reply_error(r, 400, "NUL characters are not accepted");
 		return NULL;
 	}
 	o = cJSON_ParseWithLength((const char *)r->body, r->body_len);

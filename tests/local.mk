@@ -55,11 +55,12 @@ EXTRA_DIST += tests/conf-example.sh
 TESTS += tests/integration/master.sh tests/integration/crashloop.sh \
 	tests/integration/db.sh tests/integration/users.sh \
 	tests/integration/sessions.sh tests/integration/ctl.sh \
-	tests/integration/agents.sh tests/schema.sh
+	tests/integration/agents.sh tests/integration/matrix.sh tests/schema.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/master.sh \
 	tests/integration/crashloop.sh tests/integration/db.sh \
 	tests/integration/users.sh tests/integration/sessions.sh tests/integration/ctl.sh \
-	tests/integration/agents.sh tests/agent/testagent.py tests/pg.sh \
+	tests/integration/agents.sh tests/integration/matrix.sh \
+	tests/agent/testagent.py tests/pg.sh \
 	tests/schema.sh
 
 if HAVE_CHECK
