@@ -94,9 +94,11 @@ link_db_state(struct link *l, int online)
 	/* Its sessions show as degraded while it is away: lists change. */
 	if (db_query(hub_db(), online ? "WITH a AS (UPDATE agents SET status "
 	    "= 'online', last_heartbeat = now(), websocket_conn_id = $2, "
-	    "updated_at = now() WHERE agent_id = $1 RETURNING agent_id) "
+	    "connected_at = now(), updated_at = now() WHERE agent_id = $1 "
+	    "RETURNING agent_id) "
 	    "SELECT pg_notify('ssd_sessions', agent_id) FROM a" : "WITH a AS "
-	    "(UPDATE agents SET status = 'offline', updated_at = now() WHERE "
+	    "(UPDATE agents SET status = 'offline', connected_at = NULL, "
+	    "updated_at = now() WHERE "
 	    "agent_id = $1 AND websocket_conn_id = $2 RETURNING agent_id) "
 	    "SELECT pg_notify('ssd_sessions', agent_id) FROM a", 2, p,
 	    link_db_done, NULL, &why) == NULL)

@@ -173,7 +173,9 @@ dbadmin_agents(const struct conf *c, void (*each)(cJSON *, void *),
 	    "''), COALESCE(a.region, ''), COALESCE(to_char(a.last_heartbeat, "
 	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '-'), (SELECT count(*) FROM "
 	    "sessions s WHERE s.agent_id = a.agent_id AND s.state NOT IN "
-	    "('terminated', 'failed')) FROM agents a ORDER BY a.agent_id "
+	    "('terminated', 'failed')), COALESCE(extract(epoch FROM now() - "
+	    "a.connected_at)::bigint::text || 's', '-') FROM agents a ORDER "
+	    "BY a.agent_id "
 	    "LIMIT 10000");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		snprintf(err, errlen, "%s", PQresultErrorMessage(res));
@@ -193,6 +195,7 @@ dbadmin_agents(const struct conf *c, void (*each)(cJSON *, void *),
 		    PQgetvalue(res, i, 5));
 		cJSON_AddNumberToObject(o, "sessions",
 		    atoi(PQgetvalue(res, i, 6)));
+		cJSON_AddStringToObject(o, "link_age", PQgetvalue(res, i, 7));
 		each(o, arg);
 	}
 	PQclear(res);

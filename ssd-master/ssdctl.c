@@ -171,25 +171,25 @@ static void
 ssdctl_print_agent(const cJSON *o, int *header)
 {
 	const char *k[] = { "agent", "status", "approval", "platform",
-	    "region", "last_heartbeat" };
-	const cJSON *v[6], *n = cJSON_GetObjectItem(o, "sessions");
+	    "region", "last_heartbeat", "link_age" };
+	const cJSON *v[7], *n = cJSON_GetObjectItem(o, "sessions");
 	size_t i;
 
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 7; i++)
 		if (!cJSON_IsString(v[i] = cJSON_GetObjectItem(o, k[i])))
 			die("malformed answer from ssd");
 	if (!cJSON_IsNumber(n))
 		die("malformed answer from ssd");
 	if (!*header) {
-		printf("%-24s %-8s %-9s %-11s %-10s %-21s %s\n", "AGENT",
+		printf("%-24s %-8s %-9s %-11s %-10s %-21s %8s %s\n", "AGENT",
 		    "STATUS", "APPROVAL", "PLATFORM", "REGION",
-		    "LAST-HEARTBEAT", "SESSIONS");
+		    "LAST-HEARTBEAT", "SESSIONS", "LINK-AGE");
 		*header = 1;
 	}
-	printf("%-24s %-8s %-9s %-11s %-10s %-21s %.0f\n", v[0]->valuestring,
-	    v[1]->valuestring, v[2]->valuestring, v[3]->valuestring,
-	    v[4]->valuestring[0] ? v[4]->valuestring : "-", v[5]->valuestring,
-	    n->valuedouble);
+	printf("%-24s %-8s %-9s %-11s %-10s %-21s %8.0f %s\n",
+	    v[0]->valuestring, v[1]->valuestring, v[2]->valuestring,
+	    v[3]->valuestring, v[4]->valuestring[0] ? v[4]->valuestring : "-",
+	    v[5]->valuestring, n->valuedouble, v[6]->valuestring);
 }
 
 static void

@@ -163,7 +163,8 @@ ok_if "an unanswered command ends as timeout after command_timeout" wait_until 5
 ok_if "... and its session as failed" [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$sid3'")" = failed ]
 
 out=$(ssdctl show agents)
-ok_if "ssdctl show agents lists both" grep -q '^k8s-test' <<< "$out" && grep -q '^k8s-two' <<< "$out"
+ok_if "ssdctl show agents lists both, with link age" grep -q '^k8s-test' <<< "$out" && \
+    grep -q '^k8s-two' <<< "$out" && grep -q 'LINK-AGE' <<< "$out"
 ok_if "ssdctl agent reject" ssdctl agent reject k8s-two
 r=$(reg "$key2" '{"agentId":"k8s-two"}')
 ok_if "a rejected agent cannot register: 403" [ "${r%% *}" = 403 ]
