@@ -74,7 +74,8 @@ dispatch_agent(const char *agent_id)
 	    "FROM agent_commands WHERE agent_id = $1 AND status = 'pending' "
 	    "ORDER BY created_at LIMIT " DISPATCH_BATCH " FOR UPDATE SKIP "
 	    "LOCKED) n WHERE c.id = n.id RETURNING c.command_id, "
-	    "COALESCE(c.session_id, '') AS session_id, c.command_type, "
+	    "COALESCE(c.session_id, c.payload->>'sessionId', '') AS "
+	    "session_id, c.command_type, "
 	    "c.payload, c.created_at) SELECT command_id, session_id, "
 	    "command_type, payload FROM c ORDER BY created_at", 1, p,
 	    dispatch_sent,
@@ -279,4 +280,79 @@ dispatch_sweep(void)
 	    "SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM n)", 4, p,
 	    dispatch_swept, NULL, &why) == NULL)
 		log_debug("command deadlines not checked: %s", why);
+}
+
+static void
+dispatch_reconciled(const PGresult *res, const char *err,
+    const char *sqlstate, void *arg)
+{
+	char *agent = arg;
+
+	if (res == NULL)
+		log_warnx("agent %s: reconciliation failed: %s", agent, err);
+	else if (PQntuples(res) == 1 && (strcmp(PQgetvalue(res, 0, 0), "0") ||
+	    strcmp(PQgetvalue(res, 0, 1), "0")))
+		log_warnx("agent %s: reconciled: %s sessions it does not have "
+		    "marked failed, %s it should not have told to stop", agent,
+		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+	dispatch_agent(agent);
+	free(agent);
+}
+
+/*
+ * The agent's full list of sessions, sent when its link comes up.
+ * Sessions the database has running there that the agent does not know
+ * are marked failed (restarting them behind the user's back could lose
+ * work they expect gone); sessions the agent runs that the database does
+ * not want (unknown, terminated or failed) get a stop_session.
+ */
+void
+dispatch_sessions(struct link *l, const cJSON *payload)
+{
+	const cJSON *list = cJSON_GetObjectItem(payload, "sessions"), *e, *id;
+	char from[160], *ids, *agent;
+	const char *p[3], *why;
+	cJSON *arr;
+
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > 100000) {
+		log_info("agent %s: malformed sessions list", link_agent(l));
+		return;
+	}
+	arr = cJSON_CreateArray();
+	cJSON_ArrayForEach(e, list) {
+		id = cJSON_IsObject(e) ? cJSON_GetObjectItem(e, "sessionId") : e;
+		if (cJSON_IsString(id))
+			cJSON_AddItemToArray(arr, cJSON_CreateString(
+			    id->valuestring));
+	}
+	ids = cJSON_PrintUnformatted(arr);
+	cJSON_Delete(arr);
+	if (session_states_into("failed", from, sizeof(from)) == -1)
+		fatalx("session state failed has no way in");
+	agent = xstrdup(link_agent(l));
+	p[0] = agent;
+	p[1] = ids;
+	p[2] = from;
+	if (db_query(hub_db(), "WITH have AS (SELECT jsonb_array_elements_text("
+	    "$2::jsonb) AS id), "
+	    "lost AS (UPDATE sessions s SET state = 'failed', updated_at = "
+	    "now() WHERE s.agent_id = $1::text AND s.state IN ('running', "
+	    "'hibernated', 'hibernating', 'waking') AND s.state = "
+	    "ANY($3::text[]) AND s.id NOT IN (SELECT id FROM have) AND NOT "
+	    "EXISTS (SELECT 1 FROM agent_commands c WHERE c.session_id = s.id "
+	    "AND c.status IN ('pending', 'sent', 'ack')) RETURNING s.id), "
+	    "extra AS (INSERT INTO agent_commands (agent_id, session_id, "
+	    "command_type, payload) SELECT $1::text, NULL, 'stop_session', "
+	    "jsonb_build_object('sessionId', h.id, 'reason', 'not wanted by "
+	    "the control plane') FROM have h WHERE NOT EXISTS (SELECT 1 FROM "
+	    "sessions s WHERE s.id = h.id AND s.agent_id = $1::text AND "
+	    "s.state NOT IN ('terminated', 'failed')) RETURNING 1), "
+	    "n AS (SELECT pg_notify('ssd_sessions', id) FROM lost) "
+	    "SELECT (SELECT count(*) FROM lost), (SELECT count(*) FROM extra), "
+	    "(SELECT count(*) FROM n)", 3, p, dispatch_reconciled, agent,
+	    &why) == NULL) {
+		log_warnx("agent %s: reconciliation skipped: %s", agent, why);
+		free(agent);
+	}
+	cJSON_free(ids);
 }

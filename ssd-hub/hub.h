@@ -37,6 +37,8 @@ void	dispatch_reply(struct link *l, const char *type, const char *id,
 	    const struct cJSON *payload);
 /* A session state the agent reports. */
 void	dispatch_status(struct link *l, const struct cJSON *payload);
+/* The agent's list of its sessions: reconcile with the database. */
+void	dispatch_sessions(struct link *l, const struct cJSON *payload);
 void	dispatch_notify(const char *channel, const char *payload, void *arg);
 /* Ends commands past command_timeout (run every few seconds). */
 void	dispatch_sweep(void);

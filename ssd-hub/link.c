@@ -258,8 +258,8 @@ link_message(struct link *l, const uint8_t *data, size_t len)
 			link_error(l, "command reply without an id");
 	} else if (strcmp(t, "status") == 0 && cJSON_IsObject(payload))
 		dispatch_status(l, payload);
-	else if (strcmp(t, "sessions") == 0)
-		;	/* reconciliation: the agent's view, informational */
+	else if (strcmp(t, "sessions") == 0 && cJSON_IsObject(payload))
+		dispatch_sessions(l, payload);
 	else
 		link_error(l, "unknown message type");
 	cJSON_Delete(m);

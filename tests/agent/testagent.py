@@ -25,6 +25,8 @@ async def main():
     ap.add_argument("--fail", default="")
     ap.add_argument("--complete", default="", help="claim this command id")
     ap.add_argument("--state", default="", help="file of executed command ids")
+    ap.add_argument("--sessions", default=None,
+                    help="comma-separated session ids to report on connect")
     ap.add_argument("--silent", action="store_true",
                     help="after hello, stop reading (no pongs either)")
     a = ap.parse_args()
@@ -41,6 +43,10 @@ async def main():
     await ws.send(json.dumps({"type": "heartbeat", "payload": {
         "status": "online", "activeSessions": 0, "capacity": {"max_sessions": 5}}}))
     await ws.send(json.dumps({"type": "bogus"}))
+    if a.sessions is not None:
+        ids = [s for s in a.sessions.split(",") if s]
+        await ws.send(json.dumps({"type": "sessions", "payload": {
+            "sessions": [{"sessionId": s, "state": "running"} for s in ids]}}))
     if a.complete:
         await ws.send(json.dumps({"type": "complete", "id": a.complete}))
     if a.silent:

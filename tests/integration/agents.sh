@@ -132,6 +132,17 @@ apid=$!
 ok_if "agent back: running again" wait_until 3 shown running
 wait $apid
 
+# Reconciliation: the agent reports one of its three running sessions and
+# one the control plane never made.
+set -- $ids
+agent --agent k8s-test --key "$key" --seconds 3 --sessions "$1,ghost-1" > "$T/rec.out" 2>&1
+ok_if "reconciliation: sessions the agent does not have are failed" \
+    [ "$(psql -qAt -c "SELECT string_agg(state, ',' ORDER BY id) FROM sessions WHERE id IN ('$2', '$3')")" = "failed,failed" ]
+ok_if "... the one it has keeps running" \
+    [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$1'")" = running ]
+ok_if "... and the one nobody wants is told to stop" \
+    grep -q '"commandType": "stop_session", "sessionId": "ghost-1"' "$T/rec.out"
+
 # An agent that goes silent is offline within agent_timeout (3 s) + 1 s.
 agent --agent k8s-test --key "$key" --seconds 6 --silent > /dev/null 2>&1 &
 apid=$!
