@@ -179,4 +179,22 @@ ok_if "ssdctl show agents lists both, with link age" grep -q '^k8s-test' <<< "$o
 ok_if "ssdctl agent reject" ssdctl agent reject k8s-two
 r=$(reg "$key2" '{"agentId":"k8s-two"}')
 ok_if "a rejected agent cannot register: 403" [ "${r%% *}" = 403 ]
+
+# A hostile agent flooding malformed messages and garbage frames is cut
+# off, and does not disturb another agent's work.
+psql -qAt -c "UPDATE agents SET status = 'online', last_heartbeat = now() WHERE agent_id = 'k8s-test'" > /dev/null
+keyf=$(ssdctl agent add k8s-flood | grep -Eo '[0-9a-f]{64}')
+agent --agent k8s-test --key "$key" --seconds 6 > "$T/calm.out" 2>&1 &
+apid=$!
+wait_until 5 online
+/usr/bin/python3 "$top_srcdir/tests/agent/flood.py" 127.0.0.1 "$SSD_PORT" k8s-flood "$keyf" > "$T/flood.out" 2>&1 &
+fpid=$!
+r=$(api POST /api/v1/sessions "$admin" '{"template":"firefox","region":"eu"}')
+sidf=$(json id <<< "${r#* }")
+wait $fpid
+ok_if "the flooding agent is cut off with 1008 or 1002 ($(tr '\n' ' ' < "$T/flood.out"))" \
+    grep -Eq 'close (1008|1002)' "$T/flood.out"
+runningf() { [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$sidf'")" = running ]; }
+ok_if "meanwhile the other agent's session started normally" wait_until 5 runningf
+wait $apid
 finish
