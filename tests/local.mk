@@ -60,7 +60,8 @@ EXTRA_DIST += tests/integration/lib.sh tests/integration/master.sh \
 	tests/integration/crashloop.sh tests/integration/db.sh \
 	tests/integration/users.sh tests/integration/sessions.sh tests/integration/ctl.sh \
 	tests/integration/agents.sh tests/integration/matrix.sh \
-	tests/agent/testagent.py tests/agent/flood.py tests/pg.sh \
+	tests/agent/testagent.py tests/agent/flood.py \
+	tests/node/ws-agent.js tests/pg.sh \
 	tests/schema.sh
 
 if HAVE_CHECK

@@ -197,4 +197,12 @@ ok_if "the flooding agent is cut off with 1008 or 1002 ($(tr '\n' ' ' < "$T/floo
 runningf() { [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$sidf'")" = running ]; }
 ok_if "meanwhile the other agent's session started normally" wait_until 5 runningf
 wait $apid
+# npm's ws, a strict client, against the hub's WebSocket server.
+if command -v node > /dev/null && [ -d "$top_srcdir/tests/node/node_modules/ws" ]; then
+	out=$(node "$top_srcdir/tests/node/ws-agent.js" "ws://127.0.0.1:$SSD_PORT" k8s-test "$key" 2>&1)
+	ok_if "ws (npm) cross-test: $(tr '\n' ';' <<< "$out")" \
+	    [ "$(grep -c '^ok' <<< "$out")" = 5 ]
+else
+	diag "npm ws not installed (contrib/install-deps.sh test): cross-test skipped"
+fi
 finish
