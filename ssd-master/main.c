@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -65,6 +66,25 @@ master_bind(const struct conf *c)
 		fatal("listen");
 	freeaddrinfo(res);
 	return fd;
+}
+
+/*
+ * Every agent link and every viewer is a descriptor in some worker: the
+ * workers inherit the hard limit as their soft one.
+ */
+static void
+master_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("cannot raise the descriptor limit");
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		log_debug("descriptor limit %llu",
+		    (unsigned long long)rl.rlim_cur);
 }
 
 /* Fails early and clearly on what would make every worker fail. */
@@ -415,6 +435,7 @@ main(int argc, char *argv[])
 	if (conf_bool(master->conf, S_AUTO_MIGRATE) && master_migrate() != 0)
 		fatalx("not starting: the database schema is not up to date");
 	master_check_dirs(master->conf);
+	master_raise_nofile();
 	master->listen_fd = master_bind(master->conf);
 	if (control_open() == -1)
 		exit(1);
