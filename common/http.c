@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
@@ -36,8 +35,8 @@ http_method_name(enum http_method m)
 }
 
 /* RFC 9110 §5.6.2 tchar. */
-static int
-http_tchar(unsigned char c)
+int
+http_is_tchar(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9') || (c != '\0' &&
@@ -45,8 +44,8 @@ http_tchar(unsigned char c)
 }
 
 /* Control characters other than HTAB, as refused in field values. */
-static int
-http_ctl(unsigned char c)
+int
+http_is_ctl(unsigned char c)
 {
 	return (c < 0x20 && c != '\t') || c == 0x7f;
 }
@@ -71,17 +70,6 @@ http_host_ok(const char *s, size_t len)
 	return 1;
 }
 
-static int
-http_hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /*
  * The line starting at pos: 1 with its length (without CRLF or LF) and
@@ -261,7 +249,7 @@ http_parse_request_line(const char *line, size_t len,
 	if (mlen == 0 || mlen >= sizeof(req->method_str))
 		return -400;
 	for (i = 0; i < mlen; i++)
-		if (!http_tchar((unsigned char)line[i]))
+		if (!http_is_tchar((unsigned char)line[i]))
 			return -400;
 	memcpy(req->method_str, line, mlen);
 	req->method_str[mlen] = '\0';
@@ -302,7 +290,7 @@ http_request_line_prefix(const char *p, size_t n)
 	for (i = 0; i < n && p[i] != ' '; i++) {
 		if (p[i] == '\r' && i + 1 == n)
 			return 0;	/* an empty line, or "GET\r" */
-		if (i >= 15 || !http_tchar((unsigned char)p[i]))
+		if (i >= 15 || !http_is_tchar((unsigned char)p[i]))
 			return -400;
 	}
 	return 0;
@@ -319,7 +307,7 @@ http_parse_header(const char *line, size_t len, struct http_request *req)
 	if ((colon = memchr(line, ':', len)) == NULL || colon == line)
 		return -400;
 	for (i = 0; i < (size_t)(colon - line); i++)
-		if (!http_tchar((unsigned char)line[i]))
+		if (!http_is_tchar((unsigned char)line[i]))
 			return -400;
 	v = colon + 1;
 	end = line + len;
@@ -328,7 +316,7 @@ http_parse_header(const char *line, size_t len, struct http_request *req)
 	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
 	for (i = 0; i < (size_t)(end - v); i++)
-		if (http_ctl((unsigned char)v[i]))
+		if (http_is_ctl((unsigned char)v[i]))
 			return -400;
 	if (req->nheaders == HTTP_MAX_HEADERS)
 		return -400;
@@ -497,353 +485,4 @@ http_parse_head(const char *buf, size_t len, size_t max_head,
 	req->head_len = next;
 	rc = http_semantics(req);
 	return rc == 0 ? 1 : rc;
-}
-
-/* Chunked decoder states. */
-enum {
-	CH_SIZE,		/* hex digits */
-	CH_SIZE_WS,		/* BWS after the size */
-	CH_EXT,			/* after ';': extensions, skipped */
-	CH_SIZE_LF,		/* CR seen on the size line */
-	CH_DATA,
-	CH_DATA_CR,		/* CRLF after the data */
-	CH_DATA_LF,
-	CH_TRAILER_START,	/* a trailer line or the final CRLF */
-	CH_TRAILER_NAME,
-	CH_TRAILER_VALUE,
-	CH_TRAILER_LF,
-	CH_FINAL_LF,
-	CH_DONE,
-	CH_ERROR,
-};
-
-void
-http_chunked_init(struct http_chunked *ch, uint64_t max_body)
-{
-	memset(ch, 0, sizeof(*ch));
-	ch->state = CH_SIZE;
-	ch->max_body = max_body;
-}
-
-/* The size line ended: data, or the trailers after the last chunk. */
-static int
-http_chunk_size_done(struct http_chunked *ch)
-{
-	ch->state = ch->remaining == 0 ? CH_TRAILER_START : CH_DATA;
-	return 0;
-}
-
-/* One byte of the size line: 1*16HEXDIG [ BWS ";" ext ] CR. */
-static int
-http_chunk_size_byte(struct http_chunked *ch, unsigned char c)
-{
-	int d;
-
-	if (++ch->line_len > HTTP_CHUNK_LINE_MAX)
-		return -400;
-	if (ch->state == CH_EXT) {
-		if (c == '\r')
-			ch->state = CH_SIZE_LF;
-		else if (http_ctl(c))
-			return -400;
-		return 0;
-	}
-	if (ch->state == CH_SIZE && (d = http_hex(c)) >= 0) {
-		/* 16 digits cannot overflow 64 bits. */
-		if (++ch->digits > 16)
-			return -400;
-		ch->remaining = ch->remaining * 16 + (uint64_t)d;
-		if (ch->remaining > ch->max_body - ch->total)
-			return -413;
-		return 0;
-	}
-	if (ch->digits == 0)
-		return -400;
-	/* After the digits, or in the whitespace after them. */
-	if (c == ' ' || c == '\t')
-		ch->state = CH_SIZE_WS;
-	else if (c == ';')
-		ch->state = CH_EXT;
-	else if (c == '\r')
-		ch->state = CH_SIZE_LF;
-	else
-		return -400;
-	return 0;
-}
-
-/* One byte of everything but chunk data. */
-static int
-http_chunked_byte(struct http_chunked *ch, unsigned char c)
-{
-	switch (ch->state) {
-	case CH_SIZE:
-	case CH_SIZE_WS:
-	case CH_EXT:
-		return http_chunk_size_byte(ch, c);
-	case CH_SIZE_LF:
-		return c == '\n' ? http_chunk_size_done(ch) : -400;
-	case CH_DATA_CR:
-		if (c != '\r')
-			return -400;
-		ch->state = CH_DATA_LF;
-		return 0;
-	case CH_DATA_LF:
-		if (c != '\n')
-			return -400;
-		ch->state = CH_SIZE;
-		ch->digits = 0;
-		ch->line_len = 0;
-		return 0;
-	case CH_FINAL_LF:
-		if (c != '\n')
-			return -400;
-		ch->state = CH_DONE;
-		return 0;
-	}
-	/* Trailers: checked as field lines, then dropped. */
-	if (++ch->trailer_len > HTTP_TRAILERS_MAX)
-		return -400;
-	switch (ch->state) {
-	case CH_TRAILER_START:
-		if (c == '\r') {
-			ch->state = CH_FINAL_LF;
-			return 0;
-		}
-		if (!http_tchar(c))
-			return -400;	/* obs-fold, bare LF, ... */
-		ch->state = CH_TRAILER_NAME;
-		return 0;
-	case CH_TRAILER_NAME:
-		if (c == ':')
-			ch->state = CH_TRAILER_VALUE;
-		else if (!http_tchar(c))
-			return -400;
-		return 0;
-	case CH_TRAILER_VALUE:
-		if (c == '\r')
-			ch->state = CH_TRAILER_LF;
-		else if (http_ctl(c))
-			return -400;
-		return 0;
-	case CH_TRAILER_LF:
-		if (c != '\n')
-			return -400;
-		ch->state = CH_TRAILER_START;
-		return 0;
-	}
-	return -400;
-}
-
-int
-http_chunked_decode(struct http_chunked *ch, const uint8_t *in, size_t inlen,
-    size_t *consumed, uint8_t *out, size_t outcap, size_t *produced)
-{
-	size_t i = 0, n;
-	int rc;
-
-	*consumed = 0;
-	*produced = 0;
-	if (ch->state == CH_ERROR)
-		return ch->error;
-	while (i < inlen && ch->state != CH_DONE) {
-		if (ch->state == CH_DATA) {
-			n = inlen - i;
-			if (n > ch->remaining)
-				n = (size_t)ch->remaining;
-			if (n > outcap - *produced)
-				n = outcap - *produced;
-			if (n == 0)
-				break;	/* out is full */
-			memcpy(out + *produced, in + i, n);
-			*produced += n;
-			i += n;
-			ch->remaining -= n;
-			ch->total += n;
-			if (ch->remaining == 0)
-				ch->state = CH_DATA_CR;
-			continue;
-		}
-		if ((rc = http_chunked_byte(ch, in[i++])) != 0) {
-			ch->state = CH_ERROR;
-			ch->error = rc;
-			*consumed = i;
-			return rc;
-		}
-	}
-	*consumed = i;
-	return ch->state == CH_DONE ? 1 : 0;
-}
-
-/* "%XX" at p (left bytes from p on): 0 and the byte, or -1. */
-static int
-http_unhex(const char *p, size_t left, unsigned char *c)
-{
-	int hi, lo;
-
-	if (left < 3 || (hi = http_hex((unsigned char)p[1])) < 0 ||
-	    (lo = http_hex((unsigned char)p[2])) < 0)
-		return -1;
-	*c = (unsigned char)(hi * 16 + lo);
-	return 0;
-}
-
-static int
-http_path_decode1(const char *in, size_t len, char *out, size_t outlen)
-{
-	size_t i, n = 0;
-	unsigned char c;
-	char *seg;
-
-	if (len == 0 || in[0] != '/')
-		return -1;
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)in[i];
-		if (c == '%') {
-			/* %2F would make two segments of one. */
-			if (http_unhex(in + i, len - i, &c) == -1 || c == '/')
-				return -1;
-			i += 2;
-		}
-		if (c < 0x20 || c == 0x7f || n + 1 >= outlen)
-			return -1;
-		out[n++] = (char)c;
-	}
-	out[n] = '\0';
-	/* No "." or ".." segment, however it was spelled. */
-	for (seg = out; seg != NULL; seg = strchr(seg + 1, '/')) {
-		if (seg[1] == '.' && (seg[2] == '/' || seg[2] == '\0' ||
-		    (seg[2] == '.' && (seg[3] == '/' || seg[3] == '\0'))))
-			return -1;
-	}
-	return 0;
-}
-
-int
-http_path_decode(const char *in, size_t len, char *out, size_t outlen)
-{
-	if (outlen == 0)
-		return -1;
-	if (http_path_decode1(in, len, out, outlen) == -1) {
-		out[0] = '\0';
-		return -1;
-	}
-	return 0;
-}
-
-/* One decoded byte of a form component, or -1 (bad escape, NUL). */
-static int
-http_form_byte(const char *in, size_t len, size_t *i)
-{
-	unsigned char c = (unsigned char)in[*i];
-
-	if (c == '+')
-		c = ' ';
-	else if (c == '%') {
-		if (http_unhex(in + *i, len - *i, &c) == -1)
-			return -1;
-		*i += 2;
-	}
-	(*i)++;
-	return c == '\0' ? -1 : c;
-}
-
-/* Does the form component in[0..len) decode to key? */
-static int
-http_form_equal(const char *in, size_t len, const char *key)
-{
-	size_t i = 0, k = 0;
-	int c;
-
-	while (i < len) {
-		if ((c = http_form_byte(in, len, &i)) == -1 ||
-		    key[k] == '\0' || (unsigned char)key[k] != c)
-			return 0;
-		k++;
-	}
-	return key[k] == '\0';
-}
-
-int
-http_query_get(const char *query, size_t len, const char *key, char *out,
-    size_t outlen)
-{
-	const char *p, *end, *amp, *eq;
-	size_t i, n, vlen;
-	int c;
-
-	if (query == NULL || key == NULL || outlen == 0)
-		return -1;
-	if (outlen > INT_MAX)
-		outlen = INT_MAX;
-	for (p = query, end = query + len; p < end; p = amp + 1) {
-		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
-			amp = end;
-		if (amp == p)
-			continue;	/* "&&" */
-		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
-			eq = amp;
-		if (!http_form_equal(p, (size_t)(eq - p), key))
-			continue;
-		n = 0;
-		if (eq < amp) {
-			p = eq + 1;
-			vlen = (size_t)(amp - p);
-			for (i = 0; i < vlen;) {
-				if ((c = http_form_byte(p, vlen, &i)) == -1 ||
-				    n + 1 >= outlen)
-					return -1;
-				out[n++] = (char)c;
-			}
-		}
-		out[n] = '\0';
-		return (int)n;
-	}
-	return -1;
-}
-
-const char *
-http_status_text(int status)
-{
-	switch (status) {
-	case 100: return "Continue";
-	case 101: return "Switching Protocols";
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 206: return "Partial Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 303: return "See Other";
-	case 304: return "Not Modified";
-	case 307: return "Temporary Redirect";
-	case 308: return "Permanent Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 411: return "Length Required";
-	case 412: return "Precondition Failed";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 417: return "Expectation Failed";
-	case 422: return "Unprocessable Content";
-	case 426: return "Upgrade Required";
-	case 428: return "Precondition Required";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Unknown";
-	}
 }

@@ -125,6 +125,10 @@ int	http_query_get(const char *query, size_t len, const char *key,
 
 /* Reason phrase of a status code, "Unknown" if we have none. */
 const char *http_status_text(int status);
+
+/* RFC 9110 character classes, shared by http.c and http_body.c. */
+int	http_is_tchar(unsigned char c);		/* token characters */
+int	http_is_ctl(unsigned char c);		/* controls but HTAB */
 /* "GET" ... "OPTIONS", "OTHER". */
 const char *http_method_name(enum http_method m);
 

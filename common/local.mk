@@ -4,7 +4,7 @@ common_libssd_a_SOURCES = \
 	common/conf.c common/conf.h common/settings.h \
 	common/db.c common/db.h \
 	common/handoff.c common/handoff.h \
-	common/http.c common/http.h \
+	common/http.c common/http_body.c common/http.h \
 	common/ipc.c common/ipc.h common/proto.h \
 	common/jwt.c common/jwt.h \
 	common/log.c common/log.h \

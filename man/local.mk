@@ -1,7 +1,6 @@
 # Manual pages: *.in get configured paths; ssd.conf(5) also gets its
 # SETTINGS list from the settings table through gen-settings.
 man_MANS += man/ssd.8 man/ssd.conf.5 man/ssdctl.8 man/ssd-api.8
-dist_man_MANS += man/ssd-hub.8 man/ssd-vncproxy.8
 EXTRA_DIST += man/ssd.8.in man/ssd.conf.5.in man/ssdctl.8.in man/ssd-api.8.in
 CLEANFILES += man/ssd.8 man/ssd.conf.5 man/ssdctl.8 man/ssd-api.8 \
 	man/settings.mdoc
@@ -24,3 +23,13 @@ man/ssd.conf.5: $(srcdir)/man/ssd.conf.5.in man/gen-settings$(EXEEXT) Makefile
 # Every page must be clean at mandoc's warning level.
 TESTS += tests/man-lint.sh
 EXTRA_DIST += tests/man-lint.sh
+
+# ssd-hub(8) and ssd-vncproxy(8) are ssd-api(8): links, not .so pages.
+install-data-hook: install-man-links
+install-man-links:
+	cd $(DESTDIR)$(man8dir) && for p in ssd-hub ssd-vncproxy; do \
+	    rm -f $$p.8 && $(LN_S) ssd-api.8 $$p.8; done
+uninstall-hook: uninstall-man-links
+uninstall-man-links:
+	for p in ssd-hub ssd-vncproxy; do rm -f $(DESTDIR)$(man8dir)/$$p.8; done
+.PHONY: install-man-links uninstall-man-links
