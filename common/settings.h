@@ -173,6 +173,10 @@ X(COMMAND_TIMEOUT, "command_timeout", "COMMAND_TIMEOUT", DURATION, NULL, \
     "ends as timeout, and its session leaves its transitional state " \
     "(a start or stop fails, a hibernation stays running, a wake stays " \
     "hibernated).") \
+X(COMMAND_MAX_RETRIES, "command_max_retries", NULL, INT, NULL, "3", 0, \
+    100, 0, \
+    "How often a command an agent failed as retryable is sent again, " \
+    "after 1 s, 2 s, 4 s... (at most 60 s), within command_timeout.") \
 X(AGENT_MAX_MESSAGE, "agent_max_message", NULL, SIZE, NULL, "1MiB", 1024, \
     67108864, 0, \
     "Largest message accepted on an agent's control link.") \

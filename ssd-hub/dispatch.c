@@ -72,7 +72,8 @@ dispatch_agent(const char *agent_id)
 	if (db_query(hub_db(), "WITH c AS (UPDATE agent_commands c SET status "
 	    "= 'sent', sent_at = now(), updated_at = now() FROM (SELECT id "
 	    "FROM agent_commands WHERE agent_id = $1 AND status = 'pending' "
-	    "ORDER BY created_at LIMIT " DISPATCH_BATCH " FOR UPDATE SKIP "
+	    "AND (retry_at IS NULL OR retry_at <= now()) ORDER BY created_at "
+	    "LIMIT " DISPATCH_BATCH " FOR UPDATE SKIP "
 	    "LOCKED) n WHERE c.id = n.id RETURNING c.command_id, "
 	    "COALESCE(c.session_id, c.payload->>'sessionId', '') AS "
 	    "session_id, c.command_type, "
@@ -130,8 +131,8 @@ dispatch_recorded(const PGresult *res, const char *err, const char *sqlstate,
  * command leads to, failure of a start to failed; only from the states
  * common/session_state.c allows, passed in as arrays.
  */
-void
-dispatch_reply(struct link *l, const char *type, const char *id,
+static void
+dispatch_record(const char *agent, const char *type, const char *id,
     const cJSON *payload)
 {
 	static const char *const targets[] = { "running", "hibernated",
@@ -142,15 +143,16 @@ dispatch_reply(struct link *l, const char *type, const char *id,
 	const char *p[10], *why;
 	size_t i;
 
+
 	for (i = 0; i < nitems(targets); i++)
 		if (session_states_into(targets[i], from[i],
 		    sizeof(from[i])) == -1)
 			fatalx("session state %s has no way in", targets[i]);
 	if (payload != NULL)
 		result = cJSON_PrintUnformatted(payload);
-	xasprintf(&what, "agent %s: %s of command %s", link_agent(l), type, id);
+	xasprintf(&what, "agent %s: %s of command %s", agent, type, id);
 	p[0] = id;
-	p[1] = link_agent(l);
+	p[1] = agent;
 	p[2] = strcmp(type, "ack") == 0 ? "ack" : strcmp(type, "complete") ==
 	    0 ? "completed" : "failed";
 	p[3] = result;
@@ -185,6 +187,78 @@ dispatch_reply(struct link *l, const char *type, const char *id,
 		free(what);
 	}
 	cJSON_free(result);
+}
+
+struct retry_ctx {
+	char	 agent[256];
+	char	 id[128];
+	cJSON	*payload;
+};
+
+static void
+dispatch_retry_done(const PGresult *res, const char *err,
+    const char *sqlstate, void *arg)
+{
+	struct retry_ctx *rc = arg;
+
+	if (res == NULL)
+		log_warnx("agent %s: retry of command %s not recorded: %s",
+		    rc->agent, rc->id, err);
+	else if (PQntuples(res) == 1)
+		log_info("agent %s: command %s failed, retry %s in %s s",
+		    rc->agent, rc->id, PQgetvalue(res, 0, 0),
+		    PQgetvalue(res, 0, 1));
+	else	/* out of retries (or not its command): a plain failure */
+		dispatch_record(rc->agent, "failed", rc->id, rc->payload);
+	cJSON_Delete(rc->payload);
+	free(rc);
+}
+
+/*
+ * A failure the agent says is worth retrying goes back to pending after
+ * a back-off (1 s, 2 s, 4 s... at most 60 s) while command_max_retries
+ * allows; after that it is recorded as failed.
+ */
+static void
+dispatch_retry(const char *agent, const char *id, const cJSON *payload)
+{
+	const cJSON *err = cJSON_GetObjectItem(payload, "error");
+	struct retry_ctx *rc = xcalloc(1, sizeof(*rc));
+	const char *p[4], *why;
+	char max[16];
+
+	ssd_strlcpy(rc->agent, agent, sizeof(rc->agent));
+	ssd_strlcpy(rc->id, id, sizeof(rc->id));
+	rc->payload = cJSON_Duplicate(payload, 1);
+	snprintf(max, sizeof(max), "%lld", (long long)conf_int(hub_conf(),
+	    S_COMMAND_MAX_RETRIES));
+	p[0] = id;
+	p[1] = agent;
+	p[2] = max;
+	p[3] = cJSON_IsString(err) ? err->valuestring : NULL;
+	if (db_query(hub_db(), "UPDATE agent_commands SET status = 'pending', "
+	    "attempts = attempts + 1, error_message = $4::text, retry_at = "
+	    "now() + least(60, 2 ^ attempts) * interval '1 second', "
+	    "updated_at = now() WHERE command_id = $1::text AND agent_id = "
+	    "$2::text AND status IN ('sent', 'ack') AND attempts < $3::int "
+	    "RETURNING attempts, least(60, 2 ^ (attempts - 1))", 4, p,
+	    dispatch_retry_done, rc, &why) == NULL) {
+		log_warnx("agent %s: retry of command %s not recorded: %s",
+		    agent, id, why);
+		cJSON_Delete(rc->payload);
+		free(rc);
+	}
+}
+
+void
+dispatch_reply(struct link *l, const char *type, const char *id,
+    const cJSON *payload)
+{
+	if (strcmp(type, "failed") == 0 && cJSON_IsTrue(cJSON_GetObjectItem(
+	    payload, "retryable")))
+		dispatch_retry(link_agent(l), id, payload);
+	else
+		dispatch_record(link_agent(l), type, id, payload);
 }
 
 /* A session state the agent observed (pod ready, crash-looping, ...). */
@@ -239,6 +313,33 @@ dispatch_swept(const PGresult *res, const char *err, const char *sqlstate,
 		    PQgetvalue(res, 0, 1));
 }
 
+static void
+dispatch_due(const PGresult *res, const char *err, const char *sqlstate,
+    void *arg)
+{
+	int i;
+
+	if (res == NULL) {
+		log_warnx("command retries: %s", err);
+		return;
+	}
+	for (i = 0; i < PQntuples(res); i++)
+		dispatch_agent(PQgetvalue(res, i, 0));
+}
+
+/* Retries whose back-off is over go out to agents linked here. */
+static void
+dispatch_retries_due(void)
+{
+	const char *why;
+
+	if (link_count() > 0 && db_query(hub_db(), "SELECT DISTINCT agent_id "
+	    "FROM agent_commands WHERE status = 'pending' AND retry_at IS NOT "
+	    "NULL AND retry_at <= now()", 0, NULL, dispatch_due, NULL,
+	    &why) == NULL)
+		log_debug("command retries not checked: %s", why);
+}
+
 /*
  * Commands past command_timeout end as timeout, and their sessions leave
  * the transitional state (along the state machine).  Any hub may sweep:
@@ -257,6 +358,7 @@ dispatch_sweep(void)
 		if (session_states_into(targets[i], from[i],
 		    sizeof(from[i])) == -1)
 			fatalx("session state %s has no way in", targets[i]);
+	dispatch_retries_due();
 	snprintf(ms, sizeof(ms), "%llu", (unsigned long long)conf_ms(
 	    hub_conf(), S_COMMAND_TIMEOUT));
 	p[0] = ms;

@@ -40,7 +40,10 @@ void	dispatch_status(struct link *l, const struct cJSON *payload);
 /* The agent's list of its sessions: reconcile with the database. */
 void	dispatch_sessions(struct link *l, const struct cJSON *payload);
 void	dispatch_notify(const char *channel, const char *payload, void *arg);
-/* Ends commands past command_timeout (run every few seconds). */
+/*
+ * Run every few seconds: sends retries whose back-off is over, ends
+ * commands past command_timeout.
+ */
 void	dispatch_sweep(void);
 
 #endif

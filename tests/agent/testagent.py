@@ -23,6 +23,8 @@ async def main():
     ap.add_argument("--key", required=True)
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--fail", default="")
+    ap.add_argument("--fail-retryable", default="",
+                    help="fail this command type once, as retryable")
     ap.add_argument("--complete", default="", help="claim this command id")
     ap.add_argument("--state", default="", help="file of executed command ids")
     ap.add_argument("--sessions", default=None,
@@ -55,6 +57,7 @@ async def main():
         out(event="done")
         return
     deadline = time.time() + a.seconds
+    retried = set()
     try:
         while time.time() < deadline:
             try:
@@ -78,7 +81,12 @@ async def main():
                         with open(a.state, "a") as f:
                             f.write(m["id"] + "\n")
                 await ws.send(json.dumps({"type": "ack", "id": m["id"]}))
-                if p["commandType"] == a.fail:
+                if p["commandType"] == a.fail_retryable and m["id"] not in retried:
+                    retried.add(m["id"])
+                    await ws.send(json.dumps({"type": "failed", "id": m["id"],
+                                              "payload": {"error": "API server busy",
+                                                          "retryable": True}}))
+                elif p["commandType"] == a.fail:
                     await ws.send(json.dumps({"type": "failed", "id": m["id"],
                                               "payload": {"error": "image pull failed"}}))
                 else:

@@ -153,6 +153,18 @@ took=$(( ($(date +%s%N) - start) / 1000000 ))
 ok_if "a silent agent is offline after ${took} ms (limit 4000)" [ "$took" -le 4000 ] && offline
 wait $apid
 
+# A retryable failure: the command is sent again after a back-off and
+# then completes.
+psql -qAt -c "UPDATE agents SET status = 'online', last_heartbeat = now() WHERE agent_id = 'k8s-test'" > /dev/null
+r=$(api POST /api/v1/sessions "$admin" '{"template":"firefox"}')
+sidr=$(json id <<< "${r#* }")
+agent --agent k8s-test --key "$key" --seconds 5 --fail-retryable start_session > "$T/retry.out" 2>&1
+ok_if "a retryable failure is retried and the session ends running" \
+    [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$sidr'")" = running ]
+ok_if "... the command was sent twice and counts one retry" \
+    [ "$(grep -c "\"sessionId\": \"$sidr\"" "$T/retry.out")" = 2 ] && \
+    [ "$(psql -qAt -c "SELECT attempts || ',' || status FROM agent_commands WHERE session_id = '$sidr'")" = "1,completed" ]
+
 # A second agent, added by ssdctl, cannot answer for the first one.
 out=$(ssdctl agent add k8s-two)
 key2=$(grep -Eo '[0-9a-f]{64}' <<< "$out")
