@@ -148,33 +148,62 @@ http_name_is(const struct http_header *h, const char *name)
 	return h->name_len == n && strncasecmp(h->name, name, n) == 0;
 }
 
-const char *
-http_header_get(const struct http_request *req, const char *name,
+static const char *
+http_fields_get(const struct http_header *hs, size_t n, const char *name,
     size_t *value_len)
 {
 	size_t i;
 
-	for (i = 0; i < req->nheaders; i++)
-		if (http_name_is(&req->headers[i], name)) {
+	for (i = 0; i < n; i++)
+		if (http_name_is(&hs[i], name)) {
 			if (value_len != NULL)
-				*value_len = req->headers[i].value_len;
-			return req->headers[i].value;
+				*value_len = hs[i].value_len;
+			return hs[i].value;
 		}
 	return NULL;
+}
+
+static int
+http_fields_have_token(const struct http_header *hs, size_t n,
+    const char *name, const char *token)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (http_name_is(&hs[i], name) &&
+		    http_list_has(hs[i].value, hs[i].value_len, token))
+			return 1;
+	return 0;
+}
+
+const char *
+http_header_get(const struct http_request *req, const char *name,
+    size_t *value_len)
+{
+	return http_fields_get(req->headers, req->nheaders, name, value_len);
 }
 
 int
 http_header_has_token(const struct http_request *req, const char *name,
     const char *token)
 {
-	size_t i;
+	return http_fields_have_token(req->headers, req->nheaders, name,
+	    token);
+}
 
-	for (i = 0; i < req->nheaders; i++)
-		if (http_name_is(&req->headers[i], name) &&
-		    http_list_has(req->headers[i].value,
-		    req->headers[i].value_len, token))
-			return 1;
-	return 0;
+const char *
+http_response_header(const struct http_response *res, const char *name,
+    size_t *value_len)
+{
+	return http_fields_get(res->headers, res->nheaders, name, value_len);
+}
+
+int
+http_response_has_token(const struct http_response *res, const char *name,
+    const char *token)
+{
+	return http_fields_have_token(res->headers, res->nheaders, name,
+	    token);
 }
 
 /*
@@ -298,7 +327,8 @@ http_request_line_prefix(const char *p, size_t n)
 
 /* "name: OWS value OWS"; obs-fold and whitespace before ':' are 400. */
 static int
-http_parse_header(const char *line, size_t len, struct http_request *req)
+http_parse_header(const char *line, size_t len, struct http_header *hs,
+    size_t *nheaders)
 {
 	struct http_header *h;
 	const char *colon, *v, *end;
@@ -318,9 +348,9 @@ http_parse_header(const char *line, size_t len, struct http_request *req)
 	for (i = 0; i < (size_t)(end - v); i++)
 		if (http_is_ctl((unsigned char)v[i]))
 			return -400;
-	if (req->nheaders == HTTP_MAX_HEADERS)
+	if (*nheaders == HTTP_MAX_HEADERS)
 		return -400;
-	h = &req->headers[req->nheaders++];
+	h = &hs[(*nheaders)++];
 	h->name = line;
 	h->name_len = (size_t)(colon - line);
 	h->value = v;
@@ -479,10 +509,95 @@ http_parse_head(const char *buf, size_t len, size_t max_head,
 			return http_incomplete(buf, len, pos, max_head, 0);
 		if (line_len == 0)
 			break;
-		if ((rc = http_parse_header(buf + pos, line_len, req)) != 0)
+		if ((rc = http_parse_header(buf + pos, line_len, req->headers,
+		    &req->nheaders)) != 0)
 			return rc;
 	}
 	req->head_len = next;
 	rc = http_semantics(req);
 	return rc == 0 ? 1 : rc;
+}
+
+/* "HTTP/1.x SP 3DIGIT SP [reason]" (RFC 9112 §4). */
+static int
+http_parse_status_line(const char *line, size_t len,
+    struct http_response *res)
+{
+	size_t i;
+
+	if (len < 12 || memcmp(line, "HTTP/1.", 7) != 0 ||
+	    (line[7] != '0' && line[7] != '1') || line[8] != ' ')
+		return -1;
+	res->version_minor = line[7] - '0';
+	for (i = 9; i < 12; i++) {
+		if (line[i] < '0' || line[i] > '9')
+			return -1;
+		res->status = res->status * 10 + (line[i] - '0');
+	}
+	if (res->status < 100 || (len > 12 && line[12] != ' '))
+		return -1;
+	res->reason = len > 12 ? line + 13 : line + 12;
+	res->reason_len = len > 12 ? len - 13 : 0;
+	for (i = 0; i < res->reason_len; i++)
+		if (http_is_ctl((unsigned char)res->reason[i]))
+			return -1;
+	return 0;
+}
+
+/* Content-Length and chunked, strictly: a client must not guess. */
+static int
+http_response_framing(struct http_response *res)
+{
+	struct http_te te;
+	size_t i;
+	int ncl = 0;
+
+	memset(&te, 0, sizeof(te));
+	for (i = 0; i < res->nheaders; i++) {
+		const struct http_header *h = &res->headers[i];
+
+		if (http_name_is(h, "Content-Length")) {
+			if (ncl++ > 0 ||
+			    http_content_length(h, &res->content_length) != 0)
+				return -1;
+		} else if (http_name_is(h, "Transfer-Encoding"))
+			http_te_add(h, &te);
+	}
+	if (te.present && (ncl > 0 || te.unknown || te.nchunked != 1 ||
+	    !te.last_chunked))
+		return -1;
+	res->chunked = te.present;
+	return 0;
+}
+
+int
+http_parse_response_head(const char *buf, size_t len, size_t max_head,
+    struct http_response *res)
+{
+	size_t pos = 0, line_len = 0, next = 0;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	res->content_length = -1;
+	if (len > max_head)
+		len = max_head;
+	for (;; pos = next) {
+		rc = http_line(buf, len, pos, &line_len, &next);
+		if (rc == -1)
+			return -1;
+		if (rc == 0)
+			return len >= max_head ? -2 : 0;
+		if (pos == 0) {
+			if (http_parse_status_line(buf, line_len, res) != 0)
+				return -1;
+			continue;
+		}
+		if (line_len == 0)
+			break;
+		if (http_parse_header(buf + pos, line_len, res->headers,
+		    &res->nheaders) != 0)
+			return -1;
+	}
+	res->head_len = next;
+	return http_response_framing(res) == 0 ? 1 : -1;
 }

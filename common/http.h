@@ -1,6 +1,6 @@
 /*
- * http.h - the one HTTP/1.1 request parser of ssd (RFC 9110/9112): the
- * request head, chunked bodies, paths and query strings.  Pure functions
+ * http.h - the one HTTP/1.1 parser of ssd (RFC 9110/9112): request and
+ * response heads, chunked bodies, paths and query strings.  Pure functions
  * over byte buffers, no allocation, no I/O: the connection layer (ssd-api)
  * owns buffers, limits and time.
  */
@@ -72,6 +72,33 @@ struct http_request {
  */
 int	http_parse_head(const char *buf, size_t len, size_t max_head,
 	    struct http_request *req);
+
+/* A response head, as a client (the agent) reads it. */
+struct http_response {
+	int			 version_minor;
+	int			 status;
+	const char		*reason;
+	size_t			 reason_len;
+	struct http_header	 headers[HTTP_MAX_HEADERS];
+	size_t			 nheaders;
+	int64_t			 content_length;	/* -1: none */
+	int			 chunked;
+	size_t			 head_len;	/* through the blank line */
+};
+
+/*
+ * Parses a response head at the start of buf, the same field rules as
+ * requests.  1 when complete, 0 when more bytes are needed, -1 when
+ * malformed (status line, field line, framing: two Content-Lengths, a
+ * transfer coding other than a final chunked, both), -2 when there is
+ * no end within max_head bytes.
+ */
+int	http_parse_response_head(const char *buf, size_t len, size_t max_head,
+	    struct http_response *res);
+const char *http_response_header(const struct http_response *res,
+	    const char *name, size_t *value_len);
+int	http_response_has_token(const struct http_response *res,
+	    const char *name, const char *token);
 
 /* Case-insensitive lookup of the first header called name, or NULL. */
 const char *http_header_get(const struct http_request *req, const char *name,

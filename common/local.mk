@@ -3,6 +3,7 @@ noinst_LIBRARIES += common/libssd.a
 common_libssd_a_SOURCES = \
 	common/conf.c common/conf.h common/settings.h \
 	common/db.c common/db.h \
+	common/dial.c common/dial.h \
 	common/handoff.c common/handoff.h \
 	common/http.c common/http_body.c common/http.h \
 	common/ipc.c common/ipc.h common/proto.h \
@@ -17,6 +18,7 @@ common_libssd_a_SOURCES = \
 	common/util.c common/util.h \
 	common/worker.c common/worker.h \
 	common/ws.c common/ws.h \
+	common/wsconn.c common/wsconn.h \
 	common/yamljson.c common/yamljson.h
 common_libssd_a_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(LIBSECCOMP_CFLAGS) $(LIBPQ_CFLAGS) $(CJSON_CFLAGS) $(OPENSSL_CFLAGS) \

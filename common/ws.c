@@ -108,6 +108,72 @@ ws_server_response(char *out, size_t len, const char *accept,
 }
 
 size_t
+ws_client_request(char *out, size_t len, const char *host,
+    const char *target, const char *key, const char *protocols,
+    const char *extra)
+{
+	int n;
+
+	n = snprintf(out, len, "GET %s HTTP/1.1\r\nHost: %s\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+	    "%s%s%s%s\r\n", target, host, key,
+	    protocols ? "Sec-WebSocket-Protocol: " : "",
+	    protocols ? protocols : "", protocols ? "\r\n" : "",
+	    extra ? extra : "");
+	return n < 0 || (size_t)n >= len ? 0 : (size_t)n;
+}
+
+/* Is the protocol the server chose one of the comma-separated offer? */
+static int
+ws_offered(const char *offer, const char *p, size_t plen)
+{
+	const char *s = offer, *e;
+
+	while (s != NULL && *s != '\0') {
+		while (*s == ' ' || *s == ',')
+			s++;
+		e = s + strcspn(s, ", ");
+		if ((size_t)(e - s) == plen && strncmp(s, p, plen) == 0)
+			return 1;
+		s = e;
+	}
+	return 0;
+}
+
+int
+ws_client_check(const struct http_response *res, const char *key,
+    const char *protocols, char *protocol, size_t protolen)
+{
+	char accept[WS_ACCEPT_LEN + 1];
+	const char *v;
+	size_t vlen;
+
+	if (protolen > 0)
+		protocol[0] = '\0';
+	if (res->status != 101)
+		return -1;
+	if (!http_response_has_token(res, "Upgrade", "websocket") ||
+	    !http_response_has_token(res, "Connection", "upgrade") ||
+	    http_response_header(res, "Sec-WebSocket-Extensions", NULL))
+		return -2;
+	ws_accept_for(key, strlen(key), accept);
+	v = http_response_header(res, "Sec-WebSocket-Accept", &vlen);
+	if (v == NULL || vlen != WS_ACCEPT_LEN ||
+	    memcmp(v, accept, WS_ACCEPT_LEN) != 0)
+		return -2;
+	if ((v = http_response_header(res, "Sec-WebSocket-Protocol",
+	    &vlen)) == NULL)
+		return 0;
+	if (protocols == NULL || !ws_offered(protocols, v, vlen) ||
+	    vlen >= protolen)
+		return -2;
+	memcpy(protocol, v, vlen);
+	protocol[vlen] = '\0';
+	return 0;
+}
+
+size_t
 ws_frame_header(uint8_t out[WS_HEADER_MAX], int fin, int opcode,
     uint64_t len, const uint8_t *mask)
 {

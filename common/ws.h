@@ -56,6 +56,26 @@ void	ws_accept_for(const char *key, size_t keylen,
 /* Client side: a fresh random key. */
 int	ws_client_key(char key[WS_KEY_LEN + 1]);
 
+/*
+ * Client side: the upgrade request for target (origin-form, with its
+ * query) on host; protocols is the offer ("a, b") or NULL; extra is
+ * more header lines, each ending in CRLF, or NULL.  Returns its length,
+ * or 0 if out is too small.
+ */
+size_t	ws_client_request(char *out, size_t len, const char *host,
+	    const char *target, const char *key, const char *protocols,
+	    const char *extra);
+/*
+ * Checks the server's answer to it: 0 with the chosen subprotocol in
+ * protocol ("" for none), -1 if the status is not 101 (res->status says
+ * what it is), -2 if it is a 101 that breaks RFC 6455 §4.1 (no Upgrade
+ * or Connection token, a wrong Sec-WebSocket-Accept, a subprotocol we
+ * did not offer, an extension: we offer none).
+ */
+struct http_response;
+int	ws_client_check(const struct http_response *res, const char *key,
+	    const char *protocols, char *protocol, size_t protolen);
+
 /* Frame header for a payload of len bytes; mask is NULL for servers. */
 size_t	ws_frame_header(uint8_t out[WS_HEADER_MAX], int fin, int opcode,
 	    uint64_t len, const uint8_t *mask);

@@ -175,7 +175,12 @@ dispatch_record(const char *agent, const char *type, const char *id,
 	    "c.status = 'failed' AND c.command_type = 'start_session' THEN "
 	    "'failed' END AS state FROM c), "
 	    "s AS (UPDATE sessions SET state = t.state, pod_name = COALESCE($6::text, "
-	    "pod_name), updated_at = now() FROM t WHERE sessions.id = "
+	    "pod_name), platform_metadata = CASE t.state WHEN 'running' THEN "
+	    "COALESCE(platform_metadata, '{}') || jsonb_strip_nulls(COALESCE("
+	    "$4::jsonb, '{}') - 'retryable') WHEN 'failed' THEN COALESCE("
+	    "platform_metadata, '{}') || jsonb_build_object('reason', $5::text) "
+	    "WHEN 'hibernated' THEN platform_metadata - 'podIP' - 'podName' "
+	    "ELSE platform_metadata END, updated_at = now() FROM t WHERE sessions.id = "
 	    "t.session_id AND sessions.agent_id = $2::text AND sessions.state = "
 	    "ANY(CASE t.state WHEN 'running' THEN $7::text[] WHEN 'hibernated' "
 	    "THEN $8::text[] WHEN 'terminated' THEN $9::text[] WHEN 'failed' "
@@ -267,9 +272,8 @@ dispatch_status(struct link *l, const cJSON *payload)
 {
 	const cJSON *sid = cJSON_GetObjectItem(payload, "sessionId");
 	const cJSON *state = cJSON_GetObjectItem(payload, "state");
-	const cJSON *pod = cJSON_GetObjectItem(payload, "podName");
-	char from[160], *what;
-	const char *p[4], *why;
+	char from[160], *what, *meta;
+	const char *p[5], *why;
 
 	if (!cJSON_IsString(sid) || !cJSON_IsString(state) ||
 	    session_states_into(state->valuestring, from, sizeof(from)) == -1) {
@@ -282,15 +286,20 @@ dispatch_status(struct link *l, const cJSON *payload)
 	p[1] = link_agent(l);
 	p[2] = state->valuestring;
 	p[3] = from;
+	p[4] = meta = cJSON_PrintUnformatted(payload);
 	if (db_query(hub_db(), "WITH s AS (UPDATE sessions SET state = $3::text, "
-	    "updated_at = now(), last_activity = now() WHERE id = $1 AND "
-	    "agent_id = $2 AND state = ANY($4::text[]) RETURNING id) SELECT "
-	    "pg_notify('ssd_sessions', id) FROM s", 4, p, dispatch_recorded,
-	    what, &why) == NULL) {
+	    "pod_name = COALESCE($5::jsonb->>'podName', pod_name), "
+	    "platform_metadata = CASE WHEN $3::text = 'hibernated' THEN "
+	    "platform_metadata - 'podIP' - 'podName' ELSE COALESCE("
+	    "platform_metadata, '{}') END || jsonb_strip_nulls($5::jsonb - "
+	    "'sessionId' - 'state'), updated_at = now(), last_activity = now() "
+	    "WHERE id = $1 AND agent_id = $2 AND state = ANY($4::text[]) "
+	    "RETURNING id) SELECT pg_notify('ssd_sessions', id) FROM s", 5, p,
+	    dispatch_recorded, what, &why) == NULL) {
 		log_warnx("%s: not recorded: %s", what, why);
 		free(what);
 	}
-	(void)pod;
+	cJSON_free(meta);
 }
 
 void

@@ -52,6 +52,24 @@ TESTS += tests/conf-example.sh
 EXTRA_DIST += tests/conf-example.sh
 
 # Integration tests: real processes, TAP output.
+# The scripted agent of the hub's tests (and bench/hub.sh).
+check_PROGRAMS += tests/agent/testagent
+tests_agent_testagent_SOURCES = tests/agent/testagent.c
+tests_agent_testagent_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CJSON_CFLAGS) \
+	$(OPENSSL_CFLAGS)
+tests_agent_testagent_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) \
+	$(LIBEVENT_LIBS) $(CJSON_LIBS) $(OPENSSL_LIBS)
+
+# Our WebSocket client against other implementations' servers.
+check_PROGRAMS += tests/ws/wsecho
+tests_ws_wsecho_SOURCES = tests/ws/wsecho.c
+tests_ws_wsecho_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
+tests_ws_wsecho_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) $(LIBEVENT_LIBS) \
+	$(OPENSSL_LIBS)
+TESTS += tests/integration/ws-client.sh
+EXTRA_DIST += tests/integration/ws-client.sh tests/ws/echo-server.py \
+	tests/node/ws-echo-server.js
+
 TESTS += tests/integration/master.sh tests/integration/crashloop.sh \
 	tests/integration/db.sh tests/integration/users.sh \
 	tests/integration/sessions.sh tests/integration/ctl.sh \
@@ -60,7 +78,7 @@ EXTRA_DIST += tests/integration/lib.sh tests/integration/master.sh \
 	tests/integration/crashloop.sh tests/integration/db.sh \
 	tests/integration/users.sh tests/integration/sessions.sh tests/integration/ctl.sh \
 	tests/integration/agents.sh tests/integration/matrix.sh \
-	tests/agent/testagent.py tests/agent/flood.py \
+	tests/agent/flood.py \
 	tests/node/ws-agent.js tests/pg.sh \
 	tests/schema.sh
 

@@ -1,8 +1,9 @@
 /*
- * fuzz_http.c - the request parser on arbitrary bytes: the head (and an
- * exact copy of it, as ssd-api re-parses one), then the rest as a chunked
- * body fed whole and byte by byte, the path and query lookups.  Nothing
- * may crash, read out of bounds, or give different answers.
+ * fuzz_http.c - the HTTP parser on arbitrary bytes: as a response head
+ * (the agent's side), as a request head (and an exact copy of it, as
+ * ssd-api re-parses one), then the rest as a chunked body fed whole and
+ * byte by byte, the path and query lookups.  Nothing may crash, read out
+ * of bounds, or give different answers.
  */
 #include "config.h"
 
@@ -75,6 +76,30 @@ fuzz_decoders(const char *p, size_t len)
 	(void)http_query_get(p, len, "", val, sizeof(val));
 }
 
+/* The same bytes as a response head, as the agent reads one. */
+static void
+fuzz_response(const char *buf, size_t size)
+{
+	struct http_response res;
+	size_t i;
+	int rc;
+
+	rc = http_parse_response_head(buf, size, FUZZ_MAX_HEAD, &res);
+	if (rc < -2 || rc > 1)
+		abort();
+	if (rc != 1)
+		return;
+	if (res.head_len > size || res.status < 100 || res.status > 999 ||
+	    res.nheaders > HTTP_MAX_HEADERS ||
+	    (res.chunked && res.content_length != -1) ||
+	    res.reason + res.reason_len > buf + res.head_len)
+		abort();
+	for (i = 0; i < res.nheaders; i++)
+		if (res.headers[i].name < buf || res.headers[i].value +
+		    res.headers[i].value_len > buf + res.head_len)
+			abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -85,6 +110,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	fuzz_decoders(buf, size < 512 ? size : 512);
+	fuzz_response(buf, size);
 	rc = http_parse_head(buf, size, FUZZ_MAX_HEAD, &r);
 	if (rc < -505 || rc > 1 || (rc < 0 && rc > -400))
 		abort();

@@ -4,7 +4,7 @@
 # the control link handed from ssd-api to ssd-hub, hello and heartbeat,
 # a session's start_session command sent on the link and its completion
 # moving the session to running, a failed start, isolation between
-# agents, offline on disconnect.  The agent is tests/agent/testagent.py
+# agents, offline on disconnect.  The agent is tests/agent/testagent.c
 # (Debian's python3-websockets).  TAP output.
 . "$top_srcdir/tests/integration/lib.sh"
 
@@ -47,28 +47,29 @@ ok_if "the key is stored as a hash only" \
     [ "$(psql -qAt -c "SELECT api_key_hash <> '$key' AND length(api_key_hash) = 64 FROM agents WHERE agent_id = 'k8s-test'")" = t ]
 
 # The control link.
-agent() { /usr/bin/python3 "$top_srcdir/tests/agent/testagent.py" --url "ws://127.0.0.1:$SSD_PORT" "$@"; }
+agent() { "$top_builddir/tests/agent/testagent" --url "ws://127.0.0.1:$SSD_PORT" "$@"; }
 out=$(agent --agent k8s-test --key "$(printf '%064d' 0)" --seconds 1)
-ok_if "a link with a wrong key is refused: 401" grep -q '"status": 401' <<< "$out"
+ok_if "a link with a wrong key is refused: 401" grep -q '"status":401' <<< "$out"
 agent --agent k8s-test --key "$key" --seconds 8 > "$T/agent.out" 2>&1 &
 apid=$!
 online() { [ "$(psql -qAt -c "SELECT status FROM agents WHERE agent_id = 'k8s-test'")" = online ]; }
 ok_if "the agent connects and is online" wait_until 5 online
 ok_if "ssd-hub owns the link (the api handed it over)" grep -q 'ssd-hub\[[0-9]*\]: agent k8s-test: control link up' "$T/ssd.log"
 ok_if "hello is answered with the heartbeat interval" \
-    wait_until 3 grep -q '"type": "hello".*"heartbeatInterval": 30' "$T/agent.out"
+    wait_until 3 grep -q '"type":"hello".*"heartbeatInterval":30' "$T/agent.out"
 ok_if "an unknown message type gets an error message" \
-    wait_until 3 grep -q '"type": "error"' "$T/agent.out"
+    wait_until 3 grep -q '"type":"error"' "$T/agent.out"
 ok_if "the heartbeat's capacity is stored" \
     wait_until 3 [ "$(psql -qAt -c "SELECT capacity->>'max_sessions' FROM agents WHERE agent_id = 'k8s-test'")" = 5 ]
 r=$(api POST /api/v1/sessions "$admin" '{"template":"firefox"}')
 sid=$(json id <<< "${r#* }")
 ok_if "a session is created on k8s-test" [ "$(json agentId <<< "${r#* }")" = k8s-test ]
 ok_if "its start_session command reaches the agent at once (NOTIFY)" \
-    wait_until 3 grep -q "\"commandType\": \"start_session\", \"sessionId\": \"$sid\"" "$T/agent.out"
+    wait_until 3 grep -q "\"commandType\":\"start_session\",\"sessionId\":\"$sid\"" "$T/agent.out"
 running() { [ "$(json state <<< "$(api GET "/api/v1/sessions/$sid" "$admin" | cut -d' ' -f2-)")" = running ]; }
 ok_if "the agent's completion makes the session running" wait_until 5 running
 ok_if "... with its pod name" [ "$(psql -qAt -c "SELECT pod_name FROM sessions WHERE id = '$sid'")" = "$sid-pod" ]
+ok_if "... and the agent's result in platformMetadata" [ "$(json platformMetadata.podName <<< "$(api GET "/api/v1/sessions/$sid" "$admin" | cut -d' ' -f2-)")" = "$sid-pod" ]
 ok_if "the command is completed" \
     [ "$(psql -qAt -c "SELECT status FROM agent_commands WHERE session_id = '$sid'")" = completed ]
 ok_if "an answer for a command not the agent's is refused and logged" \
@@ -87,7 +88,7 @@ sid2=$(json id <<< "${r#* }")
 ok_if "a session created while the agent is away waits pending" \
     [ "$(psql -qAt -c "SELECT status FROM agent_commands WHERE session_id = '$sid2'")" = pending ]
 agent --agent k8s-test --key "$key" --seconds 3 --fail start_session > "$T/agent2.out" 2>&1
-ok_if "the returning agent gets the waiting command" grep -q "\"sessionId\": \"$sid2\"" "$T/agent2.out"
+ok_if "the returning agent gets the waiting command" grep -q "\"sessionId\":\"$sid2\"" "$T/agent2.out"
 ok_if "its failure makes the session failed" \
     [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$sid2'")" = failed ]
 ok_if "... and the error is kept" \
@@ -114,8 +115,8 @@ for s in $ids; do
 	[ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$s'")" = running ] || all_running=0
 done
 ok_if "kill -9 ssd-hub mid-flight: all three sessions end running" [ $all_running = 1 ]
-dups=$(cat "$T/crash1.out" "$T/crash2.out" | grep '"event": "execute"' | sort | uniq -d | wc -l)
-execs=$(cat "$T/crash1.out" "$T/crash2.out" | grep -c '"event": "execute"')
+dups=$(cat "$T/crash1.out" "$T/crash2.out" | grep '"event":"execute"' | sort | uniq -d | wc -l)
+execs=$(cat "$T/crash1.out" "$T/crash2.out" | grep -c '"event":"execute"')
 ok_if "... each command executed exactly once ($execs executions, $dups twice)" [ "$execs" = 3 ] && [ "$dups" = 0 ]
 ok_if "... and every command is completed" \
     [ "$(psql -qAt -c "SELECT count(*) FROM agent_commands WHERE status <> 'completed' AND session_id IN ($(echo $ids | sed "s/\([^ ]*\)/'\1'/g; s/ /,/g"))")" = 0 ]
@@ -141,7 +142,7 @@ ok_if "reconciliation: sessions the agent does not have are failed" \
 ok_if "... the one it has keeps running" \
     [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$1'")" = running ]
 ok_if "... and the one nobody wants is told to stop" \
-    grep -q '"commandType": "stop_session", "sessionId": "ghost-1"' "$T/rec.out"
+    grep -q '"commandType":"stop_session","sessionId":"ghost-1"' "$T/rec.out"
 
 # An agent that goes silent is offline within agent_timeout (3 s) + 1 s.
 agent --agent k8s-test --key "$key" --seconds 6 --silent > /dev/null 2>&1 &
@@ -162,7 +163,7 @@ agent --agent k8s-test --key "$key" --seconds 5 --fail-retryable start_session >
 ok_if "a retryable failure is retried and the session ends running" \
     [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$sidr'")" = running ]
 ok_if "... the command was sent twice and counts one retry" \
-    [ "$(grep -c "\"sessionId\": \"$sidr\"" "$T/retry.out")" = 2 ] && \
+    [ "$(grep -c "\"sessionId\":\"$sidr\"" "$T/retry.out")" = 2 ] && \
     [ "$(psql -qAt -c "SELECT attempts || ',' || status FROM agent_commands WHERE session_id = '$sidr'")" = "1,completed" ]
 
 # A second agent, added by ssdctl, cannot answer for the first one.

@@ -644,6 +644,70 @@ START_TEST(status_texts)
 }
 END_TEST
 
+/* Response heads, as the agent reads the control plane's answers. */
+static const char *const bad_responses[] = {
+	"HTTP/2 200 OK\r\n\r\n",
+	"HTTP/1.1 20 OK\r\n\r\n",
+	"HTTP/1.1 2000 OK\r\n\r\n",
+	"HTTP/1.1 099 Low\r\n\r\n",
+	"HTTP/1.1 200OK\r\n\r\n",
+	"http/1.1 200 OK\r\n\r\n",
+	"HTTP/1.1 200 O\x01K\r\n\r\n",
+	"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
+	"HTTP/1.1 200 OK\r\n: x\r\n\r\n",
+	"HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n",
+	"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+	"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+	"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: "
+	    "chunked\r\n\r\n",
+	"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+	"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+};
+
+START_TEST(response_malformed)
+{
+	struct http_response res;
+	const char *r = bad_responses[_i];
+
+	ck_assert_msg(http_parse_response_head(r, strlen(r), 8192, &res) == -1,
+	    "accepted: %s", r);
+}
+END_TEST
+
+START_TEST(response_valid)
+{
+	struct http_response res;
+	const char *r = "HTTP/1.1 201 Created\r\nContent-Type: application/"
+	    "json\r\nContent-Length: 11\r\n\r\n{\"key\":\"k\"}";
+	const char *ch = "HTTP/1.0 200\nTransfer-Encoding: chunked\n\n";
+	size_t i, len = strlen(r), vlen;
+	const char *v;
+
+	for (i = 0; i < len - 11; i++)
+		ck_assert_int_eq(http_parse_response_head(r, i, 8192, &res), 0);
+	ck_assert_int_eq(http_parse_response_head(r, len, 8192, &res), 1);
+	ck_assert_int_eq(res.status, 201);
+	ck_assert_int_eq(res.version_minor, 1);
+	ck_assert_uint_eq(res.reason_len, 7);
+	ck_assert_int_eq(res.content_length, 11);
+	ck_assert_uint_eq(res.head_len, len - 11);
+	v = http_response_header(&res, "content-type", &vlen);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(strncmp(v, "application/json", vlen), 0);
+	ck_assert_int_eq(http_response_has_token(&res, "Content-Type",
+	    "application/json"), 1);
+	ck_assert_ptr_null(http_response_header(&res, "Upgrade", NULL));
+	ck_assert_int_eq(http_parse_response_head(ch, strlen(ch), 8192, &res),
+	    1);
+	ck_assert_int_eq(res.status, 200);
+	ck_assert_uint_eq(res.reason_len, 0);
+	ck_assert_int_eq(res.chunked, 1);
+	ck_assert_int_eq(res.content_length, -1);
+	/* No end within the limit. */
+	ck_assert_int_eq(http_parse_response_head(r, 30, 30, &res), -2);
+}
+END_TEST
+
 static Suite *
 http_suite(void)
 {
@@ -684,6 +748,12 @@ http_suite(void)
 	tcase_add_test(tc, paths);
 	tcase_add_test(tc, queries);
 	tcase_add_test(tc, status_texts);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("response");
+	tcase_add_test(tc, response_valid);
+	tcase_add_loop_test(tc, response_malformed, 0,
+	    (int)NITEMS(bad_responses));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -304,6 +304,73 @@ START_TEST(handshake)
 }
 END_TEST
 
+/* The client's side: our request, then the server's 101 checked. */
+static int
+client_check(const char *answer, const char *offer, char *proto,
+    size_t protolen)
+{
+	struct http_response res;
+
+	ck_assert_int_eq(http_parse_response_head(answer, strlen(answer),
+	    8192, &res), 1);
+	return ws_client_check(&res, "dGhlIHNhbXBsZSBub25jZQ==", offer, proto,
+	    protolen);
+}
+
+START_TEST(client_handshake)
+{
+	struct http_request req;
+	char out[512], proto[32];
+	const char *p;
+	const char *ours[] = { "v1.ssd", NULL };
+	char accept[WS_ACCEPT_LEN + 1];
+	const char *ok = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: "
+	    "websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
+	    "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+	const char *withp = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: "
+	    "websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
+	    "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: b\r\n"
+	    "\r\n";
+	const char *wrong = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: "
+	    "websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
+	    "s3pPLMBiTxaQ9kYGzzhZRbK+xOp=\r\n\r\n";
+	const char *noup = "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Connection: Upgrade\r\nSec-WebSocket-Accept: "
+	    "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+	const char *ext = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: "
+	    "websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
+	    "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Extensions: "
+	    "permessage-deflate\r\n\r\n";
+	const char *refused = "HTTP/1.1 401 Unauthorized\r\n"
+	    "Content-Length: 2\r\n\r\n{}";
+
+	/* What we send is what our own server accepts. */
+	ck_assert_uint_gt(ws_client_request(out, sizeof(out), "h:1", "/c?a=1",
+	    "dGhlIHNhbXBsZSBub25jZQ==", "v1.ssd", "X-Agent-API-Key: k\r\n"),
+	    0);
+	ck_assert_int_eq(http_parse_head(out, strlen(out), 8192, &req), 1);
+	ck_assert_int_eq(ws_server_check(&req, ours, accept, &p), 0);
+	ck_assert_str_eq(p, "v1.ssd");
+	ck_assert_ptr_nonnull(http_header_get(&req, "X-Agent-API-Key", NULL));
+	ck_assert_uint_eq(ws_client_request(out, 40, "h", "/", "k", NULL,
+	    NULL), 0);
+
+	ck_assert_int_eq(client_check(ok, NULL, proto, sizeof(proto)), 0);
+	ck_assert_str_eq(proto, "");
+	ck_assert_int_eq(client_check(withp, "a, b", proto, sizeof(proto)),
+	    0);
+	ck_assert_str_eq(proto, "b");
+	ck_assert_int_eq(client_check(withp, "a, bb", proto, sizeof(proto)),
+	    -2);
+	ck_assert_int_eq(client_check(withp, NULL, proto, sizeof(proto)), -2);
+	ck_assert_int_eq(client_check(wrong, NULL, proto, sizeof(proto)), -2);
+	ck_assert_int_eq(client_check(noup, NULL, proto, sizeof(proto)), -2);
+	ck_assert_int_eq(client_check(ext, NULL, proto, sizeof(proto)), -2);
+	ck_assert_int_eq(client_check(refused, NULL, proto, sizeof(proto)),
+	    -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -321,6 +388,7 @@ main(void)
 	tcase_add_test(tc, s7_close);
 	tcase_add_test(tc, s9_limits_and_masking);
 	tcase_add_test(tc, handshake);
+	tcase_add_test(tc, client_handshake);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

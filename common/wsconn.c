@@ -1,0 +1,407 @@
+/*
+ * wsconn.c - a WebSocket connection on a bufferevent (wsconn.h).  Input
+ * goes through the one frame parser (ws.c); output is bounded; a single
+ * timer per connection sends pings and enforces the idle and close
+ * limits.  Callbacks may send or close, never free.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "dial.h"
+#include "http.h"
+#include "log.h"
+#include "util.h"
+#include "wsconn.h"
+
+#define WSCONN_TICK_MS	250
+
+struct wsconn {
+	struct bufferevent	*bev;
+	struct event		*tick;
+	enum ws_role		 role;
+	struct wsconn_opts	 opts;
+	struct wsconn_cbs	 cbs;
+	void			*arg;
+	struct ws_parser	 ws;
+	uint64_t		 heard_ms;	/* last bytes in */
+	uint64_t		 ping_ms;	/* last ping out, 0: answered */
+	uint64_t		 closing_ms;	/* our close frame out */
+	int			 rtt_ms;
+	int			 close_code;	/* the close that ends it */
+	char			 close_reason[WS_CONTROL_MAX + 1];
+	int			 sent_close, got_close;
+	int			 busy, dead;	/* in a callback; over */
+	char			 protocol[64];
+};
+
+static void	wsconn_end(struct wsconn *, int, const char *);
+
+const char *
+wsconn_protocol(const struct wsconn *c)
+{
+	return c->protocol;
+}
+
+void
+wsconn_set_reading(struct wsconn *c, int on)
+{
+	if (on)
+		bufferevent_enable(c->bev, EV_READ);
+	else
+		bufferevent_disable(c->bev, EV_READ);
+}
+
+size_t
+wsconn_queued(const struct wsconn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+int
+wsconn_rtt_ms(const struct wsconn *c)
+{
+	return c->rtt_ms;
+}
+
+/* One frame out; clients mask with a fresh key per frame. */
+static int
+wsconn_frame(struct wsconn *c, int opcode, const void *data, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	uint8_t hdr[WS_HEADER_MAX], mask[4];
+	struct evbuffer_iovec v;
+	size_t n;
+
+	if (c->role == WS_CLIENT && random_bytes(mask, sizeof(mask)) == -1)
+		return -1;
+	n = ws_frame_header(hdr, 1, opcode, len, c->role == WS_CLIENT ?
+	    mask : NULL);
+	if (evbuffer_add(out, hdr, n) == -1)
+		return -1;
+	if (len == 0)
+		return 0;
+	if (c->role == WS_SERVER)
+		return evbuffer_add(out, data, len);
+	if (evbuffer_reserve_space(out, (ev_ssize_t)len, &v, 1) < 1)
+		return -1;
+	memcpy(v.iov_base, data, len);
+	ws_mask(v.iov_base, len, mask, 0);
+	v.iov_len = len;
+	return evbuffer_commit_space(out, &v, 1);
+}
+
+int
+wsconn_send(struct wsconn *c, int opcode, const void *data, size_t len)
+{
+	if (c->dead || c->sent_close ||
+	    wsconn_queued(c) + len > c->opts.max_output)
+		return -1;
+	return wsconn_frame(c, opcode, data, len);
+}
+
+int
+wsconn_send_text(struct wsconn *c, const char *text)
+{
+	return wsconn_send(c, WS_OP_TEXT, text, strlen(text));
+}
+
+static void
+wsconn_send_close(struct wsconn *c, int code, const char *reason)
+{
+	uint8_t payload[WS_CONTROL_MAX];
+	size_t n = 0;
+
+	if (c->sent_close)
+		return;
+	c->sent_close = 1;
+	c->closing_ms = now_ms();
+	if (code != WS_CLOSE_NO_STATUS)
+		n = ws_close_payload(payload, code, reason);
+	wsconn_frame(c, WS_OP_CLOSE, payload, n);
+}
+
+void
+wsconn_close(struct wsconn *c, int code, const char *reason)
+{
+	if (c->dead || c->sent_close)
+		return;
+	c->close_code = code;
+	ssd_strlcpy(c->close_reason, reason ? reason : "",
+	    sizeof(c->close_reason));
+	wsconn_send_close(c, code, reason);
+}
+
+void
+wsconn_free(struct wsconn *c)
+{
+	if (c->busy) {
+		c->dead = 1;	/* freed when the callback returns */
+		return;
+	}
+	bufferevent_free(c->bev);
+	event_free(c->tick);
+	ws_parser_free(&c->ws);
+	free(c);
+}
+
+/* Over: closed() once, then gone (after the callback if inside one). */
+static void
+wsconn_end(struct wsconn *c, int code, const char *reason)
+{
+	if (c->dead)
+		return;
+	c->dead = 1;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	c->busy++;
+	c->cbs.closed(c, code, reason, c->arg);
+	c->busy--;
+	c->dead = 0;
+	wsconn_free(c);
+}
+
+/* Both close frames are through and our output is written. */
+static void
+wsconn_try_finish(struct wsconn *c)
+{
+	if (c->sent_close && c->got_close && !c->busy && wsconn_queued(c) == 0)
+		wsconn_end(c, c->close_code, c->close_reason);
+}
+
+static void
+wsconn_event_of(struct wsconn *c, enum ws_event ev, const struct ws_msg *m)
+{
+	switch (ev) {
+	case WS_EV_MESSAGE:
+		if (!c->sent_close)
+			c->cbs.message(c, m->opcode, m->data, m->len, c->arg);
+		break;
+	case WS_EV_PING:
+		if (!c->sent_close)
+			wsconn_frame(c, WS_OP_PONG, m->data, m->len);
+		break;
+	case WS_EV_PONG:
+		if (c->ping_ms != 0) {
+			c->rtt_ms = (int)(now_ms() - c->ping_ms);
+			c->ping_ms = 0;
+		}
+		break;
+	case WS_EV_CLOSE:
+		c->got_close = 1;
+		if (!c->sent_close) {
+			c->close_code = m->code;
+			ssd_strlcpy(c->close_reason, m->reason,
+			    sizeof(c->close_reason));
+			wsconn_send_close(c, m->code, m->reason);
+		}
+		break;
+	case WS_EV_ERROR:
+		c->got_close = 1;	/* nothing more will be read */
+		wsconn_close(c, m->code, m->reason);
+		break;
+	case WS_EV_MORE:
+		break;
+	}
+}
+
+static void
+wsconn_read(struct bufferevent *bev, void *arg)
+{
+	struct wsconn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_iovec v;
+	enum ws_event ev;
+	struct ws_msg m;
+	size_t used;
+
+	c->heard_ms = now_ms();
+	c->busy++;
+	while (!c->dead && !c->got_close && evbuffer_get_length(in) > 0 &&
+	    evbuffer_peek(in, -1, NULL, &v, 1) >= 1) {
+		ev = ws_parse(&c->ws, v.iov_base, v.iov_len, &used, &m);
+		evbuffer_drain(in, used);
+		wsconn_event_of(c, ev, &m);
+	}
+	if (c->got_close)
+		evbuffer_drain(in, evbuffer_get_length(in));
+	c->busy--;
+	if (c->dead && c->busy == 0)
+		wsconn_free(c);
+	else
+		wsconn_try_finish(c);
+}
+
+static void
+wsconn_written(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	wsconn_try_finish(arg);
+}
+
+static void
+wsconn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct wsconn *c = arg;
+
+	(void)bev;
+	(void)what;
+	if (c->sent_close && c->got_close)
+		wsconn_end(c, c->close_code, c->close_reason);
+	else
+		wsconn_end(c, 1006, what & BEV_EVENT_EOF ?
+		    "connection closed without a close frame" :
+		    "connection lost");
+}
+
+static void
+wsconn_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct wsconn *c = arg;
+	uint64_t now = now_ms();
+
+	(void)fd;
+	(void)what;
+	if (c->sent_close) {
+		if (now - c->closing_ms >= (uint64_t)c->opts.close_timeout_ms)
+			wsconn_end(c, c->close_code, c->close_reason);
+		return;
+	}
+	if (c->opts.idle_timeout_ms > 0 &&
+	    now - c->heard_ms >= (uint64_t)c->opts.idle_timeout_ms) {
+		wsconn_close(c, WS_CLOSE_GOING_AWAY, "idle timeout");
+		return;
+	}
+	if (c->opts.ping_interval_ms > 0 && c->ping_ms == 0 &&
+	    now - c->heard_ms >= (uint64_t)c->opts.ping_interval_ms) {
+		c->ping_ms = now;
+		wsconn_frame(c, WS_OP_PING, NULL, 0);
+	}
+}
+
+struct wsconn *
+wsconn_new(struct event_base *base, struct bufferevent *bev,
+    enum ws_role role, const struct wsconn_opts *opts,
+    const struct wsconn_cbs *cbs, void *arg)
+{
+	struct timeval tv = { 0, WSCONN_TICK_MS * 1000 };
+	struct wsconn *c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->bev = bev;
+	c->role = role;
+	c->opts = *opts;
+	c->cbs = *cbs;
+	c->arg = arg;
+	c->rtt_ms = -1;
+	c->heard_ms = now_ms();
+	ws_parser_init(&c->ws, role, opts->max_message);
+	if ((c->tick = event_new(base, -1, EV_PERSIST, wsconn_tick, c)) ==
+	    NULL)
+		fatalx("wsconn: out of memory");
+	evtimer_add(c->tick, &tv);
+	bufferevent_setcb(bev, wsconn_read, wsconn_written, wsconn_event, c);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+		bufferevent_trigger(bev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
+	return c;
+}
+
+struct wsconn_dial {
+	struct dial		*dial;
+	struct event_base	*base;
+	char			 key[WS_KEY_LEN + 1];
+	char			*protocols;
+	struct wsconn_opts	 opts;
+	struct wsconn_cbs	 cbs;
+	void			*arg;
+	wsconn_dial_fn		 done;
+};
+
+static void
+wsconn_dial_free(struct wsconn_dial *d)
+{
+	if (d->dial != NULL)
+		dial_cancel(d->dial);
+	free(d->protocols);
+	free(d);
+}
+
+static void
+wsconn_dial_head(struct bufferevent *bev, const struct http_response *res,
+    const char *err, void *arg)
+{
+	struct wsconn_dial *d = arg;
+	struct wsconn *c;
+	char proto[64], why[160];
+	int rc;
+
+	d->dial = NULL;
+	if (bev == NULL) {
+		d->done(NULL, 0, err, d->arg);
+		wsconn_dial_free(d);
+		return;
+	}
+	if ((rc = ws_client_check(res, d->key, d->protocols, proto,
+	    sizeof(proto))) != 0) {
+		if (rc == -1)
+			snprintf(why, sizeof(why), "refused: HTTP %d %.*s",
+			    res->status, (int)(res->reason_len > 64 ? 64 :
+			    res->reason_len), res->reason);
+		else
+			snprintf(why, sizeof(why), "bad WebSocket handshake");
+		bufferevent_free(bev);
+		d->done(NULL, res->status, why, d->arg);
+		wsconn_dial_free(d);
+		return;
+	}
+	c = wsconn_new(d->base, bev, WS_CLIENT, &d->opts, &d->cbs, d->arg);
+	ssd_strlcpy(c->protocol, proto, sizeof(c->protocol));
+	d->done(c, 101, NULL, d->arg);
+	wsconn_dial_free(d);
+}
+
+struct wsconn_dial *
+wsconn_dial(struct event_base *base, struct evdns_base *dns, SSL_CTX *tls,
+    const struct dial_url *u, const char *target, const char *protocols,
+    const char *headers, int timeout_ms, const struct wsconn_opts *opts,
+    const struct wsconn_cbs *cbs, void *arg, wsconn_dial_fn done,
+    char *err, size_t errlen)
+{
+	struct wsconn_dial *d;
+	char req[4096], path[2048];
+	size_t n;
+
+	d = xcalloc(1, sizeof(*d));
+	d->base = base;
+	d->opts = *opts;
+	d->cbs = *cbs;
+	d->arg = arg;
+	d->done = done;
+	d->protocols = protocols ? xstrdup(protocols) : NULL;
+	snprintf(path, sizeof(path), "%s%s", u->path, target);
+	if (ws_client_key(d->key) == -1 ||
+	    (n = ws_client_request(req, sizeof(req), u->authority, path,
+	    d->key, protocols, headers)) == 0) {
+		snprintf(err, errlen, "%s: request too long", u->host);
+		wsconn_dial_free(d);
+		return NULL;
+	}
+	if ((d->dial = dial_start(base, dns, tls, u, req, n, timeout_ms,
+	    wsconn_dial_head, d, err, errlen)) == NULL) {
+		wsconn_dial_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void
+wsconn_dial_cancel(struct wsconn_dial *d)
+{
+	wsconn_dial_free(d);
+}

@@ -1,0 +1,82 @@
+/*
+ * wsconn.h - a WebSocket connection on a libevent bufferevent, either
+ * side: framing and masking (common/ws.c), pings, an idle limit, a
+ * bounded output queue and the close handshake with real codes; and the
+ * client's dial (common/dial.c) that ends in one.
+ */
+#ifndef SSD_WSCONN_H
+#define SSD_WSCONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+#include "ws.h"
+
+struct bufferevent;
+struct dial_url;
+struct event_base;
+struct evdns_base;
+struct wsconn;
+
+struct wsconn_opts {
+	size_t	 max_message;		/* largest message taken */
+	size_t	 max_output;		/* queued bytes before sends fail */
+	int	 ping_interval_ms;	/* 0: no pings */
+	int	 idle_timeout_ms;	/* nothing heard for this long: close */
+	int	 close_timeout_ms;	/* wait for the peer's close frame */
+};
+
+struct wsconn_cbs {
+	/* A text or binary message; data is valid during the call. */
+	void	(*message)(struct wsconn *c, int opcode, const uint8_t *data,
+		    size_t len, void *arg);
+	/*
+	 * The connection is over (closed by either side, lost, or a
+	 * protocol error): the close code and reason that ended it, 1006
+	 * when there was no close frame.  Called once; c is freed after.
+	 */
+	void	(*closed)(struct wsconn *c, int code, const char *reason,
+		    void *arg);
+};
+
+/* Takes bev (after the handshake) and any bytes already in its input. */
+struct wsconn	*wsconn_new(struct event_base *base, struct bufferevent *bev,
+		    enum ws_role role, const struct wsconn_opts *opts,
+		    const struct wsconn_cbs *cbs, void *arg);
+/* Queues one message; -1 once closing or over max_output. */
+int		 wsconn_send(struct wsconn *c, int opcode, const void *data,
+		    size_t len);
+int		 wsconn_send_text(struct wsconn *c, const char *text);
+/* Starts the close handshake; closed() follows. */
+void		 wsconn_close(struct wsconn *c, int code, const char *reason);
+/* Drops the connection now, without closed(); not from a callback. */
+void		 wsconn_free(struct wsconn *c);
+size_t		 wsconn_queued(const struct wsconn *c);
+/* The subprotocol agreed on in the handshake, "" for none. */
+const char	*wsconn_protocol(const struct wsconn *c);
+/* Stops or resumes reading (flow control; a test agent playing dead). */
+void		 wsconn_set_reading(struct wsconn *c, int on);
+/* Round trip of the last answered ping, in ms (-1: none yet). */
+int		 wsconn_rtt_ms(const struct wsconn *c);
+
+/*
+ * The client's dial: connect (TLS if u says so), the upgrade request for
+ * u's path + target (which may hold a query), protocols and extra header
+ * lines (CRLF-terminated) offered, the answer checked.  done gets the
+ * open connection, or NULL with the HTTP status (0 if none) and why.
+ */
+typedef void (*wsconn_dial_fn)(struct wsconn *c, int status,
+	    const char *err, void *arg);
+struct wsconn_dial;
+struct wsconn_dial *wsconn_dial(struct event_base *base,
+		    struct evdns_base *dns, SSL_CTX *tls, const struct dial_url *u,
+		    const char *target, const char *protocols,
+		    const char *headers, int timeout_ms,
+		    const struct wsconn_opts *opts,
+		    const struct wsconn_cbs *cbs, void *arg,
+		    wsconn_dial_fn done, char *err, size_t errlen);
+void		 wsconn_dial_cancel(struct wsconn_dial *d);
+
+#endif
