@@ -9,6 +9,7 @@ common_libssd_a_SOURCES = \
 	common/ipc.c common/ipc.h common/proto.h \
 	common/jwt.c common/jwt.h \
 	common/log.c common/log.h \
+	common/mux.c common/mux.h \
 	common/passwd.c common/passwd.h \
 	common/peers.c common/peers.h \
 	common/sandbox.c common/sandbox.h \

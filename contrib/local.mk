@@ -6,7 +6,9 @@ tmpfilesdir = $(prefix)/lib/tmpfiles.d
 tmpfiles_DATA = contrib/systemd/ssd.conf.tmpfiles
 EXTRA_DIST += contrib/systemd/ssd.service.in contrib/systemd/ssd.sysusers.in \
 	contrib/systemd/ssd.tmpfiles.in contrib/ssd.conf.example \
-	contrib/install-deps.sh contrib/run-tests.sh contrib/quickstart.sh
+	contrib/install-deps.sh contrib/run-tests.sh contrib/quickstart.sh \
+	contrib/demo-desktop.sh contrib/k8s/Dockerfile \
+	contrib/k8s/agent-deployment.yaml contrib/k8s/rbac.yaml
 CLEANFILES += contrib/systemd/ssd.service contrib/systemd/ssd.conf.sysusers \
 	contrib/systemd/ssd.conf.tmpfiles
 dist_doc_DATA = contrib/ssd.conf.example

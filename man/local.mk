@@ -1,8 +1,11 @@
 # Manual pages: *.in get configured paths; ssd.conf(5) also gets its
 # SETTINGS list from the settings table through gen-settings.
-man_MANS += man/ssd.8 man/ssd.conf.5 man/ssdctl.8 man/ssd-api.8
-EXTRA_DIST += man/ssd.8.in man/ssd.conf.5.in man/ssdctl.8.in man/ssd-api.8.in
+man_MANS += man/ssd.8 man/ssd.conf.5 man/ssdctl.8 man/ssd-api.8 \
+	man/ssd-agent-k8s.8
+EXTRA_DIST += man/ssd.8.in man/ssd.conf.5.in man/ssdctl.8.in man/ssd-api.8.in \
+	man/ssd-agent-k8s.8.in
 CLEANFILES += man/ssd.8 man/ssd.conf.5 man/ssdctl.8 man/ssd-api.8 \
+	man/ssd-agent-k8s.8 \
 	man/settings.mdoc
 
 noinst_PROGRAMS += man/gen-settings
@@ -15,6 +18,8 @@ man/ssdctl.8: $(srcdir)/man/ssdctl.8.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) man && $(do_subst) < $(srcdir)/man/ssdctl.8.in > $@
 man/ssd-api.8: $(srcdir)/man/ssd-api.8.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) man && $(do_subst) < $(srcdir)/man/ssd-api.8.in > $@
+man/ssd-agent-k8s.8: $(srcdir)/man/ssd-agent-k8s.8.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) man && $(do_subst) < $(srcdir)/man/ssd-agent-k8s.8.in > $@
 man/ssd.conf.5: $(srcdir)/man/ssd.conf.5.in man/gen-settings$(EXEEXT) Makefile
 	$(AM_V_GEN)$(MKDIR_P) man && man/gen-settings$(EXEEXT) > man/settings.mdoc && \
 	$(do_subst) < $(srcdir)/man/ssd.conf.5.in | \

@@ -105,9 +105,14 @@ dispatch_link_up(const char *agent_id)
 {
 	const char *p[1] = { agent_id }, *why;
 
+	/*
+	 * Acknowledged ones too: an agent that restarted lost them, one
+	 * that did not answers again (agents are idempotent by command id).
+	 */
 	if (db_query(hub_db(), "UPDATE agent_commands SET status = 'pending', "
-	    "updated_at = now() WHERE agent_id = $1 AND status = 'sent' "
-	    "RETURNING command_id", 1, p, dispatch_requeued, xstrdup(agent_id),
+	    "updated_at = now() WHERE agent_id = $1 AND status IN ('sent', "
+	    "'ack') RETURNING command_id", 1, p, dispatch_requeued,
+	    xstrdup(agent_id),
 	    &why) == NULL)
 		log_warnx("agent %s: commands wait: %s", agent_id, why);
 }
@@ -129,7 +134,8 @@ dispatch_recorded(const PGresult *res, const char *err, const char *sqlstate,
 /*
  * The agent's answer.  Completion moves the session to the state its
  * command leads to, failure of a start to failed; only from the states
- * common/session_state.c allows, passed in as arrays.
+ * common/session_state.c allows, passed in as arrays.  A session being
+ * stopped does not fail: its stop command decides how it ends.
  */
 static void
 dispatch_record(const char *agent, const char *type, const char *id,
@@ -184,7 +190,8 @@ dispatch_record(const char *agent, const char *type, const char *id,
 	    "t.session_id AND sessions.agent_id = $2::text AND sessions.state = "
 	    "ANY(CASE t.state WHEN 'running' THEN $7::text[] WHEN 'hibernated' "
 	    "THEN $8::text[] WHEN 'terminated' THEN $9::text[] WHEN 'failed' "
-	    "THEN $10::text[] END) RETURNING sessions.id), "
+	    "THEN $10::text[] END) AND NOT (t.state = 'failed' AND "
+	    "sessions.state = 'terminating') RETURNING sessions.id), "
 	    "n AS (SELECT pg_notify('ssd_sessions', id) FROM s) "
 	    "SELECT c.session_id, (SELECT count(*) FROM n) FROM c", 10, p,
 	    dispatch_recorded, what, &why) == NULL) {
@@ -266,7 +273,11 @@ dispatch_reply(struct link *l, const char *type, const char *id,
 		dispatch_record(link_agent(l), type, id, payload);
 }
 
-/* A session state the agent observed (pod ready, crash-looping, ...). */
+/*
+ * A session state the agent observed (pod ready, crash-looping, ...).
+ * A session that failed is over: a stop command frees what it holds in
+ * the cluster (failed sessions no longer count against quotas).
+ */
 void
 dispatch_status(struct link *l, const cJSON *payload)
 {
@@ -294,7 +305,15 @@ dispatch_status(struct link *l, const cJSON *payload)
 	    "platform_metadata, '{}') END || jsonb_strip_nulls($5::jsonb - "
 	    "'sessionId' - 'state'), updated_at = now(), last_activity = now() "
 	    "WHERE id = $1 AND agent_id = $2 AND state = ANY($4::text[]) "
-	    "RETURNING id) SELECT pg_notify('ssd_sessions', id) FROM s", 5, p,
+	    "AND NOT ($3::text = 'failed' AND state = 'terminating') "
+	    "RETURNING id), "
+	    "c AS (INSERT INTO agent_commands (agent_id, session_id, "
+	    "command_type, payload) SELECT $2, id, 'stop_session', "
+	    "jsonb_build_object('sessionId', id, 'deleteHome', true, 'reason', "
+	    "'session failed') FROM s WHERE $3::text = 'failed' RETURNING "
+	    "agent_id) "
+	    "SELECT pg_notify('ssd_sessions', id) FROM s UNION ALL SELECT "
+	    "pg_notify('ssd_commands', agent_id) FROM c", 5, p,
 	    dispatch_recorded, what, &why) == NULL) {
 		log_warnx("%s: not recorded: %s", what, why);
 		free(what);

@@ -66,8 +66,9 @@ tests_ws_wsecho_SOURCES = tests/ws/wsecho.c
 tests_ws_wsecho_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
 tests_ws_wsecho_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) $(LIBEVENT_LIBS) \
 	$(OPENSSL_LIBS)
-TESTS += tests/integration/ws-client.sh
-EXTRA_DIST += tests/integration/ws-client.sh tests/ws/echo-server.py \
+TESTS += tests/integration/ws-client.sh tests/integration/agent-k8s.sh
+EXTRA_DIST += tests/integration/ws-client.sh tests/integration/agent-k8s.sh \
+	tests/ws/echo-server.py \
 	tests/node/ws-echo-server.js
 
 TESTS += tests/integration/master.sh tests/integration/crashloop.sh \
@@ -154,3 +155,72 @@ tests_fuzz_fuzz_ws_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"ws"'
 tests_fuzz_fuzz_ws_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
 tests_fuzz_fuzz_ws_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_ws_LDADD = $(LIBSSD) $(OPENSSL_LIBS)
+
+# ssd-agent-k8s's Kubernetes side (libcluster): unit tests, fuzz targets,
+# tests/agent/clusterctl and its integration test against tests/kube-sim.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test_kubecfg tests/unit/test_manifest
+TESTS += tests/unit/test_kubecfg tests/unit/test_manifest
+endif
+tests_unit_test_kubecfg_SOURCES = tests/unit/test_kubecfg.c
+tests_unit_test_kubecfg_CPPFLAGS = $(CLUSTER_CPPFLAGS)
+tests_unit_test_kubecfg_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CJSON_CFLAGS)
+tests_unit_test_kubecfg_LDADD = $(LIBCLUSTER) $(CHECK_LIBS)
+tests_unit_test_manifest_SOURCES = tests/unit/test_manifest.c
+tests_unit_test_manifest_CPPFLAGS = $(CLUSTER_CPPFLAGS)
+tests_unit_test_manifest_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CJSON_CFLAGS)
+tests_unit_test_manifest_LDADD = $(LIBCLUSTER) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/fuzz/fuzz_kubecfg tests/fuzz/fuzz_kubewatch
+TESTS += tests/fuzz/fuzz_kubecfg tests/fuzz/fuzz_kubewatch
+tests_fuzz_fuzz_kubecfg_SOURCES = tests/fuzz/fuzz_kubecfg.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_kubecfg_CPPFLAGS = $(CLUSTER_CPPFLAGS) -DFUZZ_NAME='"kubecfg"'
+tests_fuzz_fuzz_kubecfg_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_kubecfg_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_kubecfg_LDADD = $(LIBCLUSTER)
+tests_fuzz_fuzz_kubewatch_SOURCES = tests/fuzz/fuzz_kubewatch.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_kubewatch_CPPFLAGS = $(CLUSTER_CPPFLAGS) \
+	-DFUZZ_NAME='"kubewatch"'
+tests_fuzz_fuzz_kubewatch_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) \
+	$(CJSON_CFLAGS)
+tests_fuzz_fuzz_kubewatch_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_kubewatch_LDADD = $(LIBCLUSTER)
+
+check_PROGRAMS += tests/agent/clusterctl
+tests_agent_clusterctl_SOURCES = tests/agent/clusterctl.c
+tests_agent_clusterctl_CPPFLAGS = $(CLUSTER_CPPFLAGS)
+tests_agent_clusterctl_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CJSON_CFLAGS)
+tests_agent_clusterctl_LDADD = $(LIBCLUSTER)
+TESTS += tests/integration/cluster.sh
+EXTRA_DIST += tests/integration/cluster.sh
+
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test_mux
+TESTS += tests/unit/test_mux
+endif
+tests_unit_test_mux_SOURCES = tests/unit/test_mux.c
+tests_unit_test_mux_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_mux_LDADD = $(LIBSSD) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/fuzz/fuzz_mux
+TESTS += tests/fuzz/fuzz_mux
+tests_fuzz_fuzz_mux_SOURCES = tests/fuzz/fuzz_mux.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_mux_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"mux"'
+tests_fuzz_fuzz_mux_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_mux_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_mux_LDADD = $(LIBSSD)
+
+# kube-sim: the Kubernetes API double (tests/kube-sim/README.md), proven
+# against the real kubectl by kubesim.sh, its finer semantics by selftest.py.
+TESTS += tests/integration/kubesim.sh tests/kube-sim/selftest.py
+EXTRA_DIST += tests/integration/kubesim.sh tests/kube-sim/README.md \
+	tests/kube-sim/kube-sim tests/kube-sim/pod-default \
+	tests/kube-sim/pf-client tests/kube-sim/selftest.py \
+	tests/kube-sim/kubesim/__init__.py tests/kube-sim/kubesim/schema.py \
+	tests/kube-sim/kubesim/api.py tests/kube-sim/kubesim/control.py \
+	tests/kube-sim/kubesim/controller.py \
+	tests/kube-sim/kubesim/discovery.py tests/kube-sim/kubesim/kubelet.py \
+	tests/kube-sim/kubesim/meta.py tests/kube-sim/kubesim/objects.py \
+	tests/kube-sim/kubesim/ops.py tests/kube-sim/kubesim/patch.py \
+	tests/kube-sim/kubesim/selectors.py tests/kube-sim/kubesim/server.py \
+	tests/kube-sim/kubesim/store.py tests/kube-sim/kubesim/websocket.py

@@ -1,0 +1,209 @@
+/*
+ * commands.c - the agent's commands by id: each is acknowledged, run
+ * once against the cluster however often the control plane sends it,
+ * and its result kept (a bounded number of them) so that a result the
+ * link lost on the way goes out again when the link is back.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "cluster.h"
+#include "log.h"
+#include "util.h"
+
+#define COMMANDS_KEPT	4096	/* finished ones remembered, oldest go */
+#define COMMAND_ID_MAX	128
+
+struct command {
+	TAILQ_ENTRY(command)	 entry;
+	char			 id[COMMAND_ID_MAX];
+	char			 session[256];
+	char			 type[32];
+	int			 done;
+	const char		*answer;	/* "complete" or "failed" */
+	cJSON			*result;
+	int			 unsent;	/* the answer may be lost */
+};
+
+static TAILQ_HEAD(, command) commands = TAILQ_HEAD_INITIALIZER(commands);
+static size_t ncommands, nrunning;
+static struct cluster *cluster;
+static commands_send_fn send_msg;
+static uint64_t max_sessions;
+
+void
+commands_init(struct cluster *c, commands_send_fn send, uint64_t max)
+{
+	cluster = c;
+	send_msg = send;
+	max_sessions = max;
+}
+
+size_t
+commands_running(void)
+{
+	return nrunning;
+}
+
+static struct command *
+commands_find(const char *id)
+{
+	struct command *cmd;
+
+	TAILQ_FOREACH(cmd, &commands, entry)
+		if (strcmp(cmd->id, id) == 0)
+			return cmd;
+	return NULL;
+}
+
+static void
+commands_forget(struct command *cmd)
+{
+	TAILQ_REMOVE(&commands, cmd, entry);
+	ncommands--;
+	cJSON_Delete(cmd->result);
+	free(cmd);
+}
+
+/* Keeps the table bounded: the oldest finished command goes. */
+static void
+commands_trim(void)
+{
+	struct command *cmd, *next;
+
+	for (cmd = TAILQ_FIRST(&commands); cmd != NULL &&
+	    ncommands > COMMANDS_KEPT; cmd = next) {
+		next = TAILQ_NEXT(cmd, entry);
+		if (cmd->done)
+			commands_forget(cmd);
+	}
+}
+
+static void
+commands_answer(struct command *cmd)
+{
+	cmd->unsent = send_msg(cmd->answer, cmd->id, cmd->result) == -1;
+}
+
+static void
+commands_finish(struct command *cmd, const char *answer, cJSON *result)
+{
+	cmd->done = 1;
+	nrunning--;
+	cmd->answer = answer;
+	cmd->result = result;
+	commands_answer(cmd);
+	commands_trim();
+}
+
+static void
+commands_done(const cJSON *result, const char *error, int retryable,
+    void *arg)
+{
+	struct command *cmd = arg;
+	cJSON *r;
+
+	if (error == NULL) {
+		log_info("session %s: %s done (command %s)", cmd->session,
+		    cmd->type, cmd->id);
+		commands_finish(cmd, "complete", result ?
+		    cJSON_Duplicate(result, 1) : cJSON_CreateObject());
+		return;
+	}
+	log_warnx("session %s: %s failed%s: %s (command %s)", cmd->session,
+	    cmd->type, retryable ? " (retryable)" : "", error, cmd->id);
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "error", error);
+	cJSON_AddBoolToObject(r, "retryable", retryable);
+	commands_finish(cmd, "failed", r);
+}
+
+/*
+ * Runs a new command; the answer comes through commands_done.  The
+ * cluster gets the command's data ({sessionId, user, template, ...}).
+ */
+static void
+commands_run(struct command *cmd, const cJSON *payload)
+{
+	const cJSON *data = cJSON_GetObjectItem(payload, "data");
+
+	if (cJSON_IsObject(data))
+		payload = data;
+	if (strcmp(cmd->type, "start_session") == 0) {
+		if (max_sessions > 0 &&
+		    cluster_session_count(cluster) >= max_sessions) {
+			commands_done(NULL, "the agent is at MAX_SESSIONS", 0,
+			    cmd);
+			return;
+		}
+		cluster_start(cluster, payload, commands_done, cmd);
+	} else if (strcmp(cmd->type, "stop_session") == 0)
+		cluster_stop(cluster, payload, commands_done, cmd);
+	else if (strcmp(cmd->type, "hibernate_session") == 0)
+		cluster_hibernate(cluster, payload, commands_done, cmd);
+	else if (strcmp(cmd->type, "wake_session") == 0)
+		cluster_wake(cluster, payload, commands_done, cmd);
+	else
+		commands_done(NULL, "unknown command type", 0, cmd);
+}
+
+void
+commands_handle(const char *id, const cJSON *payload)
+{
+	const cJSON *type = cJSON_GetObjectItem(payload, "commandType");
+	const cJSON *sid = cJSON_GetObjectItem(payload, "sessionId");
+	struct command *cmd;
+
+	if (strlen(id) >= COMMAND_ID_MAX) {
+		log_warnx("command id too long: ignored");
+		return;
+	}
+	if ((cmd = commands_find(id)) != NULL) {
+		/* Sent again: the same answer, never the work twice. */
+		send_msg("ack", id, NULL);
+		if (cmd->done)
+			commands_answer(cmd);
+		return;
+	}
+	cmd = xcalloc(1, sizeof(*cmd));
+	ssd_strlcpy(cmd->id, id, sizeof(cmd->id));
+	ssd_strlcpy(cmd->type, cJSON_IsString(type) ? type->valuestring : "?",
+	    sizeof(cmd->type));
+	ssd_strlcpy(cmd->session, cJSON_IsString(sid) ? sid->valuestring : "-",
+	    sizeof(cmd->session));
+	TAILQ_INSERT_TAIL(&commands, cmd, entry);
+	ncommands++;
+	nrunning++;
+	send_msg("ack", id, NULL);
+	log_info("session %s: %s (command %s)", cmd->session, cmd->type, id);
+	if (!cJSON_IsString(sid) || !cJSON_IsString(type))
+		commands_done(NULL, "commandType and sessionId required", 0,
+		    cmd);
+	else
+		commands_run(cmd, payload);
+}
+
+void
+commands_resend(void)
+{
+	struct command *cmd;
+
+	TAILQ_FOREACH(cmd, &commands, entry)
+		if (cmd->done && cmd->unsent)
+			commands_answer(cmd);
+}
+
+void
+commands_free(void)
+{
+	struct command *cmd;
+
+	while ((cmd = TAILQ_FIRST(&commands)) != NULL)
+		commands_forget(cmd);
+	nrunning = 0;
+}

@@ -1,0 +1,576 @@
+/*
+ * manifest.c - the Deployment, Service and PVC of a session (manifest.h),
+ * as KUBERNETES.md §2 describes them, from the control plane's payload
+ * and its Template.  Everything that reaches the API server is checked
+ * here first, so that a bad payload fails with our message, not a 422.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/sha.h>
+
+#include "kubeproto.h"
+#include "manifest.h"
+#include "template.h"
+#include "util.h"
+
+#define MANIFEST_QUANTITY_MAX	32
+#define MANIFEST_PATH_MAX	256
+#define MANIFEST_HASH_LEN	8
+
+void
+manifest_name(const char *id, char *name)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char hex[SHA256_DIGEST_LENGTH * 2 + 1];
+	size_t i, n = 0, keep;
+	const char *p = id;
+
+	if (!isalpha((unsigned char)*p))
+		n = (size_t)snprintf(name, MANIFEST_NAME_MAX + 1, "s-");
+	for (; *p != '\0' && n < MANIFEST_NAME_MAX; p++) {
+		char ch = (char)tolower((unsigned char)*p);
+
+		if (!isalnum((unsigned char)ch))
+			ch = '-';
+		if (ch == '-' && (n == 0 || name[n - 1] == '-'))
+			continue;
+		name[n++] = ch;
+	}
+	while (n > 0 && name[n - 1] == '-')
+		n--;
+	name[n] = '\0';
+	if (strcmp(name, id) == 0)
+		return;
+	/* Lossy: a hash of the whole id keeps different ids apart. */
+	SHA256((const unsigned char *)id, strlen(id), md);
+	hex_encode(md, sizeof(md), hex);
+	keep = MANIFEST_NAME_MAX - MANIFEST_HASH_LEN - 1;
+	if (n > keep)
+		n = keep;
+	while (n > 0 && name[n - 1] == '-')
+		n--;
+	if (n == 0)
+		name[n++] = 's';
+	for (i = 0; i < MANIFEST_HASH_LEN; i++)
+		name[n + 1 + i] = hex[i];
+	name[n] = '-';
+	name[n + 1 + MANIFEST_HASH_LEN] = '\0';
+}
+
+void
+manifest_label_value(const char *s, char *out, size_t outlen)
+{
+	size_t n = 0, max = outlen - 1;
+
+	if (max > MANIFEST_LABEL_MAX)
+		max = MANIFEST_LABEL_MAX;
+	for (; *s != '\0' && !isalnum((unsigned char)*s); s++)
+		;
+	for (; *s != '\0' && n < max; s++)
+		out[n++] = isalnum((unsigned char)*s) || *s == '-' ||
+		    *s == '.' || *s == '_' ? *s : '_';
+	while (n > 0 && !isalnum((unsigned char)out[n - 1]))
+		n--;
+	out[n] = '\0';
+}
+
+int
+manifest_quantity(const char *s)
+{
+	static const char *const suffixes[] = { "", "n", "u", "m", "k", "M",
+	    "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
+	size_t digits, i, n = strlen(s);
+	const char *p = s;
+
+	if (n == 0 || n > MANIFEST_QUANTITY_MAX)
+		return 0;
+	digits = strspn(p, "0123456789");
+	p += digits;
+	if (*p == '.') {
+		p++;
+		i = strspn(p, "0123456789");
+		digits += i;
+		p += i;
+	}
+	if (digits == 0)
+		return 0;
+	if ((*p == 'e' || *p == 'E') && p[1] != '\0') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		return *p != '\0' && strspn(p, "0123456789") == strlen(p);
+	}
+	for (i = 0; i < nitems(suffixes); i++)
+		if (strcmp(p, suffixes[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+manifest_session(const cJSON *payload, char *id, size_t idlen, char *name,
+    char *err, size_t errlen)
+{
+	const char *s = kube_get_str(payload, "sessionId", NULL);
+	size_t i, n;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > MANIFEST_ID_MAX ||
+	    n >= idlen) {
+		snprintf(err, errlen, "sessionId must be a string of 1 to %d "
+		    "characters", MANIFEST_ID_MAX);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] > '~') {
+			snprintf(err, errlen, "sessionId must be printable "
+			    "ASCII without spaces");
+			return -1;
+		}
+	memcpy(id, s, n + 1);
+	manifest_name(id, name);
+	return 0;
+}
+
+int
+manifest_owned(const cJSON *obj, const char *name)
+{
+	const char *mgr = kube_get_str(obj, "metadata", "labels",
+	    MANIFEST_LABEL_MANAGED, NULL);
+	const char *ses = kube_get_str(obj, "metadata", "labels", "session",
+	    NULL);
+
+	return mgr != NULL && ses != NULL && strcmp(mgr, MANIFEST_MANAGER) ==
+	    0 && strcmp(ses, name) == 0;
+}
+
+/* What a start needs beyond the Template's name and image. */
+struct manifest_in {
+	const char	*user;
+	const char	*tpl_name;
+	const char	*image;
+	const char	*memory;
+	const char	*cpu;
+	const char	*home_path;
+	const cJSON	*env;
+	int		 home;
+};
+
+static int
+manifest_resource(const cJSON *payload, const cJSON *spec, const char *key,
+    const char *dflt, const char **out, char *err, size_t errlen)
+{
+	const cJSON *v = kube_get(payload, "resources", key, NULL);
+
+	if (v == NULL || cJSON_IsNull(v))
+		v = kube_get(spec, "defaultResources", key, NULL);
+	if (v == NULL || cJSON_IsNull(v)) {
+		*out = dflt;
+		return 0;
+	}
+	if (!cJSON_IsString(v) || !manifest_quantity(v->valuestring)) {
+		snprintf(err, errlen, "resources.%s must be a quantity such as "
+		    "\"%s\"", key, dflt);
+		return -1;
+	}
+	*out = v->valuestring;
+	return 0;
+}
+
+/* The Template's first port, else MANIFEST_VNC_PORT. */
+static int
+manifest_port(const cJSON *spec, int *port, char *err, size_t errlen)
+{
+	const cJSON *ports = kube_get(spec, "ports", NULL), *p;
+
+	*port = MANIFEST_VNC_PORT;
+	if (ports == NULL || cJSON_IsNull(ports) ||
+	    cJSON_GetArraySize(ports) == 0)
+		return 0;
+	p = kube_get(cJSON_GetArrayItem(ports, 0), "containerPort", NULL);
+	if (!cJSON_IsArray(ports) || !cJSON_IsNumber(p) ||
+	    p->valuedouble < 1 || p->valuedouble > 65535 ||
+	    p->valuedouble != (double)(int)p->valuedouble) {
+		snprintf(err, errlen, "template: spec.ports[0].containerPort "
+		    "must be a port number");
+		return -1;
+	}
+	*port = p->valueint;
+	return 0;
+}
+
+static int
+manifest_env_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 128 && !isdigit((unsigned char)s[0]) &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_.-") == n;
+}
+
+static int
+manifest_check_env(const cJSON *env, char *err, size_t errlen)
+{
+	const cJSON *e, *v;
+	const char *name;
+
+	if (env == NULL || cJSON_IsNull(env))
+		return 0;
+	if (!cJSON_IsArray(env) || cJSON_GetArraySize(env) >
+	    MANIFEST_ENV_MAX) {
+		snprintf(err, errlen, "template: spec.env must be a list of at "
+		    "most %d entries", MANIFEST_ENV_MAX);
+		return -1;
+	}
+	cJSON_ArrayForEach(e, env) {
+		name = kube_get_str(e, "name", NULL);
+		v = kube_get(e, "value", NULL);
+		if (name == NULL || !manifest_env_name(name) || (v != NULL &&
+		    !cJSON_IsNull(v) && !cJSON_IsString(v) &&
+		    !cJSON_IsNumber(v) && !cJSON_IsBool(v)) ||
+		    (cJSON_IsString(v) && strlen(v->valuestring) >
+		    MANIFEST_VALUE_MAX)) {
+			snprintf(err, errlen, "template: spec.env entries need "
+			    "a variable name and a short scalar value");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+manifest_home_path(const cJSON *spec, const char **out, char *err,
+    size_t errlen)
+{
+	const cJSON *mounts = kube_get(spec, "volumeMounts", NULL);
+	const char *p;
+
+	*out = MANIFEST_HOME_PATH;
+	if (!cJSON_IsArray(mounts) || cJSON_GetArraySize(mounts) == 0)
+		return 0;
+	p = kube_get_str(cJSON_GetArrayItem(mounts, 0), "mountPath", NULL);
+	if (p == NULL || p[0] != '/' || strlen(p) > MANIFEST_PATH_MAX ||
+	    strchr(p, ':') != NULL) {
+		snprintf(err, errlen, "template: "
+		    "spec.volumeMounts[0].mountPath must be an absolute path");
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+static int
+manifest_input(const cJSON *payload, struct manifest *m,
+    struct manifest_in *in, char *err, size_t errlen)
+{
+	const cJSON *tpl = kube_get(payload, "template", NULL), *spec, *home;
+	struct template_doc t;
+	char terr[200];
+
+	memset(in, 0, sizeof(*in));
+	if (manifest_session(payload, m->session_id, sizeof(m->session_id),
+	    m->name, err, errlen) == -1)
+		return -1;
+	if ((in->user = kube_get_str(payload, "user", NULL)) == NULL ||
+	    strlen(in->user) > 255) {
+		snprintf(err, errlen, "user must be a string");
+		return -1;
+	}
+	if (template_check(tpl, &t, terr, sizeof(terr)) != 0) {
+		template_doc_free(&t);
+		snprintf(err, errlen, "template: %s", terr);
+		return -1;
+	}
+	in->tpl_name = t.name;
+	in->image = t.image;
+	template_doc_free(&t);
+	spec = kube_get(tpl, "spec", NULL);
+	home = kube_get(payload, "persistentHome", NULL);
+	if (home != NULL && !cJSON_IsBool(home) && !cJSON_IsNull(home)) {
+		snprintf(err, errlen, "persistentHome must be true or false");
+		return -1;
+	}
+	in->home = cJSON_IsTrue(home);
+	in->env = kube_get(spec, "env", NULL);
+	if (kube_get(payload, "resources", NULL) != NULL &&
+	    !cJSON_IsObject(kube_get(payload, "resources", NULL)) &&
+	    !cJSON_IsNull(kube_get(payload, "resources", NULL))) {
+		snprintf(err, errlen, "resources must be an object");
+		return -1;
+	}
+	return manifest_resource(payload, spec, "memory", MANIFEST_MEMORY,
+	    &in->memory, err, errlen) || manifest_resource(payload, spec,
+	    "cpu", MANIFEST_CPU, &in->cpu, err, errlen) ||
+	    manifest_port(spec, &m->vnc_port, err, errlen) ||
+	    manifest_check_env(in->env, err, errlen) ||
+	    manifest_home_path(spec, &in->home_path, err, errlen) ? -1 : 0;
+}
+
+static cJSON *
+manifest_meta(cJSON *o, const char *api, const char *kind, const char *name,
+    const char *ns)
+{
+	cJSON *meta;
+
+	cJSON_AddStringToObject(o, "apiVersion", api);
+	cJSON_AddStringToObject(o, "kind", kind);
+	meta = cJSON_AddObjectToObject(o, "metadata");
+	cJSON_AddStringToObject(meta, "name", name);
+	cJSON_AddStringToObject(meta, "namespace", ns);
+	return meta;
+}
+
+static void
+manifest_labels(cJSON *meta, const struct manifest *m,
+    const struct manifest_in *in)
+{
+	cJSON *l = cJSON_AddObjectToObject(meta, "labels");
+	char user[MANIFEST_LABEL_MAX + 1];
+
+	manifest_label_value(in->user, user, sizeof(user));
+	cJSON_AddStringToObject(l, "app", "streamspace-session");
+	cJSON_AddStringToObject(l, "session", m->name);
+	cJSON_AddStringToObject(l, "user", user);
+	cJSON_AddStringToObject(l, "template", in->tpl_name);
+	cJSON_AddStringToObject(l, MANIFEST_LABEL_MANAGED, MANIFEST_MANAGER);
+}
+
+static void
+manifest_annotations(cJSON *meta, const struct manifest *m,
+    const char *nonce)
+{
+	cJSON *a = cJSON_AddObjectToObject(meta, "annotations");
+
+	cJSON_AddStringToObject(a, MANIFEST_ANN_ID, m->session_id);
+	if (nonce != NULL)
+		cJSON_AddStringToObject(a, MANIFEST_ANN_NONCE, nonce);
+}
+
+static void
+manifest_nv(cJSON *arr, const char *name, const char *value)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "name", name);
+	cJSON_AddStringToObject(e, "value", value);
+	cJSON_AddItemToArray(arr, e);
+}
+
+static void
+manifest_env(cJSON *c, const struct manifest *m, const struct manifest_in *in)
+{
+	cJSON *env = cJSON_AddArrayToObject(c, "env");
+	const cJSON *e, *v;
+	const char *name;
+	char num[32];
+
+	cJSON_ArrayForEach(e, in->env) {
+		name = kube_get_str(e, "name", NULL);
+		v = kube_get(e, "value", NULL);
+		if (strcmp(name, "SESSION_ID") == 0)
+			continue;
+		if (cJSON_IsNumber(v))
+			snprintf(num, sizeof(num), "%.17g", v->valuedouble);
+		else
+			snprintf(num, sizeof(num), "%s", cJSON_IsTrue(v) ?
+			    "true" : cJSON_IsFalse(v) ? "false" : "");
+		manifest_nv(env, name, cJSON_IsString(v) ? v->valuestring :
+		    num);
+	}
+	manifest_nv(env, "SESSION_ID", m->session_id);
+}
+
+static void
+manifest_mount(cJSON *mounts, const char *name, const char *path)
+{
+	cJSON *v = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(v, "name", name);
+	cJSON_AddStringToObject(v, "mountPath", path);
+	cJSON_AddItemToArray(mounts, v);
+}
+
+static cJSON *
+manifest_container(const struct manifest *m, const struct manifest_in *in)
+{
+	cJSON *c = cJSON_CreateObject(), *port, *res, *req, *mounts, *probe;
+
+	cJSON_AddStringToObject(c, "name", "session");
+	cJSON_AddStringToObject(c, "image", in->image);
+	port = cJSON_CreateObject();
+	cJSON_AddStringToObject(port, "name", "vnc");
+	cJSON_AddNumberToObject(port, "containerPort", m->vnc_port);
+	cJSON_AddStringToObject(port, "protocol", "TCP");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(c, "ports"), port);
+	manifest_env(c, m, in);
+	res = cJSON_AddObjectToObject(c, "resources");
+	req = cJSON_AddObjectToObject(res, "requests");
+	cJSON_AddStringToObject(req, "cpu", in->cpu);
+	cJSON_AddStringToObject(req, "memory", in->memory);
+	cJSON_AddItemToObject(res, "limits", cJSON_Duplicate(req, 1));
+	mounts = cJSON_AddArrayToObject(c, "volumeMounts");
+	if (in->home)
+		manifest_mount(mounts, "home", in->home_path);
+	manifest_mount(mounts, "dshm", "/dev/shm");
+	probe = cJSON_AddObjectToObject(c, "readinessProbe");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(probe, "tcpSocket"),
+	    "port", "vnc");
+	cJSON_AddNumberToObject(probe, "periodSeconds", 2);
+	cJSON_AddNumberToObject(probe, "timeoutSeconds", 2);
+	cJSON_AddNumberToObject(probe, "failureThreshold", 3);
+	cJSON_AddFalseToObject(cJSON_AddObjectToObject(c, "securityContext"),
+	    "allowPrivilegeEscalation");
+	return c;
+}
+
+static cJSON *
+manifest_pod_spec(const struct manifest *m, const struct manifest_in *in)
+{
+	cJSON *spec = cJSON_CreateObject(), *sc, *vols, *v, *src;
+
+	cJSON_AddFalseToObject(spec, "automountServiceAccountToken");
+	cJSON_AddFalseToObject(spec, "enableServiceLinks");
+	cJSON_AddNumberToObject(spec, "terminationGracePeriodSeconds", 20);
+	sc = cJSON_AddObjectToObject(spec, "securityContext");
+	cJSON_AddNumberToObject(sc, "fsGroup", 1000);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(sc, "seccompProfile"),
+	    "type", "RuntimeDefault");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(spec, "containers"),
+	    manifest_container(m, in));
+	vols = cJSON_AddArrayToObject(spec, "volumes");
+	if (in->home) {
+		v = cJSON_CreateObject();
+		cJSON_AddStringToObject(v, "name", "home");
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(v,
+		    "persistentVolumeClaim"), "claimName", m->pvc_name);
+		cJSON_AddItemToArray(vols, v);
+	}
+	v = cJSON_CreateObject();
+	cJSON_AddStringToObject(v, "name", "dshm");
+	src = cJSON_AddObjectToObject(v, "emptyDir");
+	cJSON_AddStringToObject(src, "medium", "Memory");
+	cJSON_AddStringToObject(src, "sizeLimit", MANIFEST_SHM_SIZE);
+	cJSON_AddItemToArray(vols, v);
+	return spec;
+}
+
+static cJSON *
+manifest_deployment(const struct manifest *m, const struct manifest_in *in,
+    const struct manifest_opts *o)
+{
+	cJSON *d = cJSON_CreateObject(), *meta, *spec, *tpl;
+
+	meta = manifest_meta(d, "apps/v1", "Deployment", m->name,
+	    o->namespace);
+	manifest_labels(meta, m, in);
+	manifest_annotations(meta, m, o->nonce);
+	spec = cJSON_AddObjectToObject(d, "spec");
+	cJSON_AddNumberToObject(spec, "replicas", 1);
+	cJSON_AddNumberToObject(spec, "revisionHistoryLimit", 2);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(spec, "strategy"),
+	    "type", "Recreate");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(
+	    spec, "selector"), "matchLabels"), "session", m->name);
+	tpl = cJSON_AddObjectToObject(spec, "template");
+	meta = cJSON_AddObjectToObject(tpl, "metadata");
+	manifest_labels(meta, m, in);
+	manifest_annotations(meta, m, NULL);
+	cJSON_AddItemToObject(tpl, "spec", manifest_pod_spec(m, in));
+	return d;
+}
+
+static cJSON *
+manifest_service(const struct manifest *m, const struct manifest_in *in,
+    const struct manifest_opts *o)
+{
+	cJSON *s = cJSON_CreateObject(), *meta, *spec, *port;
+
+	meta = manifest_meta(s, "v1", "Service", m->name, o->namespace);
+	manifest_labels(meta, m, in);
+	manifest_annotations(meta, m, o->nonce);
+	spec = cJSON_AddObjectToObject(s, "spec");
+	cJSON_AddStringToObject(spec, "type", "ClusterIP");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(spec, "selector"),
+	    "session", m->name);
+	port = cJSON_CreateObject();
+	cJSON_AddStringToObject(port, "name", "vnc");
+	cJSON_AddNumberToObject(port, "port", m->vnc_port);
+	cJSON_AddStringToObject(port, "targetPort", "vnc");
+	cJSON_AddStringToObject(port, "protocol", "TCP");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(spec, "ports"), port);
+	return s;
+}
+
+static cJSON *
+manifest_pvc(const struct manifest *m, const struct manifest_in *in,
+    const struct manifest_opts *o)
+{
+	cJSON *p = cJSON_CreateObject(), *meta, *spec, *modes;
+
+	meta = manifest_meta(p, "v1", "PersistentVolumeClaim", m->pvc_name,
+	    o->namespace);
+	manifest_labels(meta, m, in);
+	manifest_annotations(meta, m, o->nonce);
+	spec = cJSON_AddObjectToObject(p, "spec");
+	modes = cJSON_AddArrayToObject(spec, "accessModes");
+	cJSON_AddItemToArray(modes, cJSON_CreateString("ReadWriteOnce"));
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(
+	    spec, "resources"), "requests"), "storage", o->home_size ?
+	    o->home_size : MANIFEST_HOME_SIZE);
+	if (o->storage_class != NULL)
+		cJSON_AddStringToObject(spec, "storageClassName",
+		    o->storage_class);
+	return p;
+}
+
+int
+manifest_build(const cJSON *payload, const struct manifest_opts *o,
+    struct manifest *m, char *err, size_t errlen)
+{
+	struct manifest_in in;
+
+	memset(m, 0, sizeof(*m));
+	if (!cJSON_IsObject(payload)) {
+		snprintf(err, errlen, "the payload must be an object");
+		return -1;
+	}
+	if (manifest_input(payload, m, &in, err, errlen) == -1)
+		return -1;
+	snprintf(m->pvc_name, sizeof(m->pvc_name), "%s-home", m->name);
+	m->deployment = manifest_deployment(m, &in, o);
+	m->service = manifest_service(m, &in, o);
+	if (in.home)
+		m->pvc = manifest_pvc(m, &in, o);
+	return 0;
+}
+
+void
+manifest_free(struct manifest *m)
+{
+	cJSON_Delete(m->deployment);
+	cJSON_Delete(m->service);
+	cJSON_Delete(m->pvc);
+	m->deployment = m->service = m->pvc = NULL;
+}
+
+void
+manifest_set_owner(cJSON *obj, const char *name, const char *uid)
+{
+	cJSON *meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	cJSON *ref = cJSON_CreateObject(), *refs;
+
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "ownerReferences");
+	refs = cJSON_AddArrayToObject(meta, "ownerReferences");
+	cJSON_AddStringToObject(ref, "apiVersion", "apps/v1");
+	cJSON_AddStringToObject(ref, "kind", "Deployment");
+	cJSON_AddStringToObject(ref, "name", name);
+	cJSON_AddStringToObject(ref, "uid", uid);
+	cJSON_AddFalseToObject(ref, "controller");
+	cJSON_AddTrueToObject(ref, "blockOwnerDeletion");
+	cJSON_AddItemToArray(refs, ref);
+}
