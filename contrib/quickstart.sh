@@ -1,8 +1,10 @@
 #!/bin/bash
 # quickstart.sh - a local StreamSpace control plane on this machine, on
 # embedded defaults, for trying ssd out: installs what is missing (apt),
-# builds, starts ssd in a scratch state directory, prints what runs and how
-# to reach it, and stays in the foreground until Ctrl-C, which stops it all.
+# builds, starts ssd in a scratch state directory with the Kubernetes API
+# double (tests/kube-sim) as its cluster and an agent, starts a demo
+# session, prints what runs and how to reach it, and stays in the
+# foreground until Ctrl-C, which stops it all.
 # Run as root on Debian 12.  SSD_PORT picks the port (default 8080).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -84,11 +86,64 @@ token=$(curl -s -X POST -H 'Content-Type: application/json' \
     /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])') ||
     die "the admin cannot log in"
 
+# The "cluster": tests/kube-sim, a Kubernetes API double whose pods are
+# real processes (the demo desktop is Xvnc with a clock), and an agent.
+say "starting the Kubernetes API double (a development double, not a cluster)"
+/usr/bin/python3 "$top/tests/kube-sim/kube-sim" --state-dir "$state/kube-sim" \
+    --port 0 --namespace streamspace \
+    --image-map "docker.io/accetto/*=$top/contrib/demo-desktop.sh {ip} {port} {display}" \
+    > "$state/kube-sim.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+	[ -s "$state/kube-sim/url" ] && break
+	sleep 0.1
+done
+[ -s "$state/kube-sim/url" ] || { tail -20 "$state/kube-sim.log"; die "kube-sim did not start"; }
+say "starting ssd-agent-k8s (approved in advance with ssdctl agent add)"
+ctl agent add demo-agent | grep -Eo '[0-9a-f]{64}' > "$state/agent.key" ||
+    die "cannot create the demo agent"
+chmod 600 "$state/agent.key"
+AGENT_ID=demo-agent CONTROL_PLANE_URL="ws://127.0.0.1:$port" \
+    AGENT_KEY_FILE="$state/agent.key" KUBECONFIG="$state/kube-sim/kubeconfig" \
+    NAMESPACE=streamspace MAX_SESSIONS=20 \
+    "$build/ssd-agent-k8s/ssd-agent-k8s" > "$state/agent.log" 2>&1 &
+pids+=($!)
+api() {	# api METHOD PATH [BODY]: the answer's body
+	curl -s -X "$1" -H "Authorization: Bearer $token" \
+	    ${3:+-H 'Content-Type: application/json' -d "$3"} \
+	    "http://127.0.0.1:$port$2"
+}
+field() { /usr/bin/python3 -c 'import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."): v = v.get(k, {}) if isinstance(v, dict) else {}
+print(v if v != {} else "")' "$1"; }
+for _ in $(seq 1 100); do
+	ctl show agents | grep -q 'demo-agent.*online' && break
+	sleep 0.1
+done
+say "creating a demo session (xfce-desktop)"
+session=$(api POST /api/v1/sessions '{"template":"xfce-desktop"}' | field id)
+[ -n "$session" ] || die "the demo session was not created"
+for _ in $(seq 1 300); do
+	[ "$(api GET "/api/v1/sessions/$session" | field state)" = running ] && break
+	sleep 0.1
+done
+[ "$(api GET "/api/v1/sessions/$session" | field state)" = running ] ||
+    { tail -20 "$state/agent.log"; die "the demo session did not reach running"; }
+pod_ip=$(api GET "/api/v1/sessions/$session" | field platformMetadata.podIP)
+
 cat <<MSG
 
-ssd is running (log: $state/ssd.log):
+ssd is running (log: $state/ssd.log), with a Kubernetes API double
+(log: $state/kube-sim.log) and an agent (log: $state/agent.log):
 
 $("$build/ssdctl" -s "$state/ssd.sock" show workers)
+
+$("$build/ssdctl" -s "$state/ssd.sock" show agents)
+
+The demo session $session is running: its desktop (Xvnc) listens on
+$pod_ip:5901 (any VNC viewer can connect there directly).
+  KUBECONFIG=$state/kube-sim/kubeconfig kubectl get deploy,svc,pvc,pods
 
   curl http://127.0.0.1:$port/health
   curl http://127.0.0.1:$port/ready
