@@ -28,7 +28,7 @@ AGENT_ID=k8s-bench CONTROL_PLANE_URL="ws://127.0.0.1:$SSD_PORT" AGENT_KEY=$key \
     "$build/ssd-agent-k8s/ssd-agent-k8s" > "$T/agent.log" 2>&1 &
 agent=$!
 on_exit "kill $agent; wait $agent"
-wait_until 5 [ "$(psql -qAt -c "SELECT status FROM agents WHERE agent_id = 'k8s-bench'")" = online ] ||
+wait_until 5 sql_is "SELECT status FROM agents WHERE agent_id = 'k8s-bench'" online ||
     { echo "the agent did not come online"; exit 1; }
 psql -q -c "INSERT INTO user_quotas (user_id, max_sessions) VALUES ('admin', $((n + 10))) ON CONFLICT (user_id) DO UPDATE SET max_sessions = $((n + 10))"
 admin=$(json token <<< "$(api POST /api/v1/auth/login "" "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" | cut -d' ' -f2-)")
@@ -37,7 +37,7 @@ idle=$(rss_kib "$agent")
 
 for ((i = 0; i < n; i++)); do
 	sid=$(json id <<< "$(api POST /api/v1/sessions "$admin" '{"template":"xfce-desktop","persistentHome":false}' | cut -d' ' -f2-)")
-	wait_until 30 [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$sid'")" = running ] ||
+	wait_until 30 sql_is "SELECT state FROM sessions WHERE id = '$sid'" running ||
 	    { echo "session $sid did not start"; exit 1; }
 done
 sleep 2

@@ -71,8 +71,9 @@ main(int argc, char **argv)
 	log_info("agent %s for %s started", cfg.agent_id,
 	    cfg.control_plane_url);
 	event_base_dispatch(base);
-	link_stop();
+	/* Commands still running end (failed, retryable) before the link goes. */
 	cluster_free(cluster);
+	link_stop();
 	event_free(sigterm);
 	event_free(sigint);
 	event_base_free(base);

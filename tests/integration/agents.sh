@@ -60,7 +60,7 @@ ok_if "hello is answered with the heartbeat interval" \
 ok_if "an unknown message type gets an error message" \
     wait_until 3 grep -q '"type":"error"' "$T/agent.out"
 ok_if "the heartbeat's capacity is stored" \
-    wait_until 3 [ "$(psql -qAt -c "SELECT capacity->>'max_sessions' FROM agents WHERE agent_id = 'k8s-test'")" = 5 ]
+    wait_until 3 sql_is "SELECT capacity->>'max_sessions' FROM agents WHERE agent_id = 'k8s-test'" 5
 r=$(api POST /api/v1/sessions "$admin" '{"template":"firefox"}')
 sid=$(json id <<< "${r#* }")
 ok_if "a session is created on k8s-test" [ "$(json agentId <<< "${r#* }")" = k8s-test ]

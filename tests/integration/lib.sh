@@ -70,6 +70,10 @@ free_port() {
 	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# sql_is QUERY VALUE: the query's answer is VALUE (for wait_until, which
+# runs its command again each time: a $(...) in its arguments would not be).
+sql_is() { [ "$(psql -qAt -c "$1")" = "$2" ]; }
+
 # wait_until SECONDS cmd...: polls every 50 ms.
 wait_until() {
 	local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 ))
