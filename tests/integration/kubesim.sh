@@ -136,7 +136,7 @@ spec:
       - name: session
         image: lscr.io/linuxserver/webtop:ubuntu-xfce
         ports: [{name: vnc, containerPort: 5900}]
-        env: [{name: SIM_LISTEN_DELAY_MS, value: "1500"}]
+        env: [{name: SIM_LISTEN_DELAY_MS, value: "3000"}]
         resources:
           requests: {cpu: 500m, memory: 1024Mi}
           limits: {cpu: 2000m, memory: 2Gi}
@@ -219,7 +219,7 @@ applied() {
 	    out=$(K apply --validate=false -f "$T/s1.yaml") &&
 	    grep -q "persistentvolumeclaim/s1-home unchanged" <<< "$out" &&
 	    grep -q "service/s1 unchanged" <<< "$out" &&
-	    sed 's/value: "1500"/value: "0"/' "$T/s1.yaml" |
+	    sed 's/value: "3000"/value: "0"/' "$T/s1.yaml" |
 	    K apply --validate=false -f - | grep -q "deployment.apps/s1 configured"
 }
 ok_if "kubectl apply --validate=false: unchanged, then configured (strategic merge patch)" applied

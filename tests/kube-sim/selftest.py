@@ -503,7 +503,7 @@ def run_tests(s, flag):
         s.req("DELETE", APPS + "/deployments/claim")
         return wait(lambda: s.req("GET", NS + "/persistentvolumeclaims/claim-home")[0] == 404)
 
-    @check("RollingUpdate: a template change replaces both pods, status converges")
+    @check("RollingUpdate: a template change replaces both pods, status converges, revision 2")
     def _():
         s.req("POST", APPS + "/deployments", deployment("roll", replicas=2))
 
@@ -521,6 +521,8 @@ def run_tests(s, flag):
         s.req("PATCH", APPS + "/deployments/roll", {"spec": {"template": {
             "metadata": {"labels": {"v": "2"}}}}}, "application/merge-patch+json")
         assert wait(lambda: done(2), 15), s.get(APPS + "/deployments/roll")["status"]
+        ann = s.get(APPS + "/deployments/roll")["metadata"]["annotations"]
+        assert ann == {"deployment.kubernetes.io/revision": "2"}, ann
         new = [p for p in s.get(NS + "/pods?labelSelector=app%3Droll")["items"]
                if not p["metadata"].get("deletionTimestamp")]
         return len(new) == 2 and not old & {p["metadata"]["name"] for p in new} \
@@ -963,6 +965,27 @@ def run_tests(s, flag):
         finally:
             p.terminate()
             p.wait(15)
+
+    @check("kube-sim killed with SIGKILL: its pods' processes die with it")
+    def _():
+        if not shutil.which("setpriv"):
+            return True
+        d = os.path.join(s.dir, "killed")
+        p = subprocess.Popen([PY, KS, "--state-dir", d],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait(lambda: os.path.exists(os.path.join(d, "url")), 20)
+            k = Sim.__new__(Sim)
+            k.d, k.dir = d, s.dir
+            k.port, k.token = int(k.read("port")), k.read("token")
+            k.admin = k.read("admin-token")
+            k.req("POST", NS + "/pods", pod("victim", "example/app:1"))
+            pid = wait(lambda: [c["pid"] for w in k.state()["pods"]
+                                for c in w["containers"] if c["pid"]])[0]
+        finally:
+            p.kill()
+            p.wait()
+        return wait(lambda: not alive(pid), 5)
 
     @check("TCP: kube-sim listens on 127.0.0.1 only")
     def _():

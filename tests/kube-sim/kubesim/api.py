@@ -13,6 +13,7 @@ import socket
 import ssl
 import struct
 import time
+import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler
 
@@ -163,7 +164,8 @@ class Handler(BaseHTTPRequestHandler):
                     raise fault.error()
                 self.drop_mid = fault.drop in (True, "mid")
             result = self.route(url.path, body)
-            if fault and fault.status is not None and fault.after_commit:
+            if fault and fault.status is not None and fault.after_commit \
+                    and result is not None:
                 raise fault.error()
             if result is not None:
                 code, obj = result
@@ -175,6 +177,12 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error_status(e)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        except Exception as e:  # noqa: BLE001 - a bug answers 500, as a panic
+            sim.log(f"{self.command} {url.path}: {traceback.format_exc()}")
+            self.close_connection = True
+            self.send_error_status(ApiError(
+                500, "InternalError", f"Internal error occurred: {e!r}",
+                {"causes": [{"message": repr(e)}]}))
 
     def authenticate(self):
         h = self.headers.get("Authorization", "")
@@ -338,9 +346,9 @@ class Handler(BaseHTTPRequestHandler):
             out = []
             for o in items:
                 try:
-                    out.append(ops.delete(sim, resource, ns,
-                                          o["metadata"]["name"], opts,
-                                          self.dry_run())[1])
+                    out.append(ops.delete(
+                        sim, resource, ns, o["metadata"]["name"], opts,
+                        self.dry_run() or opts.get("dryRun") == ["All"])[1])
                 except ApiError as e:
                     if e.code != 404:
                         raise
@@ -354,6 +362,10 @@ class Handler(BaseHTTPRequestHandler):
         opts = self.json_body(body) if body.strip() else {}
         if not isinstance(opts, dict):
             raise bad_request("DeleteOptions must be an object")
+        try:
+            opts = schema.check("DeleteOptions", opts)[0]
+        except schema.DecodeError as e:
+            raise bad_request(f"{e}") from None
         if self.q("propagationPolicy"):
             opts["propagationPolicy"] = self.q("propagationPolicy")
         if self.q("gracePeriodSeconds") is not None:
@@ -388,8 +400,9 @@ class Handler(BaseHTTPRequestHandler):
                                   body, self.write_request(body,
                                                            "PatchOptions"))
         if self.command == "DELETE":
-            return ops.delete(sim, resource, ns, name,
-                              self.delete_options(body), self.dry_run())
+            opts = self.delete_options(body)
+            return ops.delete(sim, resource, ns, name, opts,
+                              self.dry_run() or opts.get("dryRun") == ["All"])
         raise method_not_allowed()
 
     def subresource(self, resource, ns, name, sub, body):

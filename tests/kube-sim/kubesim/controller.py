@@ -15,6 +15,9 @@ from .meta import (ApiError, now, parse_timestamp, random_suffix, safe_encode,
                    timestamp)
 
 
+REVISION = "deployment.kubernetes.io/revision"
+
+
 def template_hash(template):
     data = json.dumps(template, sort_keys=True).encode()
     return safe_encode(hashlib.sha256(data).digest(), 10)
@@ -44,6 +47,7 @@ class Controller(threading.Thread):
         super().__init__(name="controller", daemon=True)
         self.sim, self.store = sim, sim.store
         self.stopping = threading.Event()
+        self.revisions = {}
 
     def run(self):
         while not self.stopping.is_set():
@@ -95,6 +99,7 @@ class Controller(threading.Thread):
         want = spec.get("replicas", 1)
         st = spec.get("strategy") or {}
         if not spec.get("paused"):
+            self.revision(d, h)
             if st.get("type") == "Recreate":
                 if old:
                     for p in old:
@@ -115,6 +120,22 @@ class Controller(threading.Thread):
                         self._delete_obj("pods", p)
                         ready -= 1
         self.deployment_status(d, h, active, new, old)
+
+    def revision(self, d, h):
+        """deployment.kubernetes.io/revision counts templates, as the new
+        ReplicaSets of a real cluster do."""
+        md = d["metadata"]
+        known = self.revisions.get(md["uid"])
+        if known and known[0] == h:
+            return
+        rev = int((md.get("annotations") or {}).get(REVISION) or 0) + 1
+        self.revisions[md["uid"]] = [h, rev, False]
+
+        def annotate(obj):
+            obj["metadata"].setdefault("annotations", {})[REVISION] = str(rev)
+            return obj
+        self.store.mutate("deployments", md["namespace"], md["name"],
+                          annotate, md["uid"])
 
     def scale(self, d, h, new, want, room):
         if len(new) > want:
@@ -180,8 +201,9 @@ class Controller(threading.Thread):
                                    "NewReplicaSetAvailable",
                                    f'ReplicaSet "{rs}" has successfully '
                                    f'progressed.')
-        elif prev is None or prev.get("reason") == "NewReplicaSetAvailable" \
-                and (old or not new):
+        elif prev is None or not self.revisions.get(md["uid"], [0, 0, 1])[2]:
+            if md["uid"] in self.revisions:
+                self.revisions[md["uid"]][2] = True
             prog = self._condition(prev, "Progressing", True,
                                    "NewReplicaSetCreated",
                                    f'Created new replica set "{rs}"')

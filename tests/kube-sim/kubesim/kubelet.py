@@ -11,6 +11,7 @@ import http.client
 import ipaddress
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +22,7 @@ from .meta import timestamp
 
 NODE = "kube-sim-node"
 TICK = 0.05
+SETPRIV = shutil.which("setpriv")
 
 
 class Kubelet:
@@ -41,13 +43,15 @@ class Kubelet:
     # ----------------------------------------------------------- workers
 
     def sync(self):
-        """Starts a worker for every pod that has none (controller loop)."""
+        """Starts a worker for every pod that has none (controller loop).
+        Lock order: the store's lock is never taken while holding ours."""
+        pods = self.store.items("pods")
         with self.lock:
             if self.stopping:
                 return
             for uid in [u for u, w in self.workers.items() if not w.is_alive()]:
                 del self.workers[uid]
-            for pod in self.store.items("pods"):
+            for pod in pods:
                 uid = pod["metadata"]["uid"]
                 if uid not in self.workers:
                     w = PodWorker(self, pod)
@@ -415,9 +419,13 @@ class Container:
                 env[e["name"]] = fields[e["valueFrom"]["fieldRef"]["fieldPath"]]
         self.kl.sim.log(f"pod {self.w.ns}/{self.w.name}: start container "
                         f"{self.name} on {self.w.ip}: {cmd}")
+        argv = ["/bin/sh", "-c", cmd]
+        if SETPRIV:
+            # Dies with its pod's thread, so with kube-sim even on SIGKILL.
+            argv = [SETPRIV, "--pdeathsig", "KILL", "--"] + argv
         with open(self.log_path(), "ab") as log:
             self.proc = subprocess.Popen(
-                ["/bin/sh", "-c", cmd], stdin=subprocess.DEVNULL, stdout=log,
+                argv, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, env=env, start_new_session=True,
                 cwd=self.kl.sim.state_dir)
         if self.ever_started:

@@ -5,6 +5,7 @@ validation with the real 422 causes, immutable fields on update, and
 generation bumps.  prepare_create/prepare_update are the entry points;
 they never touch the store."""
 import copy
+import datetime
 import ipaddress
 
 from .meta import (ApiError, FieldErrors, RESOURCES, api_version, bad_request,
@@ -708,7 +709,6 @@ def mark_deleting(obj, grace=0):
     """Sets deletionTimestamp (+ grace) the way graceful deletion does."""
     md = obj["metadata"]
     if "deletionTimestamp" not in md:
-        import datetime
         md["deletionTimestamp"] = timestamp(now() + datetime.timedelta(
             seconds=grace))
         md["deletionGracePeriodSeconds"] = grace

@@ -297,6 +297,9 @@ def set_scale(sim, ns, name, scale_fn, req=None):
     conflict."""
     def compute(cur):
         want = scale_fn(scale_of(cur))
+        if not isinstance(want, dict):
+            raise bad_request("the object provided is unrecognized (must be "
+                              "of type Scale)")
         want = decode("deployments", want, req, "Scale")
         rv = (want.get("metadata") or {}).get("resourceVersion")
         if rv and rv != cur["metadata"]["resourceVersion"]:

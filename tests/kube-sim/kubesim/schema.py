@@ -125,6 +125,10 @@ STRUCTS = {
     "Pod": "apiVersion kind metadata:ObjectMeta spec:PodSpec status:any",
     "Scale": "apiVersion kind metadata:ObjectMeta spec:ScaleSpec status:any",
     "ScaleSpec": "replicas:int32",
+    "DeleteOptions": "apiVersion kind gracePeriodSeconds:int64 "
+    "preconditions:Preconditions orphanDependents:bool propagationPolicy "
+    "dryRun:[]string",
+    "Preconditions": "uid resourceVersion",
 }
 
 FIELDS = {name: dict((f.split(":") + ["string"])[:2] for f in spec.split())

@@ -189,6 +189,7 @@ class Sim:
         self.write_client_files()
 
     def state(self):
+        pods = self.kubelet.view()  # (not under the store lock: lock order)
         with self.store.lock:
             counts = {r: len(self.store.objects[r]) for r in RESOURCES}
             return {"url": self.url(), "resourceVersion": str(self.store.rv),
@@ -196,7 +197,7 @@ class Sim:
                     "watchers": len(self.store.watchers), "objects": counts,
                     "podNetwork": str(self.kubelet.net),
                     "badImages": sorted(self.kubelet.bad_images),
-                    "pods": self.kubelet.view()}
+                    "pods": pods}
 
     # ---------------------------------------------------------- lifecycle
 

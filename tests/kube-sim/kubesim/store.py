@@ -120,11 +120,13 @@ class Store:
     def list(self, resource, ns, label_reqs, field_reqs, limit=0, cont=None):
         """-> (list metadata, items) with limit/continue paging."""
         with self.lock:
-            start, list_rv = "", self.rv
+            start, list_rv = None, self.rv
             if cont:
                 try:
                     tok = json.loads(base64.urlsafe_b64decode(cont.encode()))
-                    start, list_rv = tok["start"], int(tok["rv"])
+                    start, list_rv = tuple(tok["start"]), int(tok["rv"])
+                    if len(start) != 2:
+                        raise ValueError(start)
                 except (ValueError, KeyError, TypeError):
                     raise meta.bad_request("continue key is not valid: "
                                            "malformed continue token") from None
@@ -143,7 +145,7 @@ class Store:
             for (n, name), o in sorted(self.objects[resource].items()):
                 if ns is not None and n != ns:
                     continue
-                if f"{n}/{name}" <= start:
+                if start is not None and (n, name) <= start:
                     continue
                 if labels_match(label_reqs, o["metadata"].get("labels")) and \
                         fields_match(field_reqs, o):
@@ -152,7 +154,7 @@ class Store:
             if limit and len(out) > limit:
                 last = out[limit - 1]["metadata"]
                 tok = {"rv": list_rv,
-                       "start": f"{last['namespace']}/{last['name']}"}
+                       "start": [last["namespace"], last["name"]]}
                 lmeta["continue"] = base64.urlsafe_b64encode(
                     json.dumps(tok).encode()).decode()
                 lmeta["remainingItemCount"] = len(out) - limit
