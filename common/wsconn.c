@@ -240,8 +240,19 @@ wsconn_read(struct bufferevent *bev, void *arg)
 static void
 wsconn_written(struct bufferevent *bev, void *arg)
 {
+	struct wsconn *c = arg;
+
 	(void)bev;
-	wsconn_try_finish(arg);
+	if (c->cbs.drained != NULL && !c->sent_close && !c->dead) {
+		c->busy++;
+		c->cbs.drained(c, c->arg);
+		c->busy--;
+		if (c->dead) {
+			wsconn_free(c);
+			return;
+		}
+	}
+	wsconn_try_finish(c);
 }
 
 static void

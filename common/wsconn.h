@@ -39,6 +39,8 @@ struct wsconn_cbs {
 	 */
 	void	(*closed)(struct wsconn *c, int code, const char *reason,
 		    void *arg);
+	/* Optional: everything queued was written (flow control). */
+	void	(*drained)(struct wsconn *c, void *arg);
 };
 
 /* Takes bev (after the handshake) and any bytes already in its input. */

@@ -12,6 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+#include <event2/dns.h>
+
 #include "cluster_priv.h"
 #include "log.h"
 #include "manifest.h"
@@ -139,6 +141,7 @@ cluster_new(struct event_base *base, const struct cluster_config *cfg,
 	c->status = status;
 	c->status_arg = status_arg;
 	TAILQ_INIT(&c->ops);
+	TAILQ_INIT(&c->vncs);
 	if (cfg->kubeconfig != NULL)
 		rc = kubecfg_load(cfg->kubeconfig, &c->kc, err, errlen);
 	else
@@ -168,11 +171,16 @@ cluster_free(struct cluster *c)
 	if (c == NULL)
 		return;
 	ops_end_all(c);
+	vnc_end_all(c);
 	kube_watch_free(c->pod_watch);
 	kube_watch_free(c->deploy_watch);
 	view_free(c->view);
 	kube_free(c->kube);
 	kubecfg_free(&c->kc);
+	if (c->vnc_tls != NULL)
+		SSL_CTX_free(c->vnc_tls);
+	if (c->dns != NULL)
+		evdns_base_free(c->dns, 0);
 	free(c->storage_class);
 	free(c->home_size);
 	free(c);

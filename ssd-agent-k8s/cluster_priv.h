@@ -8,6 +8,8 @@
 
 #include <sys/queue.h>
 
+#include <openssl/ssl.h>
+
 #include "cluster.h"
 #include "kube.h"
 #include "kubecfg.h"
@@ -19,6 +21,8 @@
 
 struct op;
 TAILQ_HEAD(cluster_ops, op);
+struct cluster_vnc;
+TAILQ_HEAD(cluster_vncs, cluster_vnc);
 
 struct cluster {
 	struct event_base	*base;
@@ -34,6 +38,9 @@ struct cluster {
 	cluster_status_fn	 status;
 	void			*status_arg;
 	struct cluster_ops	 ops;
+	SSL_CTX			*vnc_tls;	/* port-forwards (vnc.c) */
+	struct evdns_base	*dns;
+	struct cluster_vncs	 vncs;		/* opening or pumping */
 };
 
 /* ops.c */
@@ -41,5 +48,8 @@ struct cluster {
 void	ops_changed(struct cluster *c, const char *name);
 /* Ends every command still running (done: "shutting down"). */
 void	ops_end_all(struct cluster *c);
+
+/* vnc.c: drops every VNC stream being opened or pumped (no callbacks). */
+void	vnc_end_all(struct cluster *c);
 
 #endif

@@ -125,6 +125,15 @@ kube_escape(const char *s)
 	return out;
 }
 
+static void	kube_token_refresh(struct kube *, int);
+
+const char *
+kube_token(struct kube *k)
+{
+	kube_token_refresh(k, 0);
+	return k->token;
+}
+
 /* The token file is re-read when it changed (kubelet swaps it). */
 static void
 kube_token_refresh(struct kube *k, int force)

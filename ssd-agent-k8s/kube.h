@@ -102,6 +102,9 @@ struct kube_watch *kube_watch_new(struct kube *k, const char *what,
 		    kube_event_fn event, void *arg);
 void		 kube_watch_free(struct kube_watch *w);
 
+/* The bearer token now ("" if none), for calls made without libcurl. */
+const char	*kube_token(struct kube *k);
+
 /* kube.c's event base, for the timers of kubewatch.c. */
 struct event_base *kube_base(struct kube *k);
 

@@ -322,7 +322,7 @@ link_dial(void)
 		    lk.cfg->heartbeat_ms * 5 / 2 : 60000),
 		.close_timeout_ms = 2000,
 	};
-	const struct wsconn_cbs cbs = { link_message, link_closed };
+	const struct wsconn_cbs cbs = { link_message, link_closed, NULL };
 	char target[512], headers[AGENT_KEY_MAX + 64], err[256];
 
 	snprintf(target, sizeof(target), "/api/v1/agent/connect?agent_id=%s",

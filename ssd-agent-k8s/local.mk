@@ -9,13 +9,13 @@ ssd_agent_k8s_libcluster_a_SOURCES = \
 	ssd-agent-k8s/kubecfg.c ssd-agent-k8s/kubecfg.h \
 	ssd-agent-k8s/kubeproto.c ssd-agent-k8s/kubeproto.h \
 	ssd-agent-k8s/manifest.c ssd-agent-k8s/manifest.h \
-	ssd-agent-k8s/view.c ssd-agent-k8s/view.h
+	ssd-agent-k8s/view.c ssd-agent-k8s/view.h ssd-agent-k8s/vnc.c
 ssd_agent_k8s_libcluster_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(CJSON_CFLAGS) $(LIBCURL_CFLAGS) $(OPENSSL_CFLAGS)
 
 # What linking libcluster pulls in.
-LIBCLUSTER = ssd-agent-k8s/libcluster.a $(LIBSSD) $(LIBCURL_LIBS) \
-	$(CJSON_LIBS) $(YAML_LIBS) $(OPENSSL_LIBS)
+LIBCLUSTER = ssd-agent-k8s/libcluster.a $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) \
+	$(LIBCURL_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(OPENSSL_LIBS)
 CLUSTER_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ssd-agent-k8s
 
 # The agent itself: settings, control link, command bookkeeping.
@@ -25,5 +25,4 @@ ssd_agent_k8s_ssd_agent_k8s_SOURCES = ssd-agent-k8s/main.c \
 	ssd-agent-k8s/commands.c
 ssd_agent_k8s_ssd_agent_k8s_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(CJSON_CFLAGS) $(LIBCURL_CFLAGS) $(OPENSSL_CFLAGS)
-ssd_agent_k8s_ssd_agent_k8s_LDADD = $(LIBCLUSTER) $(LIBEVENT_OPENSSL_LIBS) \
-	$(LIBEVENT_LIBS)
+ssd_agent_k8s_ssd_agent_k8s_LDADD = $(LIBCLUSTER)

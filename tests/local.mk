@@ -82,6 +82,8 @@ EXTRA_DIST += tests/integration/lib.sh tests/integration/master.sh \
 	tests/agent/flood.py \
 	tests/node/ws-agent.js tests/pg.sh \
 	tests/schema.sh
+TESTS += tests/integration/vnc-auth.sh
+EXTRA_DIST += tests/integration/vnc-auth.sh
 
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/test_jwt

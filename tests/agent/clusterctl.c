@@ -1,7 +1,8 @@
 /*
  * clusterctl.c - runs one ssd-agent-k8s cluster command (cluster.h) from
  * the command line and prints what the cluster side says as JSON lines:
- * status changes, the command's end, the sessions.  For the integration
+ * status changes, the command's end, the sessions; or opens a session's
+ * VNC endpoint directly or through port-forward.  For the integration
  * tests against kube-sim and for debugging; not installed.
  */
 #include "config.h"
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "cluster.h"
@@ -22,6 +25,8 @@
 
 #define CTL_PAYLOAD_MAX		(1024 * 1024)
 #define CTL_SESSIONS_POLL_MS	50
+#define CTL_VNC_PROBE		"ssd-echo-probe\n"
+#define CTL_VNC_GREETING	12	/* "RFB 003.008\n" */
 
 struct ctl {
 	struct event_base	*base;
@@ -30,6 +35,9 @@ struct ctl {
 	const char		*cmd;
 	int			 linger_s;	/* watch on after done */
 	int			 rc;
+	struct bufferevent	*vnc;
+	const char		*vnc_session;
+	const char		*vnc_via;
 };
 
 static void
@@ -138,6 +146,82 @@ ctl_payload(const char *arg)
 	return p;
 }
 
+/* The endpoint's greeting, then our probe echoed (kube-sim's pods echo). */
+static void
+ctl_vnc_read(struct bufferevent *bev, void *arg)
+{
+	struct ctl *ctl = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	const size_t want = CTL_VNC_GREETING + sizeof(CTL_VNC_PROBE) - 1;
+	char buf[CTL_VNC_GREETING + sizeof(CTL_VNC_PROBE)];
+	cJSON *o;
+
+	if (evbuffer_get_length(in) < want)
+		return;
+	evbuffer_remove(in, buf, want);
+	buf[want] = '\0';
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "event", "vnc");
+	buf[CTL_VNC_GREETING - 1] = '\0';
+	cJSON_AddStringToObject(o, "greeting", buf);
+	cJSON_AddBoolToObject(o, "echoed", strcmp(buf + CTL_VNC_GREETING,
+	    CTL_VNC_PROBE) == 0);
+	ctl_print(o);
+	ctl->rc = 0;
+	ctl_stop_in(ctl, 0);
+}
+
+static void
+ctl_vnc_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	log_warnx("vnc: the stream ended early (%#x)", what);
+	ctl_stop_in(arg, 0);
+}
+
+static void
+ctl_vnc_open(int fd, const char *err, void *arg)
+{
+	struct ctl *ctl = arg;
+
+	if (fd == -1) {
+		log_warnx("vnc: %s", err);
+		ctl_stop_in(ctl, 0);
+		return;
+	}
+	ctl->vnc = bufferevent_socket_new(ctl->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (ctl->vnc == NULL)
+		fatalx("out of memory");
+	bufferevent_setcb(ctl->vnc, ctl_vnc_read, NULL, ctl_vnc_event, ctl);
+	bufferevent_enable(ctl->vnc, EV_READ | EV_WRITE);
+	bufferevent_write(ctl->vnc, CTL_VNC_PROBE, sizeof(CTL_VNC_PROBE) - 1);
+}
+
+/* vnc SESSION [direct|portforward], once the view knows the session. */
+static void
+ctl_vnc_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = { 0, CTL_SESSIONS_POLL_MS * 1000 };
+	struct ctl *ctl = arg;
+	cJSON *arr;
+	char err[256];
+
+	(void)fd;
+	(void)what;
+	if ((arr = cluster_sessions(ctl->cluster)) == NULL) {
+		evtimer_add(ctl->tick_ev, &tv);
+		return;
+	}
+	cJSON_Delete(arr);
+	if (cluster_vnc_open(ctl->cluster, ctl->vnc_session,
+	    strcmp(ctl->vnc_via, "portforward") == 0 ?
+	    CLUSTER_VNC_PORTFORWARD : CLUSTER_VNC_DIRECT, 5000, ctl_vnc_open,
+	    ctl, err, sizeof(err)) == NULL) {
+		log_warnx("vnc: %s", err);
+		ctl_stop_in(ctl, 0);
+	}
+}
+
 static __attribute__((noreturn)) void
 usage(void)
 {
@@ -146,7 +230,7 @@ usage(void)
 	    "\t[-H home-size] [-t api-timeout-ms] [-r ready-timeout-s] "
 	    "[-w seconds]\n"
 	    "\tstart|stop|hibernate|wake payload | sessions | count | "
-	    "watch\n"
+	    "watch |\n\tvnc session [direct|portforward]\n"
 	    "payload: a JSON file, - (stdin), or the JSON itself\n");
 	exit(2);
 }
@@ -173,6 +257,12 @@ ctl_run(struct ctl *ctl, const char *cmd, const char *arg)
 	if (strcmp(cmd, "watch") == 0) {
 		ctl->rc = 0;
 		ctl_stop_in(ctl, ctl->linger_s);
+		return;
+	}
+	if (strcmp(cmd, "vnc") == 0 && arg != NULL) {
+		ctl->vnc_session = arg;
+		event_assign(ctl->tick_ev, ctl->base, -1, 0, ctl_vnc_tick, ctl);
+		ctl_vnc_tick(-1, 0, ctl);
 		return;
 	}
 	for (i = 0; i < nitems(cmds); i++)
@@ -251,6 +341,7 @@ main(int argc, char *argv[])
 	    evsignal_add(sigint, NULL) == -1 ||
 	    evsignal_add(sigterm, NULL) == -1)
 		fatalx("cannot set up events");
+	ctl.vnc_via = optind + 2 < argc ? argv[optind + 2] : "direct";
 	ctl_run(&ctl, argv[optind], optind + 1 < argc ? argv[optind + 1] :
 	    NULL);
 	/* Every command ends by itself; this is the guard if one does not. */
@@ -258,6 +349,8 @@ main(int argc, char *argv[])
 	    ctl.linger_s + 120;
 	event_base_loopexit(ctl.base, &(struct timeval){ limit_s, 0 });
 	event_base_dispatch(ctl.base);
+	if (ctl.vnc != NULL)
+		bufferevent_free(ctl.vnc);
 	cluster_free(ctl.cluster);
 	event_free(ctl.tick_ev);
 	event_free(sigint);

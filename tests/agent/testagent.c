@@ -288,7 +288,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct wsconn_opts wo = { 1 << 20, 8 << 20, 20000, 0, 2000 };
-	const struct wsconn_cbs cbs = { agent_message, agent_closed };
+	const struct wsconn_cbs cbs = { agent_message, agent_closed, NULL };
 	const char *url = NULL, *id = NULL, *key = NULL;
 	struct agent a = { 0 };
 	struct dial_url u;

@@ -116,6 +116,18 @@ ok_if "sessions lists it running" \
     [ "$(ctl sessions | grep '"event":"sessions"' | json sessions.0.state)" = running ]
 ok_if "count is 1" [ "$(ctl count | grep '"event":"count"' | json count)" = 1 ]
 
+# Its VNC endpoint, directly and through the API server's port-forward.
+vnc_ok() { grep -q '"event":"vnc","greeting":"RFB 003.008","echoed":true'; }
+ok_if "vnc direct: the pod's greeting, and our bytes echoed" \
+    vnc_ok <<< "$(ctl vnc s1 direct)"
+ok_if "vnc through port-forward: the same" vnc_ok <<< "$(ctl vnc s1 portforward)"
+ok_if "... it went through the API server's portforward subresource" \
+    [ "$(nreq GET "/pods/$pod/portforward")" -ge 1 ]
+ok_if "vnc through port-forward, in-cluster credentials" \
+    vnc_ok <<< "$(ctl_in vnc s1 portforward)"
+ok_if "vnc to a session without a ready pod: a clear error" \
+    grep -q 'session nosuch has no ready pod' <<< "$("$CTL" -k "$S/kubeconfig" vnc nosuch 2>&1)"
+
 # Hibernate (after a 429) and wake.
 simctl fault '{"method":"PATCH","path_regex":"/scale$","status":429,"retry_after":1,"count":1}' > /dev/null
 t0=$(date +%s%N)

@@ -137,7 +137,7 @@ dial_round(void)
 {
 	static const struct wsconn_opts wo = { 4 * BIG, 8 * BIG, 0, 10000,
 	    2000 };
-	static const struct wsconn_cbs cbs = { on_message, on_closed };
+	static const struct wsconn_cbs cbs = { on_message, on_closed, NULL };
 	char err[256];
 
 	if (wsconn_dial(base, dns, NULL, &url, "/", "superchat, chat", NULL,
