@@ -17,6 +17,8 @@ struct ipc_msg;
 enum handoff_kind {
 	HANDOFF_HEALTH = 1,	/* answer a health request on the socket */
 	HANDOFF_AGENT_LINK,	/* an agent's control link: struct handoff_agent */
+	HANDOFF_DATA_LINK,	/* an agent's data link (to a relay): same */
+	HANDOFF_VIEWER,		/* a browser's VNC stream: handoff_viewer */
 };
 
 /* An authenticated agent's upgrade request; the receiver answers 101. */
@@ -24,6 +26,26 @@ struct handoff_agent {
 	char	agent_id[256];
 	char	accept[32];	/* Sec-WebSocket-Accept, NUL-terminated */
 };
+
+/*
+ * An authorized viewer's upgrade request for a running session; the relay
+ * answers 101 (with protocol, "" for none) once its agent's data link
+ * has the stream open, or an HTTP error.
+ */
+struct handoff_viewer {
+	char	session_id[256];
+	char	agent_id[256];
+	char	user[256];	/* for audit */
+	char	accept[32];
+	char	protocol[16];	/* "binary" or "" */
+};
+
+/*
+ * The relay that owns an agent's data links, of nrelays: the same agent
+ * always goes to the same relay (a restarted relay gets its agents back
+ * as they re-dial), so ssd-api needs no table to find it.
+ */
+unsigned	handoff_relay_for(const char *agent_id, unsigned nrelays);
 
 #define HANDOFF_TAIL_MAX	(32 * 1024)
 #define HANDOFF_META_MAX	(4 * 1024)
