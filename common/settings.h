@@ -148,6 +148,10 @@ X(LOGIN_MAX_FAILURES, "login_max_failures", NULL, INT, NULL, "10", 1, \
 X(LOGIN_FAILURE_WINDOW, "login_failure_window", NULL, DURATION, NULL, \
     "15m", 1000, 86400000, 0, \
     "Window over which login_max_failures counts.") \
+X(VIEWER_TICKET_TTL, "viewer_ticket_ttl", NULL, DURATION, NULL, "30s", \
+    1000, 600000, 0, \
+    "How long a viewer ticket (POST /api/v1/sessions/ID/viewer-ticket) " \
+    "stays valid; each ticket is good for one viewer connection.") \
 X(ADMIN_PASSWORD, "admin_password", "ADMIN_PASSWORD", SECRET, NULL, NULL, \
     12, 0, 0, \
     "Password of the first administrator, user admin: set by ssd at " \

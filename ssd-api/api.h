@@ -88,6 +88,9 @@ void	auth_configure(const struct conf *c);
  */
 void	auth_require(struct request *r, const char *role,
 	    void (*next)(struct request *));
+/* The same with a user token (JWT) found elsewhere, e.g. in a query. */
+void	auth_require_jwt(struct request *r, const char *tok, size_t len,
+	    const char *role, void (*next)(struct request *));
 int	auth_has_role(const struct request *r, const char *role);
 /* A token or user changed: cached checks must go (here and elsewhere). */
 void	auth_revoked(const char *id);
@@ -134,6 +137,10 @@ void	sessions_create(struct request *r);
 void	sessions_delete(struct request *r);
 void	sessions_hibernate(struct request *r);
 void	sessions_wake(struct request *r);
+
+/* viewer.c */
+void	viewer_ticket(struct request *r);
+void	viewer_connect(struct request *r);
 
 /* agents.c */
 void	agents_list(struct request *r);

@@ -236,7 +236,7 @@ void
 auth_require(struct request *r, const char *role,
     void (*next)(struct request *))
 {
-	const char *params[2], *tok, *cached_role;
+	const char *tok;
 	size_t len;
 
 	r->need_role = role;
@@ -251,6 +251,17 @@ auth_require(struct request *r, const char *role,
 		server_reply_error(r, 401, "authentication required");
 		return;
 	}
+	auth_require_jwt(r, tok, len, role, next);
+}
+
+void
+auth_require_jwt(struct request *r, const char *tok, size_t len,
+    const char *role, void (*next)(struct request *))
+{
+	const char *params[2], *cached_role;
+
+	r->need_role = role;
+	r->auth_next = next;
 	if (auth_check_token(r, tok, len) == -1)
 		return;
 	/* Checked a moment ago: same answer, no round trip. */

@@ -112,6 +112,8 @@ static const struct route routes[] = {
 	{ HTTP_M_DELETE, "/api/v1/sessions/:id", sessions_delete },
 	{ HTTP_M_PUT, "/api/v1/sessions/:id/hibernate", sessions_hibernate },
 	{ HTTP_M_PUT, "/api/v1/sessions/:id/wake", sessions_wake },
+	{ HTTP_M_POST, "/api/v1/sessions/:id/viewer-ticket", viewer_ticket },
+	{ HTTP_M_GET, "/api/v1/vnc/:id", viewer_connect },
 	{ HTTP_M_POST, "/api/v1/agents/register", agents_register },
 	{ HTTP_M_GET, "/api/v1/agent/connect", agents_connect },
 	{ HTTP_M_GET, "/api/v1/agents/connect", agents_connect },

@@ -1,0 +1,296 @@
+/*
+ * viewer.c - who may watch a session: one-time viewer tickets, and the
+ * checks in front of the browser's VNC WebSocket, answered in plain HTTP
+ * before the connection goes to the relay holding a data link to the
+ * session's agent.  Tickets and tokens never reach a log line or the
+ * database: only a ticket's SHA-256 is stored.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <event2/http.h>
+
+#include "api.h"
+#include "conf.h"
+#include "log.h"
+#include "passwd.h"
+#include "util.h"
+#include "worker.h"
+#include "ws.h"
+
+#define VIEWER_TICKET_BYTES	32	/* 256 random bits */
+#define VIEWER_TICKET_HEX	(2 * VIEWER_TICKET_BYTES)
+
+/*
+ * What a viewer connection has been found to be, for the hand-off: the
+ * relay answers the upgrade (accept, and protocol: static, or NULL).
+ */
+struct viewer_conn {
+	char		 accept[WS_ACCEPT_LEN + 1];
+	const char	*protocol;
+	char		 agent_id[256];
+};
+
+static const char *
+viewer_privileged(const struct request *r)
+{
+	return auth_has_role(r, "operator") ? "t" : "f";
+}
+
+/* 409 invalid_state with the state, as sessions.c answers. */
+static void
+viewer_not_running(struct request *r, const char *state)
+{
+	char msg[128];
+	cJSON *o = cJSON_CreateObject();
+
+	snprintf(msg, sizeof(msg), "the session is %s, not running", state);
+	cJSON_AddStringToObject(o, "error", "invalid_state");
+	cJSON_AddStringToObject(o, "message", msg);
+	cJSON_AddStringToObject(o, "state", state);
+	server_reply_cjson(r, 409, o);
+}
+
+/* Result columns of the issuing statement. */
+enum { VT_STATE, VT_EXPIRES };
+
+static void
+viewer_ticket_stored(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	const char *ticket = r->ctx;
+	char *id, *url;
+	cJSON *o;
+
+	if (res == NULL) {
+		api_db_error(r, "issuing a viewer ticket", err, sqlstate);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		server_reply_error(r, 404, "session not found");
+		return;
+	}
+	if (PQgetisnull(res, 0, VT_EXPIRES)) {
+		viewer_not_running(r, PQgetvalue(res, 0, VT_STATE));
+		return;
+	}
+	if ((id = evhttp_uriencode(r->params[0], -1, 0)) == NULL)
+		fatalx("out of memory for a viewer URL");
+	xasprintf(&url, "/api/v1/vnc/%s?ticket=%s", id, ticket);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "ticket", ticket);
+	cJSON_AddStringToObject(o, "expiresAt",
+	    PQgetvalue(res, 0, VT_EXPIRES));
+	cJSON_AddStringToObject(o, "url", url);
+	free(url);
+	free(id);
+	log_info("%s: viewer ticket for session %s issued to %s",
+	    server_peer(r), r->params[0], r->user.username);
+	server_reply_cjson(r, 201, o);
+}
+
+/*
+ * Stores the ticket's hash, bound to the caller and the session, when
+ * the caller may see the session (else no row: 404, whether or not it
+ * exists) and it is running.  Expired tickets go in the same statement,
+ * which keeps the table as small as the tickets in flight.
+ */
+static void
+viewer_ticket_authed(struct request *r)
+{
+	uint8_t rnd[VIEWER_TICKET_BYTES];
+	char *ticket, hash[65], ttl[24];
+	const char *p[5];
+
+	ticket = xmalloc(VIEWER_TICKET_HEX + 1);
+	r->ctx = ticket;
+	if (random_bytes(rnd, sizeof(rnd)) == -1)
+		fatal("getrandom");
+	hex_encode(rnd, sizeof(rnd), ticket);
+	sha256_hex(ticket, VIEWER_TICKET_HEX, hash);
+	snprintf(ttl, sizeof(ttl), "%llu", (unsigned long long)conf_ms(
+	    worker_conf(), S_VIEWER_TICKET_TTL));
+	p[0] = r->params[0];
+	p[1] = r->user.user_id;
+	p[2] = viewer_privileged(r);
+	p[3] = hash;
+	p[4] = ttl;
+	api_query(r, "WITH s AS (SELECT id, state FROM sessions WHERE id = $1 "
+	    "AND (user_id = $2 OR $3::boolean)), "
+	    "gone AS (DELETE FROM viewer_tickets WHERE expires_at < now()), "
+	    "ins AS (INSERT INTO viewer_tickets (ticket_hash, user_id, "
+	    "  session_id, expires_at) SELECT $4, $2, s.id, now() + "
+	    "  $5::bigint * interval '1 millisecond' FROM s WHERE s.state = "
+	    "  'running' RETURNING expires_at) "
+	    "SELECT s.state, to_char(ins.expires_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM s LEFT JOIN ins ON true",
+	    5, p, viewer_ticket_stored);
+}
+
+void
+viewer_ticket(struct request *r)
+{
+	auth_require(r, "user", viewer_ticket_authed);
+}
+
+/*
+ * The hand-off point: r passed every check, and belongs to the relay
+ * worker holding a data link to agent vc->agent_id, which answers the
+ * upgrade (vc->accept, vc->protocol).  No relay holds data links yet
+ * (issue #6), so this answers 503; its body becomes finding that relay
+ * and api_handoff() with a record made from vc, after audit_request(r,
+ * 101), as no reply of ours will audit the attempt then.
+ */
+static void
+viewer_handoff(struct request *r, const struct viewer_conn *vc)
+{
+	char msg[300];
+
+	snprintf(msg, sizeof(msg), "no relay holds a data link to agent %s",
+	    vc->agent_id);
+	log_info("%s: user %s: session %s: %s", server_peer(r),
+	    r->user.username, r->params[0], msg);
+	server_reply_error_code(r, 503, "no_data_link", msg);
+}
+
+/* Result columns of the session's check. */
+enum { VS_ALLOWED, VS_STATE, VS_AGENT, VS_AGENT_ONLINE };
+
+static void
+viewer_checked(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	struct viewer_conn *vc = r->ctx;
+	const char *sid = r->params[0];
+	char msg[300];
+
+	if (res == NULL) {
+		api_db_error(r, "checking a viewer", err, sqlstate);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		server_reply_error(r, 404, "session not found");
+		return;
+	}
+	if (PQgetvalue(res, 0, VS_ALLOWED)[0] != 't') {
+		log_info("%s: user %s may not view session %s", server_peer(r),
+		    r->user.username, sid);
+		server_reply_error(r, 403, "not your session");
+		return;
+	}
+	if (strcmp(PQgetvalue(res, 0, VS_STATE), "running") != 0) {
+		viewer_not_running(r, PQgetvalue(res, 0, VS_STATE));
+		return;
+	}
+	ssd_strlcpy(vc->agent_id, PQgetvalue(res, 0, VS_AGENT),
+	    sizeof(vc->agent_id));
+	if (PQgetvalue(res, 0, VS_AGENT_ONLINE)[0] != 't') {
+		snprintf(msg, sizeof(msg), "agent %s of session %s is offline",
+		    vc->agent_id[0] ? vc->agent_id : "(none)", sid);
+		log_info("%s: user %s: %s", server_peer(r), r->user.username,
+		    msg);
+		server_reply_error_code(r, 503, "agent_offline", msg);
+		return;
+	}
+	viewer_handoff(r, vc);
+}
+
+/* Authenticated: may this user see this session, and can it be seen? */
+static void
+viewer_authed(struct request *r)
+{
+	const char *p[3] = { r->params[0], r->user.user_id,
+	    viewer_privileged(r) };
+
+	api_query(r, "SELECT s.user_id = $2 OR $3::boolean, s.state, "
+	    "COALESCE(s.agent_id, ''), a.status IS NOT DISTINCT FROM 'online' "
+	    "FROM sessions s LEFT JOIN agents a ON a.agent_id = s.agent_id "
+	    "WHERE s.id = $1", 3, p, viewer_checked);
+}
+
+static void
+viewer_redeemed(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	if (res == NULL) {
+		api_db_error(r, "redeeming a viewer ticket", err, sqlstate);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		log_info("%s: session %s: viewer ticket refused (unknown, "
+		    "used, expired, or its user disabled)", server_peer(r),
+		    r->params[0]);
+		server_reply_error(r, 401, "invalid, used or expired ticket");
+		return;
+	}
+	memset(&r->user, 0, sizeof(r->user));
+	ssd_strlcpy(r->user.user_id, PQgetvalue(res, 0, 0),
+	    sizeof(r->user.user_id));
+	ssd_strlcpy(r->user.username, PQgetvalue(res, 0, 1),
+	    sizeof(r->user.username));
+	ssd_strlcpy(r->user.role, PQgetvalue(res, 0, 2), sizeof(r->user.role));
+	r->authed = 1;
+	viewer_authed(r);
+}
+
+/*
+ * Uses the ticket up, in one statement (of two redeeming at once, one
+ * wins), if it is for this session and not expired; its user must still
+ * be active, and their role is the database's now.
+ */
+static void
+viewer_redeem(struct request *r, const char *ticket, size_t len)
+{
+	char hash[65];
+	const char *p[2] = { hash, r->params[0] };
+
+	if (len != VIEWER_TICKET_HEX) {
+		server_reply_error(r, 401, "invalid, used or expired ticket");
+		return;
+	}
+	sha256_hex(ticket, len, hash);
+	api_query(r, "WITH t AS (UPDATE viewer_tickets SET used_at = now() "
+	    "WHERE ticket_hash = $1 AND session_id = $2 AND used_at IS NULL "
+	    "AND expires_at > now() RETURNING user_id) SELECT u.id, "
+	    "u.username, u.role FROM t JOIN users u ON u.id = t.user_id "
+	    "WHERE u.active", 2, p, viewer_redeemed);
+}
+
+/*
+ * GET /api/v1/vnc/{id}: a WebSocket upgrade (checked first, so that a
+ * plain GET does not use a ticket up), authenticated by ?ticket=, by
+ * ?token= (a user token, for older viewers), or as every other route.
+ * Each attempt is audited, whatever its outcome.
+ */
+void
+viewer_connect(struct request *r)
+{
+	static const char *const protocols[] = { "binary", NULL };
+	const struct http_request *h = r->http;
+	char ticket[VIEWER_TICKET_HEX + 1], token[JWT_MAX_LEN + 1];
+	struct viewer_conn *vc;
+	int n;
+
+	r->audit = 1;
+	vc = xcalloc(1, sizeof(*vc));
+	r->ctx = vc;
+	if ((n = ws_server_check(h, protocols, vc->accept,
+	    &vc->protocol)) != 0) {
+		if (n == -426)
+			r->extra_headers = "Sec-WebSocket-Version: 13\r\n";
+		server_reply_error(r, -n, "a WebSocket upgrade is required");
+		return;
+	}
+	if ((n = http_query_get(h->query, h->query_len, "ticket", ticket,
+	    sizeof(ticket))) >= 0)
+		viewer_redeem(r, ticket, (size_t)n);
+	else if ((n = http_query_get(h->query, h->query_len, "token", token,
+	    sizeof(token))) > 0)
+		auth_require_jwt(r, token, (size_t)n, "user", viewer_authed);
+	else
+		auth_require(r, "user", viewer_authed);
+}
