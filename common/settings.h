@@ -152,6 +152,9 @@ X(VIEWER_TICKET_TTL, "viewer_ticket_ttl", NULL, DURATION, NULL, "30s", \
     1000, 600000, 0, \
     "How long a viewer ticket (POST /api/v1/sessions/ID/viewer-ticket) " \
     "stays valid; each ticket is good for one viewer connection.") \
+X(NOVNC_DIR, "novnc_dir", NULL, STRING, NULL, "/usr/share/novnc", 0, 0, 0, \
+    "Where noVNC is installed (Debian's novnc package); ssd-api serves it " \
+    "under /novnc/ for the viewer page /vnc-viewer/ID.") \
 X(ADMIN_PASSWORD, "admin_password", "ADMIN_PASSWORD", SECRET, NULL, NULL, \
     12, 0, 0, \
     "Password of the first administrator, user admin: set by ssd at " \

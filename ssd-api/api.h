@@ -138,6 +138,10 @@ void	sessions_delete(struct request *r);
 void	sessions_hibernate(struct request *r);
 void	sessions_wake(struct request *r);
 
+/* webviewer.c */
+void	web_viewer_page(struct request *r);
+void	web_novnc_file(struct request *r);
+
 /* viewer.c */
 void	viewer_ticket(struct request *r);
 void	viewer_connect(struct request *r);

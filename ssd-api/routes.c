@@ -1,6 +1,7 @@
 /*
  * routes.c - which handler answers which request: one table of method,
- * path pattern (":name" matches one segment) and handler.  A path that
+ * path pattern (":name" matches one segment, a final "*name" the rest of
+ * the path) and handler.  A path that
  * matches with another method is 405 with Allow; no match is 404.
  */
 #include "config.h"
@@ -106,6 +107,8 @@ static const struct route routes[] = {
 	{ HTTP_M_GET, "/api/v1/templates/:id", templates_get },
 	{ HTTP_M_PATCH, "/api/v1/templates/:id", templates_update },
 	{ HTTP_M_DELETE, "/api/v1/templates/:id", templates_delete },
+	{ HTTP_M_GET, "/vnc-viewer/:id", web_viewer_page },
+	{ HTTP_M_GET, "/novnc/*path", web_novnc_file },
 	{ HTTP_M_GET, "/api/v1/sessions", sessions_list },
 	{ HTTP_M_POST, "/api/v1/sessions", sessions_create },
 	{ HTTP_M_GET, "/api/v1/sessions/:id", sessions_get },
@@ -175,6 +178,17 @@ route_match(const char *pattern, const char *path, struct request *r)
 		path++;
 		end = strchr(path, '/');
 		n = end ? (size_t)(end - path) : strlen(path);
+		if (*pattern == '*') {
+			/* The rest of the path, slashes and all. */
+			n = strlen(path);
+			if (n == 0 || np == ROUTE_MAX_PARAMS ||
+			    out + n + 1 > segs + sizeof(segs))
+				return 0;
+			memcpy(out, path, n + 1);
+			r->params[np++] = out;
+			r->nparams = np;
+			return 1;
+		}
 		if (*pattern == ':') {
 			if (n == 0 || np == ROUTE_MAX_PARAMS ||
 			    out + n + 1 > segs + sizeof(segs))

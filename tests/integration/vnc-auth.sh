@@ -158,5 +158,22 @@ ok_if "ssd.log has the debug lines of the requests (the check above read them)" 
     grep -q "GET /api/v1/vnc/$sid -> 401" "$T/ssd.log"
 ok_if "every WebSocket attempt is audited, with its status" \
     sql_is "SELECT count(*) = 15 AND bool_or(changes->>'status' = '403') FROM audit_log WHERE action = 'GET /api/v1/vnc/$sid'" t
+
+# The viewer page and noVNC's files (Debian's novnc).
+page() { curl -s -o "$T/page" -w '%{http_code} %{content_type}' "$SSD_URL$1"; }
+ok_if "the viewer page is served as HTML" \
+    test "$(page "/vnc-viewer/$sid")" = "200 text/html; charset=utf-8"
+ok_if "... with the session id in it, escaped for HTML and JS" \
+    grep -q 'const session = "a\\u003cb";' <<< "$(curl -s "$SSD_URL/vnc-viewer/a%3Cb")"
+if [ -f /usr/share/novnc/core/rfb.js ]; then
+	ok_if "noVNC's modules are served as JavaScript" \
+	    test "$(page /novnc/core/rfb.js)" = "200 text/javascript; charset=utf-8"
+	ok_if "... byte for byte" cmp -s "$T/page" /usr/share/novnc/core/rfb.js
+fi
+ok_if "nothing outside novnc_dir: dot segments refused" \
+    test "$(page /novnc/core/../../../../etc/passwd | cut -c1-3)" = 404
+ok_if "... also unnormalised ones" \
+    test "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$SSD_URL/novnc/core/../vnc.html")" = 400
+ok_if "... and only known file types" test "$(page /novnc/core | cut -c1-3)" = 404
 ok_if "ssd-api never answered 500" bash -c "! grep -q -- '-> 500' '$T/ssd.log'"
 finish
