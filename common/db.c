@@ -1,13 +1,16 @@
 /*
  * db.c - the asynchronous PostgreSQL pool of db.h.  Every libpq call here
- * is non-blocking (PQconnectStartParams/PQconnectPoll, PQsendQueryParams,
- * PQflush, PQconsumeInput); the loop waits on the connection's socket.
- * Runs inside the sandboxed api and hub: no file access beyond libpq's.
+ * is non-blocking (PQconnectStartParams/PQconnectPoll, PQsendPrepare,
+ * PQsendQueryPrepared, PQflush, PQconsumeInput); the loop waits on the
+ * connection's socket.  Statements are prepared once per connection, so
+ * the server plans a statement once, not on every call.  Runs inside the
+ * sandboxed api and hub: no file access beyond libpq's.
  */
 #include "config.h"
 
 #include <sys/queue.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,13 @@
 #define DB_POOL_MAX		64
 #define DB_BACKOFF_FIRST_MS	100
 #define DB_BACKOFF_MAX_MS	5000
+/*
+ * Distinct statement texts prepared; callers' statements are fixed texts
+ * (a few dozen), and any beyond the bound run unprepared.
+ */
+#define DB_STMT_MAX		256
+/* What a prepared statement answers when a migration changed its rows. */
+#define DB_STALE_PLAN_STATE	"0A000"
 
 enum db_conn_state { DC_DOWN, DC_CONNECTING, DC_IDLE, DC_BUSY };
 
@@ -29,6 +39,7 @@ struct db_req {
 	TAILQ_ENTRY(db_req)	 entry;
 	struct db		*db;
 	char			*sql;
+	int			 stmt;		/* in db->stmts, or -1 */
 	int			 nparams;
 	char			**params;
 	db_cb			 cb;
@@ -47,7 +58,14 @@ struct db_conn {
 	enum db_conn_state	 state;
 	unsigned		 backoff_ms;
 	struct db_req		*cur;
+	int			 preparing;	/* cur's statement, first */
 	PGresult		*res;		/* first result of cur */
+	uint8_t			 prepared[DB_STMT_MAX];
+};
+
+struct db_stmt {
+	uint64_t		 hash;
+	char			*sql;
 };
 
 struct db {
@@ -58,6 +76,8 @@ struct db {
 	struct conf		*conf;
 	struct db_conn		 conns[DB_POOL_MAX];
 	int			 npool;
+	struct db_stmt		 stmts[DB_STMT_MAX];
+	int			 nstmts;
 	TAILQ_HEAD(, db_req)	 queue;
 	struct event		*kick;		/* dispatch outside callers */
 	unsigned		 nqueued, max_queue;
@@ -106,15 +126,37 @@ db_conninfo(const struct conf *c, const char *application_name,
 	return n;
 }
 
+/* The statement's slot in db->stmts (taken if new), or -1 when full. */
+static int
+db_stmt_find(struct db *db, const char *sql)
+{
+	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
+	const char *p;
+	int i;
+
+	for (p = sql; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+	for (i = 0; i < db->nstmts; i++)
+		if (db->stmts[i].hash == h && strcmp(db->stmts[i].sql, sql) == 0)
+			return i;
+	if (db->nstmts == DB_STMT_MAX)
+		return -1;
+	db->stmts[i].hash = h;
+	db->stmts[i].sql = xstrdup(sql);
+	return db->nstmts++;
+}
+
+/* stmt: sql's slot in db->stmts, or -1 to send sql itself. */
 static struct db_req *
-db_req_new(struct db *db, const char *sql, int nparams,
+db_req_new(struct db *db, int stmt, const char *sql, int nparams,
     const char *const *params, db_cb cb, void *arg)
 {
 	struct db_req *r = xcalloc(1, sizeof(*r));
 	int i;
 
 	r->db = db;
-	r->sql = xstrdup(sql);
+	r->stmt = stmt;
+	r->sql = stmt == -1 ? xstrdup(sql) : NULL;
 	r->nparams = nparams;
 	r->params = xcalloc((size_t)nparams + 1, sizeof(char *));
 	for (i = 0; i < nparams; i++)
@@ -199,6 +241,7 @@ db_conn_lost(struct db_conn *dc, const char *why)
 		db_req_finish(dc->cur, NULL, "database connection lost", "");
 		dc->cur = NULL;
 	}
+	dc->preparing = 0;
 	PQfinish(dc->pg);
 	dc->pg = NULL;
 	dc->state = DC_DOWN;
@@ -285,7 +328,7 @@ db_connect_step(struct db_conn *dc)
 		dc->backoff_ms = 0;
 		db_conn_idle(dc);
 		if (dc->db->listen_sql != NULL) {
-			struct db_req *l = db_req_new(dc->db,
+			struct db_req *l = db_req_new(dc->db, -1,
 			    dc->db->listen_sql, 0, NULL, db_listen_done, dc);
 
 			l->simple = 1;
@@ -317,6 +360,8 @@ db_connect(struct db_conn *dc)
 	struct db *db = dc->db;
 
 	dc->state = DC_CONNECTING;
+	/* A new server session: it has none of our statements. */
+	memset(dc->prepared, 0, sizeof(dc->prepared));
 	dc->pg = PQconnectStartParams(db->keys, db->vals, 0);
 	if (dc->pg == NULL)
 		fatalx("out of memory for a database connection");
@@ -381,6 +426,8 @@ db_close(struct db *db)
 		event_free(db->conns[i].ev);
 		event_free(db->conns[i].retry);
 	}
+	for (i = 0; i < db->nstmts; i++)
+		free(db->stmts[i].sql);
 	event_free(db->kick);
 	free(db->listen_sql);
 	conf_free(db->conf);
@@ -396,6 +443,7 @@ db_read_results(struct db_conn *dc)
 	char err[512];
 	const char *code;
 	PGresult *res;
+	int stale = 0;
 
 	while (!PQisBusy(dc->pg)) {
 		if ((res = PQgetResult(dc->pg)) == NULL)
@@ -407,21 +455,39 @@ db_read_results(struct db_conn *dc)
 	}
 	if (PQisBusy(dc->pg))
 		return;
-	dc->cur = NULL;
-	db_conn_idle(dc);
-	db_notifies(dc);
 	res = dc->res;
 	dc->res = NULL;
 	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (dc->preparing && st == PGRES_COMMAND_OK) {
+		dc->preparing = 0;
+		dc->prepared[r->stmt] = 1;
+		PQclear(res);
+		db_send(dc, r);
+		return;
+	}
+	dc->cur = NULL;
+	db_conn_idle(dc);
+	db_notifies(dc);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 		db_req_finish(r, res, NULL, NULL);
 	else {
 		db_first_line(res ? PQresultErrorMessage(res) :
 		    PQerrorMessage(dc->pg), err, sizeof(err));
 		code = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		stale = r->stmt != -1 && !dc->preparing && code != NULL &&
+		    strcmp(code, DB_STALE_PLAN_STATE) == 0;
 		db_req_finish(r, NULL, err, code ? code : "");
 	}
+	dc->preparing = 0;
 	PQclear(res);
+	/*
+	 * A migration changed the rows a prepared statement returns; the
+	 * server will not run it again.  A new session prepares anew.
+	 */
+	if (stale) {
+		db_conn_lost(dc, "a schema change outdated prepared statements");
+		return;
+	}
 	db_dispatch(dc->db);
 }
 
@@ -451,15 +517,27 @@ lost:
 static void
 db_send(struct db_conn *dc, struct db_req *r)
 {
-	char why[256];
-	int rc;
+	char why[256], name[16];
+	int rc, sent;
 
 	dc->cur = r;
 	dc->state = DC_BUSY;
-	if ((r->simple ? PQsendQuery(dc->pg, r->sql) :
-	    PQsendQueryParams(dc->pg, r->sql, r->nparams, NULL,
-	    (const char *const *)r->params, NULL, NULL, 0)) == 0 ||
-	    (rc = PQflush(dc->pg)) == -1) {
+	if (r->stmt != -1)
+		snprintf(name, sizeof(name), "ssd_%d", r->stmt);
+	if (r->simple)
+		sent = PQsendQuery(dc->pg, r->sql);
+	else if (r->stmt == -1)
+		sent = PQsendQueryParams(dc->pg, r->sql, r->nparams, NULL,
+		    (const char *const *)r->params, NULL, NULL, 0);
+	else if (!dc->prepared[r->stmt]) {
+		/* First use on this connection; db_read_results runs it. */
+		dc->preparing = 1;
+		sent = PQsendPrepare(dc->pg, name, dc->db->stmts[r->stmt].sql,
+		    r->nparams, NULL);
+	} else
+		sent = PQsendQueryPrepared(dc->pg, name, r->nparams,
+		    (const char *const *)r->params, NULL, NULL, 0);
+	if (sent == 0 || (rc = PQflush(dc->pg)) == -1) {
 		db_first_line(PQerrorMessage(dc->pg), why, sizeof(why));
 		db_conn_lost(dc, why);
 		return;
@@ -516,7 +594,8 @@ db_query(struct db *db, const char *sql, int nparams,
 		*why = "too many queries waiting for the database";
 		return NULL;
 	}
-	r = db_req_new(db, sql, nparams, params, cb, arg);
+	r = db_req_new(db, db_stmt_find(db, sql), sql, nparams, params, cb,
+	    arg);
 	r->queued = 1;
 	TAILQ_INSERT_TAIL(&db->queue, r, entry);
 	db->nqueued++;

@@ -34,7 +34,10 @@ void	db_close(struct db *db);
  * Queues a statement with text parameters (NULL means SQL NULL).  Returns
  * NULL, with *why set, when no connection is up or the queue is full: the
  * caller answers 503.  Otherwise cb is called exactly once, unless the
- * request is cancelled first.
+ * request is cancelled first.  Each connection prepares a statement the
+ * first time it runs its text, so the text must be fixed (values go in
+ * params) and name its result columns: a prepared SELECT * fails once
+ * after a migration changed its table, and its connection is renewed.
  */
 struct db_req *db_query(struct db *db, const char *sql, int nparams,
 	    const char *const *params, db_cb cb, void *arg,

@@ -58,7 +58,7 @@ struct imsg_probe {
 };
 
 /* The last migration in schema/ this build expects (checked by a test). */
-#define SSD_SCHEMA_VERSION	"0006_command_retries"
+#define SSD_SCHEMA_VERSION	"0007_agent_load"
 
 /* Exit status of a worker whose configuration cannot work: no restart. */
 #define SSD_EXIT_CONFIG	78

@@ -59,7 +59,10 @@
     "COALESCE(s.namespace, 'streamspace')))"
 #define SES_COLUMNS \
     SES_JSON ", s.id, COALESCE(u.username, ''), COALESCE(s.agent_id, '')"
-/* Sessions still holding resources; quotas and agent load count them. */
+/*
+ * Sessions still holding resources; quotas count them, and so does
+ * agents.live_sessions (schema/0007_agent_load.sql, the same test).
+ */
 #define SES_LIVE	"NOT IN ('terminated', 'failed')"
 
 static const char *
@@ -228,23 +231,51 @@ ses_created(struct request *r, const PGresult *res, const char *err,
 	}
 }
 
+/*
+ * An agent that may take one more session: online and approved (its
+ * pick_load, the count of its live sessions, is set; NULL sorts last:
+ * schema/0007_agent_load.sql), below its max_sessions, with a recent
+ * heartbeat, of the platform asked for ($3).  The statement runs with a
+ * generic plan (db.c prepares it), planned on statistics that may be
+ * stale or missing.  Each test is written so that the planner cannot
+ * conclude from them that hardly any agent qualifies, and then sort them
+ * all rather than read them in order: pick_load and last_heartbeat are
+ * compared with no constant (statistics taken while every agent was
+ * offline), tests of parameters alone are CASEs (the planner takes "$3
+ * IS NULL OR ..." to pass 1 % of the agents, a CASE one half).
+ */
+#define SES_AGENT_FREE \
+    "a.pick_load < CASE WHEN a.capacity->>'max_sessions' ~ " \
+    "'^[0-9]{1,9}$' THEN (a.capacity->>'max_sessions')::int ELSE " \
+    "2147483647 END AND a.last_heartbeat + interval '90 seconds' > now() " \
+    "AND CASE WHEN $3::text IS NULL THEN true ELSE a.platform = $3 END"
+/*
+ * The first such agent in the order given, among those matching cond,
+ * read from the index kept in that order (schema/0007_agent_load.sql).
+ */
+#define SES_PICK(cond, order) \
+    "(SELECT a.agent_id, a.platform, a.region FROM agents a WHERE " \
+    SES_AGENT_FREE " " cond " ORDER BY " order " LIMIT 1)"
+
+/*
+ * The agent is the least-loaded one in the region asked for ($4; none
+ * asked: of no region), else the least-loaded anywhere: the first of
+ * three picks that finds one (the later ones do not run).  The region is
+ * matched with = ANY, not =: an equality would let the generic plan drop
+ * the region from the order and read idx_agents_pick instead, through
+ * every agent when none is in that region.  With no region asked, one
+ * ordered read does it: those of no region first.
+ */
 static const char ses_create_sql[] =
     "WITH owner AS (SELECT id, username FROM users WHERE (id = $1::text "
     "  OR username = $1::text) AND active LIMIT 1), "
     "tpl AS (SELECT name, manifest FROM catalog_templates WHERE (name = "
     "  $2::text OR id::text = $2::text) AND repository_id IS NULL LIMIT 1), "
-    "load AS (SELECT agent_id, count(*) AS n FROM sessions WHERE state "
-    "  " SES_LIVE " AND agent_id IS NOT NULL GROUP BY agent_id), "
-    "agent AS (SELECT a.agent_id, a.platform, a.region FROM agents a "
-    "  LEFT JOIN load l ON l.agent_id = a.agent_id WHERE a.status = "
-    "  'online' AND a.last_heartbeat > now() - interval '90 seconds' AND "
-    "  COALESCE(a.approval_status, 'approved') = 'approved' AND ($3::text "
-    "  IS NULL OR a.platform = $3) AND COALESCE(l.n, 0) < CASE WHEN "
-    "  a.capacity->>'max_sessions' ~ '^[0-9]{1,9}$' THEN "
-    "  (a.capacity->>'max_sessions')::int ELSE 2147483647 END "
-    "  ORDER BY (a.region IS NOT DISTINCT FROM $4::text) DESC, "
-    "  COALESCE(l.n, 0), "
-    "  a.agent_id LIMIT 1), "
+    "agent AS (" SES_PICK("AND a.region = ANY (ARRAY[$4::text])",
+    "a.region, a.pick_load, a.agent_id") " UNION ALL "
+    "  " SES_PICK("AND CASE WHEN $4::text IS NULL THEN true ELSE false END",
+    "a.region IS NOT NULL, a.pick_load, a.agent_id") " UNION ALL "
+    "  " SES_PICK("", "a.pick_load, a.agent_id") " LIMIT 1), "
     "quota AS (SELECT (SELECT count(*) FROM sessions, owner WHERE "
     "  sessions.user_id = owner.id AND state " SES_LIVE ") < COALESCE(("
     "  SELECT max_sessions FROM user_quotas, owner WHERE user_id = "

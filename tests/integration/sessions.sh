@@ -136,6 +136,26 @@ r=$(api DELETE /api/v1/agents/k8s-1 "$admin")
 ok_if "the admin deletes an agent: 204" [ "$(status "$r")" = 204 ]
 ok_if "... its sessions lose it" [ "$(psql -qAt -c "SELECT count(*) FROM sessions WHERE agent_id IS NULL")" = 2 ]
 
+# The agent chosen: the least-loaded of the region asked for, else of no
+# region when none was asked, else of any; never one at its max_sessions.
+psql -qAt -c "UPDATE agents SET status = 'offline';
+    INSERT INTO agents (agent_id, platform, region, status, last_heartbeat, capacity)
+    VALUES ('pick-eu', 'kubernetes', 'eu', 'online', now(), '{\"max_sessions\": 1}'),
+           ('pick-none', 'kubernetes', NULL, 'online', now(), '{}'),
+           ('pick-us-1', 'kubernetes', 'us', 'online', now(), '{}'),
+           ('pick-us-2', 'kubernetes', 'us', 'online', now(), '{}')" > /dev/null
+picks=
+for region in eu eu "" us us; do
+	r=$(api POST /api/v1/sessions "$admin" "{\"template\":\"firefox\"${region:+,\"region\":\"$region\"}}")
+	picks="$picks${picks:+ }$(json agentId <<< "$(body "$r")")"
+done
+ok_if "agents chosen by region, then load ($picks)" \
+    [ "$picks" = "pick-eu pick-none pick-none pick-us-1 pick-us-2" ]
+psql -qAt -c "UPDATE sessions SET state = 'failed' WHERE agent_id = 'pick-us-2'" > /dev/null
+ok_if "... each agent's live sessions counted as sessions come and go" \
+    [ "$(psql -qAt -c "SELECT string_agg(agent_id || '=' || live_sessions, ' ' ORDER BY agent_id) FROM agents WHERE agent_id LIKE 'pick-%'")" = \
+    "pick-eu=1 pick-none=2 pick-us-1=1 pick-us-2=0" ]
+
 # Bad tokens on every protected route.
 tok() { /usr/bin/python3 - "$@" <<'PY'
 import base64, hashlib, hmac, json, sys, time
