@@ -205,9 +205,24 @@ ws_frame_header(uint8_t out[WS_HEADER_MAX], int fin, int opcode,
 void
 ws_mask(uint8_t *data, size_t len, const uint8_t mask[4], uint64_t offset)
 {
-	size_t i;
+	uint8_t rot[8];
+	uint64_t m8, w;
+	size_t i = 0, j;
 
-	for (i = 0; i < len; i++)
+	/* Byte by byte to an 8-byte boundary, then 8 at a time (hot path). */
+	for (; i < len && ((uintptr_t)(data + i) & 7) != 0; i++)
+		data[i] ^= mask[(offset + i) & 3];
+	if (len - i >= 8) {
+		for (j = 0; j < 8; j++)
+			rot[j] = mask[(offset + i + j) & 3];
+		memcpy(&m8, rot, 8);
+		for (; len - i >= 8; i += 8) {
+			memcpy(&w, data + i, 8);
+			w ^= m8;
+			memcpy(data + i, &w, 8);
+		}
+	}
+	for (; i < len; i++)
 		data[i] ^= mask[(offset + i) & 3];
 }
 

@@ -371,6 +371,27 @@ START_TEST(client_handshake)
 }
 END_TEST
 
+/* The word-at-a-time mask against the definition, at every alignment. */
+START_TEST(mask_any_alignment)
+{
+	const uint8_t key[4] = { 0x12, 0x34, 0xab, 0xcd };
+	uint8_t buf[80], want[80];
+	size_t start, len, i;
+	uint64_t off;
+
+	for (start = 0; start < 8; start++)
+		for (len = 0; len + start <= sizeof(buf); len += 3)
+			for (off = 0; off < 5; off++) {
+				for (i = 0; i < sizeof(buf); i++)
+					buf[i] = want[i] = (uint8_t)(i * 7 + 1);
+				for (i = 0; i < len; i++)
+					want[start + i] ^= key[(off + i) & 3];
+				ws_mask(buf + start, len, key, off);
+				ck_assert_mem_eq(buf, want, sizeof(buf));
+			}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -389,6 +410,7 @@ main(void)
 	tcase_add_test(tc, s9_limits_and_masking);
 	tcase_add_test(tc, handshake);
 	tcase_add_test(tc, client_handshake);
+	tcase_add_test(tc, mask_any_alignment);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
