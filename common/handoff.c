@@ -121,8 +121,12 @@ handoff_reason(int status)
 	switch (status) {
 	case 200:
 		return "OK";
+	case 502:
+		return "Bad Gateway";
 	case 503:
 		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
 	default:
 		return "Error";
 	}

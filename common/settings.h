@@ -187,6 +187,11 @@ X(COMMAND_MAX_RETRIES, "command_max_retries", NULL, INT, NULL, "3", 0, \
 X(AGENT_MAX_MESSAGE, "agent_max_message", NULL, SIZE, NULL, "1MiB", 1024, \
     67108864, 0, \
     "Largest message accepted on an agent's control link.") \
+X(VNC_PROXY_TIMEOUT, "vnc_proxy_timeout", "VNC_PROXY_TIMEOUT", DURATION, \
+    NULL, "2m", 10000, 86400000, 0, \
+    "A viewer's VNC WebSocket from which nothing (not even the answer to " \
+    "a ping: ssd-vncproxy pings every 30 s, or a third of this if less) " \
+    "has been heard this long is closed.") \
 X(JWT_SECRET, "jwt_secret", "JWT_SECRET", SECRET, NULL, NULL, 32, 0, 0, \
     "Key that signs and checks user tokens (HS256).") \
 X(DB_PASSWORD, "db_password", "DB_PASSWORD", SECRET, NULL, NULL, 0, 0, \

@@ -38,6 +38,7 @@ struct wsconn {
 	char			 close_reason[WS_CONTROL_MAX + 1];
 	int			 sent_close, got_close;
 	int			 busy, dead;	/* in a callback; over */
+	int			 paused;	/* set_reading(0): no messages */
 	char			 protocol[64];
 };
 
@@ -49,12 +50,20 @@ wsconn_protocol(const struct wsconn *c)
 	return c->protocol;
 }
 
+/*
+ * Off also stops delivering messages already read (a callback that runs
+ * out of room gets no more); on again takes up what is buffered.
+ */
 void
 wsconn_set_reading(struct wsconn *c, int on)
 {
-	if (on)
+	c->paused = !on;
+	if (on) {
 		bufferevent_enable(c->bev, EV_READ);
-	else
+		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+			bufferevent_trigger(c->bev, EV_READ,
+			    BEV_OPT_DEFER_CALLBACKS);
+	} else
 		bufferevent_disable(c->bev, EV_READ);
 }
 
@@ -222,7 +231,8 @@ wsconn_read(struct bufferevent *bev, void *arg)
 
 	c->heard_ms = now_ms();
 	c->busy++;
-	while (!c->dead && !c->got_close && evbuffer_get_length(in) > 0 &&
+	while (!c->dead && !c->got_close && !c->paused &&
+	    evbuffer_get_length(in) > 0 &&
 	    evbuffer_peek(in, -1, NULL, &v, 1) >= 1) {
 		ev = ws_parse(&c->ws, v.iov_base, v.iov_len, &used, &m);
 		evbuffer_drain(in, used);

@@ -141,8 +141,13 @@ $("$build/ssdctl" -s "$state/ssd.sock" show workers)
 
 $("$build/ssdctl" -s "$state/ssd.sock" show agents)
 
-The demo session $session is running: its desktop (Xvnc) listens on
-$pod_ip:5901 (any VNC viewer can connect there directly).
+The demo session $session is running (its desktop, a real Xvnc, is the
+pod at $pod_ip:5901).  See it in a browser:
+
+  http://127.0.0.1:$port/vnc-viewer/$session#token=$token
+
+(log in as admin, password $admin_password; the token in the link is the
+admin's, valid for a day).  The "cluster":
   KUBECONFIG=$state/kube-sim/kubeconfig kubectl get deploy,svc,pvc,pods
 
   curl http://127.0.0.1:$port/health

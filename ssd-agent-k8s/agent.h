@@ -10,9 +10,12 @@
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/ssl.h>
 
 struct cluster;
+struct dial_url;
 struct event_base;
+struct evdns_base;
 
 #define AGENT_VERSION_STRING	"ssd-agent-k8s/" PACKAGE_VERSION
 #define AGENT_KEY_MAX		256
@@ -41,6 +44,8 @@ struct agent_config {
 	uint64_t	 api_timeout_ms;
 	uint64_t	 ready_timeout_ms;
 	uint64_t	 max_message;
+	uint64_t	 data_links;		/* to the relays */
+	char		*vnc_via;		/* auto, direct, portforward */
 	int		 log_level;
 };
 
@@ -64,6 +69,19 @@ void	link_stop(void);
 /* A session's state changed in the cluster (the cluster's callback). */
 void	link_session_status(const char *session_id, const char *state,
 	    const char *reason, const cJSON *metadata, void *arg);
+
+/* datalink.c: the data links, once the agent has its key. */
+struct datalink_env {
+	struct event_base		*base;
+	struct evdns_base		*dns;
+	SSL_CTX				*tls;	/* NULL for ws:// */
+	const struct dial_url		*url;
+	const struct agent_config	*cfg;
+	struct cluster			*cluster;
+	const char			*key;
+};
+void	datalink_start(const struct datalink_env *env);
+void	datalink_stop(void);
 
 /* commands.c: runs commands once per id, keeps results for resending. */
 /* Sends one message on the link: 0, or -1 when it is down. */

@@ -67,6 +67,8 @@ static const struct setting settings[] = {
 	{ "ready-timeout", "SESSION_READY_TIMEOUT", K_DURATION,
 	    S(ready_timeout_ms), "5m" },
 	{ "max-message", "MAX_MESSAGE", K_COUNT, S(max_message), "4194304" },
+	{ "data-links", "DATA_LINKS", K_COUNT, S(data_links), "1" },
+	{ "vnc-via", "VNC_VIA", K_STR, S(vnc_via), "auto" },
 	{ "log-level", "LOG_LEVEL", K_LEVEL, S(log_level), "info" },
 };
 #undef S
@@ -168,6 +170,12 @@ config_check(struct agent_config *cfg)
 		    cfg->platform);
 	if (cfg->max_message < 65536)
 		config_die("MAX_MESSAGE: at least 65536");
+	if (cfg->data_links < 1 || cfg->data_links > 16)
+		config_die("DATA_LINKS: 1 to 16");
+	if (cfg->vnc_via == NULL || (strcmp(cfg->vnc_via, "auto") != 0 &&
+	    strcmp(cfg->vnc_via, "direct") != 0 && strcmp(cfg->vnc_via,
+	    "portforward") != 0))
+		config_die("VNC_VIA: auto, direct or portforward");
 }
 
 void

@@ -337,6 +337,16 @@ link_dial(void)
 	}
 }
 
+/* The data links use the same address, TLS and key (datalink.c). */
+static void
+link_start_data(void)
+{
+	const struct datalink_env env = { lk.base, lk.dns, lk.tls, &lk.url,
+	    lk.cfg, lk.cluster, lk.key };
+
+	datalink_start(&env);
+}
+
 /* The registration's answer: our key (once), pending, or refused. */
 static void
 link_registered(int status, const char *body, size_t len, const char *err,
@@ -369,6 +379,7 @@ link_registered(int status, const char *body, size_t len, const char *err,
 		lk.registered = 1;
 		lk.attempt = 0;
 		link_dial();
+		link_start_data();
 		return;
 	}
 	cJSON_Delete(o);
@@ -491,6 +502,7 @@ link_close(void)
 void
 link_stop(void)
 {
+	datalink_stop();
 	lk.stopping = 1;
 	if (lk.registering != NULL)
 		dial_http_cancel(lk.registering);

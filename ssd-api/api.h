@@ -176,6 +176,13 @@ void	agents_approve(struct request *r);
 void	agents_reject(struct request *r);
 void	agents_connect(struct request *r);
 
+/* relay.c: what goes to the relay owning an agent */
+struct handoff_viewer;
+void	relay_data_connect(struct request *r);
+/* An authorized viewer's upgrade, answered by the relay from now on. */
+void	relay_handoff_viewer(struct request *r,
+	    const struct handoff_viewer *v);
+
 /* routes.c */
 void	routes_dispatch(struct request *r);
 

@@ -120,6 +120,8 @@ static const struct route routes[] = {
 	{ HTTP_M_POST, "/api/v1/agents/register", agents_register },
 	{ HTTP_M_GET, "/api/v1/agent/connect", agents_connect },
 	{ HTTP_M_GET, "/api/v1/agents/connect", agents_connect },
+	{ HTTP_M_GET, "/api/v1/agent/data", relay_data_connect },
+	{ HTTP_M_GET, "/api/v1/agents/data", relay_data_connect },
 	{ HTTP_M_POST, "/api/v1/admin/agents/:id/approve", agents_approve },
 	{ HTTP_M_POST, "/api/v1/admin/agents/:id/reject", agents_reject },
 	{ HTTP_M_GET, "/api/v1/agents", agents_list },

@@ -16,6 +16,7 @@
 
 #include "api.h"
 #include "conf.h"
+#include "handoff.h"
 #include "log.h"
 #include "passwd.h"
 #include "util.h"
@@ -140,21 +141,21 @@ viewer_ticket(struct request *r)
 /*
  * The hand-off point: r passed every check, and belongs to the relay
  * worker holding a data link to agent vc->agent_id, which answers the
- * upgrade (vc->accept, vc->protocol).  No relay holds data links yet
- * (issue #6), so this answers 503; its body becomes finding that relay
- * and api_handoff() with a record made from vc, after audit_request(r,
- * 101), as no reply of ours will audit the attempt then.
+ * upgrade (vc->accept, vc->protocol), or 503 when it holds none.
  */
 static void
 viewer_handoff(struct request *r, const struct viewer_conn *vc)
 {
-	char msg[300];
+	struct handoff_viewer v;
 
-	snprintf(msg, sizeof(msg), "no relay holds a data link to agent %s",
-	    vc->agent_id);
-	log_info("%s: user %s: session %s: %s", server_peer(r),
-	    r->user.username, r->params[0], msg);
-	server_reply_error_code(r, 503, "no_data_link", msg);
+	memset(&v, 0, sizeof(v));
+	ssd_strlcpy(v.session_id, r->params[0], sizeof(v.session_id));
+	ssd_strlcpy(v.agent_id, vc->agent_id, sizeof(v.agent_id));
+	ssd_strlcpy(v.user, r->user.username, sizeof(v.user));
+	ssd_strlcpy(v.accept, vc->accept, sizeof(v.accept));
+	ssd_strlcpy(v.protocol, vc->protocol ? vc->protocol : "",
+	    sizeof(v.protocol));
+	relay_handoff_viewer(r, &v);
 }
 
 /* Result columns of the session's check. */

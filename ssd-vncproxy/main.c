@@ -1,17 +1,67 @@
 /*
- * main.c - ssd-vncproxy: will own agents' data links and browser VNC
- * streams; for now it answers the health hand-offs ssd-api passes it.
- * Chrooted: only I/O on descriptors it was given.
+ * main.c - ssd-vncproxy: owns agents' data links (link.c) and the
+ * browsers' VNC streams on them (stream.c), all handed over by ssd-api;
+ * answers health hand-offs too.  Chrooted and sandboxed: only I/O on
+ * descriptors it was given, never an open, socket or connect.
  */
 #include "config.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "handoff.h"
 #include "ipc.h"
 #include "log.h"
 #include "peers.h"
+#include "relay.h"
 #include "worker.h"
+
+void
+relay_maybe_exit(void)
+{
+	if (worker_shutting_down() && link_count() == 0 &&
+	    stream_count() == 0)
+		worker_exit(0);
+}
+
+static void
+vncproxy_data_link(struct peer *p, struct handoff *h)
+{
+	struct handoff_agent a;
+
+	if (h->hdr.meta_len != sizeof(a)) {
+		handoff_refuse(worker_base(), p->chan, h, "malformed data link "
+		    "hand-off");
+		return;
+	}
+	memcpy(&a, h->meta, sizeof(a));
+	a.agent_id[sizeof(a.agent_id) - 1] = '\0';
+	a.accept[sizeof(a.accept) - 1] = '\0';
+	link_accept(h->fd, a.agent_id, a.accept, h->hdr.peer, h->tail,
+	    h->hdr.tail_len);
+	h->fd = -1;
+	handoff_ack(p->chan, h->id);
+}
+
+static void
+vncproxy_viewer(struct peer *p, struct handoff *h)
+{
+	struct handoff_viewer v;
+
+	if (h->hdr.meta_len != sizeof(v)) {
+		handoff_refuse(worker_base(), p->chan, h, "malformed viewer "
+		    "hand-off");
+		return;
+	}
+	memcpy(&v, h->meta, sizeof(v));
+	v.session_id[sizeof(v.session_id) - 1] = '\0';
+	v.agent_id[sizeof(v.agent_id) - 1] = '\0';
+	v.user[sizeof(v.user) - 1] = '\0';
+	v.accept[sizeof(v.accept) - 1] = '\0';
+	v.protocol[sizeof(v.protocol) - 1] = '\0';
+	stream_viewer(&v, h);
+	handoff_ack(p->chan, h->id);
+}
 
 static void
 vncproxy_peer_msg(struct peer *p, struct ipc_msg *m)
@@ -24,7 +74,15 @@ vncproxy_peer_msg(struct peer *p, struct ipc_msg *m)
 		peers_drop(p, "protocol error");
 		return;
 	}
-	if (handoff_accept(worker_base(), p->chan, m, "ssd-vncproxy", &h) == 1)
+	if (handoff_accept(worker_base(), p->chan, m, "ssd-vncproxy", &h) != 1)
+		return;
+	if (worker_shutting_down())
+		handoff_refuse(worker_base(), p->chan, &h, "relay stopping");
+	else if (h.hdr.kind == HANDOFF_DATA_LINK)
+		vncproxy_data_link(p, &h);
+	else if (h.hdr.kind == HANDOFF_VIEWER)
+		vncproxy_viewer(p, &h);
+	else
 		handoff_refuse(worker_base(), p->chan, &h,
 		    "not handled by ssd-vncproxy");
 }
@@ -45,12 +103,22 @@ vncproxy_peer(const struct imsg_peer *p, int fd)
 	peers_add(p, fd);
 }
 
+/* Viewers and agents reconnect elsewhere or later: tell them now. */
+static void
+vncproxy_shutdown(void)
+{
+	stream_close_all("relay stopping");
+	link_close_all("relay stopping");
+	relay_maybe_exit();
+}
+
 static const struct worker_ops vncproxy_ops = {
 	.name = "ssd-vncproxy",
 	.kind = PROC_RELAY,
 	.profile = SANDBOX_RELAY,
 	.configure = vncproxy_configure,
 	.peer = vncproxy_peer,
+	.shutdown = vncproxy_shutdown,
 };
 
 int

@@ -66,8 +66,10 @@ tests_ws_wsecho_SOURCES = tests/ws/wsecho.c
 tests_ws_wsecho_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
 tests_ws_wsecho_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) $(LIBEVENT_LIBS) \
 	$(OPENSSL_LIBS)
-TESTS += tests/integration/ws-client.sh tests/integration/agent-k8s.sh
+TESTS += tests/integration/ws-client.sh tests/integration/agent-k8s.sh \
+	tests/integration/agent-vnc.sh
 EXTRA_DIST += tests/integration/ws-client.sh tests/integration/agent-k8s.sh \
+	tests/integration/agent-vnc.sh tests/ws/rfbclient.py tests/node/viewer.js \
 	tests/ws/echo-server.py \
 	tests/node/ws-echo-server.js
 
@@ -226,3 +228,13 @@ EXTRA_DIST += tests/integration/kubesim.sh tests/kube-sim/README.md \
 	tests/kube-sim/kubesim/ops.py tests/kube-sim/kubesim/patch.py \
 	tests/kube-sim/kubesim/selectors.py tests/kube-sim/kubesim/server.py \
 	tests/kube-sim/kubesim/store.py tests/kube-sim/kubesim/websocket.py
+
+# The relay end to end: a test agent's data link (muxagent), a real VNC
+# server behind it, browsers' streams through ssd-vncproxy.
+check_PROGRAMS += tests/ws/muxagent
+tests_ws_muxagent_SOURCES = tests/ws/muxagent.c
+tests_ws_muxagent_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
+tests_ws_muxagent_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) \
+	$(LIBEVENT_LIBS) $(OPENSSL_LIBS)
+TESTS += tests/integration/vnc-relay.sh
+EXTRA_DIST += tests/integration/vnc-relay.sh tests/integration/vnc-relay.js

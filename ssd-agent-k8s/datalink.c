@@ -1,0 +1,562 @@
+/*
+ * datalink.c - the agent's data links to the control plane's relays: a
+ * WebSocket (ssd-mux.v1, common/mux.h) per link on which the relay opens
+ * streams to sessions' VNC endpoints.  Each stream is pumped between the
+ * link and a socket from cluster_vnc_open(), within the credit windows
+ * of the mux protocol: a slow side stops only its own stream.  Links are
+ * dialled again forever, with full-jitter back-off.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "agent.h"
+#include "cluster.h"
+#include "dial.h"
+#include "log.h"
+#include "mux.h"
+#include "util.h"
+#include "wsconn.h"
+
+#define DL_WINDOW_INITIAL	(256 * 1024)
+#define DL_WINDOW_MAX		(4 * 1024 * 1024)
+#define DL_LINK_BUFFER_MAX	(256ULL * 1024 * 1024)
+#define DL_LINK_OUTPUT_MAX	(8 * 1024 * 1024)	/* then sockets wait */
+#define DL_OPEN_TIMEOUT_MS	10000
+#define DL_BACKOFF_BASE_MS	500
+
+struct dl_stream {
+	TAILQ_ENTRY(dl_stream)	 entry;
+	struct dl_link		*link;
+	struct mux_stream	 mux;
+	char			 session[MUX_SESSION_ID_MAX + 1];
+	struct cluster_vnc	*opening;
+	struct bufferevent	*sock;
+	size_t			 in_socket;	/* DATA bytes not yet written */
+	int			 eof;		/* the socket said EOF */
+	int			 fin_sent, fin_got;
+};
+
+struct dl_link {
+	TAILQ_HEAD(, dl_stream)	 streams;
+	struct mux_link		 mux;
+	struct wsconn_dial	*dialing;
+	struct wsconn		*ws;
+	struct event		*retry_ev;
+	unsigned		 attempt;
+	int			 index;
+};
+
+static struct {
+	struct event_base		*base;
+	struct evdns_base		*dns;
+	SSL_CTX				*tls;
+	const struct dial_url		*url;
+	const struct agent_config	*cfg;
+	struct cluster			*cluster;
+	enum cluster_vnc_via		 via;
+	const char			*key;
+	struct dl_link			*links;
+	int				 nlinks;
+	int				 stopping;
+} dl;
+
+static void	dl_dial(struct dl_link *);
+static void	dl_pump_socket(struct dl_stream *);
+
+static uint64_t
+dl_now_us(void)
+{
+	return now_ms() * 1000;
+}
+
+/* Sends a whole frame; the link's output bound is checked by callers. */
+static void
+dl_send(struct dl_link *l, const uint8_t *frame, size_t len)
+{
+	if (l->ws != NULL && wsconn_send(l->ws, WS_OP_BINARY, frame, len) ==
+	    -1)
+		log_warnx("data link %d: output full, frame dropped", l->index);
+}
+
+/* Forgets a stream; RESET is sent first when code is not 0. */
+static void
+dl_stream_end(struct dl_stream *s, unsigned int code, const char *reason)
+{
+	uint8_t frame[MUX_RESET_MAX];
+	size_t n;
+
+	if (code != 0 && s->mux.state != MUX_ST_CLOSED &&
+	    (n = mux_put_reset(frame, s->mux.id, code, reason)) > 0) {
+		dl_send(s->link, frame, n);
+		mux_stream_sent(&s->mux, MUX_RESET, 0);
+	}
+	if (code != 0)
+		log_info("session %s: stream %u ended: %s%s%s", s->session,
+		    s->mux.id, mux_code_name(code), reason ? ": " : "",
+		    reason ? reason : "");
+	if (s->opening != NULL)
+		cluster_vnc_cancel(s->opening);
+	if (s->sock != NULL)
+		bufferevent_free(s->sock);
+	mux_stream_release(&s->mux);
+	TAILQ_REMOVE(&s->link->streams, s, entry);
+	free(s);
+}
+
+static struct dl_stream *
+dl_find(struct dl_link *l, uint32_t id)
+{
+	struct dl_stream *s;
+
+	TAILQ_FOREACH(s, &l->streams, entry)
+		if (s->mux.id == id)
+			return s;
+	return NULL;
+}
+
+/* Both directions are done: the stream goes. */
+static void
+dl_stream_maybe_done(struct dl_stream *s)
+{
+	if (s->fin_sent && s->fin_got && s->sock != NULL &&
+	    evbuffer_get_length(bufferevent_get_output(s->sock)) == 0)
+		dl_stream_end(s, 0, NULL);
+}
+
+/* Socket bytes out as DATA, as far as credit and the link allow. */
+static void
+dl_pump_socket(struct dl_stream *s)
+{
+	struct evbuffer *in = bufferevent_get_input(s->sock);
+	uint8_t frame[MUX_HEADER_LEN + MUX_DATA_MAX];
+	uint32_t credit;
+	size_t n;
+
+	while ((n = evbuffer_get_length(in)) > 0 && s->link->ws != NULL) {
+		credit = mux_send_credit(&s->mux);
+		if (credit == 0 || wsconn_queued(s->link->ws) >
+		    DL_LINK_OUTPUT_MAX) {
+			bufferevent_disable(s->sock, EV_READ);
+			return;
+		}
+		if (n > credit)
+			n = credit;
+		if (n > MUX_DATA_MAX)
+			n = MUX_DATA_MAX;
+		mux_put_data_header(frame, s->mux.id, (uint32_t)n);
+		evbuffer_remove(in, frame + MUX_HEADER_LEN, n);
+		dl_send(s->link, frame, MUX_HEADER_LEN + n);
+		mux_stream_sent(&s->mux, MUX_DATA, n);
+	}
+	if (!s->eof) {
+		bufferevent_enable(s->sock, EV_READ);
+		return;
+	}
+	/* Everything read before the EOF is out: our half closes. */
+	if (evbuffer_get_length(in) == 0 && !s->fin_sent &&
+	    mux_stream_sent(&s->mux, MUX_FIN, 0) == 0) {
+		dl_send(s->link, frame, mux_put_fin(frame, s->mux.id));
+		s->fin_sent = 1;
+		dl_stream_maybe_done(s);
+	}
+}
+
+static void
+dl_sock_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	dl_pump_socket(arg);
+}
+
+/* The socket took bytes: their window goes back to the relay. */
+static void
+dl_sock_written(struct bufferevent *bev, void *arg)
+{
+	struct dl_stream *s = arg;
+	size_t left = evbuffer_get_length(bufferevent_get_output(bev));
+	uint8_t frame[MUX_WINDOW_LEN];
+	uint32_t inc = 0;
+
+	if (s->in_socket > left) {
+		mux_consumed(&s->mux, s->in_socket - left, dl_now_us(), &inc);
+		s->in_socket = left;
+		if (inc > 0) {
+			dl_send(s->link, frame, mux_put_window(frame,
+			    s->mux.id, inc));
+		}
+	}
+	if (left == 0 && s->fin_got)
+		shutdown(bufferevent_getfd(bev), SHUT_WR);
+	dl_stream_maybe_done(s);
+}
+
+static void
+dl_sock_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct dl_stream *s = arg;
+
+	(void)bev;
+	if (!(what & BEV_EVENT_EOF)) {
+		dl_stream_end(s, MUX_E_IO, "the session's socket broke");
+		return;
+	}
+	s->eof = 1;
+	bufferevent_disable(s->sock, EV_READ);
+	dl_pump_socket(s);
+}
+
+/* The session's endpoint answered (or not): OPEN_OK and the pump. */
+static void
+dl_opened(int fd, const char *err, void *arg)
+{
+	struct dl_stream *s = arg;
+	uint8_t frame[MUX_RESET_MAX];
+	int one = 1;
+
+	s->opening = NULL;
+	if (fd == -1) {
+		dl_send(s->link, frame, mux_put_open_fail(frame, s->mux.id,
+		    MUX_E_UNREACHABLE, err));
+		mux_stream_sent(&s->mux, MUX_OPEN_FAIL, 0);
+		dl_stream_end(s, 0, NULL);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	s->sock = bufferevent_socket_new(dl.base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (s->sock == NULL) {
+		close(fd);
+		dl_stream_end(s, MUX_E_IO, "out of memory");
+		return;
+	}
+	bufferevent_setcb(s->sock, dl_sock_read, dl_sock_written,
+	    dl_sock_event, s);
+	bufferevent_setwatermark(s->sock, EV_READ, 0, MUX_DATA_MAX);
+	dl_send(s->link, frame, mux_put_open_ok(frame, s->mux.id,
+	    s->mux.recv_window));
+	mux_stream_sent(&s->mux, MUX_OPEN_OK, 0);
+	log_info("session %s: stream %u open", s->session, s->mux.id);
+	bufferevent_enable(s->sock, EV_READ | EV_WRITE);
+}
+
+static void
+dl_open(struct dl_link *l, const struct mux_frame *f)
+{
+	uint8_t frame[MUX_RESET_MAX];
+	struct dl_stream *s;
+	char err[256];
+	unsigned int code = 0;
+	const char *why = NULL;
+
+	s = xcalloc(1, sizeof(*s));
+	s->link = l;
+	ssd_strlcpy(s->session, f->session, sizeof(s->session));
+	if (mux_stream_accept(&s->mux, &l->mux, f, dl_now_us()) == -1) {
+		dl_send(l, frame, mux_put_open_fail(frame, f->stream,
+		    MUX_E_REFUSED, "too many streams on this link"));
+		free(s);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&l->streams, s, entry);
+	if (f->target != MUX_TARGET_VNC) {
+		code = MUX_E_UNSUPPORTED;
+		why = "only the VNC target";
+	} else if ((s->opening = cluster_vnc_open(dl.cluster, s->session,
+	    dl.via, DL_OPEN_TIMEOUT_MS, dl_opened, s, err, sizeof(err))) ==
+	    NULL) {
+		code = MUX_E_NO_SESSION;
+		why = err;
+	}
+	if (code != 0) {
+		log_info("session %s: stream %u refused: %s", s->session,
+		    s->mux.id, why);
+		dl_send(l, frame, mux_put_open_fail(frame, s->mux.id, code,
+		    why));
+		mux_stream_sent(&s->mux, MUX_OPEN_FAIL, 0);
+		dl_stream_end(s, 0, NULL);
+	}
+}
+
+/* DATA for the session: into its socket, accounted until written. */
+static void
+dl_data(struct dl_stream *s, const struct mux_frame *f)
+{
+	if (s->sock == NULL || bufferevent_write(s->sock, f->data, f->len) ==
+	    -1) {
+		dl_stream_end(s, MUX_E_IO, "cannot write to the session");
+		return;
+	}
+	s->in_socket += f->len;
+}
+
+/* A frame of a known stream, checked by the stream's state machine. */
+static void
+dl_stream_frame(struct dl_stream *s, const struct mux_frame *f)
+{
+	unsigned int code;
+
+	if ((code = mux_stream_recv(&s->mux, f)) != 0) {
+		dl_stream_end(s, code, "the relay broke the stream's rules");
+		return;
+	}
+	switch (f->type) {
+	case MUX_DATA:
+		dl_data(s, f);
+		break;
+	case MUX_WINDOW:
+		if (s->sock != NULL)
+			dl_pump_socket(s);
+		break;
+	case MUX_FIN:
+		s->fin_got = 1;
+		if (s->sock != NULL && evbuffer_get_length(
+		    bufferevent_get_output(s->sock)) == 0)
+			shutdown(bufferevent_getfd(s->sock), SHUT_WR);
+		if (s->sock != NULL)
+			dl_stream_maybe_done(s);
+		break;
+	case MUX_RESET:
+		dl_stream_end(s, 0, NULL);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+dl_frame(struct dl_link *l, const struct mux_frame *f)
+{
+	uint8_t frame[MUX_PING_FRAME_LEN];
+	struct dl_stream *s;
+
+	switch (f->type) {
+	case MUX_OPEN:
+		dl_open(l, f);
+		break;
+	case MUX_PING:
+		dl_send(l, frame, mux_put_ping(frame, 1, f->ping));
+		break;
+	case MUX_PONG:
+		break;
+	default:
+		/* Unknown ids crossed a RESET of ours: dropped. */
+		if ((s = dl_find(l, f->stream)) != NULL)
+			dl_stream_frame(s, f);
+		break;
+	}
+}
+
+static void
+dl_message(struct wsconn *c, int opcode, const uint8_t *data, size_t len,
+    void *arg)
+{
+	struct dl_link *l = arg;
+	uint8_t frame[MUX_RESET_MAX];
+	struct mux_frame f;
+	size_t off = 0;
+
+	if (opcode != WS_OP_BINARY) {
+		wsconn_close(c, WS_CLOSE_UNSUPPORTED, "binary only");
+		return;
+	}
+	for (;;) {
+		switch (mux_parse(&l->mux, data, len, &off, &f)) {
+		case MUX_EV_END:
+			return;
+		case MUX_EV_FRAME:
+			dl_frame(l, &f);
+			break;
+		case MUX_EV_STREAM_ERROR:
+			dl_send(l, frame, mux_put_open_fail(frame, f.stream,
+			    f.code, f.error));
+			break;
+		case MUX_EV_LINK_ERROR:
+			log_warnx("data link %d: %s", l->index, f.error);
+			wsconn_close(c, WS_CLOSE_PROTOCOL, f.error);
+			return;
+		}
+	}
+}
+
+/* The link's output drained: sockets that waited may read again. */
+static void
+dl_drained(struct wsconn *c, void *arg)
+{
+	struct dl_link *l = arg;
+	struct dl_stream *s, *next;
+
+	(void)c;
+	for (s = TAILQ_FIRST(&l->streams); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (s->sock != NULL && mux_send_credit(&s->mux) > 0)
+			dl_pump_socket(s);
+	}
+}
+
+static void
+dl_drop_streams(struct dl_link *l)
+{
+	struct dl_stream *s;
+
+	while ((s = TAILQ_FIRST(&l->streams)) != NULL)
+		dl_stream_end(s, 0, NULL);
+}
+
+static void
+dl_later(struct dl_link *l)
+{
+	uint64_t cap = dl.cfg->reconnect_max_ms, d = DL_BACKOFF_BASE_MS;
+	struct timeval tv;
+	uint32_t r;
+	unsigned i;
+
+	for (i = 0; i < l->attempt && d < cap; i++)
+		d *= 2;
+	if (d > cap)
+		d = cap;
+	if (random_bytes(&r, sizeof(r)) == -1)
+		r = (uint32_t)time(NULL);
+	l->attempt++;
+	d = (uint64_t)r % d;
+	tv.tv_sec = (time_t)(d / 1000);
+	tv.tv_usec = (suseconds_t)(d % 1000) * 1000;
+	if (!dl.stopping)
+		evtimer_add(l->retry_ev, &tv);
+}
+
+static void
+dl_closed(struct wsconn *c, int code, const char *reason, void *arg)
+{
+	struct dl_link *l = arg;
+
+	(void)c;
+	l->ws = NULL;
+	dl_drop_streams(l);
+	if (dl.stopping)
+		return;
+	log_warnx("data link %d closed (%d %s)", l->index, code, reason);
+	dl_later(l);
+}
+
+static void
+dl_dialed(struct wsconn *c, int status, const char *err, void *arg)
+{
+	struct dl_link *l = arg;
+	const struct mux_params mp = { DL_WINDOW_INITIAL, DL_WINDOW_MAX,
+	    DL_LINK_BUFFER_MAX };
+
+	(void)status;
+	l->dialing = NULL;
+	if (c == NULL) {
+		log_warnx("data link %d: %s", l->index, err);
+		dl_later(l);
+		return;
+	}
+	if (strcmp(wsconn_protocol(c), MUX_SUBPROTOCOL) != 0) {
+		log_warnx("data link %d: the control plane did not agree to %s",
+		    l->index, MUX_SUBPROTOCOL);
+		wsconn_close(c, WS_CLOSE_PROTOCOL, "subprotocol");
+		return;
+	}
+	mux_link_init(&l->mux, MUX_ACCEPTOR, &mp);
+	l->ws = c;
+	l->attempt = 0;
+	log_info("data link %d up", l->index);
+}
+
+static void
+dl_dial(struct dl_link *l)
+{
+	const struct wsconn_opts wo = {
+		.max_message = MUX_MESSAGE_MAX,
+		.max_output = 2 * DL_LINK_OUTPUT_MAX,
+		.ping_interval_ms = 5000,
+		.idle_timeout_ms = 15000,
+		.close_timeout_ms = 2000,
+	};
+	const struct wsconn_cbs cbs = { dl_message, dl_closed, dl_drained };
+	char target[512], headers[AGENT_KEY_MAX + 64], err[256];
+
+	snprintf(target, sizeof(target), "/api/v1/agent/data?agent_id=%s",
+	    dl.cfg->agent_id);
+	snprintf(headers, sizeof(headers), "X-Agent-API-Key: %s\r\n", dl.key);
+	l->dialing = wsconn_dial(dl.base, dl.dns, dl.tls, dl.url, target,
+	    MUX_SUBPROTOCOL, headers, (int)dl.cfg->connect_timeout_ms, &wo,
+	    &cbs, l, dl_dialed, err, sizeof(err));
+	if (l->dialing == NULL) {
+		log_warnx("data link %d: %s", l->index, err);
+		dl_later(l);
+	}
+}
+
+static void
+dl_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	dl_dial(arg);
+}
+
+void
+datalink_start(const struct datalink_env *env)
+{
+	int i;
+
+	if (dl.links != NULL)
+		return;		/* already up: links redial on their own */
+	dl.base = env->base;
+	dl.dns = env->dns;
+	dl.tls = env->tls;
+	dl.url = env->url;
+	dl.cfg = env->cfg;
+	dl.cluster = env->cluster;
+	dl.key = env->key;
+	dl.via = env->cfg->kubeconfig != NULL && strcmp(env->cfg->vnc_via,
+	    "direct") != 0 ? CLUSTER_VNC_PORTFORWARD : CLUSTER_VNC_DIRECT;
+	if (strcmp(env->cfg->vnc_via, "portforward") == 0)
+		dl.via = CLUSTER_VNC_PORTFORWARD;
+	dl.nlinks = (int)env->cfg->data_links;
+	dl.links = xcalloc((size_t)dl.nlinks, sizeof(*dl.links));
+	for (i = 0; i < dl.nlinks; i++) {
+		TAILQ_INIT(&dl.links[i].streams);
+		dl.links[i].index = i;
+		if ((dl.links[i].retry_ev = evtimer_new(dl.base, dl_retry,
+		    &dl.links[i])) == NULL)
+			fatalx("out of memory");
+		dl_dial(&dl.links[i]);
+	}
+}
+
+void
+datalink_stop(void)
+{
+	struct dl_link *l;
+	int i;
+
+	dl.stopping = 1;
+	for (i = 0; i < dl.nlinks; i++) {
+		l = &dl.links[i];
+		dl_drop_streams(l);
+		if (l->dialing != NULL)
+			wsconn_dial_cancel(l->dialing);
+		if (l->ws != NULL)
+			wsconn_free(l->ws);
+		event_free(l->retry_ev);
+	}
+	free(dl.links);
+	memset(&dl, 0, sizeof(dl));
+}

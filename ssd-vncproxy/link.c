@@ -1,0 +1,370 @@
+/*
+ * link.c - agents' data links, owned by this relay once ssd-api has
+ * authenticated the agent and handed the connection over: the 101 with
+ * the ssd-mux.v1 subprotocol, the mux parser over WebSocket messages,
+ * stream ids to streams, PING/RTT every second and death after silence.
+ * Never blocks, never allocates per byte; a link's failure ends its
+ * streams (with a reason for each viewer) and nothing else.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "log.h"
+#include "relay.h"
+#include "util.h"
+#include "worker.h"
+#include "ws.h"
+#include "wsconn.h"
+
+LIST_HEAD(stream_bucket, stream);
+
+struct dlink {
+	TAILQ_ENTRY(dlink)	 entry;
+	char			 agent_id[256];
+	char			 peer[64];
+	struct wsconn		*ws;
+	struct mux_link		 mux;
+	size_t			 nstreams;
+	struct stream_bucket	 buckets[RELAY_LINK_BUCKETS];
+	TAILQ_HEAD(, stream)	 parked;
+	uint64_t		 heard_ms;
+	int			 broken;	/* output over its bound */
+	int			 dead;		/* streams ended, closing */
+};
+
+static TAILQ_HEAD(, dlink) links = TAILQ_HEAD_INITIALIZER(links);
+static size_t nlinks;
+static struct event *link_tick_ev;
+/* One DATA frame as one message: header and bytes together. */
+static uint8_t link_scratch[MUX_HEADER_LEN + MUX_DATA_MAX];
+
+size_t
+link_count(void)
+{
+	return nlinks;
+}
+
+struct mux_link *
+link_mux(struct dlink *l)
+{
+	return &l->mux;
+}
+
+int
+link_congested(const struct dlink *l)
+{
+	return wsconn_queued(l->ws) >= RELAY_LINK_OUTPUT_HIGH;
+}
+
+static struct stream_bucket *
+link_bucket(struct dlink *l, uint32_t id)
+{
+	return &l->buckets[(id >> 1) % RELAY_LINK_BUCKETS];
+}
+
+void
+link_attach(struct dlink *l, struct stream *s)
+{
+	LIST_INSERT_HEAD(link_bucket(l, s->mux.id), s, bucket);
+	l->nstreams++;
+}
+
+void
+link_detach(struct dlink *l, struct stream *s)
+{
+	LIST_REMOVE(s, bucket);
+	if (s->is_parked) {
+		TAILQ_REMOVE(&l->parked, s, parked);
+		s->is_parked = 0;
+	}
+	l->nstreams--;
+}
+
+void
+link_park(struct dlink *l, struct stream *s)
+{
+	if (!s->is_parked) {
+		TAILQ_INSERT_TAIL(&l->parked, s, parked);
+		s->is_parked = 1;
+	}
+}
+
+static struct stream *
+link_lookup(struct dlink *l, uint32_t id)
+{
+	struct stream *s;
+
+	LIST_FOREACH(s, link_bucket(l, id), bucket)
+		if (s->mux.id == id)
+			return s;
+	return NULL;
+}
+
+struct dlink *
+link_pick(const char *agent_id)
+{
+	struct dlink *l, *best = NULL;
+
+	TAILQ_FOREACH(l, &links, entry)
+		if (!l->dead && !l->broken && !l->mux.failed &&
+		    strcmp(l->agent_id, agent_id) == 0 &&
+		    (best == NULL || l->nstreams < best->nstreams))
+			best = l;
+	return best;
+}
+
+int
+link_send(struct dlink *l, const void *frame, size_t len)
+{
+	if (l->dead || l->broken)
+		return -1;
+	if (wsconn_send(l->ws, WS_OP_BINARY, frame, len) == -1) {
+		/* Closed from the tick: the caller may be its stream. */
+		log_warnx("agent %s: data link output over %d bytes, "
+		    "closing it", l->agent_id, RELAY_LINK_OUTPUT_MAX);
+		l->broken = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+link_send_data(struct dlink *l, uint32_t id, const void *data, size_t len)
+{
+	mux_put_data_header(link_scratch, id, (uint32_t)len);
+	memcpy(link_scratch + MUX_HEADER_LEN, data, len);
+	return link_send(l, link_scratch, MUX_HEADER_LEN + len);
+}
+
+/* Ends every stream of the link with why; the link takes no more. */
+static void
+link_end_streams(struct dlink *l, const char *why)
+{
+	struct stream *s;
+	size_t i;
+
+	l->dead = 1;
+	for (i = 0; i < RELAY_LINK_BUCKETS; i++)
+		while ((s = LIST_FIRST(&l->buckets[i])) != NULL)
+			stream_link_lost(s, why);
+}
+
+static void
+link_fail(struct dlink *l, int code, const char *why)
+{
+	if (l->dead)
+		return;
+	log_info("agent %s: data link from %s closed (%d %s), %zu streams "
+	    "ended", l->agent_id, l->peer, code, why, l->nstreams);
+	link_end_streams(l, "agent data link lost");
+	wsconn_close(l->ws, code, why);
+}
+
+static void
+link_ping(struct dlink *l, uint64_t now_us)
+{
+	uint8_t frame[MUX_PING_FRAME_LEN], v[MUX_PING_LEN];
+	int i;
+
+	for (i = 0; i < MUX_PING_LEN; i++)
+		v[i] = (uint8_t)(now_us >> (56 - 8 * i));
+	mux_put_ping(frame, 0, v);
+	link_send(l, frame, sizeof(frame));
+}
+
+static void
+link_pong(struct dlink *l, const uint8_t v[MUX_PING_LEN])
+{
+	uint64_t sent = 0, now = now_usec();
+	int i;
+
+	for (i = 0; i < MUX_PING_LEN; i++)
+		sent = sent << 8 | v[i];
+	if (sent != 0 && sent <= now)
+		mux_link_rtt(&l->mux, now - sent);
+}
+
+static void
+link_frame(struct dlink *l, const struct mux_frame *f)
+{
+	uint8_t pong[MUX_PING_FRAME_LEN];
+	struct stream *s;
+
+	switch (f->type) {
+	case MUX_PING:
+		mux_put_ping(pong, 1, f->ping);
+		link_send(l, pong, sizeof(pong));
+		break;
+	case MUX_PONG:
+		link_pong(l, f->ping);
+		break;
+	default:
+		/* Forgotten ids: frames that crossed our RESET. */
+		if ((s = link_lookup(l, f->stream)) != NULL)
+			stream_frame(s, f);
+		break;
+	}
+}
+
+static void
+link_message(struct wsconn *c, int opcode, const uint8_t *data, size_t len,
+    void *arg)
+{
+	struct dlink *l = arg;
+	struct mux_frame f;
+	enum mux_event ev;
+	size_t off = 0;
+
+	l->heard_ms = now_ms();
+	if (l->dead)
+		return;
+	if (opcode != WS_OP_BINARY) {
+		link_fail(l, WS_CLOSE_UNSUPPORTED, "text on a data link");
+		return;
+	}
+	while (!l->dead && (ev = mux_parse(&l->mux, data, len, &off, &f)) !=
+	    MUX_EV_END) {
+		if (ev != MUX_EV_FRAME) {
+			/* The relay opens streams: an agent's OPEN is wrong. */
+			log_warnx("agent %s: data link protocol error: %s",
+			    l->agent_id, f.error ? f.error : "bad frame");
+			link_fail(l, WS_CLOSE_PROTOCOL, "mux protocol error");
+			return;
+		}
+		link_frame(l, &f);
+	}
+}
+
+static void
+link_free(struct dlink *l)
+{
+	TAILQ_REMOVE(&links, l, entry);
+	nlinks--;
+	free(l);
+	relay_maybe_exit();
+}
+
+static void
+link_closed(struct wsconn *c, int code, const char *reason, void *arg)
+{
+	struct dlink *l = arg;
+
+	if (!l->dead) {
+		log_info("agent %s: data link from %s lost (%d %s), %zu "
+		    "streams ended", l->agent_id, l->peer, code, reason,
+		    l->nstreams);
+		link_end_streams(l, "agent data link lost");
+	}
+	link_free(l);
+}
+
+/* Output written: streams that waited for room go on, oldest first. */
+static void
+link_drained(struct wsconn *c, void *arg)
+{
+	struct dlink *l = arg;
+	struct stream *s;
+
+	while (!l->dead && !link_congested(l) &&
+	    (s = TAILQ_FIRST(&l->parked)) != NULL) {
+		TAILQ_REMOVE(&l->parked, s, parked);
+		s->is_parked = 0;
+		stream_resume(s);
+	}
+}
+
+/* Once a second over all links: a PING each, and death after silence. */
+static void
+link_tick(evutil_socket_t fd, short ev, void *arg)
+{
+	uint64_t now = now_ms(), now_us = now_usec();
+	struct dlink *l, *next;
+
+	for (l = TAILQ_FIRST(&links); l != NULL; l = next) {
+		next = TAILQ_NEXT(l, entry);
+		if (l->dead)
+			continue;
+		if (l->broken)
+			link_fail(l, WS_CLOSE_POLICY, "agent not reading");
+		else if (now - l->heard_ms >= RELAY_LINK_SILENT_MS)
+			link_fail(l, WS_CLOSE_GOING_AWAY,
+			    "agent data link silent");
+		else
+			link_ping(l, now_us);
+	}
+}
+
+static const struct wsconn_opts link_opts = {
+	.max_message = MUX_MESSAGE_MAX,
+	.max_output = RELAY_LINK_OUTPUT_MAX,
+	.close_timeout_ms = RELAY_CLOSE_TIMEOUT_MS,
+};
+
+static const struct wsconn_cbs link_cbs = {
+	.message = link_message,
+	.closed = link_closed,
+	.drained = link_drained,
+};
+
+void
+link_accept(int fd, const char *agent_id, const char *accept,
+    const char *peer, const uint8_t *tail, size_t tail_len)
+{
+	static const struct mux_params params = { RELAY_WINDOW_INITIAL,
+	    RELAY_WINDOW_MAX, RELAY_LINK_BUFFER_MAX };
+	struct timeval tv = { RELAY_LINK_PING_MS / 1000,
+	    (RELAY_LINK_PING_MS % 1000) * 1000 };
+	struct bufferevent *bev;
+	struct dlink *l;
+	char resp[256];
+	size_t i, n;
+
+	fd_set_nonblock(fd);
+	if ((bev = bufferevent_socket_new(worker_base(), fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatalx("out of memory for a data link");
+	l = xcalloc(1, sizeof(*l));
+	ssd_strlcpy(l->agent_id, agent_id, sizeof(l->agent_id));
+	ssd_strlcpy(l->peer, peer, sizeof(l->peer));
+	for (i = 0; i < RELAY_LINK_BUCKETS; i++)
+		LIST_INIT(&l->buckets[i]);
+	TAILQ_INIT(&l->parked);
+	if (mux_link_init(&l->mux, MUX_OPENER, &params) == -1)
+		fatalx("relay mux parameters out of bounds");
+	l->heard_ms = now_ms();
+	n = ws_server_response(resp, sizeof(resp), accept, MUX_SUBPROTOCOL);
+	bufferevent_write(bev, resp, n);
+	if (tail_len > 0)
+		evbuffer_add(bufferevent_get_input(bev), tail, tail_len);
+	if (link_tick_ev == NULL) {
+		link_tick_ev = event_new(worker_base(), -1, EV_PERSIST,
+		    link_tick, NULL);
+		event_add(link_tick_ev, &tv);
+	}
+	TAILQ_INSERT_TAIL(&links, l, entry);
+	nlinks++;
+	l->ws = wsconn_new(worker_base(), bev, WS_SERVER, &link_opts,
+	    &link_cbs, l);
+	log_info("agent %s: data link up from %s", agent_id, peer);
+}
+
+void
+link_close_all(const char *why)
+{
+	struct dlink *l, *next;
+
+	for (l = TAILQ_FIRST(&links); l != NULL; l = next) {
+		next = TAILQ_NEXT(l, entry);
+		link_fail(l, WS_CLOSE_GOING_AWAY, why);
+	}
+}

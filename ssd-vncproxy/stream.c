@@ -1,0 +1,532 @@
+/*
+ * stream.c - browsers' VNC streams: a viewer handed over by ssd-api gets
+ * a mux stream on its agent's data link, its 101 once the agent has the
+ * session's VNC endpoint open, then bytes both ways within the stream's
+ * credit.  A stalled browser stops only its own stream: what the agent
+ * may send it is bounded by its window, which only grows back as the
+ * browser's socket takes the bytes.  Only stream_settle() frees a stream.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "conf.h"
+#include "handoff.h"
+#include "log.h"
+#include "relay.h"
+#include "util.h"
+#include "worker.h"
+#include "ws.h"
+#include "wsconn.h"
+
+static TAILQ_HEAD(, stream) streams = TAILQ_HEAD_INITIALIZER(streams);
+static size_t nstreams;
+
+static void	stream_flush_up(struct stream *);
+
+size_t
+stream_count(void)
+{
+	return nstreams;
+}
+
+static void
+stream_free(struct stream *s)
+{
+	log_info("agent %s session %s stream %u: viewer %s (user %s) gone "
+	    "after %llu ms, %llu bytes up, %llu down", s->agent, s->session,
+	    s->mux.id, s->peer, s->user,
+	    (unsigned long long)(now_ms() - s->started_ms),
+	    (unsigned long long)s->bytes_up, (unsigned long long)s->bytes_down);
+	TAILQ_REMOVE(&streams, s, all);
+	nstreams--;
+	event_free(s->timer);
+	evbuffer_free(s->up);
+	free(s->tail);
+	free(s);
+	relay_maybe_exit();
+}
+
+/*
+ * Forgets the stream on its link: its id and window are given back.  The
+ * browser's input is no longer flow-controlled (it is dropped), and is
+ * read again so that its close handshake can complete.
+ */
+static void
+stream_detach(struct stream *s)
+{
+	if (s->link == NULL)
+		return;
+	link_detach(s->link, s);
+	mux_stream_release(&s->mux);
+	s->link = NULL;
+	if (s->ws != NULL)
+		wsconn_set_reading(s->ws, 1);
+}
+
+/* Frees s once neither the browser nor the link refers to it. */
+static void
+stream_settle(struct stream *s)
+{
+	if (s->link != NULL && s->mux.state == MUX_ST_CLOSED)
+		stream_detach(s);
+	if (s->ws == NULL && s->fd == -1 && s->link == NULL)
+		stream_free(s);
+}
+
+/* An HTTP answer instead of the 101 on fd, which goes with it. */
+static void
+relay_reply(int fd, int status, const char *error, const char *message,
+    const char *code)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *json;
+
+	cJSON_AddStringToObject(o, "error", error);
+	cJSON_AddStringToObject(o, "message", message);
+	if (code != NULL)
+		cJSON_AddStringToObject(o, "code", code);
+	if ((json = cJSON_PrintUnformatted(o)) == NULL)
+		fatalx("out of memory for a viewer's answer");
+	cJSON_Delete(o);
+	handoff_reply_http(worker_base(), fd, status, json, RELAY_REPLY_MS);
+	cJSON_free(json);
+}
+
+static void
+stream_reply(struct stream *s, int status, const char *error,
+    const char *message, const char *code)
+{
+	relay_reply(s->fd, status, error, message, code);
+	s->fd = -1;
+}
+
+static void
+stream_send_reset(struct stream *s, unsigned int code, const char *why)
+{
+	uint8_t frame[MUX_RESET_MAX];
+	size_t n;
+
+	if (s->link == NULL)
+		return;
+	if ((n = mux_put_reset(frame, s->mux.id, code, why)) > 0)
+		link_send(s->link, frame, n);
+	mux_stream_sent(&s->mux, MUX_RESET, 0);
+	stream_detach(s);
+}
+
+static void
+stream_send_fin(struct stream *s)
+{
+	struct timeval tv = { RELAY_LINGER_MS / 1000, 0 };
+	uint8_t frame[MUX_FIN_LEN];
+
+	if (s->link == NULL || (s->mux.state != MUX_ST_OPEN &&
+	    s->mux.state != MUX_ST_HALF_REMOTE))
+		return;
+	link_send(s->link, frame, mux_put_fin(frame, s->mux.id));
+	mux_stream_sent(&s->mux, MUX_FIN, 0);
+	/* Waiting for the agent's FIN: bounded. */
+	if (s->mux.state != MUX_ST_CLOSED)
+		evtimer_add(s->timer, &tv);
+}
+
+/* The consumer took n bytes: a WINDOW when half the window is free. */
+static void
+stream_consumed(struct stream *s, size_t n)
+{
+	uint8_t frame[MUX_WINDOW_LEN];
+	uint32_t inc;
+
+	if (s->link == NULL || n == 0)
+		return;
+	if (mux_consumed(&s->mux, n, now_usec(), &inc) == 0 && inc > 0)
+		link_send(s->link, frame, mux_put_window(frame, s->mux.id,
+		    inc));
+}
+
+/* Browser bytes as DATA within credit and link room; returns bytes sent. */
+static size_t
+stream_send(struct stream *s, const uint8_t *data, size_t len)
+{
+	size_t sent = 0, n;
+	uint32_t credit;
+
+	while (s->link != NULL && sent < len) {
+		if (link_congested(s->link)) {
+			link_park(s->link, s);
+			break;
+		}
+		if ((credit = mux_send_credit(&s->mux)) == 0)
+			break;
+		n = len - sent;
+		if (n > credit)
+			n = credit;
+		if (n > MUX_DATA_MAX)
+			n = MUX_DATA_MAX;
+		if (link_send_data(s->link, s->mux.id, data + sent, n) == -1)
+			break;
+		mux_stream_sent(&s->mux, MUX_DATA, n);
+		sent += n;
+	}
+	s->bytes_up += sent;
+	return sent;
+}
+
+/* What waits for credit goes out; then reading resumes, or FIN. */
+static void
+stream_flush_up(struct stream *s)
+{
+	size_t len, n, sent;
+	uint8_t *p;
+
+	while (s->link != NULL && (len = evbuffer_get_length(s->up)) > 0) {
+		n = len > MUX_DATA_MAX ? MUX_DATA_MAX : len;
+		p = evbuffer_pullup(s->up, (ev_ssize_t)n);
+		sent = stream_send(s, p, n);
+		evbuffer_drain(s->up, sent);
+		if (sent < n)
+			return;
+	}
+	if (evbuffer_get_length(s->up) > 0)
+		return;
+	if (s->ws != NULL)
+		wsconn_set_reading(s->ws, 1);
+	else if (s->browser_done)
+		stream_send_fin(s);
+}
+
+static void
+viewer_message(struct wsconn *c, int opcode, const uint8_t *data, size_t len,
+    void *arg)
+{
+	struct stream *s = arg;
+	size_t sent = 0;
+
+	if (opcode != WS_OP_BINARY) {
+		log_info("agent %s session %s stream %u: viewer %s sent text, "
+		    "closing", s->agent, s->session, s->mux.id, s->peer);
+		stream_send_reset(s, MUX_E_PROTOCOL, "viewer protocol error");
+		wsconn_close(c, WS_CLOSE_UNSUPPORTED, "binary messages only");
+		return;
+	}
+	if (s->link == NULL)
+		return;
+	if (evbuffer_get_length(s->up) == 0)
+		sent = stream_send(s, data, len);
+	if (sent < len) {
+		/* At most this message: no more arrive until we resume. */
+		evbuffer_add(s->up, data + sent, len - sent);
+		wsconn_set_reading(c, 0);
+	}
+}
+
+/* The browser's socket took everything: the agent may send as much. */
+static void
+viewer_drained(struct wsconn *c, void *arg)
+{
+	struct stream *s = arg;
+
+	stream_consumed(s, s->down_queued);
+	s->down_queued = 0;
+	if (s->close_pending) {
+		s->close_pending = 0;
+		wsconn_close(c, WS_CLOSE_NORMAL, "");
+	}
+}
+
+static void
+viewer_closed(struct wsconn *c, int code, const char *reason, void *arg)
+{
+	struct stream *s = arg;
+
+	s->ws = NULL;
+	if (s->link != NULL && (code == WS_CLOSE_NORMAL ||
+	    code == WS_CLOSE_GOING_AWAY)) {
+		/* What the browser sent before its close still goes. */
+		s->browser_done = 1;
+		stream_flush_up(s);
+	} else if (s->link != NULL) {
+		log_info("agent %s session %s stream %u: viewer %s lost (%d "
+		    "%s)", s->agent, s->session, s->mux.id, s->peer, code,
+		    reason);
+		stream_send_reset(s, MUX_E_CANCEL, "viewer gone");
+	}
+	stream_settle(s);
+}
+
+static const struct wsconn_cbs viewer_cbs = {
+	.message = viewer_message,
+	.closed = viewer_closed,
+	.drained = viewer_drained,
+};
+
+/* OPEN_OK: the browser gets its 101 and the stream starts flowing. */
+static void
+stream_upgrade(struct stream *s)
+{
+	uint64_t idle = conf_ms(worker_conf(), S_VNC_PROXY_TIMEOUT);
+	struct wsconn_opts o = {
+		.max_message = RELAY_VIEWER_MESSAGE,
+		.max_output = RELAY_VIEWER_OUTPUT_MAX,
+		.ping_interval_ms = idle / 3 < RELAY_VIEWER_PING_MS ?
+		    (int)(idle / 3) : RELAY_VIEWER_PING_MS,
+		.idle_timeout_ms = (int)idle,
+		.close_timeout_ms = RELAY_CLOSE_TIMEOUT_MS,
+	};
+	struct bufferevent *bev;
+	char resp[256];
+	size_t n;
+
+	evtimer_del(s->timer);
+	if ((bev = bufferevent_socket_new(worker_base(), s->fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatalx("out of memory for a viewer");
+	s->fd = -1;
+	n = ws_server_response(resp, sizeof(resp), s->accept,
+	    s->protocol[0] != '\0' ? s->protocol : NULL);
+	bufferevent_write(bev, resp, n);
+	if (s->tail_len > 0)
+		evbuffer_add(bufferevent_get_input(bev), s->tail, s->tail_len);
+	free(s->tail);
+	s->tail = NULL;
+	s->ws = wsconn_new(worker_base(), bev, WS_SERVER, &o, &viewer_cbs, s);
+	log_info("agent %s session %s stream %u: viewer %s (user %s) "
+	    "connected in %llu ms", s->agent, s->session, s->mux.id, s->peer,
+	    s->user, (unsigned long long)(now_ms() - s->started_ms));
+}
+
+static void
+stream_refused(struct stream *s, const struct mux_frame *f)
+{
+	char msg[1024];
+	int status;
+
+	switch (f->code) {
+	case MUX_E_NO_SESSION:
+	case MUX_E_REFUSED:
+	case MUX_E_SHUTDOWN:
+		status = 503;
+		break;
+	default:
+		status = 502;
+		break;
+	}
+	snprintf(msg, sizeof(msg), "agent %s cannot reach session %s: %s",
+	    s->agent, s->session, f->reason[0] != '\0' ? f->reason :
+	    mux_code_name(f->code));
+	log_info("agent %s session %s stream %u: open failed (%s): %s",
+	    s->agent, s->session, s->mux.id, mux_code_name(f->code),
+	    f->reason);
+	stream_reply(s, status, "vnc_unavailable", msg,
+	    mux_code_name(f->code));
+}
+
+static void
+stream_down(struct stream *s, const uint8_t *data, size_t len)
+{
+	if (s->ws == NULL) {
+		/* The browser left cleanly: keep the agent flowing to FIN. */
+		stream_consumed(s, len);
+		return;
+	}
+	if (wsconn_send(s->ws, WS_OP_BINARY, data, len) == 0) {
+		s->down_queued += (uint32_t)len;
+		s->bytes_down += len;
+	} else if (wsconn_queued(s->ws) + len > RELAY_VIEWER_OUTPUT_MAX) {
+		log_warnx("agent %s session %s stream %u: viewer %s output "
+		    "over %d bytes, closing", s->agent, s->session, s->mux.id,
+		    s->peer, RELAY_VIEWER_OUTPUT_MAX);
+		stream_send_reset(s, MUX_E_REFUSED, "viewer not reading");
+		wsconn_close(s->ws, WS_CLOSE_POLICY, "viewer not reading");
+	} else
+		stream_consumed(s, len);	/* its close is on the way */
+}
+
+static void
+stream_remote_fin(struct stream *s)
+{
+	if (s->ws == NULL)
+		return;
+	if (wsconn_queued(s->ws) == 0)
+		wsconn_close(s->ws, WS_CLOSE_NORMAL, "");
+	else
+		s->close_pending = 1;
+}
+
+static void
+stream_remote_reset(struct stream *s, const struct mux_frame *f)
+{
+	char why[WS_CONTROL_MAX + 1];
+
+	log_info("agent %s session %s stream %u: reset by the agent (%s): %s",
+	    s->agent, s->session, s->mux.id, mux_code_name(f->code),
+	    f->reason);
+	stream_detach(s);
+	snprintf(why, sizeof(why), "agent: %.100s", f->reason[0] != '\0' ?
+	    f->reason : mux_code_name(f->code));
+	if (s->ws != NULL)
+		wsconn_close(s->ws, WS_CLOSE_INTERNAL, why);
+}
+
+void
+stream_frame(struct stream *s, const struct mux_frame *f)
+{
+	unsigned int code;
+
+	if ((code = mux_stream_recv(&s->mux, f)) != 0) {
+		log_warnx("agent %s session %s stream %u: agent broke the "
+		    "stream protocol (%s)", s->agent, s->session, s->mux.id,
+		    mux_code_name(code));
+		stream_send_reset(s, code, "stream protocol error");
+		if (s->fd != -1)
+			stream_reply(s, 502, "vnc_unavailable", "the agent "
+			    "broke the stream protocol", mux_code_name(code));
+		if (s->ws != NULL)
+			wsconn_close(s->ws, WS_CLOSE_INTERNAL,
+			    "agent stream protocol error");
+	} else if (f->type == MUX_OPEN_OK)
+		stream_upgrade(s);
+	else if (f->type == MUX_OPEN_FAIL)
+		stream_refused(s, f);
+	else if (f->type == MUX_DATA)
+		stream_down(s, f->data, f->len);
+	else if (f->type == MUX_WINDOW)
+		stream_flush_up(s);
+	else if (f->type == MUX_FIN)
+		stream_remote_fin(s);
+	else if (f->type == MUX_RESET)
+		stream_remote_reset(s, f);
+	stream_settle(s);
+}
+
+void
+stream_resume(struct stream *s)
+{
+	stream_flush_up(s);
+	stream_settle(s);
+}
+
+/* Without a link: the browser is told why (HTTP before the 101). */
+static void
+stream_end(struct stream *s, int ws_code, const char *why)
+{
+	stream_detach(s);
+	if (s->fd != -1)
+		stream_reply(s, 503, "agent_offline", why, NULL);
+	if (s->ws != NULL)
+		wsconn_close(s->ws, ws_code, why);
+	stream_settle(s);
+}
+
+void
+stream_link_lost(struct stream *s, const char *why)
+{
+	stream_end(s, WS_CLOSE_INTERNAL, why);
+}
+
+/* The open timed out, or the agent's FIN after ours never came. */
+static void
+stream_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct stream *s = arg;
+	char msg[1024];
+
+	if (s->fd != -1) {
+		log_warnx("agent %s session %s stream %u: no answer to OPEN "
+		    "within %d ms", s->agent, s->session, s->mux.id,
+		    RELAY_OPEN_TIMEOUT_MS);
+		stream_send_reset(s, MUX_E_TIMEOUT, "open timed out");
+		snprintf(msg, sizeof(msg), "agent %s did not open session %s "
+		    "in time", s->agent, s->session);
+		stream_reply(s, 504, "vnc_timeout", msg, NULL);
+	} else
+		stream_send_reset(s, MUX_E_CANCEL, "viewer gone");
+	stream_settle(s);
+}
+
+static void
+stream_refuse(struct handoff *h, const struct handoff_viewer *v,
+    const char *error, const char *msg)
+{
+	log_info("agent %s session %s: viewer %s (user %s) refused: %s",
+	    v->agent_id, v->session_id, h->hdr.peer, v->user, msg);
+	relay_reply(h->fd, 503, error, msg, NULL);
+	h->fd = -1;
+}
+
+void
+stream_viewer(const struct handoff_viewer *v, struct handoff *h)
+{
+	struct timeval tv = { RELAY_OPEN_TIMEOUT_MS / 1000, 0 };
+	uint8_t open[MUX_OPEN_MAX];
+	struct dlink *l;
+	struct stream *s;
+	char msg[1024];
+	size_t n;
+
+	if ((l = link_pick(v->agent_id)) == NULL) {
+		snprintf(msg, sizeof(msg), "no relay holds a data link to "
+		    "agent %s", v->agent_id);
+		stream_refuse(h, v, "no_data_link", msg);
+		return;
+	}
+	s = xcalloc(1, sizeof(*s));
+	if (mux_stream_open(&s->mux, link_mux(l), now_usec()) == -1 ||
+	    (n = mux_put_open(open, s->mux.id, s->mux.recv_window,
+	    v->session_id, MUX_TARGET_VNC, 0)) == 0) {
+		mux_stream_release(&s->mux);
+		free(s);
+		snprintf(msg, sizeof(msg), "no room for another stream to "
+		    "session %s on agent %s's data link", v->session_id,
+		    v->agent_id);
+		stream_refuse(h, v, "relay_busy", msg);
+		return;
+	}
+	s->fd = h->fd;
+	h->fd = -1;
+	fd_set_nonblock(s->fd);
+	ssd_strlcpy(s->session, v->session_id, sizeof(s->session));
+	ssd_strlcpy(s->agent, v->agent_id, sizeof(s->agent));
+	ssd_strlcpy(s->user, v->user, sizeof(s->user));
+	ssd_strlcpy(s->peer, h->hdr.peer, sizeof(s->peer));
+	ssd_strlcpy(s->protocol, v->protocol, sizeof(s->protocol));
+	ssd_strlcpy(s->accept, v->accept, sizeof(s->accept));
+	if ((s->tail_len = h->hdr.tail_len) > 0) {
+		s->tail = xmalloc(s->tail_len);
+		memcpy(s->tail, h->tail, s->tail_len);
+	}
+	if ((s->up = evbuffer_new()) == NULL || (s->timer = evtimer_new(
+	    worker_base(), stream_timeout, s)) == NULL)
+		fatalx("out of memory for a viewer");
+	s->started_ms = now_ms();
+	s->link = l;
+	TAILQ_INSERT_TAIL(&streams, s, all);
+	nstreams++;
+	link_attach(l, s);
+	evtimer_add(s->timer, &tv);
+	if (link_send(l, open, n) == -1)
+		stream_end(s, WS_CLOSE_INTERNAL, "agent data link lost");
+}
+
+void
+stream_close_all(const char *why)
+{
+	struct stream *s, *next;
+
+	for (s = TAILQ_FIRST(&streams); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, all);
+		stream_send_reset(s, MUX_E_SHUTDOWN, why);
+		stream_end(s, WS_CLOSE_GOING_AWAY, why);
+	}
+}

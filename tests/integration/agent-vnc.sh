@@ -1,0 +1,84 @@
+#!/bin/bash
+# agent-vnc.sh - VNC end to end with every real part: PostgreSQL, ssd,
+# ssd-agent-k8s with its data link, the Kubernetes API double running a
+# real Xvnc (contrib/demo-desktop.sh) as the session's pod.  A scripted
+# RFB client completes the handshake through /api/v1/vnc/ID and gets a
+# framebuffer update; noVNC in headless Chromium shows the desktop, and
+# the screen changes when the test draws on it.  TAP output.
+. "$top_srcdir/tests/integration/lib.sh"
+
+export JWT_SECRET=0123456789abcdef0123456789abcdef-test
+export ADMIN_PASSWORD=admin-password-for-tests
+/usr/bin/python3 -c 'import websockets' 2> /dev/null || skip_all "python3-websockets missing"
+command -v Xvnc > /dev/null || skip_all "Xvnc missing (tigervnc-standalone-server)"
+
+ok_if "PostgreSQL starts" pg_up
+/usr/bin/python3 "$top_srcdir/tests/kube-sim/kube-sim" --state-dir "$T/ks" \
+    --port 0 --namespace sessions \
+    --image-map "docker.io/accetto/*=$top_srcdir/contrib/demo-desktop.sh {ip} {port} {display}" \
+    > "$T/kube-sim.log" 2>&1 &
+on_exit "kill $!; wait $!"
+ok_if "kube-sim starts" wait_until 15 test -s "$T/ks/url"
+ok_if "ssd starts" ssd_start "agent_timeout = 3s"
+[ -n "$SSD_PID" ] && [ -s "$T/ks/url" ] || finish
+ssdctl template import "$top_srcdir/contrib/templates/xfce-desktop.yaml" > /dev/null
+admin=$(json token <<< "$(api POST /api/v1/auth/login "" "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" | cut -d' ' -f2-)")
+key=$(ssdctl agent add k8s-vnc | grep -Eo '[0-9a-f]{64}')
+
+AGENT_PID=
+agent_start() {
+	env AGENT_ID=k8s-vnc CONTROL_PLANE_URL="ws://127.0.0.1:$SSD_PORT" \
+	    AGENT_KEY="$key" KUBECONFIG="$T/ks/kubeconfig" RECONNECT_MAX=1s \
+	    HEARTBEAT_INTERVAL=2s LOG_LEVEL=debug "$@" \
+	    "$top_builddir/ssd-agent-k8s/ssd-agent-k8s" >> "$T/agent.log" 2>&1 &
+	AGENT_PID=$!
+}
+agent_stop() { [ -n "$AGENT_PID" ] && kill "$1" "$AGENT_PID" 2> /dev/null; wait "$AGENT_PID" 2> /dev/null; AGENT_PID=; }
+on_exit 'agent_stop -TERM'
+agent_start
+ok_if "the agent comes online" wait_until 10 \
+    sql_is "SELECT status FROM agents WHERE agent_id = 'k8s-vnc'" online
+ok_if "... and its data link is up" wait_until 10 grep -q 'data link 0 up' "$T/agent.log"
+
+sid=$(json id <<< "$(api POST /api/v1/sessions "$admin" '{"template":"xfce-desktop","persistentHome":false}' | cut -d' ' -f2-)")
+ok_if "a desktop session reaches running" wait_until 30 \
+    sql_is "SELECT state FROM sessions WHERE id = '$sid'" running
+ticket_url() { json url <<< "$(api POST "/api/v1/sessions/$sid/viewer-ticket" "$admin" | cut -d' ' -f2-)"; }
+rfb() { /usr/bin/python3 "$top_srcdir/tests/ws/rfbclient.py" "ws://127.0.0.1:$SSD_PORT$1" "${2:-}"; }
+
+out=$(rfb "$(ticket_url)")
+ok_if "RFB through /api/v1/vnc/ID (ticket, no subprotocol): handshake and a framebuffer update ($out)" \
+    grep -q '"width": 1024, "height": 768' <<< "$out"
+out=$(rfb "/api/v1/vnc/$sid?token=$admin" binary)
+ok_if "... with a JWT and the binary subprotocol, as the original viewer" \
+    grep -q '"protocol": "binary"' <<< "$out"
+u2=$(ticket_url)
+u3=$(ticket_url)
+rfb "$u2" > "$T/v2" &
+rfb "$u3" > "$T/v3"
+wait $!
+both_viewed() { grep -q '"rects"' "$T/v2" && grep -q '"rects"' "$T/v3"; }
+ok_if "two viewers of one session at once, each its own stream" both_viewed
+
+# noVNC in Chromium: the desktop shows, and changes when drawn on.
+if command -v chromium > /dev/null && [ -d "$top_srcdir/tests/node/node_modules/playwright-core" ]; then
+	ip=$(json platformMetadata.podIP <<< "$(api GET "/api/v1/sessions/$sid" "$admin" | cut -d' ' -f2-)")
+	display=$(ps -eo args | sed -n "s/^Xvnc :\([0-9]*\) .*-interface $ip .*/\1/p" | head -1)
+	node "$top_srcdir/tests/node/viewer.js" "$SSD_URL/vnc-viewer/$sid#token=$admin" \
+	    "$T/shot" "env DISPLAY=:$display xsetroot -solid '#d02020'" > "$T/browser.out" 2>&1
+	ok_if "noVNC in Chromium connects ($(grep -c . "$T/browser.out") lines)" \
+	    grep -q '"event":"status","text":"Connected' "$T/browser.out"
+	shot1=$(grep '"event":"shot"' "$T/browser.out" | head -1)
+	shot2=$(grep '"event":"shot"' "$T/browser.out" | sed -n 2p)
+	ok_if "the screenshot shows the desktop, not a blank screen ($shot1)" \
+	    /usr/bin/python3 -c 'import json, sys; s = json.loads(sys.argv[1]); sys.exit(0 if s["distinct"] >= 3 else 1)' "$shot1"
+	ok_if "after drawing on the desktop the screen changes ($shot2)" \
+	    /usr/bin/python3 -c 'import json, sys; a, b = (json.loads(x) for x in sys.argv[1:]); sys.exit(0 if b["corner"] == [208, 32, 32] and a["corner"] != b["corner"] else 1)' "$shot1" "$shot2"
+else
+	diag "chromium or playwright-core missing (contrib/install-deps.sh test): browser test skipped"
+fi
+agent_stop -TERM
+ok_if "the agent logged no sanitizer or fatal errors" \
+    sh -c "! grep -Eq 'ERROR: (Address|Leak|Undefined)|runtime error|fatal' '$T/agent.log'"
+[ "$TAP_FAILED" = 0 ] || { echo "# --- agent.log ---"; tail -40 "$T/agent.log" | sed 's/^/# /'; }
+finish

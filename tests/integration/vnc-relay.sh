@@ -1,0 +1,173 @@
+#!/bin/bash
+# vnc-relay.sh - browser VNC end to end through ssd-vncproxy: a real
+# PostgreSQL, ssd, a scripted control-link agent (testagent) that gets
+# sessions running, a data link (tests/ws/muxagent) whose streams go to a
+# real VNC server (Xvnc) or a TCP echo target, and WebSocket viewers on
+# npm ws (tests/integration/vnc-relay.js).  Checks: the data-link route,
+# an RFB handshake to a FramebufferUpdate, byte-exact transfers, a
+# stalled viewer beside a live one, text frames, a refused open, a
+# killed relay and a silent link.  TAP output.
+. "$top_srcdir/tests/integration/lib.sh"
+
+command -v Xvnc > /dev/null || skip_all "Xvnc (tigervnc-standalone-server) missing"
+command -v node > /dev/null && [ -d "$top_srcdir/tests/node/node_modules/ws" ] ||
+    skip_all "node and npm ws (tests/node) missing"
+export NODE_PATH="$top_srcdir/tests/node/node_modules"
+export JWT_SECRET=0123456789abcdef0123456789abcdef-test
+export ADMIN_PASSWORD=admin-password-for-tests
+js="$top_srcdir/tests/integration/vnc-relay.js"
+ok_if "PostgreSQL starts" pg_up
+[ -n "${PGHOST:-}" ] && ok_if "ssd starts" ssd_start "vnc_proxy_timeout = 10s"
+[ -n "$SSD_PID" ] || finish
+
+login() { json token <<< "$(api POST /api/v1/auth/login "" "{\"username\":\"$1\",\"password\":\"$2\"}" | cut -d' ' -f2-)"; }
+body() { cut -d' ' -f2- <<< "$1"; }
+admin=$(login admin "$ADMIN_PASSWORD")
+api POST /api/v1/users "$admin" '{"username":"usera","password":"usera-password","role":"user"}' > /dev/null
+A=$(login usera usera-password)
+ssdctl template import "$top_srcdir/contrib/templates/firefox.yaml" > /dev/null
+key=$(ssdctl agent add k8s-relay | grep -Eo '[0-9a-f]{64}')
+"$top_builddir/tests/agent/testagent" --url "ws://127.0.0.1:$SSD_PORT" \
+    --agent k8s-relay --key "$key" --seconds 300 > "$T/agent.out" 2>&1 &
+on_exit "kill $!"
+agent_is() { sql_is "SELECT status FROM agents WHERE agent_id = 'k8s-relay'" "$1"; }
+ok_if "the control-link agent is online" wait_until 5 agent_is online
+new_session() { json id <<< "$(body "$(api POST /api/v1/sessions "$A" '{"template":"firefox"}')")"; }
+running() { sql_is "SELECT count(*) FROM sessions WHERE state = 'running'" "$1"; }
+s_vnc=$(new_session); s_echo=$(new_session); s_dead=$(new_session)
+s_banner=$(new_session)
+ok_if "four running sessions on it" wait_until 10 running 4
+
+# Targets: Xvnc on a free display and port, a TCP echo, a closed port,
+# a server that sends 10 MiB and closes.
+for d in $(seq $((50 + RANDOM % 100)) 250); do
+	[ -e "/tmp/.X11-unix/X$d" ] || [ -e "/tmp/.X$d-lock" ] || break
+done
+vport=$(free_port); eport=$(free_port); dport=$(free_port); bport=$(free_port)
+Xvnc ":$d" -rfbport "$vport" -interface 127.0.0.1 -SecurityTypes None \
+    -BlacklistThreshold=1000000 -geometry 640x480 -depth 24 -nolisten tcp \
+    > "$T/xvnc.log" 2>&1 &
+on_exit "kill $!"
+node "$js" echo-server "$eport" > "$T/echo.log" 2>&1 &
+on_exit "kill $!"
+node "$js" banner-server "$bport" $((10 << 20)) > "$T/banner.log" 2>&1 &
+on_exit "kill $!"
+port_open() { (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; }
+ok_if "Xvnc :$d and the other targets listen" wait_until 10 port_open "$vport" && \
+    wait_until 5 port_open "$eport" && wait_until 5 port_open "$bport"
+
+url() { echo "ws://127.0.0.1:$SSD_PORT/api/v1/vnc/$1?token=$A"; }
+# upgrade PATH [HEADERS...]: a WebSocket upgrade by curl; "STATUS BODY".
+upgrade() {
+	local p=$1 code
+	shift
+	code=$(curl -s --max-time 15 -o "$T/up.out" -w '%{http_code}' \
+	    -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
+	    -H 'Sec-WebSocket-Version: 13' \
+	    -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' "$@" "$SSD_URL$p")
+	echo "$code $(cat "$T/up.out")"
+}
+r=$(upgrade "/api/v1/vnc/$s_vnc?token=$A")
+ok_if "no data link yet: the relay answers 503 no_data_link" [ "${r%% *}" = 503 ] && \
+    [ "$(json error <<< "$(body "$r")")" = no_data_link ]
+
+# The data-link route.
+r=$(upgrade "/api/v1/agent/data?agent_id=k8s-relay" -H "X-Agent-API-Key: $key")
+ok_if "data link without the ssd-mux.v1 subprotocol: 400" [ "${r%% *}" = 400 ]
+r=$(upgrade "/api/v1/agent/data?agent_id=k8s-relay" -H 'Sec-WebSocket-Protocol: ssd-mux.v1' \
+    -H "X-Agent-API-Key: $(printf '%064d' 0)")
+ok_if "data link with a wrong key: 401" [ "${r%% *}" = 401 ]
+r=$(upgrade "/api/v1/agents/data?agent_id=k8s-relay" -H 'Sec-WebSocket-Protocol: ssd-mux.v1')
+ok_if "data link without a key: 401" [ "${r%% *}" = 401 ]
+
+"$top_builddir/tests/ws/muxagent" --url "ws://127.0.0.1:$SSD_PORT" --agent k8s-relay \
+    --key "$key" --target "$s_vnc=127.0.0.1:$vport" --target "$s_dead=127.0.0.1:$dport" \
+    --target "$s_banner=127.0.0.1:$bport" --target "127.0.0.1:$eport" --seconds 300 > "$T/mux.out" 2>&1 &
+mux=$!
+on_exit "kill -CONT $mux; kill $mux"
+links_up() { [ "$(grep -c '^link up' "$T/mux.out")" -ge "$1" ]; }
+ok_if "muxagent's data link is up" wait_until 5 links_up 1
+
+# RFB through the relay, with and without the binary subprotocol.
+run() { node "$js" "$@" > "$T/js.out" 2>&1; local rc=$?; cat "$T/js.out" >> "$T/test.log"; return $rc; }
+ok_if "RFB handshake to a FramebufferUpdate (no subprotocol, noVNC's default)" run rfb "$(url "$s_vnc")"
+diag "$(cat "$T/js.out")"
+ok_if "... none chosen" [ "$(json protocol < "$T/js.out")" = "" ]
+VIEWER_PROTOCOLS=binary run rfb "$(url "$s_vnc")"
+ok_if "the same offering binary: binary echoed" [ "$(json protocol < "$T/js.out")" = binary ]
+
+# Bytes, exact both ways.  The relay owning the agent: FNV-1a % 2.
+relay=$(/usr/bin/python3 -c 'import sys
+h = 2166136261
+for c in sys.argv[1].encode():
+    h = ((h ^ c) * 16777619) & 0xffffffff
+print(h % 2)' k8s-relay)
+ok_if "256 MiB through the echo target, byte-exact both ways, close 1000" \
+    run echo "$(url "$s_echo")" $((256 << 20))
+diag "$(cat "$T/js.out")"
+ok_if "a viewer that stops reading does not stall another on the same link" \
+    run hol "$(url "$s_echo")" 3
+diag "$(cat "$T/js.out")"
+p99=$(json stalled.p99 < "$T/js.out")
+ok_if "... its round trips stay fast (p99 $p99 ms < 100 ms)" \
+    /usr/bin/python3 -c "import sys; sys.exit(not float('${p99:-1e9}') < 100)"
+hwm() { awk '/VmHWM/ { print $2 " " $3 }' "/proc/$(worker_pid "ssd-vncproxy[$relay]")/status"; }
+diag "peak RSS of ssd-vncproxy[$relay] after these transfers: $(hwm)"
+ok_if "the target's 10 MiB then its close: every byte, then close 1000" \
+    run count "$(url "$s_banner")" $((10 << 20))
+ok_if "a viewer that answers nothing: closed 1001 after vnc_proxy_timeout (10 s)" \
+    run deaf "$(url "$s_echo")" 15
+diag "$(cat "$T/js.out")"
+ok_if "a text message: close 1003" run text "$(url "$s_echo")"
+r=$(upgrade "/api/v1/vnc/$s_dead?token=$A")
+ok_if "an unreachable target: 502 with the agent's reason" [ "${r%% *}" = 502 ] && \
+    [ "$(json code <<< "$(body "$r")")" = unreachable ]
+diag "$r"
+
+# A relay killed: the viewer is cut, the agent re-dials, viewers work.
+rpid=$(worker_pid "ssd-vncproxy[$relay]")
+node "$js" idle "$(url "$s_echo")" 10 > "$T/idle.out" 2>&1 &
+idle=$!
+wait_until 5 grep -q open "$T/idle.out"
+t0=$(date +%s%N)
+kill -9 "$rpid"
+ok_if "kill -9 of ssd-vncproxy[$relay]: its viewer is closed" wait "$idle"
+diag "$(tail -1 "$T/idle.out")"
+ok_if "a new viewer works within 2 s of the kill" run until "$(url "$s_echo")" 5000 && \
+    [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 2000 ]
+diag "$(( ($(date +%s%N) - t0) / 1000000 )) ms from the kill to a working viewer; $(tail -3 "$T/mux.out" | tr '\n' ' ')"
+
+# A second data link of the agent: two viewers go one on each; one link
+# goes silent (its agent stopped): only its viewer is closed, and told why.
+"$top_builddir/tests/ws/muxagent" --url "ws://127.0.0.1:$SSD_PORT" --agent k8s-relay \
+    --key "$key" --target "127.0.0.1:$eport" --seconds 300 > "$T/mux2.out" 2>&1 &
+on_exit "kill $!"
+ok_if "a second data link of the same agent is up" wait_until 5 grep -q '^link up' "$T/mux2.out"
+node "$js" idle "$(url "$s_echo")" 8 > "$T/idle1.out" 2>&1 &
+i1=$!
+node "$js" idle "$(url "$s_echo")" 8 > "$T/idle2.out" 2>&1 &
+i2=$!
+wait_until 5 grep -q open "$T/idle1.out"
+wait_until 5 grep -q open "$T/idle2.out"
+kill -STOP "$mux"
+wait "$i1" "$i2"
+closes=$(tail -qn1 "$T/idle1.out" "$T/idle2.out" | sort | tr '\n' ' ')
+ok_if "a silent data link: its viewer gets 1011 agent data link lost, the other stays" \
+    grep -Eq '^\{"code":1011,"reason":"agent data link lost","ms":[0-9]+\} \{"error":"no close"\} $' <<< "$closes"
+diag "$closes"
+kill -CONT "$mux"
+ok_if "... and after it wakes up viewers work again" run until "$(url "$s_echo")" 5000
+
+ok_if "no token in ssd.log" bash -c "! grep -qF -- '$A' '$T/ssd.log'"
+ok_if "the other relay never restarted" [ "$(worker_field "ssd-vncproxy[$((1 - relay))]" 4)" = 0 ]
+node "$js" idle "$(url "$s_echo")" 10 > "$T/idle.out" 2>&1 &
+idle=$!
+wait_until 5 grep -q open "$T/idle.out"
+ssd_stop
+wait "$idle"
+ok_if "ssd stops: its viewer gets 1001 relay stopping" \
+    [ "$(json code < <(tail -1 "$T/idle.out"))" = 1001 ] && \
+    [ "$(json reason < <(tail -1 "$T/idle.out"))" = "relay stopping" ]
+ok_if "no sanitizer report from ssd (at exit too) or muxagent" \
+    bash -c "! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' '$T/ssd.log' '$T/mux.out'"
+finish
