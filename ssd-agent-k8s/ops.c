@@ -109,11 +109,7 @@ op_end(struct op *op, const cJSON *result, const char *err, int retryable)
 		kube_cancel(op->req);
 	event_free(op->deadline_ev);
 	event_free(op->poll_ev);
-	if (err != NULL)
-		log_warnx("session %s: %s failed: %s", op->id,
-		    op_names[op->kind], err);
-	else
-		log_info("session %s: %s done", op->id, op_names[op->kind]);
+	/* Logged by whoever handles the result (commands.c), once. */
 	op->done(result, err, retryable, op->arg);
 	manifest_free(&op->m);
 	free(op);
