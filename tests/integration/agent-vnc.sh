@@ -44,7 +44,7 @@ sid=$(json id <<< "$(api POST /api/v1/sessions "$admin" '{"template":"xfce-deskt
 ok_if "a desktop session reaches running" wait_until 30 \
     sql_is "SELECT state FROM sessions WHERE id = '$sid'" running
 ticket_url() { json url <<< "$(api POST "/api/v1/sessions/$sid/viewer-ticket" "$admin" | cut -d' ' -f2-)"; }
-rfb() { /usr/bin/python3 "$top_srcdir/tests/ws/rfbclient.py" "ws://127.0.0.1:$SSD_PORT$1" "${2:-}"; }
+rfb() { local u=$1; shift; /usr/bin/python3 "$top_srcdir/tests/ws/rfbclient.py" "ws://127.0.0.1:$SSD_PORT$u" "$@"; }
 
 out=$(rfb "$(ticket_url)")
 ok_if "RFB through /api/v1/vnc/ID (ticket, no subprotocol): handshake and a framebuffer update ($out)" \
@@ -59,6 +59,29 @@ rfb "$u3" > "$T/v3"
 wait $!
 both_viewed() { grep -q '"rects"' "$T/v2" && grep -q '"rects"' "$T/v3"; }
 ok_if "two viewers of one session at once, each its own stream" both_viewed
+
+# A viewer keeps working while ssd-hub is killed and restarted.
+rfb "$(ticket_url)" "" 5 > "$T/hold1" &
+holder=$!
+sleep 1
+kill -9 "$(worker_pid ssd-hub)"
+wait $holder
+ok_if "kill -9 ssd-hub: a running VNC stream goes on ($(tail -1 "$T/hold1"))" \
+    /usr/bin/python3 -c 'import json, sys; r = json.loads(sys.argv[1]); sys.exit(0 if r.get("updates", 0) >= 20 and "closed" not in r else 1)' "$(tail -1 "$T/hold1")"
+
+# The agent restarts: its streams end with a reason, new ones work later.
+rfb "$(ticket_url)" "" 8 > "$T/hold2" &
+holder=$!
+sleep 1
+agent_stop -TERM
+wait $holder
+ok_if "agent stopped: its viewer's stream closes with a code and reason ($(tail -1 "$T/hold2"))" \
+    /usr/bin/python3 -c 'import json, sys; r = json.loads(sys.argv[1]); sys.exit(0 if r.get("closed", 1000) != 1000 and r.get("reason") else 1)' "$(tail -1 "$T/hold2")"
+agent_start
+link_again() { [ "$(grep -c 'data link 0 up' "$T/agent.log")" -ge 2 ]; }
+ok_if "... the agent is back with its data link" wait_until 10 link_again
+out=$(rfb "$(ticket_url)")
+ok_if "... and a new viewer works" grep -q '"rects"' <<< "$out"
 
 # noVNC in Chromium: the desktop shows, and changes when drawn on.
 if command -v chromium > /dev/null && [ -d "$top_srcdir/tests/node/node_modules/playwright-core" ]; then

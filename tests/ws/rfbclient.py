@@ -4,7 +4,10 @@ connects a WebSocket (python3-websockets) to URL, speaks RFB 3.8 through
 it (security None, shared ClientInit), asks for the whole screen and
 prints one JSON line with the server's name, size and the first
 FramebufferUpdate's rectangle count.  Exit status 0 only if all that
-happened within the timeout."""
+happened within the timeout.  With HOLD seconds it then goes on asking
+for small updates (raw, 16x16) every 100 ms and prints how many came,
+or how the stream ended.
+Usage: rfbclient.py URL [SUBPROTOCOL] [HOLD]"""
 import asyncio
 import json
 import struct
@@ -29,7 +32,35 @@ class Stream:
         return out
 
 
-async def main(url, subprotocol):
+async def hold(ws, s, seconds):
+    """Small updates until the time is up; the count, or the close."""
+    await ws.send(struct.pack(">BBHi", 2, 0, 1, 0))  # raw only
+    n, end = 0, asyncio.get_running_loop().time() + seconds
+    try:
+        while asyncio.get_running_loop().time() < end:
+            await ws.send(struct.pack(">BBHHHH", 3, 0, 0, 0, 16, 16))
+            while True:
+                t = (await s.read(1))[0]
+                if t == 0:
+                    break
+                if t == 2:  # bell
+                    continue
+                raise ValueError(f"message type {t}")
+            _, rects = struct.unpack(">BH", await s.read(3))
+            for _ in range(rects):
+                _, _, w, h, enc = struct.unpack(">HHHHi", await s.read(12))
+                await s.read(w * h * 4 if enc == 0 else 0)
+            n += 1
+            await asyncio.sleep(0.1)
+    except websockets.exceptions.ConnectionClosed as e:
+        print(json.dumps({"updates": n, "closed": e.code,
+                          "reason": e.reason}), flush=True)
+        return False
+    print(json.dumps({"updates": n}), flush=True)
+    return True
+
+
+async def main(url, subprotocol, seconds):
     protos = [subprotocol] if subprotocol else None
     async with websockets.connect(url, subprotocols=protos, max_size=None,
                                   open_timeout=10, close_timeout=2,
@@ -58,13 +89,20 @@ async def main(url, subprotocol):
         print(json.dumps({"version": version.decode().strip(), "name": name,
                           "width": w, "height": h, "rects": rects,
                           "protocol": ws.subprotocol}), flush=True)
-        return True
+        if seconds <= 0:
+            return True
+        for _ in range(rects):  # raw: we asked for no other encoding
+            _, _, rw, rh, _ = struct.unpack(">HHHHi", await s.read(12))
+            await s.read(rw * rh * 4)
+        return await hold(ws, s, seconds)
 
 
 done = False
+HOLD = float(sys.argv[3]) if len(sys.argv) > 3 else 0
 try:
     done = asyncio.run(asyncio.wait_for(main(sys.argv[1], sys.argv[2] if
-                                             len(sys.argv) > 2 else ""), 20))
+                                             len(sys.argv) > 2 else "",
+                                             HOLD), 20 + HOLD))
 except Exception as e:  # one line for the test's log
     print(json.dumps({"error": f"{type(e).__name__}: {e}"}), flush=True)
 sys.exit(0 if done else 1)
