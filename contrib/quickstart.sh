@@ -91,7 +91,7 @@ token=$(curl -s -X POST -H 'Content-Type: application/json' \
 say "starting the Kubernetes API double (a development double, not a cluster)"
 /usr/bin/python3 "$top/tests/kube-sim/kube-sim" --state-dir "$state/kube-sim" \
     --port 0 --namespace streamspace \
-    --image-map "docker.io/accetto/*=$top/contrib/demo-desktop.sh {ip} {port} {display}" \
+    --image-map "docker.io/accetto/*=$top/contrib/demo-desktop.sh {ip} {port}" \
     > "$state/kube-sim.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do

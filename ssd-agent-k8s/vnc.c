@@ -198,6 +198,8 @@ vnc_pf_local_written(struct bufferevent *bev, void *arg)
 	(void)bev;
 	if (v->ws != NULL)
 		wsconn_set_reading(v->ws, 1);
+	else
+		vnc_free(v);	/* the port-forward ended: all is written */
 }
 
 static void
@@ -278,6 +280,10 @@ vnc_pf_closed(struct wsconn *c, int code, const char *reason, void *arg)
 		snprintf(why, sizeof(why), "port-forward closed: %d %s", code,
 		    reason);
 		vnc_report(v, -1, why);
+	} else if (evbuffer_get_length(bufferevent_get_output(v->local)) > 0) {
+		/* What the pod sent last is still on its way to the caller. */
+		bufferevent_disable(v->local, EV_READ);
+		return;		/* vnc_pf_local_written frees */
 	}
 	vnc_free(v);
 }

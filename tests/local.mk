@@ -70,6 +70,7 @@ TESTS += tests/integration/ws-client.sh tests/integration/agent-k8s.sh \
 	tests/integration/agent-vnc.sh
 EXTRA_DIST += tests/integration/ws-client.sh tests/integration/agent-k8s.sh \
 	tests/integration/agent-vnc.sh tests/ws/rfbclient.py tests/node/viewer.js \
+	tests/node/vnc-client.js tests/ws/bytetarget.py \
 	tests/ws/echo-server.py \
 	tests/node/ws-echo-server.js
 

@@ -15,7 +15,9 @@ command -v Xvnc > /dev/null || skip_all "Xvnc missing (tigervnc-standalone-serve
 ok_if "PostgreSQL starts" pg_up
 /usr/bin/python3 "$top_srcdir/tests/kube-sim/kube-sim" --state-dir "$T/ks" \
     --port 0 --namespace sessions \
-    --image-map "docker.io/accetto/*=$top_srcdir/contrib/demo-desktop.sh {ip} {port} {display}" \
+    --image-map "docker.io/accetto/*=$top_srcdir/contrib/demo-desktop.sh {ip} {port}" \
+    --image-map "bench/source=$top_srcdir/tests/ws/bytetarget.py source {ip} {port} $((1 << 30))" \
+    --image-map "bench/sink=$top_srcdir/tests/ws/bytetarget.py sink {ip} {port} $T/sink.count" \
     > "$T/kube-sim.log" 2>&1 &
 on_exit "kill $!; wait $!"
 ok_if "kube-sim starts" wait_until 15 test -s "$T/ks/url"
@@ -25,6 +27,7 @@ ssdctl template import "$top_srcdir/contrib/templates/xfce-desktop.yaml" > /dev/
 admin=$(json token <<< "$(api POST /api/v1/auth/login "" "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" | cut -d' ' -f2-)")
 key=$(ssdctl agent add k8s-vnc | grep -Eo '[0-9a-f]{64}')
 
+declare -A bsid
 AGENT_PID=
 agent_start() {
 	env AGENT_ID=k8s-vnc CONTROL_PLANE_URL="ws://127.0.0.1:$SSD_PORT" \
@@ -83,10 +86,32 @@ ok_if "... the agent is back with its data link" wait_until 10 link_again
 out=$(rfb "$(ticket_url)")
 ok_if "... and a new viewer works" grep -q '"rects"' <<< "$out"
 
+# Byte-exact through the whole path: 1 GiB down, 512 MiB up, to the close.
+if command -v node > /dev/null && [ -d "$top_srcdir/tests/node/node_modules/ws" ]; then
+	for t in source sink; do
+		sed -e "s|name: xfce-desktop|name: bytes-$t|" -e "s|baseImage: .*|baseImage: bench/$t|" \
+		    "$top_srcdir/contrib/templates/xfce-desktop.yaml" > "$T/bytes-$t.yaml"
+		ssdctl template import "$T/bytes-$t.yaml" > /dev/null
+		bsid[$t]=$(json id <<< "$(api POST /api/v1/sessions "$admin" "{\"template\":\"bytes-$t\",\"persistentHome\":false}" | cut -d' ' -f2-)")
+	done
+	wait_until 30 sql_is "SELECT count(*) FROM sessions WHERE id IN ('${bsid[source]}', '${bsid[sink]}') AND state = 'running'" 2
+	out=$(NODE_PATH="$top_srcdir/tests/node/node_modules" node "$top_srcdir/tests/node/vnc-client.js" \
+	    down "ws://127.0.0.1:$SSD_PORT/api/v1/vnc/${bsid[source]}?token=$admin" $((1 << 30)))
+	ok_if "1 GiB from the session to the viewer, every byte ($out)" grep -q '"exact":true' <<< "$out"
+	out=$(NODE_PATH="$top_srcdir/tests/node/node_modules" node "$top_srcdir/tests/node/vnc-client.js" \
+	    up "ws://127.0.0.1:$SSD_PORT/api/v1/vnc/${bsid[sink]}?token=$admin" $((1 << 29)))
+	# (Readiness probes connect too: their counts are 0.)
+	sink_got() { grep -qx "$1" "$T/sink.count" 2> /dev/null; }
+	ok_if "512 MiB from the viewer to the session, every byte, up to the close ($out)" \
+	    wait_until 20 sink_got $((1 << 29))
+else
+	diag "npm ws missing (contrib/install-deps.sh test): byte-exactness test skipped"
+fi
+
 # noVNC in Chromium: the desktop shows, and changes when drawn on.
 if command -v chromium > /dev/null && [ -d "$top_srcdir/tests/node/node_modules/playwright-core" ]; then
 	ip=$(json platformMetadata.podIP <<< "$(api GET "/api/v1/sessions/$sid" "$admin" | cut -d' ' -f2-)")
-	display=$(ps -eo args | sed -n "s/^Xvnc :\([0-9]*\) .*-interface $ip .*/\1/p" | head -1)
+	display=$(head -n1 "/tmp/ssd-demo-desktop.$ip")
 	node "$top_srcdir/tests/node/viewer.js" "$SSD_URL/vnc-viewer/$sid#token=$admin" \
 	    "$T/shot" "env DISPLAY=:$display xsetroot -solid '#d02020'" > "$T/browser.out" 2>&1
 	ok_if "noVNC in Chromium connects ($(grep -c . "$T/browser.out") lines)" \

@@ -1,5 +1,6 @@
-// vnc-client.js - the one client of bench/vnc.sh, the same for every
-// variant: tcp://HOST:PORT (direct) or ws://... (websockify, ssd).
+// vnc-client.js - the one client of bench/vnc.sh and agent-vnc.sh, the
+// same for every variant: tcp://HOST:PORT (direct) or ws://... (websockify,
+// ssd).
 //   down URL BYTES   count bytes until the server closes; MB/s
 //   up URL BYTES     send BYTES (64 KiB messages, <= 4 MiB buffered); MB/s
 //   rtt URL COUNT    RFB 3.8 handshake (security None), then COUNT
@@ -43,9 +44,10 @@ function connect(u, onData, onOpen, onClose) {
 function down() {
   let n = 0, t0 = 0;
   connect(url, (d) => { n += d.length; }, () => { t0 = process.hrtime.bigint(); },
-    () => {
+    (code, reason) => {
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
-      console.log(JSON.stringify({ bytes: n, exact: n === count, mbps: n / s / 1e6 }));
+      console.log(JSON.stringify({ bytes: n, exact: n === count, mbps: n / s / 1e6,
+        close: typeof code === 'number' ? code : null, reason: String(reason || '') }));
     });
 }
 

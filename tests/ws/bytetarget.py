@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""vnc-target.py - byte targets for bench/vnc.sh, run as kube-sim pods:
+"""bytetarget.py - byte targets run as kube-sim pods (agent-vnc.sh,
+bench/vnc.sh):
   source IP PORT BYTES   each connection gets BYTES bytes, then a close
   sink IP PORT FILE      each connection is read to its end; the byte
                          count is appended to FILE"""
