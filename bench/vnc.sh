@@ -34,6 +34,7 @@ pg_up > /dev/null || exit 1
     --namespace bench \
     --image-map "bench/source=$top/tests/ws/bytetarget.py source {ip} {port} $down" \
     --image-map "bench/sink=$top/tests/ws/bytetarget.py sink {ip} {port} $T/sink.count" \
+    --image-map "bench/idle=$top/tests/ws/bytetarget.py banner {ip} {port} -" \
     --image-map "docker.io/accetto/*=$top/contrib/demo-desktop.sh {ip} {port}" \
     > "$T/kube-sim.log" 2>&1 &
 on_exit "kill $!; wait $!"
@@ -114,7 +115,9 @@ for n in $idle_counts; do
 		echo "$n $(( (after - before) * 1024 / n ))" >> "$T/idle"
 		echo "$n $(field seconds < "$T/idle.$n")" >> "$T/idle-open"
 	else
-		echo "idle $n: only $(grep -c . "$T/idle.$n") lines: $(tail -2 "$T/idle.$n")"
+		echo "idle $n: the streams did not all come up: $(tail -2 "$T/idle.$n")"
+		tail -5 "$T/ssd.log"
+		tail -5 "$T/agent.log"
 	fi
 	exec 9>&-
 	wait $cpid
