@@ -60,8 +60,8 @@ ok_if "a new agent registers with the bootstrap key and waits: pending" \
 ssdctl agent approve k8s-e2e > /dev/null
 ok_if "approved: it stores its own key (0600) and comes online" \
     wait_until 5 online
-ok_if "... the key file holds 64 hex digits, mode 600" \
-    sh -c "grep -Eq '^[0-9a-f]{64}$' '$T/agent.key' && [ \$(stat -c %a '$T/agent.key') = 600 ]"
+sh -c "grep -Eq '^[0-9a-f]{64}$' '$T/agent.key' && [ \$(stat -c %a '$T/agent.key') = 600 ]"
+ok_rc "... the key file holds 64 hex digits, mode 600" $?
 agent_stop -TERM
 agent_start
 ok_if "restarted with only its key file: online again" wait_until 5 online
@@ -90,8 +90,8 @@ ok_if "kubectl lists its deployment, service, PVC and pod" \
     [ "$(session_objects "$sid")" = 4 ]
 api PUT "/api/v1/sessions/$sid/hibernate" "$admin" > /dev/null
 ok_if "hibernate: state hibernated" wait_until 20 is_state "$sid" hibernated
-ok_if "... the pod and its process are gone" \
-    sh -c "[ -z \"\$(KUBECONFIG=$T/ks/kubeconfig kubectl get pods -l session=$sid -o name)\" ] && ! /usr/bin/python3 -c 'import socket; socket.create_connection((\"$ip\", 5901), 1)'"
+sh -c "[ -z \"\$(KUBECONFIG=$T/ks/kubeconfig kubectl get pods -l session=$sid -o name)\" ] && ! /usr/bin/python3 -c 'import socket; socket.create_connection((\"$ip\", 5901), 1)'"
+ok_rc "... the pod and its process are gone" $?
 api PUT "/api/v1/sessions/$sid/wake" "$admin" > /dev/null
 ok_if "wake: running again" wait_until 20 is_state "$sid" running
 ip2=$(meta "$sid" podIP)

@@ -29,20 +29,23 @@ body='{"agentId":"k8s-test","platform":"kubernetes","region":"eu","capacity":{"m
 r=$(reg wrong-key "$body")
 ok_if "registration with a wrong key: 401" [ "${r%% *}" = 401 ]
 r=$(reg "$AGENT_BOOTSTRAP_KEY" "$body")
-ok_if "a new agent with the bootstrap key: 202 pending" [ "${r%% *}" = 202 ] && \
+[ "${r%% *}" = 202 ] && \
     [ "$(json approvalStatus <<< "${r#* }")" = pending ]
+ok_rc "a new agent with the bootstrap key: 202 pending" $?
 r=$(reg "$AGENT_BOOTSTRAP_KEY" '{"agentId":"bad id!"}')
 ok_if "a bad agent id: 400" [ "${r%% *}" = 400 ]
 r=$(api POST /api/v1/admin/agents/k8s-test/approve "$admin")
 ok_if "the admin approves it" [ "$(json approvalStatus <<< "${r#* }")" = approved ]
 r=$(reg "$AGENT_BOOTSTRAP_KEY" "$body")
 key=$(json apiKey <<< "${r#* }")
-ok_if "registering again hands out its own key, once" [ "${r%% *}" = 200 ] && \
+[ "${r%% *}" = 200 ] && \
     grep -Eq '^[0-9a-f]{64}$' <<< "$key"
+ok_rc "registering again hands out its own key, once" $?
 r=$(reg "$AGENT_BOOTSTRAP_KEY" "$body")
 ok_if "after that the bootstrap key no longer works for it: 401" [ "${r%% *}" = 401 ]
 r=$(reg "$key" "$body")
-ok_if "its own key does: 200" [ "${r%% *}" = 200 ] && [ -z "$(json apiKey <<< "${r#* }")" ]
+[ "${r%% *}" = 200 ] && [ -z "$(json apiKey <<< "${r#* }")" ]
+ok_rc "its own key does: 200" $?
 ok_if "the key is stored as a hash only" \
     [ "$(psql -qAt -c "SELECT api_key_hash <> '$key' AND length(api_key_hash) = 64 FROM agents WHERE agent_id = 'k8s-test'")" = t ]
 
@@ -117,7 +120,8 @@ done
 ok_if "kill -9 ssd-hub mid-flight: all three sessions end running" [ $all_running = 1 ]
 dups=$(cat "$T/crash1.out" "$T/crash2.out" | grep '"event":"execute"' | sort | uniq -d | wc -l)
 execs=$(cat "$T/crash1.out" "$T/crash2.out" | grep -c '"event":"execute"')
-ok_if "... each command executed exactly once ($execs executions, $dups twice)" [ "$execs" = 3 ] && [ "$dups" = 0 ]
+[ "$execs" = 3 ] && [ "$dups" = 0 ]
+ok_rc "... each command executed exactly once ($execs executions, $dups twice)" $?
 ok_if "... and every command is completed" \
     [ "$(psql -qAt -c "SELECT count(*) FROM agent_commands WHERE status <> 'completed' AND session_id IN ($(echo $ids | sed "s/\([^ ]*\)/'\1'/g; s/ /,/g"))")" = 0 ]
 
@@ -151,7 +155,8 @@ wait_until 5 online
 start=$(date +%s%N)
 wait_until 6 offline
 took=$(( ($(date +%s%N) - start) / 1000000 ))
-ok_if "a silent agent is offline after ${took} ms (limit 4000)" [ "$took" -le 4000 ] && offline
+[ "$took" -le 4000 ] && offline
+ok_rc "a silent agent is offline after ${took} ms (limit 4000)" $?
 wait $apid
 
 # A retryable failure: the command is sent again after a back-off and
@@ -162,9 +167,9 @@ sidr=$(json id <<< "${r#* }")
 agent --agent k8s-test --key "$key" --seconds 5 --fail-retryable start_session > "$T/retry.out" 2>&1
 ok_if "a retryable failure is retried and the session ends running" \
     [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$sidr'")" = running ]
-ok_if "... the command was sent twice and counts one retry" \
-    [ "$(grep -c "\"sessionId\":\"$sidr\"" "$T/retry.out")" = 2 ] && \
+[ "$(grep -c "\"sessionId\":\"$sidr\"" "$T/retry.out")" = 2 ] && \
     [ "$(psql -qAt -c "SELECT attempts || ',' || status FROM agent_commands WHERE session_id = '$sidr'")" = "1,completed" ]
+ok_rc "... the command was sent twice and counts one retry" $?
 
 # A second agent, added by ssdctl, cannot answer for the first one.
 out=$(ssdctl agent add k8s-two)
@@ -187,8 +192,9 @@ ok_if "an unanswered command ends as timeout after command_timeout" wait_until 5
 ok_if "... and its session as failed" [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$sid3'")" = failed ]
 
 out=$(ssdctl show agents)
-ok_if "ssdctl show agents lists both, with link age" grep -q '^k8s-test' <<< "$out" && \
+grep -q '^k8s-test' <<< "$out" && \
     grep -q '^k8s-two' <<< "$out" && grep -q 'LINK-AGE' <<< "$out"
+ok_rc "ssdctl show agents lists both, with link age" $?
 ok_if "ssdctl agent reject" ssdctl agent reject k8s-two
 r=$(reg "$key2" '{"agentId":"k8s-two"}')
 ok_if "a rejected agent cannot register: 403" [ "${r%% *}" = 403 ]

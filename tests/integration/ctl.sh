@@ -10,7 +10,8 @@ ok_if "PostgreSQL starts" pg_up
 [ -n "$SSD_PID" ] || finish
 
 out=$(ssdctl template import "$top_srcdir"/contrib/templates/*.yaml 2>&1)
-ok_if "the demo templates import ($out)" [ $? = 0 ] && grep -q 'firefox: created' <<< "$out"
+[ $? = 0 ] && grep -q 'firefox: created' <<< "$out"
+ok_rc "the demo templates import ($out)" $?
 out=$(ssdctl template import "$top_srcdir/contrib/templates/firefox.yaml" 2>&1)
 ok_if "importing again updates ($out)" grep -q 'firefox: updated' <<< "$out"
 n=$(psql -qAt -c "SELECT count(*) FROM catalog_templates WHERE manifest->'spec'->>'baseImage' LIKE '%firefox%'")
@@ -27,18 +28,22 @@ metadata: {name: two}
 spec: {baseImage: "b:2", ports: [{containerPort: 5900}]}
 Y
 out=$(ssdctl template import "$T/two.yaml" 2>&1)
-ok_if "two documents in one file" grep -q 'one: created' <<< "$out" && grep -q 'two: created' <<< "$out"
+grep -q 'one: created' <<< "$out" && grep -q 'two: created' <<< "$out"
+ok_rc "two documents in one file" $?
 ok_if "... with YAML types kept (port is a number)" \
     [ "$(psql -qAt -c "SELECT jsonb_typeof(manifest->'spec'->'ports'->0->'containerPort') FROM catalog_templates WHERE name = 'two'")" = number ]
 printf 'apiVersion: stream.space/v1alpha1\nkind: Template\nmetadata: {name: bad\n' > "$T/broken.yaml"
 out=$(ssdctl template import "$T/broken.yaml" 2>&1)
-ok_if "broken YAML: exit 1 with the line ($out)" [ $? = 1 ] && grep -q 'line' <<< "$out"
+[ $? = 1 ] && grep -q 'line' <<< "$out"
+ok_rc "broken YAML: exit 1 with the line ($out)" $?
 printf 'a: &x [1]\nb: *x\n' > "$T/alias.yaml"
 out=$(ssdctl template import "$T/alias.yaml" 2>&1)
-ok_if "anchors and aliases are refused" [ $? = 1 ] && grep -q 'not accepted' <<< "$out"
+[ $? = 1 ] && grep -q 'not accepted' <<< "$out"
+ok_rc "anchors and aliases are refused" $?
 printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n' > "$T/pod.yaml"
 out=$(ssdctl template import "$T/pod.yaml" 2>&1)
-ok_if "not a Template: refused with the reason" [ $? = 1 ] && grep -q 'not a Template' <<< "$out"
+[ $? = 1 ] && grep -q 'not a Template' <<< "$out"
+ok_rc "not a Template: refused with the reason" $?
 ok_if "a missing file: exit 1" bash -c "! $top_builddir/ssdctl -s $SSD_SOCK template import $T/nope.yaml"
 
 out=$(echo 'bob-password-1' | ssdctl user add bob operator 2>&1)
@@ -46,7 +51,8 @@ ok_if "ssdctl user add ($out)" [ $? = 0 ]
 r=$(api POST /api/v1/auth/login "" '{"username":"bob","password":"bob-password-1"}')
 ok_if "... and bob logs in as an operator" [ "$(json user.role <<< "${r#* }")" = operator ]
 out=$(echo 'another-password' | ssdctl user add bob 2>&1)
-ok_if "adding bob again fails" [ $? = 1 ] && grep -q exists <<< "$out"
+[ $? = 1 ] && grep -q exists <<< "$out"
+ok_rc "adding bob again fails" $?
 out=$(echo short | ssdctl user add carol 2>&1)
 ok_if "a short password is refused" [ $? = 1 ]
 ok_if "no password reaches the log" bash -c "! grep -q bob-password-1 '$T/ssd.log'"

@@ -55,8 +55,8 @@ ok_if "... and none of it is in the database" \
     [ "$(psql -qAt -c "SELECT to_regclass('half_done') IS NULL AND NOT EXISTS (SELECT 1 FROM schema_migrations WHERE version = '0099_broken')")" = t ]
 "$top_builddir/ssd" -d -f "$T/ssd.conf" > "$T/broken.log" 2>&1
 rc=$?
-ok_if "ssd does not start on a failing migration (exit $rc)" \
-    [ "$rc" = 1 ] && grep -q 'not starting' "$T/broken.log"
+[ "$rc" = 1 ] && grep -q 'not starting' "$T/broken.log"
+ok_rc "ssd does not start on a failing migration (exit $rc)" $?
 
 # Two control planes migrating one fresh database at once.
 psql -qAt -U postgres -d postgres -c "CREATE DATABASE fresh OWNER ssd" > /dev/null
@@ -67,7 +67,8 @@ sed -i -e "s|^schema_dir = .*|schema_dir = $top_srcdir/schema|" \
 "$top_builddir/ssd" -M -d -f "$T/fresh.conf" > "$T/m2.log" 2>&1 & p2=$!
 wait $p1; r1=$?
 wait $p2; r2=$?
-ok_if "two concurrent ssd -M both succeed ($r1, $r2)" [ "$r1" = 0 ] && [ "$r2" = 0 ]
+[ "$r1" = 0 ] && [ "$r2" = 0 ]
+ok_rc "two concurrent ssd -M both succeed ($r1, $r2)" $?
 n=$(psql -qAt -d fresh -c "SELECT count(*) FROM schema_migrations")
 ok_if "... and each migration was applied once (rows: $n)" [ "$n" = "$nmig" ]
 applied=$(cat "$T/m1.log" "$T/m2.log" | grep -c 'migration .* applied')
@@ -83,6 +84,6 @@ sed -e "s|^db_name = .*|db_name = v1|" "$T/fresh.conf" > "$T/v1.conf"
 ok_if "migrating a v1.x-like database succeeds" [ $? = 0 ]
 "$top_builddir/ssd" -M -d -f "$T/v1.conf" > "$T/v1b.log" 2>&1
 ok_if "... twice" [ $? = 0 ]
-ok_if "... keeping its rows, now with the v2 columns" \
-    [ "$(psql -qAt -d v1 -c "SELECT state || ',' || platform || ',' || (agent_id IS NULL) FROM sessions WHERE id = 'old-1'")" = "running,kubernetes,true" ]
+[ "$(psql -qAt -d v1 -c "SELECT state || ',' || platform || ',' || (agent_id IS NULL) FROM sessions WHERE id = 'old-1'")" = "running,kubernetes,true" ]
+ok_rc "... keeping its rows, now with the v2 columns" $?
 finish

@@ -102,8 +102,8 @@ apires() {
 ok_if "kubectl api-resources lists deploy/svc/pvc/po with short names" apires
 ok_if "/openapi/v3 lists fieldValidation on PATCH, so kubectl leaves validation to the server" \
     eval 'kcurl "$URL/openapi/v3" | grep -q "\"apis/apps/v1\":{\"serverRelativeURL\":\"/openapi/v3/apis/apps/v1?hash="'
-ok_if "namespaces: every one exists, Active (read-only)" \
-    eval '[ "$(K get ns streamspace -o jsonpath={.status.phase})" = Active ] && K get ns | grep -q "^kube-system "'
+eval '[ "$(K get ns streamspace -o jsonpath={.status.phase})" = Active ] && K get ns | grep -q "^kube-system "'
+ok_rc "namespaces: every one exists, Active (read-only)" $?
 ok_if "the scale subresource is advertised as autoscaling/v1 Scale" \
     eval 'kcurl "$URL/apis/apps/v1" | grep -q "\"name\":\"deployments/scale\",\"singularName\":\"\",\"namespaced\":true,\"kind\":\"Scale\",\"verbs\":\[\"get\",\"patch\",\"update\"\],\"group\":\"autoscaling\""'
 
@@ -158,8 +158,9 @@ spec:
   ports: [{name: vnc, port: 5900, targetPort: vnc}]
 EOF
 out=$(K create -f "$T/s1.yaml" 2>&1)
-ok_if "kubectl create -f: PVC, Deployment and Service created" eval \
+eval \
     'grep -q "persistentvolumeclaim/s1-home created" <<< "$out" && grep -q "deployment.apps/s1 created" <<< "$out" && grep -q "service/s1 created" <<< "$out"'
+ok_rc "kubectl create -f: PVC, Deployment and Service created" $?
 listed() {
 	local out
 	out=$(K get deploy,svc,pvc,pods -l app=streamspace-session) || return 1
@@ -170,7 +171,8 @@ listed() {
 ok_if "kubectl get deploy,svc,pvc,pods -l app=streamspace-session lists all four" wait_until 10 listed
 pod=$(pod_of s1)
 ip=$(K get pod "$pod" -o jsonpath='{.status.podIP}')
-ok_if "the pod has its own loopback IP ($ip)" eval '[[ $ip =~ ^127\.[0-9]+\.[0-9]+\.[0-9]+$ ]] && [ "$ip" != 127.0.0.1 ]'
+eval '[[ $ip =~ ^127\.[0-9]+\.[0-9]+\.[0-9]+$ ]] && [ "$ip" != 127.0.0.1 ]'
+ok_rc "the pod has its own loopback IP ($ip)" $?
 running_unready() {
 	[ "$(K get pod "$pod" -o jsonpath='{.status.phase}/{.status.conditions[?(@.type=="Ready")].status}')" = Running/False ]
 }
@@ -258,16 +260,16 @@ pid=$(pod_pid "$pod")
 # ------------------------------------------------------------- port-forward
 pf() { "$KS/pf-client" --state-dir "$D" "$@"; }
 out=$(pf --send hello "$pod" 5900)
-ok_if "port-forward v4.channel.k8s.io: port prefixes on channels 0 and 1" \
-    eval 'grep -qx "{\"prefix\": \[0, 5900\]}" <<< "$out" && grep -qx "{\"prefix\": \[1, 5900\]}" <<< "$out"'
-ok_if "... the pod's RFB greeting arrives on channel 0, and the echo" \
-    eval 'grep -qx "{\"data\": \"RFB 003.008\\\\n\"}" <<< "$out" && grep -qx "{\"data\": \"hello\"}" <<< "$out"'
+eval 'grep -qx "{\"prefix\": \[0, 5900\]}" <<< "$out" && grep -qx "{\"prefix\": \[1, 5900\]}" <<< "$out"'
+ok_rc "port-forward v4.channel.k8s.io: port prefixes on channels 0 and 1" $?
+eval 'grep -qx "{\"data\": \"RFB 003.008\\\\n\"}" <<< "$out" && grep -qx "{\"data\": \"hello\"}" <<< "$out"'
+ok_rc "... the pod's RFB greeting arrives on channel 0, and the echo" $?
 out=$(pf --protocol v4.base64.channel.k8s.io --send b64 "$pod" 5900)
-ok_if "port-forward v4.base64.channel.k8s.io carries the same bytes" \
-    eval 'grep -qx "{\"data\": \"RFB 003.008\\\\n\"}" <<< "$out" && grep -qx "{\"data\": \"b64\"}" <<< "$out"'
+eval 'grep -qx "{\"data\": \"RFB 003.008\\\\n\"}" <<< "$out" && grep -qx "{\"data\": \"b64\"}" <<< "$out"'
+ok_rc "port-forward v4.base64.channel.k8s.io carries the same bytes" $?
 out=$(pf "$pod" 5999)
-ok_if "a port nobody listens on: kubelet-style text on the error channel, then close" \
-    eval 'grep -q "{\"error\": \"error forwarding port 5999 to pod .*connection refused" <<< "$out" && grep -q "{\"closed\": 1000}" <<< "$out"'
+eval 'grep -q "{\"error\": \"error forwarding port 5999 to pod .*connection refused" <<< "$out" && grep -q "{\"closed\": 1000}" <<< "$out"'
+ok_rc "a port nobody listens on: kubelet-style text on the error channel, then close" $?
 spdy=$(kcurl -o /dev/null -w '%{http_code}' -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
     -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \
     -H 'Sec-WebSocket-Protocol: SPDY/3.1+portforward.k8s.io' \
@@ -310,7 +312,8 @@ multi() {
 ok_if "422 with several causes: selector, image, port range, port name, requests > limits" multi
 c=$(code POST /api/v1/namespaces/default/persistentvolumeclaims application/json \
     '{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"x"},"spec":{}}')
-ok_if "PVC without accessModes and storage: 422 Status with causes" eval '[ "$c" = 422 ] && py "
+eval '[ "$c" = 422 ] && py "
+ok_rc "PVC without accessModes and storage: 422 Status with causes" $?
 import json
 s = json.load(open(\"$T/out\"))
 assert s[\"kind\"] == \"Status\" and s[\"apiVersion\"] == \"v1\" and s[\"status\"] == \"Failure\" and s[\"reason\"] == \"Invalid\" and s[\"code\"] == 422
@@ -330,25 +333,25 @@ warned() {
 ok_if "fieldValidation=Warn: a Warning header, the field is dropped" warned
 c=$(code POST /api/v1/namespaces/default/services application/json \
     '{"metadata":{"name":"t"},"spec":{"ports":[{"port":"5900"}]}}')
-ok_if "a string where an int32 belongs: 400 with the decoder's message" \
-    eval '[ "$c" = 400 ] && grep -q "json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32" "$T/out"'
+eval '[ "$c" = 400 ] && grep -q "json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32" "$T/out"'
+ok_rc "a string where an int32 belongs: 400 with the decoder's message" $?
 ok_if "get a missing object: 404 NotFound" \
     eval 'K get deploy nosuch 2>&1 | grep -qx "Error from server (NotFound): deployments.apps \"nosuch\" not found"'
 ok_if "a bad token: kubectl says Unauthorized" \
     eval 'K --token=not-a-token get pods 2>&1 | grep -q "error: You must be logged in to the server (Unauthorized)"'
 c=$(curl -s -o "$T/out" -w '%{http_code}' --cacert "$D/ca.crt" -H 'Authorization: Bearer nope' "$URL/api/v1/namespaces/default/pods")
-ok_if "... the API answers 401 with an Unauthorized Status" \
-    eval '[ "$c" = 401 ] && grep -q "\"reason\":\"Unauthorized\",\"code\":401" "$T/out"'
+eval '[ "$c" = 401 ] && grep -q "\"reason\":\"Unauthorized\",\"code\":401" "$T/out"'
+ok_rc "... the API answers 401 with an Unauthorized Status" $?
 rv=$(K get svc s1 -o jsonpath='{.metadata.resourceVersion}')
 K label svc s1 touched=yes > /dev/null
 c=$(code PUT /api/v1/namespaces/default/services/s1 application/json \
     "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s1\",\"resourceVersion\":\"$rv\"},\"spec\":{\"ports\":[{\"port\":5900}]}}")
-ok_if "PUT with a stale resourceVersion: 409 Conflict" \
-    eval '[ "$c" = 409 ] && grep -q "\"reason\":\"Conflict\"" "$T/out" && grep -q "the object has been modified" "$T/out"'
+eval '[ "$c" = 409 ] && grep -q "\"reason\":\"Conflict\"" "$T/out" && grep -q "the object has been modified" "$T/out"'
+ok_rc "PUT with a stale resourceVersion: 409 Conflict" $?
 c=$(code PATCH /apis/apps/v1/namespaces/default/deployments/s1 application/json-patch+json \
     '[{"op":"test","path":"/metadata/labels/session","value":"s9"},{"op":"replace","path":"/spec/replicas","value":3}]')
-ok_if "JSON patch whose test op fails: 422, nothing changed" \
-    eval '[ "$c" = 422 ] && [ "$(K get deploy s1 -o jsonpath={.spec.replicas})" = 1 ]'
+eval '[ "$c" = 422 ] && [ "$(K get deploy s1 -o jsonpath={.spec.replicas})" = 1 ]'
+ok_rc "JSON patch whose test op fails: 422, nothing changed" $?
 c=$(code PATCH /apis/apps/v1/namespaces/default/deployments/s1 application/apply-patch+cbor '{}')
 ok_if "an unknown patch type: 415" [ "$c" = 415 ]
 
@@ -427,23 +430,23 @@ ok_if "... the fault was used up: the retry works" \
 ctl fault '{"method":"GET","path_regex":"/services$","status":429,"retry_after":2,"count":1}' > /dev/null
 c=$(curl -s -D "$T/hdr" -o "$T/out" -w '%{http_code}' --cacert "$D/ca.crt" \
     -H "Authorization: Bearer $(cat "$D/token")" "$URL/api/v1/namespaces/default/services")
-ok_if "an injected 429 carries Retry-After and details.retryAfterSeconds" \
-    eval '[ "$c" = 429 ] && grep -qi "^Retry-After: 2" "$T/hdr" && grep -q "\"retryAfterSeconds\":2" "$T/out"'
+eval '[ "$c" = 429 ] && grep -qi "^Retry-After: 2" "$T/hdr" && grep -q "\"retryAfterSeconds\":2" "$T/out"'
+ok_rc "an injected 429 carries Retry-After and details.retryAfterSeconds" $?
 ctl fault '{"method":"GET","path_regex":"/services/s1$","drop":true,"count":1}' > /dev/null
 kcurl -o /dev/null "$URL/api/v1/namespaces/default/services/s1"
 ok_if "an injected drop resets the connection mid-response" [ "$?" -ne 0 ]
 ctl fault '{"method":"DELETE","path_regex":"/services/s4$","status":504,"after_commit":true,"count":1}' > /dev/null
 c=$(code DELETE /api/v1/namespaces/default/services/s4)
-ok_if "a 504 after the write was committed: the object is gone all the same" \
-    eval '[ "$c" = 504 ] && ! K get svc s4 > /dev/null 2>&1'
+eval '[ "$c" = 504 ] && ! K get svc s4 > /dev/null 2>&1'
+ok_rc "a 504 after the write was committed: the object is gone all the same" $?
 c=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$D/ca.crt" "$URL/sim/state")
 ok_if "the control interface needs the admin token" [ "$c" = 401 ]
 
 # ------------------------------------------------ crash loops, image pulls
 ctl crash "$pod" > /dev/null
 restarted() { [ "$(K get pod "$pod" -o jsonpath='{.status.containerStatuses[0].restartCount}')" -ge 1 ]; }
-ok_if "a crashed container is restarted (restartCount 1) with a new process" \
-    eval 'wait_until 10 restarted && dead "$pid"'
+eval 'wait_until 10 restarted && dead "$pid"'
+ok_rc "a crashed container is restarted (restartCount 1) with a new process" $?
 cat > "$T/crash.yaml" << 'EOF'
 apiVersion: apps/v1
 kind: Deployment
@@ -494,14 +497,14 @@ for l in sys.stdin:
 print(' '.join(seen))"
 }
 seen=$(pullstates)
-ok_if "--bad-image: the pod stays Pending, ErrImagePull then ImagePullBackOff ($seen)" \
-    eval 'grep -q "Pending/ErrImagePull Pending/ImagePullBackOff" <<< "$seen" && ! grep -q Running <<< "$seen"'
+eval 'grep -q "Pending/ErrImagePull Pending/ImagePullBackOff" <<< "$seen" && ! grep -q Running <<< "$seen"'
+ok_rc "--bad-image: the pod stays Pending, ErrImagePull then ImagePullBackOff ($seen)" $?
 
 # ------------------------------------------------------------------ delete
 ok_if "kubectl delete --cascade=foreground of a Deployment waits for its pod" \
     K delete deploy crashy --cascade=foreground --timeout=20s
-ok_if "kubectl delete -f: everything of s1 is gone" \
-    eval 'K delete -f "$T/s1.yaml" --timeout=20s > /dev/null && [ -z "$(K get deploy,svc,pvc,pods -l session=s1 -o name)" ]'
+eval 'K delete -f "$T/s1.yaml" --timeout=20s > /dev/null && [ -z "$(K get deploy,svc,pvc,pods -l session=s1 -o name)" ]'
+ok_rc "kubectl delete -f: everything of s1 is gone" $?
 pid=$(state "([c['pid'] for p in s['pods'] for c in p['containers'] if p['name'].startswith('s1-')] or [0])[0]")
 ok_if "... and no s1 pod process is left" [ "$pid" = 0 ]
 

@@ -21,7 +21,8 @@ for u in usera userb oper; do
 	api POST /api/v1/users "$admin" "{\"username\":\"$u\",\"password\":\"$u-password\",\"role\":\"$role\"}" > /dev/null
 done
 A=$(login usera usera-password); B=$(login userb userb-password); O=$(login oper oper-password)
-ok_if "four users with tokens" [ -n "$admin" ] && [ -n "$A" ] && [ -n "$B" ] && [ -n "$O" ]
+[ -n "$admin" ] && [ -n "$A" ] && [ -n "$B" ] && [ -n "$O" ]
+ok_rc "four users with tokens" $?
 
 tpl='{"apiVersion":"stream.space/v1alpha1","kind":"Template","metadata":{"name":"firefox"},
  "spec":{"displayName":"Firefox","description":"Web \"browser\" \\ ü","category":"Web Browsers",
@@ -31,8 +32,9 @@ r=$(api POST /api/v1/templates "$A" "$tpl")
 ok_if "a user may not create templates: 403" [ "$(status "$r")" = 403 ]
 r=$(api POST /api/v1/templates "$O" "$tpl")
 ok_if "an operator creates a template from a Template document: 201" [ "$(status "$r")" = 201 ]
-ok_if "... whose strings round-trip exactly" [ "$(json description <<< "$(body "$r")")" = 'Web "browser" \ ü' ] && \
+[ "$(json description <<< "$(body "$r")")" = 'Web "browser" \ ü' ] && \
     [ "$(json tags <<< "$(body "$r")")" = '["web", "a\"b\\c"]' ]
+ok_rc "... whose strings round-trip exactly" $?
 r=$(api POST /api/v1/templates "$O" "$tpl")
 ok_if "the same name again: 409" [ "$(status "$r")" = 409 ]
 r=$(api POST /api/v1/templates "$O" '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"x"},"spec":{}}')
@@ -48,8 +50,9 @@ ok_if "an operator renames it" [ "$(json display_name <<< "$(body "$r")")" = "Mo
 
 # Sessions need an agent.
 r=$(api POST /api/v1/sessions "$A" '{"template":"firefox"}')
-ok_if "no agent online: 503 no_agent_available" [ "$(status "$r")" = 503 ] && \
+[ "$(status "$r")" = 503 ] && \
     [ "$(json error <<< "$(body "$r")")" = no_agent_available ]
+ok_rc "no agent online: 503 no_agent_available" $?
 ok_if "... and nothing written" [ "$(psql -qAt -c 'SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM agent_commands)')" = 0 ]
 psql -qAt -c "INSERT INTO agents (agent_id, platform, region, status, last_heartbeat, capacity)
     VALUES ('k8s-1', 'kubernetes', 'eu', 'online', now(), '{\"max_sessions\": 10}'),
@@ -60,12 +63,12 @@ r=$(api POST /api/v1/sessions "$A" '{"template":"firefox","tags":["x\"y"]}')
 ok_if "usera creates a session: 202" [ "$(status "$r")" = 202 ]
 sid=$(json id <<< "$(body "$r")")
 ok_if "... on the only fresh, approved agent" [ "$(json agentId <<< "$(body "$r")")" = k8s-1 ]
-ok_if "... pending, owned by usera, with the template's resources" \
-    [ "$(json state <<< "$(body "$r")")" = pending ] && [ "$(json user <<< "$(body "$r")")" = usera ] && \
+[ "$(json state <<< "$(body "$r")")" = pending ] && [ "$(json user <<< "$(body "$r")")" = usera ] && \
     [ "$(json resources.memory <<< "$(body "$r")")" = 2Gi ]
+ok_rc "... pending, owned by usera, with the template's resources" $?
 ok_if "... with a DNS-1123 id ($sid)" grep -Eq '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' <<< "$sid"
-ok_if "... and a pending start_session command for k8s-1" \
-    [ "$(psql -qAt -c "SELECT command_type || ',' || status || ',' || agent_id FROM agent_commands WHERE session_id = '$sid'")" = "start_session,pending,k8s-1" ]
+[ "$(psql -qAt -c "SELECT command_type || ',' || status || ',' || agent_id FROM agent_commands WHERE session_id = '$sid'")" = "start_session,pending,k8s-1" ]
+ok_rc "... and a pending start_session command for k8s-1" $?
 r=$(api POST /api/v1/sessions "$A" '{"template":"no-such"}')
 ok_if "an unknown template: 404" [ "$(status "$r")" = 404 ]
 r=$(api POST /api/v1/sessions "$B" "{\"template\":\"firefox\",\"user\":\"usera\"}")
@@ -89,11 +92,13 @@ ok_if "usera sees it, tags intact" [ "$(json tags <<< "$(body "$r")")" = '["x\"y
 
 # The state machine.
 r=$(api PUT "/api/v1/sessions/$sid/hibernate" "$A")
-ok_if "hibernating a pending session: 409 with the state" [ "$(status "$r")" = 409 ] && \
+[ "$(status "$r")" = 409 ] && \
     [ "$(json state <<< "$(body "$r")")" = pending ]
+ok_rc "hibernating a pending session: 409 with the state" $?
 psql -qAt -c "UPDATE sessions SET state = 'running' WHERE id = '$sid'" > /dev/null
 r=$(api PUT "/api/v1/sessions/$sid/hibernate" "$A")
-ok_if "running -> hibernating: 202" [ "$(status "$r")" = 202 ] && [ "$(json state <<< "$(body "$r")")" = hibernating ]
+[ "$(status "$r")" = 202 ] && [ "$(json state <<< "$(body "$r")")" = hibernating ]
+ok_rc "running -> hibernating: 202" $?
 r=$(api PUT "/api/v1/sessions/$sid/wake" "$A")
 ok_if "waking a hibernating session: 409" [ "$(status "$r")" = 409 ]
 psql -qAt -c "UPDATE sessions SET state = 'hibernated' WHERE id = '$sid'" > /dev/null
@@ -109,10 +114,12 @@ ok_if "each step queued its command, in order" \
 
 # Admins create for others; quotas.
 r=$(api POST /api/v1/sessions "$admin" '{"template":"firefox","user":"userb"}')
-ok_if "the admin creates one for userb" [ "$(status "$r")" = 202 ] && [ "$(json user <<< "$(body "$r")")" = userb ]
+[ "$(status "$r")" = 202 ] && [ "$(json user <<< "$(body "$r")")" = userb ]
+ok_rc "the admin creates one for userb" $?
 psql -qAt -c "INSERT INTO user_quotas (user_id, max_sessions) SELECT id, 1 FROM users WHERE username = 'userb'" > /dev/null
 r=$(api POST /api/v1/sessions "$B" '{"template":"firefox"}')
-ok_if "over quota: 403 quota_exceeded" [ "$(status "$r")" = 403 ] && [ "$(json error <<< "$(body "$r")")" = quota_exceeded ]
+[ "$(status "$r")" = 403 ] && [ "$(json error <<< "$(body "$r")")" = quota_exceeded ]
+ok_rc "over quota: 403 quota_exceeded" $?
 
 # Lists are cached; a change by another control plane (here: psql and
 # NOTIFY, as ssd-hub and other instances do) shows at once.
@@ -152,9 +159,9 @@ done
 ok_if "agents chosen by region, then load ($picks)" \
     [ "$picks" = "pick-eu pick-none pick-none pick-us-1 pick-us-2" ]
 psql -qAt -c "UPDATE sessions SET state = 'failed' WHERE agent_id = 'pick-us-2'" > /dev/null
-ok_if "... each agent's live sessions counted as sessions come and go" \
-    [ "$(psql -qAt -c "SELECT string_agg(agent_id || '=' || live_sessions, ' ' ORDER BY agent_id) FROM agents WHERE agent_id LIKE 'pick-%'")" = \
+[ "$(psql -qAt -c "SELECT string_agg(agent_id || '=' || live_sessions, ' ' ORDER BY agent_id) FROM agents WHERE agent_id LIKE 'pick-%'")" = \
     "pick-eu=1 pick-none=2 pick-us-1=1 pick-us-2=0" ]
+ok_rc "... each agent's live sessions counted as sessions come and go" $?
 
 # Bad tokens on every protected route.
 tok() { /usr/bin/python3 - "$@" <<'PY'
@@ -200,6 +207,7 @@ ok_if "a 900 kB field: 400 (got $code)" [ "$code" = 400 ]
 r=$(api POST /api/v1/sessions "$A" '["not","an","object"]')
 ok_if "a JSON array body: 400" [ "$(status "$r")" = 400 ]
 r=$(api POST /api/v1/sessions "$A" '{"template":"fire\u0000fox"}')
-ok_if "a NUL in a string: 4xx" [ "$(status "$r")" -ge 400 ] && [ "$(status "$r")" -lt 500 ]
+[ "$(status "$r")" -ge 400 ] && [ "$(status "$r")" -lt 500 ]
+ok_rc "a NUL in a string: 4xx" $?
 ok_if "ssd-api never answered 500" bash -c "! grep -q -- '-> 500' '$T/ssd.log'"
 finish

@@ -20,14 +20,16 @@ ok_if "unknown user: the same 401" [ "${r%% *}" = 401 ]
 r=$(api POST /api/v1/auth/login "" "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}")
 ok_if "admin logs in: 200" [ "${r%% *}" = 200 ]
 admin=$(json token <<< "${r#* }")
-ok_if "... with a token and the user" [ -n "$admin" ] && [ "$(json user.role <<< "${r#* }")" = admin ]
+[ -n "$admin" ] && [ "$(json user.role <<< "${r#* }")" = admin ]
+ok_rc "... with a token and the user" $?
 admin_id=$(json user.id <<< "${r#* }")
 
 r=$(api GET /api/v1/users)
 ok_if "GET /api/v1/users without a token: 401" [ "${r%% *}" = 401 ]
 r=$(api GET /api/v1/users "$admin")
-ok_if "admin lists users: 200 with admin in it" [ "${r%% *}" = 200 ] && \
+[ "${r%% *}" = 200 ] && \
     [ "$(json users.0.username <<< "${r#* }")" = admin ]
+ok_rc "admin lists users: 200 with admin in it" $?
 r=$(api POST /api/v1/users "$admin" '{"username":"alice","password":"alice-password","email":"alice@example.org","fullName":"Alice"}')
 ok_if "admin creates alice: 201" [ "${r%% *}" = 201 ]
 alice_id=$(json id <<< "${r#* }")
@@ -49,13 +51,15 @@ ok_if "alice may not read the admin: 403" [ "${r%% *}" = 403 ]
 r=$(api PATCH /api/v1/users/me "$alice" '{"role":"admin"}')
 ok_if "alice may not make herself admin: 403" [ "${r%% *}" = 403 ]
 r=$(api PATCH /api/v1/users/me "$alice" '{"fullName":"Alice Liddell"}')
-ok_if "alice renames herself: 200" [ "${r%% *}" = 200 ] && \
+[ "${r%% *}" = 200 ] && \
     [ "$(json fullName <<< "${r#* }")" = "Alice Liddell" ]
+ok_rc "alice renames herself: 200" $?
 
 # Tokens: refresh replaces, logout revokes.
 r=$(api POST /api/v1/auth/refresh "" "{\"token\":\"$alice\"}")
 new=$(json token <<< "${r#* }")
-ok_if "refresh gives a new token" [ "${r%% *}" = 200 ] && [ -n "$new" ] && [ "$new" != "$alice" ]
+[ "${r%% *}" = 200 ] && [ -n "$new" ] && [ "$new" != "$alice" ]
+ok_rc "refresh gives a new token" $?
 r=$(api GET /api/v1/users/me "$alice")
 ok_if "the refreshed token is no longer accepted" [ "${r%% *}" = 401 ]
 r=$(api POST /api/v1/auth/refresh "" "{\"token\":\"$alice\"}")
@@ -63,7 +67,8 @@ ok_if "... nor refreshed twice" [ "${r%% *}" = 401 ]
 r=$(api POST /api/v1/auth/logout "$new")
 ok_if "logout: 200" [ "${r%% *}" = 200 ]
 r=$(api GET /api/v1/users/me "$new")
-ok_if "after logout the token is refused" [ "${r%% *}" = 401 ] && grep -q revoked <<< "$r"
+[ "${r%% *}" = 401 ] && grep -q revoked <<< "$r"
+ok_rc "after logout the token is refused" $?
 tampered="${admin%?}A"
 [ "$tampered" = "$admin" ] && tampered="${admin%?}B"
 r=$(api GET /api/v1/users "$tampered")
@@ -72,11 +77,14 @@ ok_if "a tampered token: 401" [ "${r%% *}" = 401 ]
 # API keys.
 r=$(api POST /api/v1/api-keys "$admin" '{"name":"ro","scopes":["read"]}')
 ro=$(json key <<< "${r#* }")
-ok_if "an API key is created and shown once" [ "${r%% *}" = 201 ] && [ "${ro:0:3}" = sk_ ] && [ ${#ro} = 46 ]
+[ "${r%% *}" = 201 ] && [ "${ro:0:3}" = sk_ ] && [ ${#ro} = 46 ]
+ok_rc "an API key is created and shown once" $?
 r=$(api GET /api/v1/api-keys "$admin")
-ok_if "the list never shows the key" [ "$(json total <<< "${r#* }")" = 1 ] && ! grep -q "$ro" <<< "$r"
+[ "$(json total <<< "${r#* }")" = 1 ] && ! grep -q "$ro" <<< "$r"
+ok_rc "the list never shows the key" $?
 code=$(curl -s -o "$T/k" -w '%{http_code}' -H "X-API-Key: $ro" "$SSD_URL/api/v1/users/me")
-ok_if "X-API-Key authenticates as its user" [ "$code" = 200 ] && [ "$(json username < "$T/k")" = admin ]
+[ "$code" = 200 ] && [ "$(json username < "$T/k")" = admin ]
+ok_rc "X-API-Key authenticates as its user" $?
 r=$(api GET /api/v1/users "$ro")
 ok_if "... so does Bearer sk_..., with the user's role" [ "${r%% *}" = 200 ]
 r=$(api POST /api/v1/users "$ro" '{"username":"zed","password":"zed-password"}')
@@ -102,7 +110,8 @@ ok_if "an unknown key: 401" [ "${r%% *}" = 401 ]
 # Groups.
 r=$(api POST /api/v1/groups "$admin" '{"name":"devs","displayName":"Developers"}')
 gid=$(json id <<< "${r#* }")
-ok_if "the admin creates a group: 201" [ "${r%% *}" = 201 ] && [ -n "$gid" ]
+[ "${r%% *}" = 201 ] && [ -n "$gid" ]
+ok_rc "the admin creates a group: 201" $?
 r=$(api POST /api/v1/groups "$admin" '{"name":"devs"}')
 ok_if "the same name again: 409" [ "${r%% *}" = 409 ]
 r=$(api POST /api/v1/groups "$admin" '{"name":"x","type":"cult"}')
@@ -112,8 +121,9 @@ ok_if "alice joins it" [ "$(json role <<< "${r#* }")" = member ]
 r=$(api POST "/api/v1/groups/$gid/members" "$admin" '{"userId":"nobody"}')
 ok_if "an unknown user cannot join: 404" [ "${r%% *}" = 404 ]
 r=$(api GET "/api/v1/groups/$gid/members" "$admin")
-ok_if "members are listed" [ "$(json members.0.username <<< "${r#* }")" = alice ] && \
+[ "$(json members.0.username <<< "${r#* }")" = alice ] && \
     [ "$(json memberCount <<< "$(api GET "/api/v1/groups/$gid" "$admin" | cut -d' ' -f2-)")" = 1 ]
+ok_rc "members are listed" $?
 r=$(api GET /api/v1/groups "$alice2")
 ok_if "users may not manage groups: 403" [ "${r%% *}" = 403 ]
 r=$(api DELETE "/api/v1/groups/$gid/members/$alice_id" "$admin")
@@ -161,8 +171,8 @@ ok_if "... with Retry-After" grep -qi '^Retry-After: [0-9]' "$T/h"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d 'a=b' "$SSD_URL/api/v1/auth/login")
 ok_if "a form-encoded body: 415 (got $code)" [ "$code" = 415 ]
 r=$(api POST /api/v1/users "$admin" '{"username":1}')
-ok_if "errors have one shape: {error: code, message}" \
-    [ "$(json error <<< "${r#* }")" = bad_request ] && [ -n "$(json message <<< "${r#* }")" ]
+[ "$(json error <<< "${r#* }")" = bad_request ] && [ -n "$(json message <<< "${r#* }")" ]
+ok_rc "errors have one shape: {error: code, message}" $?
 
 # The audit trail.
 audited() { [ "$(psql -qAt -c "$1")" -ge "${2:-1}" ]; }

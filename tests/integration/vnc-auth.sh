@@ -24,7 +24,8 @@ for u in usera userb oper; do
 	api POST /api/v1/users "$admin" "{\"username\":\"$u\",\"password\":\"$u-password\",\"role\":\"$role\"}" > /dev/null
 done
 A=$(login usera usera-password); B=$(login userb userb-password); O=$(login oper oper-password)
-ok_if "users with tokens" [ -n "$A" ] && [ -n "$B" ] && [ -n "$O" ]
+[ -n "$A" ] && [ -n "$B" ] && [ -n "$O" ]
+ok_rc "users with tokens" $?
 
 # A running session of usera's on an online agent.
 ssdctl template import "$top_srcdir/contrib/templates/firefox.yaml" > /dev/null
@@ -43,8 +44,9 @@ ok_if "usera's session $sid is running" wait_until 5 state_is running
 ticket() { api POST "/api/v1/sessions/$1/viewer-ticket" "$2"; }
 r=$(ticket "$sid" "$A")
 t1=$(json ticket <<< "$(body "$r")")
-ok_if "the owner gets a ticket: 201, 256 bits as hex" [ "$(status "$r")" = 201 ] && \
+[ "$(status "$r")" = 201 ] && \
     grep -Eq '^[0-9a-f]{64}$' <<< "$t1"
+ok_rc "the owner gets a ticket: 201, 256 bits as hex" $?
 ok_if "... with its URL" [ "$(json url <<< "$(body "$r")")" = "/api/v1/vnc/$sid?ticket=$t1" ]
 ok_if "... expiring in about 30 s (viewer_ticket_ttl)" /usr/bin/python3 -c '
 import sys
@@ -85,16 +87,17 @@ r=$(vnc "/api/v1/vnc/$sid?ticket=$t1" "" 8)
 ok_if "an upgrade of another WebSocket version: 426" [ "$(status "$r")" = 426 ]
 ok_if "... neither used the ticket up" sql_is "SELECT count(*) FROM viewer_tickets WHERE used_at IS NOT NULL" 0
 r=$(vnc "/api/v1/vnc/$sid?ticket=$t1")
-ok_if "the ticket passes every check: 503, no relay holds a data link to the agent" \
-    [ "$(status "$r")" = 503 ] && [ "$(json error <<< "$(body "$r")")" = no_data_link ] && \
+[ "$(status "$r")" = 503 ] && [ "$(json error <<< "$(body "$r")")" = no_data_link ] && \
     [ "$(json message <<< "$(body "$r")")" = "no relay holds a data link to agent k8s-vnc" ]
+ok_rc "the ticket passes every check: 503, no relay holds a data link to the agent" $?
 r=$(vnc "/api/v1/vnc/$sid?ticket=$t1")
 ok_if "the same ticket again: 401" [ "$(status "$r")" = 401 ]
 r=$(vnc "/api/v1/vnc/no-such-session?ticket=$t_oper")
 ok_if "a ticket for another session: 401" [ "$(status "$r")" = 401 ]
 r=$(vnc "/api/v1/vnc/$sid?ticket=$t_oper")
-ok_if "... and it was not used up there: the operator's ticket passes" [ "$(status "$r")" = 503 ] && \
+[ "$(status "$r")" = 503 ] && \
     [ "$(json error <<< "$(body "$r")")" = no_data_link ]
+ok_rc "... and it was not used up there: the operator's ticket passes" $?
 r=$(vnc "/api/v1/vnc/$sid?ticket=$(printf '%064d' 0)")
 ok_if "an unknown ticket: 401" [ "$(status "$r")" = 401 ]
 r=$(vnc "/api/v1/vnc/$sid?ticket=short")
@@ -128,11 +131,13 @@ ok_if "issuing drops expired tickets" sql_is "SELECT count(*) FROM viewer_ticket
 api PUT "/api/v1/sessions/$sid/hibernate" "$A" > /dev/null
 ok_if "usera hibernates the session" wait_until 5 state_is hibernated
 r=$(ticket "$sid" "$A")
-ok_if "a ticket for a hibernated session: 409 with the state" [ "$(status "$r")" = 409 ] && \
+[ "$(status "$r")" = 409 ] && \
     [ "$(json state <<< "$(body "$r")")" = hibernated ]
+ok_rc "a ticket for a hibernated session: 409 with the state" $?
 r=$(vnc "/api/v1/vnc/$sid?token=$A")
-ok_if "the WebSocket: 409, saying it is hibernated" [ "$(status "$r")" = 409 ] && \
+[ "$(status "$r")" = 409 ] && \
     grep -q hibernated <<< "$(json message <<< "$(body "$r")")"
+ok_rc "the WebSocket: 409, saying it is hibernated" $?
 api PUT "/api/v1/sessions/$sid/wake" "$A" > /dev/null
 ok_if "usera wakes it" wait_until 5 state_is running
 
@@ -142,9 +147,10 @@ kill "$apid"
 wait "$apid" 2> /dev/null
 ok_if "the test agent is stopped and offline" wait_until 5 agent_is offline
 r=$(vnc "/api/v1/vnc/$sid?ticket=$t_off")
-ok_if "agent offline: 503 agent_offline, naming the agent" [ "$(status "$r")" = 503 ] && \
+[ "$(status "$r")" = 503 ] && \
     [ "$(json error <<< "$(body "$r")")" = agent_offline ] && \
     grep -q k8s-vnc <<< "$(json message <<< "$(body "$r")")"
+ok_rc "agent offline: 503 agent_offline, naming the agent" $?
 
 # Nothing secret in the log or the audit trail; every attempt audited.
 leaks=
