@@ -38,6 +38,18 @@ enum imsg_peer_type {
 	IMSG_HANDOFF = 200,	/* api->w: fd + struct handoff + tail */
 	IMSG_HANDOFF_ACK,	/* w->api: peerid = hand-off id */
 	IMSG_HANDOFF_NACK,	/* w->api: peerid = hand-off id, reason text */
+	IMSG_STREAM_END,	/* relay->api: struct imsg_stream_end */
+};
+
+/* A viewer's VNC stream is over: for the audit trail and last_activity. */
+struct imsg_stream_end {
+	char		session_id[256];
+	char		user[256];
+	char		peer[64];
+	char		reason[128];	/* how the viewer's side closed */
+	uint64_t	bytes_up, bytes_down, ms;
+	int32_t		code;		/* its WebSocket close code */
+	int32_t		pad;
 };
 
 /* control socket: ssdctl <-> master, JSON payloads */

@@ -138,6 +138,10 @@ void	sessions_delete(struct request *r);
 void	sessions_hibernate(struct request *r);
 void	sessions_wake(struct request *r);
 
+/* audit.c: a viewer's stream record from a relay */
+struct imsg_stream_end;
+void	audit_stream_end(struct imsg_stream_end *e);
+
 /* webviewer.c */
 void	web_viewer_page(struct request *r);
 void	web_novnc_file(struct request *r);

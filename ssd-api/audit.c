@@ -58,6 +58,46 @@ audit_write(struct request *r, const char *user_id, const char *action,
 }
 
 /*
+ * A viewer's VNC stream ended (from its relay): one audit row with its
+ * totals, and the session was active until now.
+ */
+void
+audit_stream_end(struct imsg_stream_end *e)
+{
+	const char *params[4], *why;
+	char *text, *line;
+	cJSON *o = cJSON_CreateObject();
+
+	e->session_id[sizeof(e->session_id) - 1] = '\0';
+	e->user[sizeof(e->user) - 1] = '\0';
+	e->peer[sizeof(e->peer) - 1] = '\0';
+	e->reason[sizeof(e->reason) - 1] = '\0';
+	cJSON_AddNumberToObject(o, "bytesUp", (double)e->bytes_up);
+	cJSON_AddNumberToObject(o, "bytesDown", (double)e->bytes_down);
+	cJSON_AddNumberToObject(o, "durationMs", (double)e->ms);
+	cJSON_AddNumberToObject(o, "closeCode", e->code);
+	cJSON_AddStringToObject(o, "closeReason", e->reason);
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	params[0] = e->user;
+	params[1] = e->session_id;
+	params[2] = text;
+	params[3] = e->peer;
+	xasprintf(&line, "user=%s vnc stream of session %s ended", e->user,
+	    e->session_id);
+	if (db_query(api_db(), "WITH a AS (UPDATE sessions SET last_activity "
+	    "= now() WHERE id = $2) INSERT INTO audit_log (user_id, action, "
+	    "resource_type, resource_id, changes, timestamp, ip_address, "
+	    "org_id) SELECT id, 'vnc stream', 'sessions', $2, $3::jsonb, "
+	    "now(), $4, 'default-org' FROM users WHERE username = $1 OR id = "
+	    "$1 LIMIT 1", 4, params, audit_done, line, &why) == NULL) {
+		log_warnx("audit record lost (%s): %s", why, line);
+		free(line);
+	}
+	cJSON_free(text);
+}
+
+/*
  * The audit row of a finished mutating request: "POST /api/v1/users" on
  * resource "users" (the path's first segment after /api/v1/), the id the
  * handler named or the path's parameter, and the status.

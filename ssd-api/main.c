@@ -186,6 +186,16 @@ api_peer_msg(struct peer *p, struct ipc_msg *m)
 			    m->peerid, (int)(m->len > 200 ? 200 : m->len),
 			    (const char *)m->data);
 		break;
+	case IMSG_STREAM_END:
+		if (p->kind != PROC_RELAY || m->len != sizeof(struct
+		    imsg_stream_end)) {
+			log_warnx("%s: malformed stream record, closing the "
+			    "channel", p->name);
+			peers_drop(p, "protocol error");
+			break;
+		}
+		audit_stream_end((struct imsg_stream_end *)m->data);
+		break;
 	default:
 		log_warnx("%s: unexpected message type %u, closing the channel",
 		    p->name, m->type);

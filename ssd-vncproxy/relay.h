@@ -71,6 +71,9 @@ struct stream {
 	char			 peer[64];
 	char			 protocol[16];
 	char			 accept[32];
+	int			 upgraded;	/* the viewer got its 101 */
+	int			 close_code;
+	char			 close_reason[128];
 };
 
 /* link.c */

@@ -27,6 +27,9 @@
 #include "util.h"
 #include "worker.h"
 #include "ws.h"
+#include "peers.h"
+#include "ipc.h"
+#include "proto.h"
 #include "wsconn.h"
 
 static TAILQ_HEAD(, stream) streams = TAILQ_HEAD_INITIALIZER(streams);
@@ -40,9 +43,34 @@ stream_count(void)
 	return nstreams;
 }
 
+/* ssd-api records a viewer's stream in the audit trail (we cannot). */
+static void
+stream_report_end(const struct stream *s)
+{
+	struct peer *api = peers_get(PROC_API, 0);
+	struct imsg_stream_end e;
+
+	if (!s->upgraded || api == NULL || api->chan == NULL)
+		return;
+	memset(&e, 0, sizeof(e));
+	ssd_strlcpy(e.session_id, s->session, sizeof(e.session_id));
+	ssd_strlcpy(e.user, s->user, sizeof(e.user));
+	ssd_strlcpy(e.peer, s->peer, sizeof(e.peer));
+	ssd_strlcpy(e.reason, s->close_reason, sizeof(e.reason));
+	e.bytes_up = s->bytes_up;
+	e.bytes_down = s->bytes_down;
+	e.ms = now_ms() - s->started_ms;
+	e.code = s->close_code;
+	if (ipc_send(api->chan, IMSG_STREAM_END, 0, -1, &e, sizeof(e)) == -1)
+		log_warnx("agent %s session %s stream %u: its audit record is "
+		    "lost (channel to ssd-api full)", s->agent, s->session,
+		    s->mux.id);
+}
+
 static void
 stream_free(struct stream *s)
 {
+	stream_report_end(s);
 	log_info("agent %s session %s stream %u: viewer %s (user %s) gone "
 	    "after %llu ms, %llu bytes up, %llu down", s->agent, s->session,
 	    s->mux.id, s->peer, s->user,
@@ -251,6 +279,8 @@ viewer_closed(struct wsconn *c, int code, const char *reason, void *arg)
 	struct stream *s = arg;
 
 	s->ws = NULL;
+	s->close_code = code;
+	ssd_strlcpy(s->close_reason, reason, sizeof(s->close_reason));
 	if (s->link != NULL && (code == WS_CLOSE_NORMAL ||
 	    code == WS_CLOSE_GOING_AWAY)) {
 		/* What the browser sent before its close still goes. */
@@ -301,6 +331,7 @@ stream_upgrade(struct stream *s)
 	free(s->tail);
 	s->tail = NULL;
 	s->ws = wsconn_new(worker_base(), bev, WS_SERVER, &o, &viewer_cbs, s);
+	s->upgraded = 1;
 	log_info("agent %s session %s stream %u: viewer %s (user %s) "
 	    "connected in %llu ms", s->agent, s->session, s->mux.id, s->peer,
 	    s->user, (unsigned long long)(now_ms() - s->started_ms));
