@@ -213,3 +213,28 @@ handoff_relay_for(const char *agent_id, unsigned nrelays)
 		h = (h ^ (uint8_t)*agent_id) * 16777619u;
 	return nrelays == 0 ? 0 : h % nrelays;
 }
+
+int
+handoff_agent_meta(const struct handoff *h, struct handoff_agent *a)
+{
+	if (h->hdr.meta_len != sizeof(*a))
+		return -1;
+	memcpy(a, h->meta, sizeof(*a));
+	a->agent_id[sizeof(a->agent_id) - 1] = '\0';
+	a->accept[sizeof(a->accept) - 1] = '\0';
+	return 0;
+}
+
+int
+handoff_viewer_meta(const struct handoff *h, struct handoff_viewer *v)
+{
+	if (h->hdr.meta_len != sizeof(*v))
+		return -1;
+	memcpy(v, h->meta, sizeof(*v));
+	v->session_id[sizeof(v->session_id) - 1] = '\0';
+	v->agent_id[sizeof(v->agent_id) - 1] = '\0';
+	v->user[sizeof(v->user) - 1] = '\0';
+	v->accept[sizeof(v->accept) - 1] = '\0';
+	v->protocol[sizeof(v->protocol) - 1] = '\0';
+	return 0;
+}

@@ -47,6 +47,7 @@ struct handoff_viewer {
  */
 unsigned	handoff_relay_for(const char *agent_id, unsigned nrelays);
 
+
 #define HANDOFF_TAIL_MAX	(32 * 1024)
 #define HANDOFF_META_MAX	(4 * 1024)
 
@@ -82,6 +83,13 @@ int	handoff_send(struct ipc_chan *c, uint32_t id, int fd,
  * (closed by the IPC layer) and why says what was wrong.
  */
 int	handoff_recv(struct ipc_msg *m, struct handoff *h, const char **why);
+
+/*
+ * The kind's record of a received hand-off, size checked and every
+ * string terminated: 0, or -1 when it is malformed.
+ */
+int	handoff_agent_meta(const struct handoff *h, struct handoff_agent *a);
+int	handoff_viewer_meta(const struct handoff *h, struct handoff_viewer *v);
 
 /* Answers the sender: the receiver owns the connection, or refuses it. */
 void	handoff_ack(struct ipc_chan *c, uint32_t id);

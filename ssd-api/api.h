@@ -131,6 +131,8 @@ void	templates_update(struct request *r);
 void	templates_delete(struct request *r);
 
 /* sessions.c */
+/* "t" when the caller may see every session (operators, admins). */
+const char *sessions_privileged(const struct request *r);
 void	sessions_list(struct request *r);
 void	sessions_get(struct request *r);
 void	sessions_create(struct request *r);
@@ -179,10 +181,11 @@ void	agents_register(struct request *r);
 void	agents_approve(struct request *r);
 void	agents_reject(struct request *r);
 void	agents_connect(struct request *r);
+void	agents_data_connect(struct request *r);
 
 /* relay.c: what goes to the relay owning an agent */
 struct handoff_viewer;
-void	relay_data_connect(struct request *r);
+struct peer *relay_of_agent(const char *agent_id);
 /* An authorized viewer's upgrade, answered by the relay from now on. */
 void	relay_handoff_viewer(struct request *r,
 	    const struct handoff_viewer *v);

@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "handoff.h"
 #include "log.h"
+#include "mux.h"
 #include "passwd.h"
 #include "peers.h"
 #include "util.h"
@@ -323,6 +324,7 @@ agents_reject(struct request *r)
 
 struct link_ctx {
 	struct handoff_agent	meta;
+	enum handoff_kind	kind;	/* control or data link */
 };
 
 static void
@@ -330,6 +332,7 @@ link_authed(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
 {
 	struct link_ctx *lc = r->ctx;
+	struct peer *p;
 
 	if (res == NULL) {
 		api_db_error(r, "authenticating an agent", err, sqlstate);
@@ -341,17 +344,24 @@ link_authed(struct request *r, const PGresult *res, const char *err,
 		server_reply_error(r, 401, "agent not approved or bad key");
 		return;
 	}
-	log_info("%s: agent %s: control link handed to ssd-hub",
-	    server_peer(r), lc->meta.agent_id);
-	api_handoff(r, peers_get(PROC_HUB, 0), HANDOFF_AGENT_LINK, &lc->meta,
-	    sizeof(lc->meta));
+	p = lc->kind == HANDOFF_AGENT_LINK ? peers_get(PROC_HUB, 0) :
+	    relay_of_agent(lc->meta.agent_id);
+	log_info("%s: agent %s: %s link handed to %s", server_peer(r),
+	    lc->meta.agent_id, lc->kind == HANDOFF_AGENT_LINK ? "control" :
+	    "data", p != NULL ? p->name : "a worker not started");
+	api_handoff(r, p, lc->kind, &lc->meta, sizeof(lc->meta));
 }
 
-/* GET /api/v1/agent/connect?agent_id=: the agent's control link. */
-void
-agents_connect(struct request *r)
+/*
+ * An agent's link: its control link for ssd-hub, or a data link (with
+ * the stream protocol's subprotocol, required) for the relay owning the
+ * agent.  Both are authenticated the same way.
+ */
+static void
+agents_link(struct request *r, enum handoff_kind kind)
 {
-	static const char *const protocols[] = { NULL };
+	static const char *const none[] = { NULL };
+	static const char *const mux[] = { MUX_SUBPROTOCOL, NULL };
 	const char *key, *proto, *p[2];
 	struct link_ctx *lc;
 	char key_hash[65];
@@ -359,6 +369,7 @@ agents_connect(struct request *r)
 	int rc;
 
 	lc = xcalloc(1, sizeof(*lc));
+	lc->kind = kind;
 	r->ctx = lc;
 	if (http_query_get(r->http->query, r->http->query_len, "agent_id",
 	    lc->meta.agent_id, sizeof(lc->meta.agent_id)) < 1 ||
@@ -366,11 +377,16 @@ agents_connect(struct request *r)
 		server_reply_error(r, 400, "agent_id required");
 		return;
 	}
-	if ((rc = ws_server_check(r->http, protocols, lc->meta.accept,
-	    &proto)) != 0) {
+	if ((rc = ws_server_check(r->http, kind == HANDOFF_DATA_LINK ? mux :
+	    none, lc->meta.accept, &proto)) != 0) {
 		if (rc == -426)
 			r->extra_headers = "Sec-WebSocket-Version: 13\r\n";
 		server_reply_error(r, -rc, "a WebSocket upgrade is required");
+		return;
+	}
+	if (kind == HANDOFF_DATA_LINK && proto == NULL) {
+		server_reply_error(r, 400, "the WebSocket subprotocol "
+		    MUX_SUBPROTOCOL " is required");
 		return;
 	}
 	if ((key = http_header_get(r->http, "X-Agent-API-Key", &len)) ==
@@ -385,4 +401,18 @@ agents_connect(struct request *r)
 	    "agent_id = $1 AND api_key_hash = $2 AND COALESCE("
 	    "approval_status, 'approved') = 'approved' RETURNING agent_id", 2,
 	    p, link_authed);
+}
+
+/* GET /api/v1/agent/connect?agent_id=: the agent's control link. */
+void
+agents_connect(struct request *r)
+{
+	agents_link(r, HANDOFF_AGENT_LINK);
+}
+
+/* GET /api/v1/agent/data?agent_id=: a data link, for the agent's relay. */
+void
+agents_data_connect(struct request *r)
+{
+	agents_link(r, HANDOFF_DATA_LINK);
 }

@@ -65,8 +65,8 @@
  */
 #define SES_LIVE	"NOT IN ('terminated', 'failed')"
 
-static const char *
-ses_privileged(const struct request *r)
+const char *
+sessions_privileged(const struct request *r)
 {
 	return auth_has_role(r, "operator") ? "t" : "f";
 }
@@ -129,7 +129,7 @@ ses_got(struct request *r, const PGresult *res, const char *err,
 static void
 ses_get_authed(struct request *r)
 {
-	const char *p[3] = { r->params[0], r->user.user_id, ses_privileged(r) };
+	const char *p[3] = { r->params[0], r->user.user_id, sessions_privileged(r) };
 
 	api_query(r, "SELECT " SES_COLUMNS " FROM sessions s LEFT JOIN users "
 	    "u ON u.id = s.user_id LEFT JOIN agents a ON a.agent_id = "
@@ -166,7 +166,7 @@ ses_list_authed(struct request *r)
 	const struct http_request *h = r->http;
 
 	p[0] = r->user.user_id;
-	p[1] = ses_privileged(r);
+	p[1] = sessions_privileged(r);
 	p[2] = http_query_get(h->query, h->query_len, "user", user,
 	    sizeof(user)) >= 0 ? user : NULL;
 	p[3] = http_query_get(h->query, h->query_len, "state", state,
@@ -419,7 +419,7 @@ ses_move(struct request *r, const char *to, const char *command)
 		fatalx("session state %s has no way in", to);
 	p[0] = r->params[0];
 	p[1] = r->user.user_id;
-	p[2] = ses_privileged(r);
+	p[2] = sessions_privileged(r);
 	p[3] = to;
 	p[4] = from;
 	p[5] = command;

@@ -36,12 +36,6 @@ struct viewer_conn {
 	char		 agent_id[256];
 };
 
-static const char *
-viewer_privileged(const struct request *r)
-{
-	return auth_has_role(r, "operator") ? "t" : "f";
-}
-
 /* 409 invalid_state with the state, as sessions.c answers. */
 static void
 viewer_not_running(struct request *r, const char *state)
@@ -117,7 +111,7 @@ viewer_ticket_authed(struct request *r)
 	    worker_conf(), S_VIEWER_TICKET_TTL));
 	p[0] = r->params[0];
 	p[1] = r->user.user_id;
-	p[2] = viewer_privileged(r);
+	p[2] = sessions_privileged(r);
 	p[3] = hash;
 	p[4] = ttl;
 	api_query(r, "WITH s AS (SELECT id, state FROM sessions WHERE id = $1 "
@@ -205,7 +199,7 @@ static void
 viewer_authed(struct request *r)
 {
 	const char *p[3] = { r->params[0], r->user.user_id,
-	    viewer_privileged(r) };
+	    sessions_privileged(r) };
 
 	api_query(r, "SELECT s.user_id = $2 OR $3::boolean, s.state, "
 	    "COALESCE(s.agent_id, ''), a.status IS NOT DISTINCT FROM 'online' "

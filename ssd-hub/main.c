@@ -41,14 +41,11 @@ hub_agent_link(struct peer *p, struct handoff *h)
 {
 	struct handoff_agent a;
 
-	if (h->hdr.meta_len != sizeof(a)) {
+	if (handoff_agent_meta(h, &a) == -1) {
 		handoff_refuse(worker_base(), p->chan, h, "malformed agent "
 		    "hand-off");
 		return;
 	}
-	memcpy(&a, h->meta, sizeof(a));
-	a.agent_id[sizeof(a.agent_id) - 1] = '\0';
-	a.accept[sizeof(a.accept) - 1] = '\0';
 	link_accept(h->fd, a.agent_id, a.accept, h->hdr.peer, h->tail,
 	    h->hdr.tail_len);
 	h->fd = -1;

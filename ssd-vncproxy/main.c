@@ -29,14 +29,11 @@ vncproxy_data_link(struct peer *p, struct handoff *h)
 {
 	struct handoff_agent a;
 
-	if (h->hdr.meta_len != sizeof(a)) {
+	if (handoff_agent_meta(h, &a) == -1) {
 		handoff_refuse(worker_base(), p->chan, h, "malformed data link "
 		    "hand-off");
 		return;
 	}
-	memcpy(&a, h->meta, sizeof(a));
-	a.agent_id[sizeof(a.agent_id) - 1] = '\0';
-	a.accept[sizeof(a.accept) - 1] = '\0';
 	link_accept(h->fd, a.agent_id, a.accept, h->hdr.peer, h->tail,
 	    h->hdr.tail_len);
 	h->fd = -1;
@@ -48,17 +45,11 @@ vncproxy_viewer(struct peer *p, struct handoff *h)
 {
 	struct handoff_viewer v;
 
-	if (h->hdr.meta_len != sizeof(v)) {
+	if (handoff_viewer_meta(h, &v) == -1) {
 		handoff_refuse(worker_base(), p->chan, h, "malformed viewer "
 		    "hand-off");
 		return;
 	}
-	memcpy(&v, h->meta, sizeof(v));
-	v.session_id[sizeof(v.session_id) - 1] = '\0';
-	v.agent_id[sizeof(v.agent_id) - 1] = '\0';
-	v.user[sizeof(v.user) - 1] = '\0';
-	v.accept[sizeof(v.accept) - 1] = '\0';
-	v.protocol[sizeof(v.protocol) - 1] = '\0';
 	stream_viewer(&v, h);
 	handoff_ack(p->chan, h->id);
 }
