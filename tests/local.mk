@@ -200,12 +200,15 @@ TESTS += tests/integration/cluster.sh
 EXTRA_DIST += tests/integration/cluster.sh
 
 if HAVE_CHECK
-check_PROGRAMS += tests/unit/test_mux
-TESTS += tests/unit/test_mux
+check_PROGRAMS += tests/unit/test_mux tests/unit/test_mux_flow
+TESTS += tests/unit/test_mux tests/unit/test_mux_flow
 endif
 tests_unit_test_mux_SOURCES = tests/unit/test_mux.c
 tests_unit_test_mux_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_mux_LDADD = $(LIBSSD) $(CHECK_LIBS)
+tests_unit_test_mux_flow_SOURCES = tests/unit/test_mux_flow.c
+tests_unit_test_mux_flow_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_mux_flow_LDADD = $(LIBSSD) $(CHECK_LIBS)
 
 check_PROGRAMS += tests/fuzz/fuzz_mux
 TESTS += tests/fuzz/fuzz_mux
