@@ -22,6 +22,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "netlist.h"
 #include "util.h"
 
 #define CONF_FILE_MAX	(1024 * 1024)	/* largest ssd.conf read */
@@ -693,7 +694,9 @@ conf_abs_path(const struct conf *c, enum setting_id id,
 int
 conf_check(const struct conf *c, struct conf_error *err)
 {
+	static struct netlist trusted;
 	unsigned char addr[16];
+	char why[128];
 	const char *s;
 
 	s = conf_str(c, S_LISTEN_ADDRESS);
@@ -707,6 +710,13 @@ conf_check(const struct conf *c, struct conf_error *err)
 	if (*conf_str(c, S_USER) == '\0' || *conf_str(c, S_RELAY_USER) ==
 	    '\0') {
 		conf_seterr(err, "user and relay_user must not be empty");
+		return -1;
+	}
+	if (netlist_parse(&trusted, conf_str(c, S_TRUSTED_PROXIES), why,
+	    sizeof(why)) == -1) {
+		conf_seterr(err, "%s (trusted_proxies): %s",
+		    c->v[S_TRUSTED_PROXIES].origin != NULL ?
+		    c->v[S_TRUSTED_PROXIES].origin : "default", why);
 		return -1;
 	}
 	if (conf_abs_path(c, S_CHROOT_DIR, err) == -1 ||

@@ -10,6 +10,7 @@ common_libssd_a_SOURCES = \
 	common/jwt.c common/jwt.h \
 	common/log.c common/log.h \
 	common/mux.c common/mux.h \
+	common/netlist.c common/netlist.h \
 	common/passwd.c common/passwd.h \
 	common/peers.c common/peers.h \
 	common/sandbox.c common/sandbox.h \

@@ -88,6 +88,14 @@ X(HTTP_MAX_CONNECTIONS, "http_max_connections", NULL, INT, NULL, "10000", \
 X(HTTP_MAX_PER_ADDRESS, "http_max_connections_per_address", NULL, INT, \
     NULL, "256", 1, 1000000, 0, \
     "Most HTTP connections from one client address.") \
+X(TRUSTED_PROXIES, "trusted_proxies", "TRUSTED_PROXIES", STRING, NULL, "", \
+    0, 0, 0, \
+    "Reverse proxies whose X-Forwarded-For names the client: IPv4 or IPv6 " \
+    "addresses or networks (192.0.2.0/24), separated by commas or spaces, " \
+    "at most 64.  A request from one of them is logged, audited and " \
+    "rate-limited by the rightmost address in X-Forwarded-For that is not " \
+    "itself a trusted proxy; from anyone else the header is ignored.  " \
+    "Empty: trust no one.") \
 X(HANDOFF_MAX_INFLIGHT, "handoff_max_inflight", NULL, INT, NULL, "64", \
     1, 100000, 0, \
     "Connections ssd-api may have handed to one worker without an " \

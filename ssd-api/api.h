@@ -13,6 +13,7 @@
 
 #include "http.h"
 #include "jwt.h"
+#include "netlist.h"
 #include "proto.h"
 
 struct cJSON;
@@ -38,6 +39,9 @@ struct request {
 	const uint8_t		*body;
 	size_t			 body_len;
 	const char		*extra_headers;	/* "Name: value\r\n"... */
+	/* The client: the TCP peer, or X-Forwarded-For via trusted_proxies. */
+	char			 client[NETLIST_ADDR_MAX];
+	char			 who[128];	/* for logs: "addr:port" */
 	/* Set by handlers that wait for the database. */
 	struct db_req		*pending;
 	api_db_cb		 next;
@@ -69,8 +73,9 @@ void	server_reply_error_code(struct request *r, int status,
 	    const char *code, const char *msg);
 /* Answers with obj as JSON and frees it. */
 void	server_reply_cjson(struct request *r, int status, struct cJSON *obj);
-const char *server_peer(const struct request *r);	/* "addr:port" */
-const char *server_addr(const struct request *r);	/* "addr" */
+/* "addr:port", or "client via addr:port" through a trusted proxy. */
+const char *server_peer(const struct request *r);
+const char *server_addr(const struct request *r);	/* the client */
 /*
  * Gives the client socket up: returns its fd (the caller owns it) and the
  * bytes read past the current request in *tail; the connection is gone.

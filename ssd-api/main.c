@@ -153,7 +153,8 @@ api_handoff(struct request *r, struct peer *p, uint32_t kind,
 		memcpy(meta_copy, meta, meta_len);
 		meta = meta_copy;
 	}
-	ssd_strlcpy(peer, server_peer(r), sizeof(peer));
+	/* The relay logs and audits the client by this. */
+	ssd_strlcpy(peer, server_addr(r), sizeof(peer));
 	log_debug("%s: %s %s -> handed to %s", peer, r->http->method_str,
 	    r->path, p->name);
 	if ((fd = server_detach(r, &tail, &tail_len, HANDOFF_TAIL_MAX)) == -1) {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -80,6 +81,7 @@ static struct {
 	uint64_t		 max_head, max_body;
 	uint64_t		 header_ms, body_ms, idle_ms, write_ms;
 	int64_t			 max_conns, max_per_addr;
+	struct netlist		 trusted;
 } srv;
 
 static void	conn_process(struct conn *);
@@ -97,6 +99,36 @@ server_configure(const struct conf *c)
 	srv.write_ms = conf_ms(c, S_HTTP_WRITE_TIMEOUT);
 	srv.max_conns = conf_int(c, S_HTTP_MAX_CONNECTIONS);
 	srv.max_per_addr = conf_int(c, S_HTTP_MAX_PER_ADDRESS);
+	/* conf_check has parsed it already: an error is not possible here. */
+	(void)netlist_parse(&srv.trusted, conf_str(c, S_TRUSTED_PROXIES), NULL,
+	    0);
+}
+
+/*
+ * Who sent the request: the TCP peer, unless that is a trusted proxy
+ * with X-Forwarded-For, whose headers are read from the last one back.
+ */
+static void
+request_client(struct conn *c)
+{
+	struct request *r = &c->r;
+	const struct http_header *h;
+	size_t i;
+
+	ssd_strlcpy(r->client, c->ac->addr, sizeof(r->client));
+	for (i = c->req.nheaders; i > 0; i--) {
+		h = &c->req.headers[i - 1];
+		if (h->name_len == 15 &&
+		    strncasecmp(h->name, "X-Forwarded-For", 15) == 0 &&
+		    !netlist_forwarded(&srv.trusted, h->value, h->value_len,
+		    r->client))
+			break;
+	}
+	if (strcmp(r->client, c->ac->addr) == 0)
+		ssd_strlcpy(r->who, c->peer, sizeof(r->who));
+	else
+		snprintf(r->who, sizeof(r->who), "%s via %s", r->client,
+		    c->peer);
 }
 
 static unsigned
@@ -275,13 +307,13 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 const char *
 server_peer(const struct request *r)
 {
-	return r->conn->peer;
+	return r->who[0] != '\0' ? r->who : r->conn->peer;
 }
 
 const char *
 server_addr(const struct request *r)
 {
-	return r->conn->ac->addr;
+	return r->client[0] != '\0' ? r->client : r->conn->ac->addr;
 }
 
 void
@@ -419,6 +451,7 @@ conn_dispatch(struct conn *c)
 	c->r.http = &c->req;
 	c->r.body = c->body;
 	c->r.body_len = c->body_len;
+	request_client(c);
 	if (http_path_decode(c->req.path, c->req.path_len, c->r.path,
 	    sizeof(c->r.path)) == -1) {
 		c->r.path[0] = '\0';

@@ -121,6 +121,22 @@ tests_fuzz_fuzz_http_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_http_LDADD = $(LIBSSD)
 
 if HAVE_CHECK
+check_PROGRAMS += tests/unit/test_netlist
+TESTS += tests/unit/test_netlist
+endif
+tests_unit_test_netlist_SOURCES = tests/unit/test_netlist.c
+tests_unit_test_netlist_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_netlist_LDADD = $(LIBSSD) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/fuzz/fuzz_netlist
+TESTS += tests/fuzz/fuzz_netlist
+tests_fuzz_fuzz_netlist_SOURCES = tests/fuzz/fuzz_netlist.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_netlist_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"netlist"'
+tests_fuzz_fuzz_netlist_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_netlist_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_netlist_LDADD = $(LIBSSD)
+
+if HAVE_CHECK
 check_PROGRAMS += tests/unit/test_session_state
 TESTS += tests/unit/test_session_state
 endif

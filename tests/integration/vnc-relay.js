@@ -18,8 +18,15 @@ function out(o, ok) {
 	process.exit(ok ? 0 : 1);
 }
 
+// VIEWER_FROM: the local address to connect from; VIEWER_XFF: an
+// X-Forwarded-For header to send.
 function open(url) {
-	return new WebSocket(url, protocols, { perMessageDeflate: false });
+	const o = { perMessageDeflate: false };
+	if (process.env.VIEWER_FROM)
+		o.localAddress = process.env.VIEWER_FROM;
+	if (process.env.VIEWER_XFF)
+		o.headers = { 'X-Forwarded-For': process.env.VIEWER_XFF };
+	return new WebSocket(url, protocols, o);
 }
 
 // Bytes from a WebSocket as a stream the RFB steps read from.

@@ -17,7 +17,8 @@ export JWT_SECRET=0123456789abcdef0123456789abcdef-test
 export ADMIN_PASSWORD=admin-password-for-tests
 js="$top_srcdir/tests/integration/vnc-relay.js"
 ok_if "PostgreSQL starts" pg_up
-[ -n "${PGHOST:-}" ] && ok_if "ssd starts" ssd_start "vnc_proxy_timeout = 35s"
+[ -n "${PGHOST:-}" ] && ok_if "ssd starts" ssd_start "vnc_proxy_timeout = 35s" \
+    "trusted_proxies = 127.0.0.2, 127.0.0.3"
 [ -n "$SSD_PID" ] || finish
 
 login() { json token <<< "$(api POST /api/v1/auth/login "" "{\"username\":\"$1\",\"password\":\"$2\"}" | cut -d' ' -f2-)"; }
@@ -97,6 +98,18 @@ diag "$(cat "$T/js.out")"
 ok_if "... none chosen" [ "$(json protocol < "$T/js.out")" = "" ]
 VIEWER_PROTOCOLS=binary run rfb "$(url "$s_vnc")"
 ok_if "the same offering binary: binary echoed" [ "$(json protocol < "$T/js.out")" = binary ]
+
+# The client address: X-Forwarded-For counts from trusted proxies only.
+VIEWER_FROM=127.0.0.2 VIEWER_XFF="198.51.100.7, 203.0.113.9" run until "$(url "$s_echo")" 5000
+VIEWER_FROM=127.0.0.2 VIEWER_XFF="203.0.113.11, 127.0.0.3" run until "$(url "$s_echo")" 5000
+VIEWER_XFF=203.0.113.10 run until "$(url "$s_echo")" 5000
+audited_from() { sql_is "SELECT string_agg(DISTINCT ip_address, ' ' ORDER BY ip_address) FROM audit_log WHERE action = '$1' AND ip_address LIKE '203.%'" "$2"; }
+ok_if "through a trusted proxy the viewer's stream is audited with its client address" \
+    wait_until 5 audited_from "vnc stream" "203.0.113.11 203.0.113.9"
+ok_if "... and so is its request; from elsewhere the header is ignored" \
+    audited_from "GET /api/v1/vnc/$s_echo" "203.0.113.11 203.0.113.9"
+ok_if "... the relay logs the client" grep -q "viewer 203.0.113.9 (user usera)" "$T/ssd.log"
+ok_if "... ssd-api both, client and proxy" grep -q "203.0.113.9 via 127.0.0.2:[0-9]*: user usera" "$T/ssd.log"
 
 # Bytes, exact both ways.  The relay owning the agent: FNV-1a % 2.
 relay_of() {
