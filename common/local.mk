@@ -1,6 +1,7 @@
 # libssd: the internal static library every ssd program links.
 noinst_LIBRARIES += common/libssd.a
 common_libssd_a_SOURCES = \
+	common/bevio.c common/bevio.h \
 	common/conf.c common/conf.h common/settings.h \
 	common/db.c common/db.h \
 	common/dial.c common/dial.h \

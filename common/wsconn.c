@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <sys/uio.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "bevio.h"
 #include "dial.h"
 #include "http.h"
 #include "log.h"
@@ -21,6 +24,8 @@
 #include "wsconn.h"
 
 #define WSCONN_TICK_MS	250
+#define WSCONN_READ_MAX		(256 * 1024)	/* input read per callback */
+#define WSCONN_WRITE_MAX	(256 * 1024)	/* written per event */
 
 struct wsconn {
 	struct bufferevent	*bev;
@@ -79,6 +84,47 @@ wsconn_rtt_ms(const struct wsconn *c)
 	return c->rtt_ms;
 }
 
+/*
+ * A fresh mask key per frame (RFC 6455 §5.3), from a pool: one getrandom
+ * per 1,024 frames instead of one each.
+ */
+static int
+wsconn_mask_key(uint8_t key[4])
+{
+	static uint8_t pool[4096];
+	static size_t left;
+
+	if (left < 4) {
+		if (random_bytes(pool, sizeof(pool)) == -1)
+			return -1;
+		left = sizeof(pool);
+	}
+	left -= 4;
+	memcpy(key, pool + left, 4);
+	return 0;
+}
+
+/* Client frames up to this size are masked into a scratch buffer. */
+#define WSCONN_SCRATCH	(64 * 1024 + 64)
+
+/* A frame for an idle plain socket, written at once (bevio.h). */
+static int
+wsconn_frame_direct(struct wsconn *c, const uint8_t *hdr, size_t hlen,
+    const uint8_t *mask, const void *data, size_t len)
+{
+	static uint8_t scratch[WSCONN_SCRATCH];
+	struct iovec iov[2] = {
+		{ (void *)hdr, hlen }, { (void *)data, len },
+	};
+
+	if (mask != NULL && len > 0) {
+		memcpy(scratch, data, len);
+		ws_mask(scratch, len, mask, 0);
+		iov[1].iov_base = scratch;
+	}
+	return bevio_send(c->bev, iov, len > 0 ? 2 : 1);
+}
+
 /* One frame out; clients mask with a fresh key per frame. */
 static int
 wsconn_frame(struct wsconn *c, int opcode, const void *data, size_t len)
@@ -88,10 +134,14 @@ wsconn_frame(struct wsconn *c, int opcode, const void *data, size_t len)
 	struct evbuffer_iovec v;
 	size_t n;
 
-	if (c->role == WS_CLIENT && random_bytes(mask, sizeof(mask)) == -1)
+	if (c->role == WS_CLIENT && wsconn_mask_key(mask) == -1)
 		return -1;
 	n = ws_frame_header(hdr, 1, opcode, len, c->role == WS_CLIENT ?
 	    mask : NULL);
+	if (c->opts.plain_socket && evbuffer_get_length(out) == 0 &&
+	    (c->role == WS_SERVER || len <= WSCONN_SCRATCH))
+		return wsconn_frame_direct(c, hdr, n, c->role == WS_CLIENT ?
+		    mask : NULL, data, len);
 	if (evbuffer_add(out, hdr, n) == -1)
 		return -1;
 	if (len == 0)
@@ -231,6 +281,8 @@ wsconn_read(struct bufferevent *bev, void *arg)
 
 	c->heard_ms = now_ms();
 	c->busy++;
+	if (c->opts.plain_socket && !c->paused)
+		bevio_read_more(bev, WSCONN_READ_MAX);
 	while (!c->dead && !c->got_close && !c->paused &&
 	    evbuffer_get_length(in) > 0 &&
 	    evbuffer_peek(in, -1, NULL, &v, 1) >= 1) {
@@ -326,6 +378,7 @@ wsconn_new(struct event_base *base, struct bufferevent *bev,
 	    NULL)
 		fatalx("wsconn: out of memory");
 	evtimer_add(c->tick, &tv);
+	bufferevent_set_max_single_write(bev, WSCONN_WRITE_MAX);
 	bufferevent_setcb(bev, wsconn_read, wsconn_written, wsconn_event, c);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
@@ -401,6 +454,7 @@ wsconn_dial(struct event_base *base, struct evdns_base *dns, SSL_CTX *tls,
 	d = xcalloc(1, sizeof(*d));
 	d->base = base;
 	d->opts = *opts;
+	d->opts.plain_socket = !u->tls;
 	d->cbs = *cbs;
 	d->arg = arg;
 	d->done = done;

@@ -26,6 +26,7 @@ struct wsconn_opts {
 	int	 ping_interval_ms;	/* 0: no pings */
 	int	 idle_timeout_ms;	/* nothing heard for this long: close */
 	int	 close_timeout_ms;	/* wait for the peer's close frame */
+	int	 plain_socket;		/* not TLS: bulk reads (bevio.h) */
 };
 
 struct wsconn_cbs {

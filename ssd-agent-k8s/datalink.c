@@ -10,6 +10,7 @@
 
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -25,6 +26,7 @@
 #include <event2/event.h>
 
 #include "agent.h"
+#include "bevio.h"
 #include "cluster.h"
 #include "dial.h"
 #include "log.h"
@@ -36,6 +38,8 @@
 #define DL_WINDOW_MAX		(4 * 1024 * 1024)
 #define DL_LINK_BUFFER_MAX	(256ULL * 1024 * 1024)
 #define DL_LINK_OUTPUT_MAX	(8 * 1024 * 1024)	/* then sockets wait */
+#define DL_SOCK_READ_MAX	(4 * MUX_DATA_MAX)	/* socket input held */
+#define DL_SOCK_WRITE_MAX	(256 * 1024)		/* written per event */
 #define DL_OPEN_TIMEOUT_MS	10000
 #define DL_BACKOFF_BASE_MS	500
 
@@ -179,7 +183,7 @@ dl_pump_socket(struct dl_stream *s)
 static void
 dl_sock_read(struct bufferevent *bev, void *arg)
 {
-	(void)bev;
+	bevio_read_more(bev, DL_SOCK_READ_MAX);
 	dl_pump_socket(arg);
 }
 
@@ -245,7 +249,8 @@ dl_opened(int fd, const char *err, void *arg)
 	}
 	bufferevent_setcb(s->sock, dl_sock_read, dl_sock_written,
 	    dl_sock_event, s);
-	bufferevent_setwatermark(s->sock, EV_READ, 0, MUX_DATA_MAX);
+	bufferevent_setwatermark(s->sock, EV_READ, 0, DL_SOCK_READ_MAX);
+	bufferevent_set_max_single_write(s->sock, DL_SOCK_WRITE_MAX);
 	dl_send(s->link, frame, mux_put_open_ok(frame, s->mux.id,
 	    s->mux.recv_window));
 	mux_stream_sent(&s->mux, MUX_OPEN_OK, 0);
@@ -295,8 +300,9 @@ dl_open(struct dl_link *l, const struct mux_frame *f)
 static void
 dl_data(struct dl_stream *s, const struct mux_frame *f)
 {
-	if (s->sock == NULL || bufferevent_write(s->sock, f->data, f->len) ==
-	    -1) {
+	struct iovec iov = { (void *)f->data, f->len };
+
+	if (s->sock == NULL || bevio_send(s->sock, &iov, 1) == -1) {
 		dl_stream_end(s, MUX_E_IO, "cannot write to the session");
 		return;
 	}

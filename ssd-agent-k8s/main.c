@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "agent.h"
+#include "bevio.h"
 #include "cluster.h"
 #include "log.h"
 #include "util.h"
@@ -48,6 +49,7 @@ main(int argc, char **argv)
 	log_init("ssd-agent-k8s", -1, LOG_TARGET_STDERR);
 	log_setlevel(cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
+	bevio_tune_malloc();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		fatalx("libcurl cannot start");
 	if ((base = event_base_new()) == NULL)

@@ -308,6 +308,7 @@ static const struct wsconn_opts link_opts = {
 	.max_message = MUX_MESSAGE_MAX,
 	.max_output = RELAY_LINK_OUTPUT_MAX,
 	.close_timeout_ms = RELAY_CLOSE_TIMEOUT_MS,
+	.plain_socket = 1,
 };
 
 static const struct wsconn_cbs link_cbs = {

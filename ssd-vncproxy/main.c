@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "bevio.h"
 #include "handoff.h"
 #include "ipc.h"
 #include "log.h"
@@ -115,6 +116,7 @@ static const struct worker_ops vncproxy_ops = {
 int
 main(int argc, char *argv[])
 {
+	bevio_tune_malloc();
 	peers_init(&vncproxy_peer_ops);
 	return worker_main(argc, argv, &vncproxy_ops);
 }

@@ -313,6 +313,7 @@ stream_upgrade(struct stream *s)
 		    (int)(idle / 3) : RELAY_VIEWER_PING_MS,
 		.idle_timeout_ms = (int)idle,
 		.close_timeout_ms = RELAY_CLOSE_TIMEOUT_MS,
+		.plain_socket = 1,
 	};
 	struct bufferevent *bev;
 	char resp[256];

@@ -121,6 +121,14 @@ tests_fuzz_fuzz_http_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_http_LDADD = $(LIBSSD)
 
 if HAVE_CHECK
+check_PROGRAMS += tests/unit/test_bevio
+TESTS += tests/unit/test_bevio
+endif
+tests_unit_test_bevio_SOURCES = tests/unit/test_bevio.c
+tests_unit_test_bevio_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_unit_test_bevio_LDADD = $(LIBSSD) $(LIBEVENT_LIBS) $(CHECK_LIBS)
+
+if HAVE_CHECK
 check_PROGRAMS += tests/unit/test_netlist
 TESTS += tests/unit/test_netlist
 endif

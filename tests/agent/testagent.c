@@ -287,7 +287,9 @@ main(int argc, char **argv)
 		{ "drop-after", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct wsconn_opts wo = { 1 << 20, 8 << 20, 20000, 0, 2000 };
+	const struct wsconn_opts wo = { .max_message = 1 << 20,
+	    .max_output = 8 << 20, .ping_interval_ms = 20000,
+	    .close_timeout_ms = 2000 };
 	const struct wsconn_cbs cbs = { agent_message, agent_closed, NULL };
 	const char *url = NULL, *id = NULL, *key = NULL;
 	struct agent a = { 0 };

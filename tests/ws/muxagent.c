@@ -351,8 +351,8 @@ link_up(struct wsconn *c, int status, const char *err, void *arg)
 static void
 dial_link(void)
 {
-	static const struct wsconn_opts wo = { MUX_MESSAGE_MAX,
-	    LINK_OUTPUT_MAX, 0, 0, 2000 };
+	static const struct wsconn_opts wo = { .max_message = MUX_MESSAGE_MAX,
+	    .max_output = LINK_OUTPUT_MAX, .close_timeout_ms = 2000 };
 	static const struct wsconn_cbs cbs = { link_message, link_closed,
 	    link_drained };
 	char err[256];

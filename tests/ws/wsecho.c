@@ -135,8 +135,9 @@ on_open(struct wsconn *c, int status, const char *err, void *arg)
 static void
 dial_round(void)
 {
-	static const struct wsconn_opts wo = { 4 * BIG, 8 * BIG, 0, 10000,
-	    2000 };
+	static const struct wsconn_opts wo = { .max_message = 4 * BIG,
+	    .max_output = 8 * BIG, .idle_timeout_ms = 10000,
+	    .close_timeout_ms = 2000 };
 	static const struct wsconn_cbs cbs = { on_message, on_closed, NULL };
 	char err[256];
 

@@ -1,0 +1,97 @@
+/*
+ * bevio.c - bulk reads for plain socket bufferevents, see bevio.h.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <malloc.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "bevio.h"
+
+size_t
+bevio_read_more(struct bufferevent *bev, size_t limit)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+	evutil_socket_t fd = bufferevent_getfd(bev);
+	struct evbuffer_iovec v[2];
+	size_t have, want, added = 0;
+	ssize_t n;
+	int nv;
+
+	if (fd < 0 || !(bufferevent_get_enabled(bev) & EV_READ) ||
+	    evbuffer_get_length(in) < BEVIO_LIBEVENT_READ)
+		return 0;
+	/* libevent keeps the input's end frozen except while it reads. */
+	evbuffer_unfreeze(in, 0);
+	while ((have = evbuffer_get_length(in)) < limit) {
+		want = limit - have < BEVIO_READ_STEP ? limit - have :
+		    BEVIO_READ_STEP;
+		if ((nv = evbuffer_reserve_space(in, (ev_ssize_t)want, v, 2)) <
+		    1)
+			break;
+		do
+			n = readv(fd, (struct iovec *)v, nv);
+		while (n == -1 && errno == EINTR);
+		if (n <= 0) {
+			evbuffer_commit_space(in, v, 0);
+			break;
+		}
+		if ((size_t)n <= v[0].iov_len) {
+			v[0].iov_len = (size_t)n;
+			nv = 1;
+		} else
+			v[1].iov_len = (size_t)n - v[0].iov_len;
+		evbuffer_commit_space(in, v, nv);
+		added += (size_t)n;
+		if ((size_t)n < want)
+			break;		/* the socket is empty */
+	}
+	evbuffer_freeze(in, 0);
+	return added;
+}
+
+int
+bevio_send(struct bufferevent *bev, const struct iovec *iov, int n)
+{
+	struct evbuffer *out = bufferevent_get_output(bev);
+	evutil_socket_t fd = bufferevent_getfd(bev);
+	size_t skip = 0;
+	ssize_t w = 0;
+	int i;
+
+	if (fd >= 0 && (bufferevent_get_enabled(bev) & EV_WRITE) &&
+	    evbuffer_get_length(out) == 0) {
+		do
+			w = writev(fd, iov, n);
+		while (w == -1 && errno == EINTR);
+		skip = w > 0 ? (size_t)w : 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		if (evbuffer_add(out, (const char *)iov[i].iov_base + skip,
+		    iov[i].iov_len - skip) == -1)
+			return -1;
+		skip = 0;
+	}
+	if (w > 0 && evbuffer_get_length(out) == 0)
+		bufferevent_trigger(bev, EV_WRITE, BEV_TRIG_DEFER_CALLBACKS);
+	return 0;
+}
+
+void
+bevio_tune_malloc(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 16 * 1024 * 1024);
+}
