@@ -10,7 +10,8 @@
 # Rounds rotate the order; medians and ratios to D are printed.
 # Not part of make check.  Usage: bench/vnc.sh [BUILD_DIR]
 # Environment: ROUNDS (3), DOWN_MB (1024), UP_MB (512), RTT_N (1000),
-#   IDLE_COUNTS ("1000 10000"), DATA_LINKS (10).
+#   IDLE_COUNTS ("1000 10000"; "none" skips), DATA_LINKS (10),
+#   VARIANTS ("D W R"; a subset measures only those, e.g. for a profile).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build/plain}" && pwd) || exit 1
@@ -20,6 +21,8 @@ down=$(( ${DOWN_MB:-1024} * 1024 * 1024 ))
 up=$(( ${UP_MB:-512} * 1024 * 1024 ))
 rtt_n=${RTT_N:-1000}
 idle_counts=${IDLE_COUNTS:-1000 10000}
+[ "$idle_counts" = none ] && idle_counts=
+variants=" ${VARIANTS:-D W R} "
 ulimit -n 20000
 . "$top/tests/integration/lib.sh"
 export JWT_SECRET=bench-secret-0123456789abcdef0123456789
@@ -84,6 +87,7 @@ url() {	# url VARIANT TARGET
 orders=("D W R" "W R D" "R D W")
 for ((r = 0; r <= rounds; r++)); do
 	for v in ${orders[$((r % 3))]}; do
+		[[ $variants == *" $v "* ]] || continue
 		o=$(client down "$(url $v source)" "$down")
 		[ "$(field exact <<< "$o")" = True ] || echo "round $r $v: download not byte-exact: $o"
 		[ $r -gt 0 ] && field mbps <<< "$o" >> "$T/down.$v"
@@ -126,17 +130,21 @@ done
 
 med() { median < "$T/$1.$2"; }
 calc() { awk "BEGIN { print $1 }"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print b == 0 ? 0 : a / b }'; }
 printf '\nVNC path, %d rounds (medians; ratios to direct D)\n' "$rounds"
 printf '%-34s %12s %12s %12s %8s %8s\n' metric D W R W/D R/D
+for v in D W R; do
+	for m in down up p50 p99; do [ -s "$T/$m.$v" ] || echo 0 > "$T/$m.$v"; done
+done
 for m in down up; do
 	d=$(med $m D) w=$(med $m W) rr=$(med $m R)
 	printf '%-34s %12.0f %12.0f %12.0f %8.2f %8.2f\n' "$m MB/s ($([ $m = down ] && echo $((down >> 20)) || echo $((up >> 20))) MiB)" \
-	    "$d" "$w" "$rr" "$(calc "$w / $d")" "$(calc "$rr / $d")"
+	    "$d" "$w" "$rr" "$(ratio "$w" "$d")" "$(ratio "$rr" "$d")"
 done
 for m in p50 p99; do
 	d=$(med $m D) w=$(med $m W) rr=$(med $m R)
 	printf '%-34s %12.0f %12.0f %12.0f %8.2f %8.2f\n' "RFB 16x16 update $m (us)" \
-	    "$d" "$w" "$rr" "$(calc "$w / $d")" "$(calc "$rr / $d")"
+	    "$d" "$w" "$rr" "$(ratio "$w" "$d")" "$(ratio "$rr" "$d")"
 done
 d=$(med p50 D) w=$(med p50 W) rr=$(med p50 R)
 printf '%-34s %12s %12.0f %12.0f\n' "added p50 latency (us)" - "$(calc "$w - $d")" "$(calc "$rr - $d")"
