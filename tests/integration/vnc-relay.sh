@@ -124,31 +124,39 @@ ok_if "256 MiB through the echo target, byte-exact both ways, close 1000" \
     run echo "$(url "$s_echo")" $((256 << 20))
 diag "$(cat "$T/js.out")"
 # A viewer that stops reading for 30 s beside a live one on the same link:
-# the live one's round trips, measured before, during and after, and the
-# memory of the relay and of the agent's side while the stall lasts.
+# the live one's round trips, measured around and during the stall (the
+# median p99 of several runs each, against the noise of a loaded
+# machine), and the memory of the relay and of the agent's side.
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 relay_pid=$(worker_pid "ssd-vncproxy[$relay]")
-run rtt "$(url "$s_echo")" 2000 && cp "$T/js.out" "$T/rtt-before.out"
+rtt_p99() { run rtt "$(url "$s_echo")" 2000 && json p99 < "$T/js.out"; }
+around="$(rtt_p99) $(rtt_p99)"
 rss0="$(rss "$relay_pid") $(rss "$mux")"
 node "$js" stall "$(url "$s_echo")" 30 > "$T/stall.out" 2>&1 &
 stalled=$!
 wait_until 10 grep -q stalled "$T/stall.out"
-run rtt "$(url "$s_echo")" 2000 && cp "$T/js.out" "$T/rtt-during.out"
+during=
+for i in 1 2 3; do during="$during $(rtt_p99)"; sleep 3; done
 rss1="$(rss "$relay_pid") $(rss "$mux")"
 ok_if "the stalled viewer gets back every byte it sent once it reads again" wait "$stalled"
 diag "$(tail -1 "$T/stall.out")"
-run rtt "$(url "$s_echo")" 2000 && cp "$T/js.out" "$T/rtt-after.out"
-p99() { json p99 < "$T/rtt-$1.out"; }
-diag "1 KiB round trips p99 before $(p99 before) ms, during the stall $(p99 during) ms, after $(p99 after) ms"
-/usr/bin/python3 -c 'import sys
-b, d, a = (float(x or "inf") for x in sys.argv[1:])
-sys.exit(not d <= 1.5 * max(b, a))' "$(p99 before)" "$(p99 during)" "$(p99 after)"
-ok_rc "... the live viewer's p99 during the stall is within 1.5x of its p99 around it" $?
+around="$around $(rtt_p99) $(rtt_p99)"
+diag "1 KiB round trips, p99 of each run (ms): around the stall $around, during it$during"
+/usr/bin/python3 -c 'import statistics, sys
+around, during = ([float(x) for x in a.split()] for a in sys.argv[1:])
+sys.exit(not (len(around) == 4 and len(during) == 3 and
+    statistics.median(during) <= 1.5 * statistics.median(around)))' "$around" "$during"
+ok_rc "... the live viewer's p99 during the stall is within 1.5x of around it" $?
 read -r r0 m0 <<< "$rss0"
 read -r r1 m1 <<< "$rss1"
 diag "RSS before/during the stall: relay $r0/$r1 KiB, muxagent $m0/$m1 KiB"
-[ $((r1 - r0)) -lt 32768 ] && [ $((m1 - m0)) -lt 32768 ]
-ok_rc "... relay and agent side grow by less than 32 MiB with 64 MiB held back" $?
+what="... relay and agent side grow by less than 32 MiB with 64 MiB held back"
+if ldd "$top_builddir/ssd-vncproxy/ssd-vncproxy" | grep -q libasan; then
+	skip_one "$what" "ASan's quarantine keeps freed memory resident"
+else
+	[ $((r1 - r0)) -lt 32768 ] && [ $((m1 - m0)) -lt 32768 ]
+	ok_rc "$what" $?
+fi
 ok_if "the target's 10 MiB then its close: every byte, then close 1000" \
     run count "$(url "$s_banner")" $((10 << 20))
 ok_if "a viewer that answers nothing: closed 1001 after vnc_proxy_timeout (35 s)" \
