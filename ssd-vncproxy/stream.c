@@ -279,6 +279,12 @@ viewer_closed(struct wsconn *c, int code, const char *reason, void *arg)
 	struct stream *s = arg;
 
 	s->ws = NULL;
+	/*
+	 * What the browser was sent but not yet known to be written counts
+	 * as taken: the agent needs the credit to read on to its FIN.
+	 */
+	stream_consumed(s, s->down_queued);
+	s->down_queued = 0;
 	s->close_code = code;
 	ssd_strlcpy(s->close_reason, reason, sizeof(s->close_reason));
 	if (s->link != NULL && (code == WS_CLOSE_NORMAL ||

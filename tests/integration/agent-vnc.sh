@@ -64,6 +64,7 @@ both_viewed() { grep -q '"rects"' "$T/v2" && grep -q '"rects"' "$T/v3"; }
 ok_if "two viewers of one session at once, each its own stream" both_viewed
 ok_if "every stream is audited when it ends, with its bytes, duration and close" \
     wait_until 5 sql_is "SELECT count(*) >= 4 AND bool_and((changes->>'bytesDown')::bigint > 0 AND changes ? 'durationMs' AND changes ? 'closeCode') FROM audit_log WHERE action = 'vnc stream' AND resource_id = '$sid'" t
+diag "$(psql -qAt -c "SELECT changes FROM audit_log WHERE action = 'vnc stream' AND resource_id = '$sid'" | tr '\n' ' ')"
 ok_if "... and it moves the session's last_activity" \
     sql_is "SELECT last_activity > now() - interval '10 seconds' FROM sessions WHERE id = '$sid'" t
 

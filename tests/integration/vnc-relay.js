@@ -229,6 +229,19 @@ function count(url, n) {
 	    got === +n && c === 1000));
 }
 
+// Leaves while a flood is on its way: stops reading, then closes with
+// 1000 (reading again so that the close handshake ends).
+function quit(url) {
+	const ws = open(url);
+	setTimeout(() => out({ error: 'timeout' }, false), 20000);
+	ws.on('error', (e) => out({ error: String(e) }, false));
+	ws.on('open', () => {
+		ws.pause();
+		setTimeout(() => { ws.close(1000); ws.resume(); }, 500);
+	});
+	ws.on('close', (c) => out({ code: c }, c === 1000));
+}
+
 // Reads nothing (not even pings) for a while: the relay gives up.
 function deaf(url, seconds) {
 	const ws = open(url);
@@ -266,5 +279,5 @@ function echoServer(port) {
 	    .listen(+port, '127.0.0.1', () => console.log('listening'));
 }
 
-({ rfb, echo, rtt, steady, stall, idle, until, text, count, deaf,
+({ rfb, echo, rtt, steady, stall, idle, until, text, count, deaf, quit,
     'echo-server': echoServer, 'banner-server': bannerServer })[mode](...args);

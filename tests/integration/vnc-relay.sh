@@ -159,6 +159,10 @@ else
 fi
 ok_if "the target's 10 MiB then its close: every byte, then close 1000" \
     run count "$(url "$s_banner")" $((10 << 20))
+streams_of() { sql_is "SELECT count(*) FROM audit_log WHERE action = 'vnc stream' AND resource_id = '$1'" "$2"; }
+n=$(psql -qAt -c "SELECT count(*) FROM audit_log WHERE action = 'vnc stream' AND resource_id = '$s_banner'")
+run quit "$(url "$s_banner")" && wait_until 5 streams_of "$s_banner" $((n + 1))
+ok_rc "a viewer that leaves with 10 MiB on the way: its stream still ends" $?
 ok_if "a viewer that answers nothing: closed 1001 after vnc_proxy_timeout (35 s)" \
     run deaf "$(url "$s_echo")" 40
 diag "$(cat "$T/js.out")"
