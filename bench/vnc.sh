@@ -83,27 +83,9 @@ url() {	# url VARIANT TARGET
 	esac
 }
 
-# Throughput and latency, rounds in rotated order; round 0 is warm-up.
-orders=("D W R" "W R D" "R D W")
-for ((r = 0; r <= rounds; r++)); do
-	for v in ${orders[$((r % 3))]}; do
-		[[ $variants == *" $v "* ]] || continue
-		o=$(client down "$(url $v source)" "$down")
-		[ "$(field exact <<< "$o")" = True ] || echo "round $r $v: download not byte-exact: $o"
-		[ $r -gt 0 ] && field mbps <<< "$o" >> "$T/down.$v"
-		: > "$T/sink.count"
-		o=$(client up "$(url $v sink)" "$up")
-		# Readiness probes connect to the sink too (counts of 0).
-		wait_until 10 grep -qx "$up" "$T/sink.count" ||
-		    echo "round $r $v: upload not byte-exact ($(grep -vx 0 "$T/sink.count" | tr '\n' ' ')of $up)"
-		[ $r -gt 0 ] && field mbps <<< "$o" >> "$T/up.$v"
-		o=$(client rtt "$(url $v xfce-desktop)" "$rtt_n")
-		[ $r -gt 0 ] && { field p50 <<< "$o" >> "$T/p50.$v"; field p99 <<< "$o" >> "$T/p99.$v"; }
-	done
-done
-
 # Memory per idle stream: RSS of the relays and the agent, before and
-# after N streams are up (each holding a TCP connection to its pod).
+# after N streams are up (each holding a TCP connection to its pod);
+# first, while the heap holds no free memory left by the transfers.
 rss() { local s=0 p; for p in "$@"; do s=$((s + $(awk '/^VmRSS/ { print $2 }' "/proc/$p/status"))); done; echo $s; }
 relays=$(ssdctl show workers | awk '$1 ~ /^ssd-vncproxy/ { print $2 }' | tr '\n' ' ')
 for n in $idle_counts; do
@@ -126,6 +108,25 @@ for n in $idle_counts; do
 	exec 9>&-
 	wait $cpid
 	sleep 3
+done
+
+# Throughput and latency, rounds in rotated order; round 0 is warm-up.
+orders=("D W R" "W R D" "R D W")
+for ((r = 0; r <= rounds; r++)); do
+	for v in ${orders[$((r % 3))]}; do
+		[[ $variants == *" $v "* ]] || continue
+		o=$(client down "$(url $v source)" "$down")
+		[ "$(field exact <<< "$o")" = True ] || echo "round $r $v: download not byte-exact: $o"
+		[ $r -gt 0 ] && field mbps <<< "$o" >> "$T/down.$v"
+		: > "$T/sink.count"
+		o=$(client up "$(url $v sink)" "$up")
+		# Readiness probes connect to the sink too (counts of 0).
+		wait_until 10 grep -qx "$up" "$T/sink.count" ||
+		    echo "round $r $v: upload not byte-exact ($(grep -vx 0 "$T/sink.count" | tr '\n' ' ')of $up)"
+		[ $r -gt 0 ] && field mbps <<< "$o" >> "$T/up.$v"
+		o=$(client rtt "$(url $v xfce-desktop)" "$rtt_n")
+		[ $r -gt 0 ] && { field p50 <<< "$o" >> "$T/p50.$v"; field p99 <<< "$o" >> "$T/p99.$v"; }
+	done
 done
 
 med() { median < "$T/$1.$2"; }
