@@ -109,6 +109,26 @@ if command -v node > /dev/null && [ -d "$top_srcdir/tests/node/node_modules/ws" 
 	sink_got() { grep -qx "$1" "$T/sink.count" 2> /dev/null; }
 	ok_if "512 MiB from the viewer to the session, every byte, up to the close ($out)" \
 	    wait_until 20 sink_got $((1 << 29))
+	# A viewer of the source that reads nothing for 10 s: the agent and
+	# the relays hold its windows, not the 1 GiB behind them.
+	rss() { local p n=0; for p in "$@"; do n=$((n + $(awk '/VmRSS/ { print $2 }' "/proc/$p/status"))); done; echo $n; }
+	relays="$(worker_pid 'ssd-vncproxy[0]') $(worker_pid 'ssd-vncproxy[1]')"
+	a0=$(rss "$AGENT_PID") r0=$(rss $relays)
+	NODE_PATH="$top_srcdir/tests/node/node_modules" node "$top_srcdir/tests/node/vnc-client.js" \
+	    hold "ws://127.0.0.1:$SSD_PORT/api/v1/vnc/${bsid[source]}?token=$admin" 10 > "$T/hold.out" 2>&1 &
+	holder=$!
+	wait_until 10 grep -q held "$T/hold.out"
+	a1=$(rss "$AGENT_PID") r1=$(rss $relays)
+	wait "$holder"
+	diag "RSS before/while a viewer holds back the source: agent $a0/$a1 KiB, relays $r0/$r1 KiB; $(tail -1 "$T/hold.out")"
+	what="... a viewer that stops reading: agent and relays grow by less than 32 MiB"
+	if ldd "$top_builddir/ssd-agent-k8s/ssd-agent-k8s" | grep -q libasan; then
+		skip_one "$what" "ASan's quarantine keeps freed memory resident"
+	else
+		[ $((a1 - a0)) -lt 32768 ] && [ $((r1 - r0)) -lt 32768 ] &&
+		    grep -q '"close":1000' "$T/hold.out"
+		ok_rc "$what" $?
+	fi
 else
 	diag "npm ws missing (contrib/install-deps.sh test): byte-exactness test skipped"
 fi

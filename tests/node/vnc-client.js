@@ -6,10 +6,12 @@
 //   rtt URL COUNT    RFB 3.8 handshake (security None), then COUNT
 //                    non-incremental 16x16 FramebufferUpdateRequests, one
 //                    at a time; p50/p99 of request -> whole update, in us
+//   hold URL SECONDS read nothing for SECONDS (prints {"held":...} once
+//                    the windows must be full), then close; the close code
 //   idle URL COUNT   COUNT connections in batches of 200, each waiting for
 //                    the 12-byte RFB banner; prints "up", holds until stdin
 //                    closes, then closes them all
-// Prints one JSON line.
+// Prints one JSON line (hold: two).
 'use strict';
 const net = require('net');
 const WebSocket = require('ws');
@@ -70,6 +72,18 @@ function up() {
     }
   };
   c = connect(url, () => {}, () => { t0 = process.hrtime.bigint(); pump(); }, () => {});
+}
+
+function hold() {
+  let c = null;
+  const stop = (x) => (x.raw.pause ? x.raw.pause() : x.raw._socket.pause());
+  c = connect(url, () => {}, () => {
+    stop(c);
+    setTimeout(() => console.log(JSON.stringify({ held: 3 })), 3000);
+    setTimeout(() => { c.raw.resume(); c.close(); }, 1000 * count);
+  }, (code) => {
+    console.log(JSON.stringify({ close: typeof code === 'number' ? code : null }));
+  });
 }
 
 function rtt() {
@@ -147,4 +161,4 @@ function idle() {
   process.stdin.resume();
 }
 
-({ down, up, rtt, idle })[mode]();
+({ down, up, hold, rtt, idle })[mode]();
