@@ -1,5 +1,6 @@
 /*
- * bevio.c - bulk reads for plain socket bufferevents, see bevio.h.
+ * bevio.c - bulk reads and direct writes for plain socket bufferevents,
+ * see bevio.h.
  */
 #include "config.h"
 

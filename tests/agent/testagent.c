@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,6 +321,7 @@ main(int argc, char **argv)
 	if (url == NULL || id == NULL || key == NULL || seconds <= 0)
 		usage();
 	log_init("testagent", -1, LOG_TARGET_STDERR);
+	signal(SIGPIPE, SIG_IGN);	/* a peer gone is an error, not death */
 	log_setlevel(SSD_LOG_WARN);
 	if (dial_url_parse(url, &u, err, sizeof(err)) == -1)
 		fatalx("%s", err);

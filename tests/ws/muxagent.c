@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,6 +418,7 @@ main(int argc, char **argv)
 	int ch;
 
 	log_init("muxagent", -1, LOG_TARGET_STDERR);
+	signal(SIGPIPE, SIG_IGN);	/* a peer gone is an error, not death */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 'u')
 			u = optarg;

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("wsecho", -1, LOG_TARGET_STDERR);
+	signal(SIGPIPE, SIG_IGN);	/* a peer gone is an error, not death */
 	if (dial_url_parse(argv[1], &url, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
