@@ -671,8 +671,9 @@ server_listen(int fd)
 		return;
 	}
 	fd_set_nonblock(fd);
+	/* Backlog 0: the master's listen() stands (-1 would make it 128). */
 	srv.listener = evconnlistener_new(worker_base(), server_accept_cb,
-	    NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	    NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 	if (srv.listener == NULL)
 		fatalx("cannot listen");
 	evconnlistener_set_error_cb(srv.listener, server_accept_error_cb);

@@ -62,7 +62,8 @@ master_bind(const struct conf *c)
 	if (bind(fd, res->ai_addr, res->ai_addrlen) == -1)
 		fatal("cannot listen on %s port %s", conf_str(c,
 		    S_LISTEN_ADDRESS), port);
-	if (listen(fd, 1024) == -1)
+	/* Bursts are normal: every agent re-dials after a restart. */
+	if (listen(fd, SOMAXCONN) == -1)
 		fatal("listen");
 	freeaddrinfo(res);
 	return fd;

@@ -10,6 +10,12 @@ ok_if "ssd starts and /health answers 200" ssd_start "debug_sandbox_probe = yes"
 
 body=$(curl -s "$SSD_URL/health")
 ok_if "/health body is {\"status\":\"healthy\"}" [ "$body" = '{"status":"healthy"}' ]
+# The listener's accept backlog (ss: Send-Q of a listening socket) is the
+# system's maximum, not libevent's 128: thousands of agents re-dial at once.
+backlog=$(ss -lntH "sport = :$SSD_PORT" | awk '{ print $3 }')
+max=$(cat /proc/sys/net/core/somaxconn)
+ok_if "the HTTP listener's backlog is $backlog (somaxconn $max, at most 4096)" \
+    [ "${backlog:-0}" -ge $((max < 4096 ? max : 4096)) ]
 
 workers="ssd-api ssd-hub ssd-vncproxy[0] ssd-vncproxy[1]"
 all_ready() {
