@@ -43,6 +43,15 @@ static struct {
     AUTH_ISO("created_at") ", " AUTH_ISO("updated_at") ", " \
     AUTH_ISO("last_login")
 
+/*
+ * Each revocation also drops the rows of tokens long expired, so the table
+ * holds only what could still be presented.  The hour covers clock skew
+ * between this host and the database.
+ */
+#define AUTH_PURGE_REVOKED \
+    "purge AS (DELETE FROM revoked_tokens WHERE expires_at < " \
+    "now() - interval '1 hour')"
+
 void
 auth_configure(const struct conf *c)
 {
@@ -471,8 +480,9 @@ auth_refresh(struct request *r)
 	params[0] = r->user.user_id;
 	params[1] = r->user.jti;
 	params[2] = exp;
-	api_query(r, "WITH rev AS (INSERT INTO revoked_tokens (jti, "
-	    "expires_at) SELECT $2, to_timestamp($3::bigint) FROM users "
+	api_query(r, "WITH " AUTH_PURGE_REVOKED ", rev AS (INSERT INTO "
+	    "revoked_tokens (jti, expires_at) SELECT $2, "
+	    "to_timestamp($3::bigint) FROM users "
 	    "WHERE id = $1 AND active ON CONFLICT (jti) DO NOTHING "
 	    "RETURNING jti) SELECT " AUTH_USER_COLUMNS " FROM users, rev "
 	    "WHERE id = $1", 3, params, auth_refresh_done);
@@ -507,7 +517,7 @@ auth_logout(struct request *r)
 	snprintf(exp, sizeof(exp), "%lld", (long long)r->user.exp);
 	params[0] = r->user.jti;
 	params[1] = exp;
-	api_query(r, "INSERT INTO revoked_tokens (jti, expires_at) VALUES "
-	    "($1, to_timestamp($2::bigint)) ON CONFLICT (jti) DO NOTHING", 2,
-	    params, auth_logout_done);
+	api_query(r, "WITH " AUTH_PURGE_REVOKED " INSERT INTO revoked_tokens "
+	    "(jti, expires_at) VALUES ($1, to_timestamp($2::bigint)) "
+	    "ON CONFLICT (jti) DO NOTHING", 2, params, auth_logout_done);
 }

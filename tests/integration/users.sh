@@ -64,8 +64,11 @@ r=$(api GET /api/v1/users/me "$alice")
 ok_if "the refreshed token is no longer accepted" [ "${r%% *}" = 401 ]
 r=$(api POST /api/v1/auth/refresh "" "{\"token\":\"$alice\"}")
 ok_if "... nor refreshed twice" [ "${r%% *}" = 401 ]
+psql -q -c "INSERT INTO revoked_tokens (jti, expires_at) VALUES ('old-jti', now() - interval '2 hours'), ('recent-jti', now() - interval '5 minutes')"
 r=$(api POST /api/v1/auth/logout "$new")
 ok_if "logout: 200" [ "${r%% *}" = 200 ]
+ok_if "... and the revocation of a token expired for hours is dropped, a recent one kept" \
+    sql_is "SELECT string_agg(jti, ' ' ORDER BY jti) FROM revoked_tokens WHERE jti LIKE '%-jti'" recent-jti
 r=$(api GET /api/v1/users/me "$new")
 [ "${r%% *}" = 401 ] && grep -q revoked <<< "$r"
 ok_rc "after logout the token is refused" $?
