@@ -30,9 +30,11 @@
 #define LINK_PROTOCOL_VERSION	1
 #define LINK_ABUSE_MAX		10	/* bad messages before we hang up */
 #define LINK_OUTPUT_MAX		(8 * 1024 * 1024)
+#define LINK_BUCKETS		4096	/* agent id -> link, by hash */
 
 struct link {
 	TAILQ_ENTRY(link)	 entry;
+	LIST_ENTRY(link)	 bucket;
 	char			 agent_id[256];
 	char			 peer[64];
 	uint64_t		 serial;	/* which link of the agent */
@@ -45,6 +47,7 @@ struct link {
 };
 
 static TAILQ_HEAD(, link) links = TAILQ_HEAD_INITIALIZER(links);
+static LIST_HEAD(, link) link_buckets[LINK_BUCKETS];
 static size_t nlinks;
 static uint64_t link_serial;
 static struct event *link_tick_ev;	/* one timer for every link */
@@ -63,12 +66,22 @@ link_count(void)
 	return nlinks;
 }
 
+static unsigned
+link_bucket(const char *agent_id)
+{
+	uint32_t h = 2166136261u;
+
+	while (*agent_id != '\0')
+		h = (h ^ (unsigned char)*agent_id++) * 16777619u;
+	return h % LINK_BUCKETS;
+}
+
 struct link *
 link_find(const char *agent_id)
 {
 	struct link *l;
 
-	TAILQ_FOREACH(l, &links, entry)
+	LIST_FOREACH(l, &link_buckets[link_bucket(agent_id)], bucket)
 		if (!l->closing && strcmp(l->agent_id, agent_id) == 0)
 			return l;
 	return NULL;
@@ -147,6 +160,7 @@ static void
 link_free(struct link *l)
 {
 	TAILQ_REMOVE(&links, l, entry);
+	LIST_REMOVE(l, bucket);
 	nlinks--;
 	bufferevent_free(l->bev);
 	ws_parser_free(&l->ws);
@@ -375,6 +389,7 @@ link_accept(int fd, const char *agent_id, const char *accept,
 		event_add(link_tick_ev, &tv);
 	}
 	TAILQ_INSERT_TAIL(&links, l, entry);
+	LIST_INSERT_HEAD(&link_buckets[link_bucket(agent_id)], l, bucket);
 	nlinks++;
 	bufferevent_setcb(l->bev, link_read_cb, link_flushed_cb, link_event_cb,
 	    l);
