@@ -207,11 +207,7 @@ handoff_refuse(struct event_base *base, struct ipc_chan *c,
 unsigned
 handoff_relay_for(const char *agent_id, unsigned nrelays)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
-
-	for (; *agent_id != '\0'; agent_id++)
-		h = (h ^ (uint8_t)*agent_id) * 16777619u;
-	return nrelays == 0 ? 0 : h % nrelays;
+	return nrelays == 0 ? 0 : fnv1a(agent_id) % nrelays;
 }
 
 int

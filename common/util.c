@@ -294,6 +294,16 @@ random_bytes(void *buf, size_t n)
 	return 0;
 }
 
+uint32_t
+fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
 void
 hex_encode(const void *p, size_t n, char *out)
 {

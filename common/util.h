@@ -53,6 +53,11 @@ int	ncpus(void);
 int	random_bytes(void *buf, size_t n);
 /* 1 when s[0..len) is well-formed UTF-8 (RFC 3629), else 0. */
 int	utf8_valid(const uint8_t *s, size_t len);
+/*
+ * FNV-1a of a string: for hash tables, and for placing an agent on a
+ * relay (the same agent id must give the same value in every process).
+ */
+uint32_t fnv1a(const char *s);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void	hex_encode(const void *p, size_t n, char *out);
 

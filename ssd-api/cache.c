@@ -40,16 +40,6 @@ cache_configure(const struct conf *c)
 	cache_clear(CACHE_SESSIONS);
 }
 
-static unsigned
-cache_hash(const char *s)
-{
-	unsigned h = 2166136261u;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h % CACHE_SLOTS;
-}
-
 static void
 cache_drop(struct cache_entry *e)
 {
@@ -64,7 +54,7 @@ cache_drop(struct cache_entry *e)
 const char *
 cache_get(enum cache_ns ns, const char *key, size_t *len)
 {
-	struct cache_entry *e = &cache.slots[ns][cache_hash(key)];
+	struct cache_entry *e = &cache.slots[ns][fnv1a(key) % CACHE_SLOTS];
 
 	if (e->key == NULL || strcmp(e->key, key) != 0)
 		return NULL;
@@ -79,7 +69,7 @@ cache_get(enum cache_ns ns, const char *key, size_t *len)
 void
 cache_put(enum cache_ns ns, const char *key, const char *value, size_t len)
 {
-	struct cache_entry *e = &cache.slots[ns][cache_hash(key)];
+	struct cache_entry *e = &cache.slots[ns][fnv1a(key) % CACHE_SLOTS];
 	size_t need = strlen(key) + len;
 
 	if (cache.max_bytes == 0 || strlen(key) >= CACHE_KEY_MAX)

@@ -22,21 +22,11 @@ struct rl_slot {
 
 static struct rl_slot rl_table[RL_SLOTS];
 
-static unsigned
-rl_hash(const char *s)
-{
-	unsigned h = 2166136261u;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
 /* The key's slot within a small probe range, or the stalest there. */
 static struct rl_slot *
 rl_find(const char *key, uint64_t now, uint64_t window_ms)
 {
-	unsigned h = rl_hash(key), i;
+	unsigned h = fnv1a(key), i;
 	struct rl_slot *s, *victim = NULL;
 
 	for (i = 0; i < 8; i++) {

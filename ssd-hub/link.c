@@ -66,22 +66,12 @@ link_count(void)
 	return nlinks;
 }
 
-static unsigned
-link_bucket(const char *agent_id)
-{
-	uint32_t h = 2166136261u;
-
-	while (*agent_id != '\0')
-		h = (h ^ (unsigned char)*agent_id++) * 16777619u;
-	return h % LINK_BUCKETS;
-}
-
 struct link *
 link_find(const char *agent_id)
 {
 	struct link *l;
 
-	LIST_FOREACH(l, &link_buckets[link_bucket(agent_id)], bucket)
+	LIST_FOREACH(l, &link_buckets[fnv1a(agent_id) % LINK_BUCKETS], bucket)
 		if (!l->closing && strcmp(l->agent_id, agent_id) == 0)
 			return l;
 	return NULL;
@@ -389,7 +379,8 @@ link_accept(int fd, const char *agent_id, const char *accept,
 		event_add(link_tick_ev, &tv);
 	}
 	TAILQ_INSERT_TAIL(&links, l, entry);
-	LIST_INSERT_HEAD(&link_buckets[link_bucket(agent_id)], l, bucket);
+	LIST_INSERT_HEAD(&link_buckets[fnv1a(agent_id) % LINK_BUCKETS], l,
+	    bucket);
 	nlinks++;
 	bufferevent_setcb(l->bev, link_read_cb, link_flushed_cb, link_event_cb,
 	    l);

@@ -103,6 +103,15 @@ START_TEST(utf8)
 }
 END_TEST
 
+START_TEST(fnv1a_vectors)
+{
+	/* The published FNV-1a 32-bit test vectors. */
+	ck_assert_uint_eq(fnv1a(""), 0x811c9dc5u);
+	ck_assert_uint_eq(fnv1a("a"), 0xe40c292cu);
+	ck_assert_uint_eq(fnv1a("foobar"), 0xbf9cf968u);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -117,6 +126,7 @@ main(void)
 	tcase_add_test(tc, int_and_bool);
 	tcase_add_test(tc, strlcpy_truncates);
 	tcase_add_test(tc, utf8);
+	tcase_add_test(tc, fnv1a_vectors);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
