@@ -204,6 +204,24 @@ handoff_refuse(struct event_base *base, struct ipc_chan *c,
 	handoff_nack(c, h->id, reason);
 }
 
+void
+handoff_take_agent_link(struct event_base *base, struct ipc_chan *c,
+    struct handoff *h, handoff_link_fn accept, const char *what)
+{
+	struct handoff_agent a;
+	char why[64];
+
+	if (handoff_agent_meta(h, &a) == -1) {
+		snprintf(why, sizeof(why), "malformed %s hand-off", what);
+		handoff_refuse(base, c, h, why);
+		return;
+	}
+	accept(h->fd, a.agent_id, a.accept, h->hdr.peer, h->tail,
+	    h->hdr.tail_len);
+	h->fd = -1;
+	handoff_ack(c, h->id);
+}
+
 unsigned
 handoff_relay_for(const char *agent_id, unsigned nrelays)
 {

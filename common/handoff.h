@@ -120,4 +120,15 @@ int	handoff_accept(struct event_base *base, struct ipc_chan *c,
 void	handoff_refuse(struct event_base *base, struct ipc_chan *c,
 	    struct handoff *h, const char *reason);
 
+/*
+ * An agent's link (control or data) handed over: its record parsed, the
+ * socket and the bytes already read given to accept, the sender answered.
+ * what names the link in the refusal of a malformed record.
+ */
+typedef void (*handoff_link_fn)(int fd, const char *agent_id,
+	    const char *accept, const char *peer, const uint8_t *tail,
+	    size_t tail_len);
+void	handoff_take_agent_link(struct event_base *base, struct ipc_chan *c,
+	    struct handoff *h, handoff_link_fn accept, const char *what);
+
 #endif

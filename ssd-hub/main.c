@@ -37,22 +37,6 @@ hub_conf(void)
 }
 
 static void
-hub_agent_link(struct peer *p, struct handoff *h)
-{
-	struct handoff_agent a;
-
-	if (handoff_agent_meta(h, &a) == -1) {
-		handoff_refuse(worker_base(), p->chan, h, "malformed agent "
-		    "hand-off");
-		return;
-	}
-	link_accept(h->fd, a.agent_id, a.accept, h->hdr.peer, h->tail,
-	    h->hdr.tail_len);
-	h->fd = -1;
-	handoff_ack(p->chan, h->id);
-}
-
-static void
 hub_peer_msg(struct peer *p, struct ipc_msg *m)
 {
 	struct handoff h;
@@ -66,7 +50,8 @@ hub_peer_msg(struct peer *p, struct ipc_msg *m)
 	if (handoff_accept(worker_base(), p->chan, m, "ssd-hub", &h) != 1)
 		return;
 	if (h.hdr.kind == HANDOFF_AGENT_LINK && !worker_shutting_down())
-		hub_agent_link(p, &h);
+		handoff_take_agent_link(worker_base(), p->chan, &h,
+		    link_accept, "agent");
 	else
 		handoff_refuse(worker_base(), p->chan, &h,
 		    "not handled by ssd-hub");

@@ -26,22 +26,6 @@ relay_maybe_exit(void)
 }
 
 static void
-vncproxy_data_link(struct peer *p, struct handoff *h)
-{
-	struct handoff_agent a;
-
-	if (handoff_agent_meta(h, &a) == -1) {
-		handoff_refuse(worker_base(), p->chan, h, "malformed data link "
-		    "hand-off");
-		return;
-	}
-	link_accept(h->fd, a.agent_id, a.accept, h->hdr.peer, h->tail,
-	    h->hdr.tail_len);
-	h->fd = -1;
-	handoff_ack(p->chan, h->id);
-}
-
-static void
 vncproxy_viewer(struct peer *p, struct handoff *h)
 {
 	struct handoff_viewer v;
@@ -71,7 +55,8 @@ vncproxy_peer_msg(struct peer *p, struct ipc_msg *m)
 	if (worker_shutting_down())
 		handoff_refuse(worker_base(), p->chan, &h, "relay stopping");
 	else if (h.hdr.kind == HANDOFF_DATA_LINK)
-		vncproxy_data_link(p, &h);
+		handoff_take_agent_link(worker_base(), p->chan, &h,
+		    link_accept, "data link");
 	else if (h.hdr.kind == HANDOFF_VIEWER)
 		vncproxy_viewer(p, &h);
 	else
