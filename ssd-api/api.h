@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <libpq-fe.h>
 
@@ -197,6 +198,8 @@ void	relay_handoff_viewer(struct request *r,
 
 /* routes.c */
 void	routes_dispatch(struct request *r);
+/* The table as text: "METHOD<TAB>pattern<TAB>role|public" lines. */
+void	routes_print(FILE *f);
 
 /* ratelimit.c: seconds until key may try again, 0 if it may now. */
 unsigned ratelimit_retry_after(const char *key, unsigned max,

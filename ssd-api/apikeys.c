@@ -86,8 +86,8 @@ apikey_scopes_ok(const char *arr)
 	    strcmp(arr, "{\"write\",\"read\"}") == 0;
 }
 
-static void
-apikeys_create_authed(struct request *r)
+void
+apikeys_create(struct request *r)
 {
 	uint8_t rnd[APIKEY_RANDOM];
 	const char *name, *desc, *expires, *p[7];
@@ -137,12 +137,6 @@ apikeys_create_authed(struct request *r)
 	cJSON_Delete(o);
 }
 
-void
-apikeys_create(struct request *r)
-{
-	auth_require(r, "user", apikeys_create_authed);
-}
-
 static void
 apikeys_listed(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
@@ -162,19 +156,13 @@ apikeys_listed(struct request *r, const PGresult *res, const char *err,
 	server_reply_cjson(r, 200, o);
 }
 
-static void
-apikeys_list_authed(struct request *r)
+void
+apikeys_list(struct request *r)
 {
 	const char *p[1] = { r->user.user_id };
 
 	api_query(r, "SELECT " APIKEY_COLUMNS " FROM api_keys WHERE user_id = "
 	    "$1 ORDER BY id LIMIT 1000", 1, p, apikeys_listed);
-}
-
-void
-apikeys_list(struct request *r)
-{
-	auth_require(r, "user", apikeys_list_authed);
 }
 
 static void
@@ -193,8 +181,8 @@ apikeys_changed(struct request *r, const PGresult *res, const char *err,
 }
 
 /* Keys are the owner's; administrators may act on anyone's. */
-static void
-apikeys_revoke_authed(struct request *r)
+void
+apikeys_revoke(struct request *r)
 {
 	const char *p[3] = { r->params[0], r->user.user_id,
 	    auth_has_role(r, "admin") ? "t" : "f" };
@@ -205,13 +193,7 @@ apikeys_revoke_authed(struct request *r)
 }
 
 void
-apikeys_revoke(struct request *r)
-{
-	auth_require(r, "user", apikeys_revoke_authed);
-}
-
-static void
-apikeys_delete_authed(struct request *r)
+apikeys_delete(struct request *r)
 {
 	const char *p[3] = { r->params[0], r->user.user_id,
 	    auth_has_role(r, "admin") ? "t" : "f" };
@@ -221,8 +203,3 @@ apikeys_delete_authed(struct request *r)
 	    apikeys_changed);
 }
 
-void
-apikeys_delete(struct request *r)
-{
-	auth_require(r, "user", apikeys_delete_authed);
-}

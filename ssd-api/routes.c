@@ -1,7 +1,9 @@
 /*
- * routes.c - which handler answers which request: one table of method,
- * path pattern (":name" matches one segment, a final "*name" the rest of
- * the path) and handler.  A path that
+ * routes.c - which handler answers which request, and who may ask: one
+ * table of method, path pattern (":name" matches one segment, a final
+ * "*name" the rest of the path), the least role that may call it, and
+ * handler.  The dispatcher authenticates before any handler runs; a
+ * handler checks only what the table cannot say (ownership).  A path that
  * matches with another method is 405 with Allow; no match is 404.
  */
 #include "config.h"
@@ -18,9 +20,16 @@
 #include "peers.h"
 #include "util.h"
 
+/*
+ * Routes anyone may call; those that need a caller but find their
+ * credentials themselves (agents' keys, viewer tickets) are public here.
+ */
+#define ROUTE_PUBLIC	NULL
+
 struct route {
 	enum http_method	 method;
 	const char		*pattern;
+	const char		*role;	/* user, operator, admin: at least */
 	void			(*handler)(struct request *);
 };
 
@@ -90,60 +99,60 @@ route_health_relay(struct request *r)
 }
 
 static const struct route routes[] = {
-	{ HTTP_M_GET, "/health", route_health },
-	{ HTTP_M_GET, "/ready", route_ready },
-	{ HTTP_M_GET, "/health/hub", route_health_hub },
-	{ HTTP_M_GET, "/health/vncproxy/:n", route_health_relay },
-	{ HTTP_M_POST, "/api/v1/auth/login", auth_login },
-	{ HTTP_M_POST, "/api/v1/auth/refresh", auth_refresh },
-	{ HTTP_M_POST, "/api/v1/auth/logout", auth_logout },
-	{ HTTP_M_GET, "/api/v1/users", users_list },
-	{ HTTP_M_POST, "/api/v1/users", users_create },
-	{ HTTP_M_GET, "/api/v1/users/:id", users_get },
-	{ HTTP_M_PATCH, "/api/v1/users/:id", users_update },
-	{ HTTP_M_DELETE, "/api/v1/users/:id", users_delete },
-	{ HTTP_M_GET, "/api/v1/templates", templates_list },
-	{ HTTP_M_POST, "/api/v1/templates", templates_create },
-	{ HTTP_M_GET, "/api/v1/templates/:id", templates_get },
-	{ HTTP_M_PATCH, "/api/v1/templates/:id", templates_update },
-	{ HTTP_M_DELETE, "/api/v1/templates/:id", templates_delete },
-	{ HTTP_M_GET, "/vnc-viewer/:id", web_viewer_page },
-	{ HTTP_M_GET, "/novnc/*path", web_novnc_file },
-	{ HTTP_M_GET, "/api/v1/sessions", sessions_list },
-	{ HTTP_M_POST, "/api/v1/sessions", sessions_create },
-	{ HTTP_M_GET, "/api/v1/sessions/:id", sessions_get },
-	{ HTTP_M_DELETE, "/api/v1/sessions/:id", sessions_delete },
-	{ HTTP_M_PUT, "/api/v1/sessions/:id/hibernate", sessions_hibernate },
-	{ HTTP_M_PUT, "/api/v1/sessions/:id/wake", sessions_wake },
-	{ HTTP_M_POST, "/api/v1/sessions/:id/viewer-ticket", viewer_ticket },
-	{ HTTP_M_GET, "/api/v1/vnc/:id", viewer_connect },
-	{ HTTP_M_POST, "/api/v1/agents/register", agents_register },
-	{ HTTP_M_GET, "/api/v1/agent/connect", agents_connect },
-	{ HTTP_M_GET, "/api/v1/agents/connect", agents_connect },
-	{ HTTP_M_GET, "/api/v1/agent/data", agents_data_connect },
-	{ HTTP_M_GET, "/api/v1/agents/data", agents_data_connect },
-	{ HTTP_M_POST, "/api/v1/admin/agents/:id/approve", agents_approve },
-	{ HTTP_M_POST, "/api/v1/admin/agents/:id/reject", agents_reject },
-	{ HTTP_M_GET, "/api/v1/agents", agents_list },
-	{ HTTP_M_GET, "/api/v1/agents/:id", agents_get },
-	{ HTTP_M_DELETE, "/api/v1/agents/:id", agents_delete },
-	{ HTTP_M_GET, "/api/v1/admin/agents", agents_list },
-	{ HTTP_M_GET, "/api/v1/admin/agents/:id", agents_get },
-	{ HTTP_M_DELETE, "/api/v1/admin/agents/:id", agents_delete },
-	{ HTTP_M_GET, "/api/v1/admin/audit", audit_list },
-	{ HTTP_M_GET, "/api/v1/groups", groups_list },
-	{ HTTP_M_POST, "/api/v1/groups", groups_create },
-	{ HTTP_M_GET, "/api/v1/groups/:id", groups_get },
-	{ HTTP_M_PATCH, "/api/v1/groups/:id", groups_update },
-	{ HTTP_M_DELETE, "/api/v1/groups/:id", groups_delete },
-	{ HTTP_M_GET, "/api/v1/groups/:id/members", groups_members },
-	{ HTTP_M_POST, "/api/v1/groups/:id/members", groups_member_add },
-	{ HTTP_M_DELETE, "/api/v1/groups/:id/members/:user",
+	{ HTTP_M_GET, "/health", ROUTE_PUBLIC, route_health },
+	{ HTTP_M_GET, "/ready", ROUTE_PUBLIC, route_ready },
+	{ HTTP_M_GET, "/health/hub", ROUTE_PUBLIC, route_health_hub },
+	{ HTTP_M_GET, "/health/vncproxy/:n", ROUTE_PUBLIC, route_health_relay },
+	{ HTTP_M_POST, "/api/v1/auth/login", ROUTE_PUBLIC, auth_login },
+	{ HTTP_M_POST, "/api/v1/auth/refresh", ROUTE_PUBLIC, auth_refresh },
+	{ HTTP_M_POST, "/api/v1/auth/logout", ROUTE_PUBLIC, auth_logout },
+	{ HTTP_M_GET, "/api/v1/users", "admin", users_list },
+	{ HTTP_M_POST, "/api/v1/users", "admin", users_create },
+	{ HTTP_M_GET, "/api/v1/users/:id", "user", users_get },
+	{ HTTP_M_PATCH, "/api/v1/users/:id", "user", users_update },
+	{ HTTP_M_DELETE, "/api/v1/users/:id", "admin", users_delete },
+	{ HTTP_M_GET, "/api/v1/templates", "user", templates_list },
+	{ HTTP_M_POST, "/api/v1/templates", "operator", templates_create },
+	{ HTTP_M_GET, "/api/v1/templates/:id", "user", templates_get },
+	{ HTTP_M_PATCH, "/api/v1/templates/:id", "operator", templates_update },
+	{ HTTP_M_DELETE, "/api/v1/templates/:id", "operator", templates_delete },
+	{ HTTP_M_GET, "/vnc-viewer/:id", ROUTE_PUBLIC, web_viewer_page },
+	{ HTTP_M_GET, "/novnc/*path", ROUTE_PUBLIC, web_novnc_file },
+	{ HTTP_M_GET, "/api/v1/sessions", "user", sessions_list },
+	{ HTTP_M_POST, "/api/v1/sessions", "user", sessions_create },
+	{ HTTP_M_GET, "/api/v1/sessions/:id", "user", sessions_get },
+	{ HTTP_M_DELETE, "/api/v1/sessions/:id", "user", sessions_delete },
+	{ HTTP_M_PUT, "/api/v1/sessions/:id/hibernate", "user", sessions_hibernate },
+	{ HTTP_M_PUT, "/api/v1/sessions/:id/wake", "user", sessions_wake },
+	{ HTTP_M_POST, "/api/v1/sessions/:id/viewer-ticket", "user", viewer_ticket },
+	{ HTTP_M_GET, "/api/v1/vnc/:id", ROUTE_PUBLIC, viewer_connect },
+	{ HTTP_M_POST, "/api/v1/agents/register", ROUTE_PUBLIC, agents_register },
+	{ HTTP_M_GET, "/api/v1/agent/connect", ROUTE_PUBLIC, agents_connect },
+	{ HTTP_M_GET, "/api/v1/agents/connect", ROUTE_PUBLIC, agents_connect },
+	{ HTTP_M_GET, "/api/v1/agent/data", ROUTE_PUBLIC, agents_data_connect },
+	{ HTTP_M_GET, "/api/v1/agents/data", ROUTE_PUBLIC, agents_data_connect },
+	{ HTTP_M_POST, "/api/v1/admin/agents/:id/approve", "admin", agents_approve },
+	{ HTTP_M_POST, "/api/v1/admin/agents/:id/reject", "admin", agents_reject },
+	{ HTTP_M_GET, "/api/v1/agents", "admin", agents_list },
+	{ HTTP_M_GET, "/api/v1/agents/:id", "admin", agents_get },
+	{ HTTP_M_DELETE, "/api/v1/agents/:id", "admin", agents_delete },
+	{ HTTP_M_GET, "/api/v1/admin/agents", "admin", agents_list },
+	{ HTTP_M_GET, "/api/v1/admin/agents/:id", "admin", agents_get },
+	{ HTTP_M_DELETE, "/api/v1/admin/agents/:id", "admin", agents_delete },
+	{ HTTP_M_GET, "/api/v1/admin/audit", "admin", audit_list },
+	{ HTTP_M_GET, "/api/v1/groups", "admin", groups_list },
+	{ HTTP_M_POST, "/api/v1/groups", "admin", groups_create },
+	{ HTTP_M_GET, "/api/v1/groups/:id", "admin", groups_get },
+	{ HTTP_M_PATCH, "/api/v1/groups/:id", "admin", groups_update },
+	{ HTTP_M_DELETE, "/api/v1/groups/:id", "admin", groups_delete },
+	{ HTTP_M_GET, "/api/v1/groups/:id/members", "admin", groups_members },
+	{ HTTP_M_POST, "/api/v1/groups/:id/members", "admin", groups_member_add },
+	{ HTTP_M_DELETE, "/api/v1/groups/:id/members/:user", "admin",
 	    groups_member_remove },
-	{ HTTP_M_GET, "/api/v1/api-keys", apikeys_list },
-	{ HTTP_M_POST, "/api/v1/api-keys", apikeys_create },
-	{ HTTP_M_POST, "/api/v1/api-keys/:id/revoke", apikeys_revoke },
-	{ HTTP_M_DELETE, "/api/v1/api-keys/:id", apikeys_delete },
+	{ HTTP_M_GET, "/api/v1/api-keys", "user", apikeys_list },
+	{ HTTP_M_POST, "/api/v1/api-keys", "user", apikeys_create },
+	{ HTTP_M_POST, "/api/v1/api-keys/:id/revoke", "user", apikeys_revoke },
+	{ HTTP_M_DELETE, "/api/v1/api-keys/:id", "user", apikeys_delete },
 };
 
 /* A request body, if any, must be JSON. */
@@ -232,7 +241,11 @@ routes_dispatch(struct request *r)
 			    !route_body_ok(r))
 				return;
 			r->audit = m != HTTP_M_GET && m != HTTP_M_HEAD;
-			routes[i].handler(r);
+			if (routes[i].role != ROUTE_PUBLIC)
+				auth_require(r, routes[i].role,
+				    routes[i].handler);
+			else
+				routes[i].handler(r);
 			return;
 		}
 		n += (size_t)snprintf(allow + n, sizeof(allow) - n, "%s%s",
@@ -250,4 +263,15 @@ routes_dispatch(struct request *r)
 		server_reply_error(r, 405, "method not allowed");
 	else
 		server_reply_error(r, 404, "not found");
+}
+
+void
+routes_print(FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(routes); i++)
+		fprintf(f, "%s\t%s\t%s\n", http_method_name(routes[i].method),
+		    routes[i].pattern, routes[i].role != ROUTE_PUBLIC ?
+		    routes[i].role : "public");
 }

@@ -126,8 +126,8 @@ ses_got(struct request *r, const PGresult *res, const char *err,
 	ses_reply_one(r, res, err, sqlstate, 200);
 }
 
-static void
-ses_get_authed(struct request *r)
+void
+sessions_get(struct request *r)
 {
 	const char *p[3] = { r->params[0], r->user.user_id, sessions_privileged(r) };
 
@@ -135,12 +135,6 @@ ses_get_authed(struct request *r)
 	    "u ON u.id = s.user_id LEFT JOIN agents a ON a.agent_id = "
 	    "s.agent_id WHERE s.id = $1 AND (s.user_id = $2 OR "
 	    "$3::boolean)", 3, p, ses_got);
-}
-
-void
-sessions_get(struct request *r)
-{
-	auth_require(r, "user", ses_get_authed);
 }
 
 static void
@@ -157,8 +151,8 @@ ses_listed(struct request *r, const PGresult *res, const char *err,
 	server_reply_json(r, 200, PQgetvalue(res, 0, 0));
 }
 
-static void
-ses_list_authed(struct request *r)
+void
+sessions_list(struct request *r)
 {
 	char user[256], state[32], agent[256];
 	const char *p[5], *cached;
@@ -189,12 +183,6 @@ ses_list_authed(struct request *r)
 	    "s.user_id = $3 OR u.username = $3) AND ($4::text IS NULL OR "
 	    "s.state = $4) AND ($5::text IS NULL OR s.agent_id = $5) ORDER BY "
 	    "s.created_at DESC, s.id LIMIT 1000) x", 5, p, ses_listed);
-}
-
-void
-sessions_list(struct request *r)
-{
-	auth_require(r, "user", ses_list_authed);
 }
 
 /* Result columns of the create statement before the session's. */
@@ -308,8 +296,8 @@ static const char ses_create_sql[] =
     "  FROM (SELECT 1) one LEFT JOIN ins s ON true LEFT JOIN users u "
     "  ON u.id = s.user_id LEFT JOIN agents a ON a.agent_id = s.agent_id";
 
-static void
-ses_create_authed(struct request *r)
+void
+sessions_create(struct request *r)
 {
 	const char *owner, *tpl, *platform, *region, *mem = NULL, *cpu = NULL;
 	const char *idle, *maxdur, *p[11];
@@ -362,12 +350,6 @@ ses_create_authed(struct request *r)
 	api_query(r, ses_create_sql, 11, p, ses_created);
 	free(tags);
 	cJSON_Delete(o);
-}
-
-void
-sessions_create(struct request *r)
-{
-	auth_require(r, "user", ses_create_authed);
 }
 
 /* Result columns of a transition before the session's. */
@@ -442,38 +424,21 @@ ses_move(struct request *r, const char *to, const char *command)
 	    "s.agent_id", 6, p, ses_moved);
 }
 
-static void
-ses_delete_authed(struct request *r)
+void
+sessions_delete(struct request *r)
 {
 	ses_move(r, "terminating", "stop_session");
 }
 
 void
-sessions_delete(struct request *r)
-{
-	auth_require(r, "user", ses_delete_authed);
-}
-
-static void
-ses_hibernate_authed(struct request *r)
+sessions_hibernate(struct request *r)
 {
 	ses_move(r, "hibernating", "hibernate_session");
 }
 
 void
-sessions_hibernate(struct request *r)
-{
-	auth_require(r, "user", ses_hibernate_authed);
-}
-
-static void
-ses_wake_authed(struct request *r)
+sessions_wake(struct request *r)
 {
 	ses_move(r, "waking", "wake_session");
 }
 
-void
-sessions_wake(struct request *r)
-{
-	auth_require(r, "user", ses_wake_authed);
-}

@@ -115,8 +115,8 @@ tpl_listed(struct request *r, const PGresult *res, const char *err,
 	server_reply_cjson(r, 200, o);
 }
 
-static void
-tpl_list_authed(struct request *r)
+void
+templates_list(struct request *r)
 {
 	char cat[256], search[256];
 	const char *params[2];
@@ -134,13 +134,7 @@ tpl_list_authed(struct request *r)
 }
 
 void
-templates_list(struct request *r)
-{
-	auth_require(r, "user", tpl_list_authed);
-}
-
-static void
-tpl_get_authed(struct request *r)
+templates_get(struct request *r)
 {
 	const char *params[1] = { r->params[0] };
 
@@ -149,13 +143,7 @@ tpl_get_authed(struct request *r)
 }
 
 void
-templates_get(struct request *r)
-{
-	auth_require(r, "user", tpl_get_authed);
-}
-
-static void
-tpl_create_authed(struct request *r)
+templates_create(struct request *r)
 {
 	struct template_doc t;
 	const char *p[8];
@@ -192,13 +180,7 @@ tpl_create_authed(struct request *r)
 }
 
 void
-templates_create(struct request *r)
-{
-	auth_require(r, "operator", tpl_create_authed);
-}
-
-static void
-tpl_update_authed(struct request *r)
+templates_update(struct request *r)
 {
 	const char *p[6];
 	char *tags = NULL;
@@ -226,12 +208,6 @@ tpl_update_authed(struct request *r)
 	cJSON_Delete(o);
 }
 
-void
-templates_update(struct request *r)
-{
-	auth_require(r, "operator", tpl_update_authed);
-}
-
 static void
 tpl_deleted(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
@@ -247,8 +223,8 @@ tpl_deleted(struct request *r, const PGresult *res, const char *err,
 	server_reply(r, 204, "application/json", NULL, 0);
 }
 
-static void
-tpl_delete_authed(struct request *r)
+void
+templates_delete(struct request *r)
 {
 	const char *params[1] = { r->params[0] };
 
@@ -256,8 +232,3 @@ tpl_delete_authed(struct request *r)
 	    " RETURNING id", 1, params, tpl_deleted);
 }
 
-void
-templates_delete(struct request *r)
-{
-	auth_require(r, "operator", tpl_delete_authed);
-}

@@ -130,8 +130,8 @@ users_listed(struct request *r, const PGresult *res, const char *err,
 	server_reply_cjson(r, 200, o);
 }
 
-static void
-users_list_authed(struct request *r)
+void
+users_list(struct request *r)
 {
 	char sql[1024];
 
@@ -141,13 +141,7 @@ users_list_authed(struct request *r)
 }
 
 void
-users_list(struct request *r)
-{
-	auth_require(r, "admin", users_list_authed);
-}
-
-static void
-users_get_authed(struct request *r)
+users_get(struct request *r)
 {
 	const char *params[1] = { users_target(r) };
 	char sql[1024];
@@ -159,12 +153,6 @@ users_get_authed(struct request *r)
 	snprintf(sql, sizeof(sql), "SELECT %s FROM users WHERE id = $1",
 	    auth_user_columns());
 	api_query(r, sql, 1, params, users_got);
-}
-
-void
-users_get(struct request *r)
-{
-	auth_require(r, "user", users_get_authed);
 }
 
 /* Optional string field: NULL if absent, "" marks a bad type/length. */
@@ -189,8 +177,8 @@ users_email_ok(const char *e)
 	    strchr(e, ' ') == NULL);
 }
 
-static void
-users_create_authed(struct request *r)
+void
+users_create(struct request *r)
 {
 	const char *name, *email, *full, *role, *pw, *params[5];
 	char sql[1024], *hash = NULL;
@@ -236,13 +224,7 @@ users_create_authed(struct request *r)
 }
 
 void
-users_create(struct request *r)
-{
-	auth_require(r, "admin", users_create_authed);
-}
-
-static void
-users_update_authed(struct request *r)
+users_update(struct request *r)
 {
 	const char *email, *full, *role, *pw, *params[6];
 	int bad = 0, admin = auth_has_role(r, "admin");
@@ -296,12 +278,6 @@ users_update_authed(struct request *r)
 	cJSON_Delete(o);
 }
 
-void
-users_update(struct request *r)
-{
-	auth_require(r, "user", users_update_authed);
-}
-
 static void
 users_deleted(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
@@ -318,8 +294,8 @@ users_deleted(struct request *r, const PGresult *res, const char *err,
 	users_reply_one(r, res, err, sqlstate, 200);
 }
 
-static void
-users_delete_authed(struct request *r)
+void
+users_delete(struct request *r)
 {
 	const char *params[1] = { users_target(r) };
 
@@ -331,8 +307,3 @@ users_delete_authed(struct request *r)
 	    params, users_deleted);
 }
 
-void
-users_delete(struct request *r)
-{
-	auth_require(r, "admin", users_delete_authed);
-}

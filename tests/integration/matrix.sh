@@ -43,6 +43,7 @@ matrix=(
 "GET /api/v1/templates/firefox|-|401 2 2 2 2"
 "PATCH /api/v1/templates/firefox|{\"description\":\"d\"}|401 403 403 2 2"
 "POST /api/v1/templates|{\"apiVersion\":\"stream.space/v1alpha1\",\"kind\":\"Template\",\"metadata\":{\"name\":\"t-NAME\"},\"spec\":{\"baseImage\":\"x\"}}|401 403 403 2 2"
+"POST /api/v1/groups|{\"name\":\"g-NAME\"}|401 403 403 403 2"
 "GET /api/v1/groups|-|401 403 403 403 2"
 "GET /api/v1/groups/$gid|-|401 403 403 403 2"
 "PATCH /api/v1/groups/$gid|{\"description\":\"d\"}|401 403 403 403 2"
@@ -59,6 +60,49 @@ matrix=(
 "DELETE /api/v1/sessions/$sid|-|401 SKIP 404 2 SKIP"
 "DELETE /api/v1/agents/k8s-m|-|401 403 403 403 2"
 )
+# Every route of ssd-api's table (ssd-api -R): anonymous callers get 401
+# and callers below its role 403, whatever the ids; and each one is in the
+# matrix above, or named here with the test that covers it.
+elsewhere=" GET /health GET /ready GET /health/hub GET /health/vncproxy/:n POST /api/v1/auth/login
+    POST /api/v1/auth/refresh POST /api/v1/auth/logout GET /vnc-viewer/:id GET /novnc/*path
+    GET /api/v1/vnc/:id POST /api/v1/agents/register GET /api/v1/agent/connect GET /api/v1/agents/connect
+    GET /api/v1/agent/data GET /api/v1/agents/data POST /api/v1/sessions/:id/viewer-ticket
+    POST /api/v1/sessions DELETE /api/v1/api-keys/:id POST /api/v1/api-keys
+    POST /api/v1/admin/agents/:id/reject GET /api/v1/admin/agents/:id DELETE /api/v1/admin/agents/:id
+    GET /api/v1/groups/:id/members POST /api/v1/groups/:id/members DELETE /api/v1/groups/:id/members/:user "
+# (master.sh, vnc-auth.sh, users.sh, agents.sh, sessions.sh, ctl.sh)
+rank() { case $1 in user) echo 1 ;; operator) echo 2 ;; admin) echo 3 ;; *) echo 0 ;; esac; }
+"$top_builddir/ssd-api/ssd-api" -R > "$T/routes"
+ok_if "ssd-api -R lists the route table" test -s "$T/routes"
+table_bad=
+while IFS=$'\t' read -r method pattern role; do
+	key=$(sed -E 's/:[a-z]+/:ID/g' <<< "$method $pattern")
+	listed=
+	for row in "${matrix[@]}"; do
+		r=${row%%|*}
+		for v in "$sid" "$aid" "$gid" "$kid" k8s-m firefox t-oper me; do
+			[ -n "$v" ] || continue
+			r=${r//\/$v\//\/:ID\/}
+			[[ $r == */$v ]] && r=${r%/$v}/:ID
+		done
+		[ "$r" = "$key" ] && listed=1
+	done
+	case " $(echo $elsewhere) " in *" $method $pattern "*) listed=1 ;; esac
+	[ -n "$listed" ] || table_bad="$table_bad [$method $pattern: in no test]"
+	[ "$role" = public ] && continue
+	path=$(sed -E 's#:[a-z]+#nosuch#g' <<< "$pattern")
+	b=; [ "$method" != GET ] && b='{}'
+	got=$(api "$method" "$path" "" "$b" | cut -d' ' -f1)
+	[ "$got" = 401 ] || table_bad="$table_bad [anonymous $method $pattern: $got]"
+	for caller in user operator; do
+		[ "$(rank "$caller")" -lt "$(rank "$role")" ] || continue
+		t=$A; [ $caller = operator ] && t=$OP
+		got=$(api "$method" "$path" "$t" "$b" | cut -d' ' -f1)
+		[ "$got" = 403 ] || table_bad="$table_bad [$caller $method $pattern: $got, want 403]"
+	done
+done < "$T/routes"
+ok_if "every route of the table: 401 anonymous, 403 below its role, and tested${table_bad:+ (wrong:$table_bad)}" [ -z "$table_bad" ]
+
 names=(anonymous usera userb oper admin)
 tokens=("" "$A" "$B" "$OP" "$ADM")
 bad=
