@@ -17,7 +17,7 @@ trap cleanup EXIT
 PG_OPTS="-c max_connections=200" pg_start "$T/pg" > /dev/null || exit 1
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$T/libexec" "$T/empty"
-for w in ssd-api ssd-hub ssd-vncproxy; do ln -s "$build/$w/$w" "$T/libexec/$w"; done
+for w in ssd-api ssd-hub ssd-relay; do ln -s "$build/$w/$w" "$T/libexec/$w"; done
 users="$(id -un)"; relay="$users"
 getent passwd _ssd > /dev/null && [ "$(id -u)" = 0 ] && users=_ssd relay=_ssd-relay
 cat > "$T/ssd.conf" <<CONF

@@ -2,7 +2,7 @@
 # bench/vnc.sh - the VNC path against its peers, in one run (PEERS.md §5):
 #   D  direct TCP to the target,
 #   W  Debian's websockify in front of it,
-#   R  ssd: /api/v1/vnc/ID -> ssd-vncproxy -> data link -> ssd-agent-k8s
+#   R  ssd: /api/v1/vnc/ID -> ssd-relay -> data link -> ssd-agent-k8s
 #      -> the session's pod (a process of the Kubernetes API double).
 # The same client (tests/node/vnc-client.js, npm ws) and targets for all:
 # download and upload throughput (byte counts checked), RFB round trip
@@ -87,7 +87,7 @@ url() {	# url VARIANT TARGET
 # after N streams are up (each holding a TCP connection to its pod);
 # first, while the heap holds no free memory left by the transfers.
 rss() { local s=0 p; for p in "$@"; do s=$((s + $(awk '/^VmRSS/ { print $2 }' "/proc/$p/status"))); done; echo $s; }
-relays=$(ssdctl show workers | awk '$1 ~ /^ssd-vncproxy/ { print $2 }' | tr '\n' ' ')
+relays=$(ssdctl show workers | awk '$1 ~ /^ssd-relay/ { print $2 }' | tr '\n' ' ')
 for n in $idle_counts; do
 	before=$(( $(rss $relays) + $(rss $agent) ))
 	mkfifo "$T/hold.$n"

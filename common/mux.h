@@ -1,7 +1,7 @@
 /*
  * mux.h - the stream multiplexing protocol of an agent data link: the
  * framing, its one parser, the frame builders, and the per-stream state
- * and credit flow control that relay (ssd-vncproxy) and agent share.  No
+ * and credit flow control that relay (ssd-relay) and agent share.  No
  * I/O and no allocation: callers own sockets and buffers, this module
  * says what they may send and what the peer may send them.
  */

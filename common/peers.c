@@ -29,7 +29,7 @@ peer_prog(enum proc_kind kind)
 	case PROC_HUB:
 		return "ssd-hub";
 	case PROC_RELAY:
-		return "ssd-vncproxy";
+		return "ssd-relay";
 	default:
 		return "ssd";
 	}

@@ -16,7 +16,7 @@ struct peer {
 	enum proc_kind	 kind;
 	int		 instance;
 	unsigned	 gen;
-	char		 name[32];	/* "ssd-hub", "ssd-vncproxy[1]" */
+	char		 name[32];	/* "ssd-hub", "ssd-relay[1]" */
 	struct ipc_chan	*chan;		/* NULL while down */
 	unsigned	 inflight;	/* hand-offs not yet answered */
 };

@@ -19,21 +19,21 @@ X(LISTEN_ADDRESS, "listen_address", "LISTEN_ADDRESS", STRING, NULL, \
     "IPv4 or IPv6 address the HTTP listener binds to.") \
 X(PORT, "port", "PORT", INT, NULL, "8080", 1, 65535, CONF_RESTART, \
     "TCP port of the HTTP listener (API, web UI, agent and VNC WebSockets).") \
-X(VNCPROXY_WORKERS, "vncproxy_workers", "VNC_PROXY_WORKERS", INT, NULL, \
+X(RELAY_WORKERS, "relay_workers", "VNC_PROXY_WORKERS", INT, NULL, \
     "0", 0, 64, CONF_RESTART, \
-    "Number of ssd-vncproxy workers; 0 starts one per online CPU.") \
+    "Number of ssd-relay workers; 0 starts one per online CPU.") \
 X(USER, "user", NULL, STRING, NULL, SSD_USER, 0, 0, CONF_RESTART, \
     "Unprivileged user ssd-api and ssd-hub run as.") \
 X(RELAY_USER, "relay_user", NULL, STRING, NULL, SSD_RELAY_USER, 0, 0, \
     CONF_RESTART, \
-    "Unprivileged user the ssd-vncproxy workers run as.") \
+    "Unprivileged user the ssd-relay workers run as.") \
 X(CHROOT_DIR, "chroot_dir", NULL, STRING, NULL, SSD_RUNSTATEDIR "/empty", \
     0, 0, CONF_RESTART, \
-    "Empty directory the ssd-vncproxy workers are chrooted to; created at " \
+    "Empty directory the ssd-relay workers are chrooted to; created at " \
     "start-up.") \
 X(WORKER_DIR, "worker_dir", NULL, STRING, NULL, SSD_LIBEXECDIR, 0, 0, \
     CONF_RESTART, \
-    "Directory holding the ssd-api, ssd-hub and ssd-vncproxy executables.") \
+    "Directory holding the ssd-api, ssd-hub and ssd-relay executables.") \
 X(CONTROL_SOCKET, "control_socket", NULL, STRING, NULL, \
     SSD_RUNSTATEDIR "/ssd.sock", 0, 0, CONF_RESTART, \
     "Path of the control socket used by ssdctl (mode 0660).") \
@@ -198,7 +198,7 @@ X(AGENT_MAX_MESSAGE, "agent_max_message", NULL, SIZE, NULL, "1MiB", 1024, \
 X(VNC_PROXY_TIMEOUT, "vnc_proxy_timeout", "VNC_PROXY_TIMEOUT", DURATION, \
     NULL, "2m", 10000, 86400000, 0, \
     "A viewer's VNC WebSocket from which nothing (not even the answer to " \
-    "a ping: ssd-vncproxy pings every 30 s, or a third of this if less) " \
+    "a ping: ssd-relay pings every 30 s, or a third of this if less) " \
     "has been heard this long is closed.") \
 X(JWT_SECRET, "jwt_secret", "JWT_SECRET", SECRET, NULL, NULL, 32, 0, 0, \
     "Key that signs and checks user tokens (HS256).") \

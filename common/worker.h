@@ -1,6 +1,6 @@
 /*
  * worker.h - the life of an ssd worker, shared by ssd-api, ssd-hub and
- * ssd-vncproxy: arguments and settings from the master, the channel on
+ * ssd-relay: arguments and settings from the master, the channel on
  * fd 3, entering the sandbox, liveness, log level, reload and shutdown.
  * A worker program fills in worker_ops and calls worker_main().
  */

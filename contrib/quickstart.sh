@@ -41,7 +41,7 @@ say "state directory $state"
 rm -rf "$state"
 mkdir -p "$state/libexec" "$state/empty"
 chmod 755 "$state" "$state/empty"
-for w in ssd-api ssd-hub ssd-vncproxy; do
+for w in ssd-api ssd-hub ssd-relay; do
 	ln -s "$build/$w/$w" "$state/libexec/$w"
 done
 say "starting a private PostgreSQL in $state/pg"

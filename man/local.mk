@@ -29,12 +29,12 @@ man/ssd.conf.5: $(srcdir)/man/ssd.conf.5.in man/gen-settings$(EXEEXT) Makefile
 TESTS += tests/man-lint.sh
 EXTRA_DIST += tests/man-lint.sh
 
-# ssd-hub(8) and ssd-vncproxy(8) are ssd-api(8): links, not .so pages.
+# ssd-hub(8) and ssd-relay(8) are ssd-api(8): links, not .so pages.
 install-data-hook: install-man-links
 install-man-links:
-	cd $(DESTDIR)$(man8dir) && for p in ssd-hub ssd-vncproxy; do \
+	cd $(DESTDIR)$(man8dir) && for p in ssd-hub ssd-relay; do \
 	    rm -f $$p.8 && $(LN_S) ssd-api.8 $$p.8; done
 uninstall-hook: uninstall-man-links
 uninstall-man-links:
-	for p in ssd-hub ssd-vncproxy; do rm -f $(DESTDIR)$(man8dir)/$$p.8; done
+	for p in ssd-hub ssd-relay; do rm -f $(DESTDIR)$(man8dir)/$$p.8; done
 .PHONY: install-man-links uninstall-man-links

@@ -119,7 +119,7 @@ api_not_ready(char *out, size_t len)
 	for (i = 0; i < api.nrelays && n < len; i++)
 		if (!api_peer_up(PROC_RELAY, i))
 			n += (size_t)snprintf(out + n, len - n,
-			    "%sssd-vncproxy[%d] not connected", n ? "; " : "",
+			    "%sssd-relay[%d] not connected", n ? "; " : "",
 			    i);
 }
 
@@ -220,7 +220,7 @@ static const struct peer_ops api_peer_ops = {
 static int
 api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 {
-	int64_t n = conf_int(c, S_VNCPROXY_WORKERS);
+	int64_t n = conf_int(c, S_RELAY_WORKERS);
 
 	if (initial)
 		api.nrelays = n == 0 ? ncpus() : (int)n;

@@ -1,5 +1,5 @@
 /*
- * relay.c - ssd-api in front of the ssd-vncproxy relays: an agent's data
+ * relay.c - ssd-api in front of the ssd-relay relays: an agent's data
  * links (register.c authenticates them) and a browser's authorized VNC
  * upgrade both go to the relay that owns the agent,
  * handoff_relay_for(agent, relays), so that they meet there.

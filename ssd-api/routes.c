@@ -92,7 +92,7 @@ route_health_relay(struct request *r)
 
 	if (parse_int64(r->params[0], 0, PEERS_MAX - 1, &n) == -1 ||
 	    n >= api_relay_count()) {
-		server_reply_error(r, 404, "no such ssd-vncproxy worker");
+		server_reply_error(r, 404, "no such ssd-relay worker");
 		return;
 	}
 	api_handoff(r, api_relay((int)n), HANDOFF_HEALTH, NULL, 0);
@@ -102,7 +102,7 @@ static const struct route routes[] = {
 	{ HTTP_M_GET, "/health", ROUTE_PUBLIC, route_health },
 	{ HTTP_M_GET, "/ready", ROUTE_PUBLIC, route_ready },
 	{ HTTP_M_GET, "/health/hub", ROUTE_PUBLIC, route_health_hub },
-	{ HTTP_M_GET, "/health/vncproxy/:n", ROUTE_PUBLIC, route_health_relay },
+	{ HTTP_M_GET, "/health/relay/:n", ROUTE_PUBLIC, route_health_relay },
 	{ HTTP_M_POST, "/api/v1/auth/login", ROUTE_PUBLIC, auth_login },
 	{ HTTP_M_POST, "/api/v1/auth/refresh", ROUTE_PUBLIC, auth_refresh },
 	{ HTTP_M_POST, "/api/v1/auth/logout", ROUTE_PUBLIC, auth_logout },

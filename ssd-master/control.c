@@ -103,7 +103,7 @@ control_log(struct ctl_conn *cc, const char *level_s, const char *name)
 	}
 	if (name != NULL && strcmp(name, "ssd") != 0 &&
 	    (w = proc_find(name)) == NULL &&
-	    strcmp(name, "ssd-vncproxy") != 0) {
+	    strcmp(name, "ssd-relay") != 0) {
 		control_end(cc, 0, "error", "no such worker");
 		return;
 	}

@@ -93,7 +93,7 @@ static void
 master_check_dirs(const struct conf *c)
 {
 	static const char *const progs[] = { "ssd-api", "ssd-hub",
-	    "ssd-vncproxy" };
+	    "ssd-relay" };
 	const char *dir = conf_str(c, S_WORKER_DIR);
 	const char *root = conf_str(c, S_CHROOT_DIR);
 	char path[1024];

@@ -33,7 +33,7 @@ enum worker_state {
 struct worker {
 	enum proc_kind		 kind;
 	int			 instance;
-	char			 name[32];	/* "ssd-hub", "ssd-vncproxy[1]" */
+	char			 name[32];	/* "ssd-hub", "ssd-relay[1]" */
 	const char		*prog;		/* "ssd-hub" */
 	pid_t			 pid;
 	enum worker_state	 state;

@@ -74,7 +74,7 @@ proc_worker_init(struct worker *w, enum proc_kind kind, const char *prog,
 void
 proc_init(void)
 {
-	int64_t nrelay = conf_int(master->conf, S_VNCPROXY_WORKERS);
+	int64_t nrelay = conf_int(master->conf, S_RELAY_WORKERS);
 	size_t i;
 
 	if (nrelay == 0)
@@ -85,7 +85,7 @@ proc_init(void)
 	proc_worker_init(&master->workers[1], PROC_HUB, "ssd-hub", 0);
 	for (i = 2; i < master->nworkers; i++)
 		proc_worker_init(&master->workers[i], PROC_RELAY,
-		    "ssd-vncproxy", (int)i - 2);
+		    "ssd-relay", (int)i - 2);
 }
 
 struct worker *

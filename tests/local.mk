@@ -258,7 +258,7 @@ EXTRA_DIST += tests/integration/kubesim.sh tests/kube-sim/README.md \
 	tests/kube-sim/kubesim/store.py tests/kube-sim/kubesim/websocket.py
 
 # The relay end to end: a test agent's data link (muxagent), a real VNC
-# server behind it, browsers' streams through ssd-vncproxy.
+# server behind it, browsers' streams through ssd-relay.
 check_PROGRAMS += tests/ws/muxagent
 tests_ws_muxagent_SOURCES = tests/ws/muxagent.c
 tests_ws_muxagent_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)

@@ -112,7 +112,7 @@ if command -v node > /dev/null && [ -d "$top_srcdir/tests/node/node_modules/ws" 
 	# A viewer of the source that reads nothing for 10 s: the agent and
 	# the relays hold its windows, not the 1 GiB behind them.
 	rss() { local p n=0; for p in "$@"; do n=$((n + $(awk '/VmRSS/ { print $2 }' "/proc/$p/status"))); done; echo $n; }
-	relays="$(worker_pid 'ssd-vncproxy[0]') $(worker_pid 'ssd-vncproxy[1]')"
+	relays="$(worker_pid 'ssd-relay[0]') $(worker_pid 'ssd-relay[1]')"
 	a0=$(rss "$AGENT_PID") r0=$(rss $relays)
 	NODE_PATH="$top_srcdir/tests/node/node_modules" node "$top_srcdir/tests/node/vnc-client.js" \
 	    hold "ws://127.0.0.1:$SSD_PORT/api/v1/vnc/${bsid[source]}?token=$admin" 10 > "$T/hold.out" 2>&1 &

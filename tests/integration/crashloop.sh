@@ -5,7 +5,7 @@
 
 ok_if "ssd starts" ssd_start "crash_limit = 3" "crash_window = 60s"
 [ -n "$SSD_PID" ] || finish
-pids=$(for w in ssd-api ssd-vncproxy[0] ssd-vncproxy[1]; do worker_pid "$w"; done)
+pids=$(for w in ssd-api ssd-relay[0] ssd-relay[1]; do worker_pid "$w"; done)
 for i in 1 2 3; do
 	old=$(worker_pid ssd-hub)
 	kill -9 "$old"

@@ -111,11 +111,11 @@ ssd_start() {
 	chmod 755 "$T/empty"
 	ln -sf "$top_builddir/ssd-api/ssd-api" "$T/libexec/ssd-api"
 	ln -sf "$top_builddir/ssd-hub/ssd-hub" "$T/libexec/ssd-hub"
-	ln -sf "$top_builddir/ssd-vncproxy/ssd-vncproxy" "$T/libexec/ssd-vncproxy"
+	ln -sf "$top_builddir/ssd-relay/ssd-relay" "$T/libexec/ssd-relay"
 	{
 		echo "listen_address = 127.0.0.1"
 		echo "port = $SSD_PORT"
-		echo "vncproxy_workers = 2"
+		echo "relay_workers = 2"
 		echo "user = ${users[0]}"
 		echo "relay_user = ${users[1]}"
 		echo "chroot_dir = $T/empty"
@@ -177,7 +177,7 @@ api() {
 
 ssdctl() { "$top_builddir/ssdctl" -s "$SSD_SOCK" "$@"; }
 
-# worker_pid NAME: the pid ssdctl reports for a worker ("ssd-vncproxy[1]").
+# worker_pid NAME: the pid ssdctl reports for a worker ("ssd-relay[1]").
 worker_pid() {
 	ssdctl show workers | awk -v n="$1" '$1 == n { print $2 }'
 }

@@ -17,7 +17,7 @@ max=$(cat /proc/sys/net/core/somaxconn)
 ok_if "the HTTP listener's backlog is $backlog (somaxconn $max, at most 4096)" \
     [ "${backlog:-0}" -ge $((max < 4096 ? max : 4096)) ]
 
-workers="ssd-api ssd-hub ssd-vncproxy[0] ssd-vncproxy[1]"
+workers="ssd-api ssd-hub ssd-relay[0] ssd-relay[1]"
 all_ready() {
 	local w
 	for w in $workers; do
@@ -30,19 +30,19 @@ hub=$(worker_pid ssd-hub)
 body=$(curl -s "$SSD_URL/health/hub")
 ok_if "/health/hub is answered by ssd-hub itself (pid $hub) on the handed-off socket" \
     grep -q "\"worker\":\"ssd-hub\",\"pid\":$hub}" <<< "$body"
-r1=$(worker_pid 'ssd-vncproxy[1]')
-body=$(curl -s "$SSD_URL/health/vncproxy/1")
-ok_if "/health/vncproxy/1 is answered by that relay (pid $r1)" \
-    grep -q "\"worker\":\"ssd-vncproxy\",\"pid\":$r1}" <<< "$body"
-code=$(curl -s -o /dev/null -w '%{http_code}' "$SSD_URL/health/vncproxy/7")
-ok_if "/health/vncproxy/7 (no such relay) is 404" [ "$code" = 404 ]
+r1=$(worker_pid 'ssd-relay[1]')
+body=$(curl -s "$SSD_URL/health/relay/1")
+ok_if "/health/relay/1 is answered by that relay (pid $r1)" \
+    grep -q "\"worker\":\"ssd-relay\",\"pid\":$r1}" <<< "$body"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$SSD_URL/health/relay/7")
+ok_if "/health/relay/7 (no such relay) is 404" [ "$code" = 404 ]
 
 # Sandbox identity, straight from the kernel.
 read -r -a users <<< "$(test_users)"
 proc_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 for w in $workers; do
 	pid=$(worker_pid "$w")
-	case $w in ssd-vncproxy*) u=${users[1]} ;; *) u=${users[0]} ;; esac
+	case $w in ssd-relay*) u=${users[1]} ;; *) u=${users[0]} ;; esac
 	uid=$(id -u "$u")
 	ok_if "$w runs as $u with seccomp filter and no-new-privs" \
 	    test "$(proc_field "$pid" Uid)" = "$uid" -a \
@@ -50,8 +50,8 @@ for w in $workers; do
 	    "$(proc_field "$pid" NoNewPrivs)" = 1
 done
 if [ "$(id -u)" = 0 ]; then
-	pid=$(worker_pid 'ssd-vncproxy[0]')
-	ok_if "ssd-vncproxy[0] is chrooted to $T/empty" \
+	pid=$(worker_pid 'ssd-relay[0]')
+	ok_if "ssd-relay[0] is chrooted to $T/empty" \
 	    [ "$(readlink "/proc/$pid/root")" = "$T/empty" ]
 fi
 
@@ -88,7 +88,7 @@ ok_if "ssdctl log warn ssd-hub" ssdctl log warn ssd-hub
 ok_if "ssdctl log with an unknown worker fails" bash -c "! $top_builddir/ssdctl -s $SSD_SOCK log info nosuch"
 
 # The sandbox bites: forbidden calls kill (SIGSYS) or are refused.
-for w in ssd-api ssd-hub 'ssd-vncproxy[0]'; do
+for w in ssd-api ssd-hub 'ssd-relay[0]'; do
 	old=$(worker_pid "$w")
 	ssdctl debug sandbox-probe "$w" execve > /dev/null
 	died() { grep -qF "$w: killed by signal 31 (SYS); restarting" "$T/ssd.log"; }
@@ -97,11 +97,11 @@ for w in ssd-api ssd-hub 'ssd-vncproxy[0]'; do
 	    [ "$(worker_field "$w" 3)" = ready ]; }
 	ok_if "$w: restarted after SIGSYS" wait_until 2 back
 done
-ssdctl debug sandbox-probe 'ssd-vncproxy[1]' socket > /dev/null
-ok_if "ssd-vncproxy[1]: socket() is refused (no new sockets in a relay)" \
+ssdctl debug sandbox-probe 'ssd-relay[1]' socket > /dev/null
+ok_if "ssd-relay[1]: socket() is refused (no new sockets in a relay)" \
     wait_until 3 grep -q 'sandbox probe: socket: refused' "$T/ssd.log"
-ssdctl debug sandbox-probe 'ssd-vncproxy[1]' openat > /dev/null
-ok_if "ssd-vncproxy[1]: opening a file is refused" \
+ssdctl debug sandbox-probe 'ssd-relay[1]' openat > /dev/null
+ok_if "ssd-relay[1]: opening a file is refused" \
     wait_until 3 grep -q 'sandbox probe: openat: refused' "$T/ssd.log"
 ssdctl debug sandbox-probe ssd-api open > /dev/null
 ok_if "ssd-api: opening a file for writing is refused" \

@@ -63,7 +63,7 @@ matrix=(
 # Every route of ssd-api's table (ssd-api -R): anonymous callers get 401
 # and callers below its role 403, whatever the ids; and each one is in the
 # matrix above, or named here with the test that covers it.
-elsewhere=" GET /health GET /ready GET /health/hub GET /health/vncproxy/:n POST /api/v1/auth/login
+elsewhere=" GET /health GET /ready GET /health/hub GET /health/relay/:n POST /api/v1/auth/login
     POST /api/v1/auth/refresh POST /api/v1/auth/logout GET /vnc-viewer/:id GET /novnc/*path
     GET /api/v1/vnc/:id POST /api/v1/agents/register GET /api/v1/agent/connect GET /api/v1/agents/connect
     GET /api/v1/agent/data GET /api/v1/agents/data POST /api/v1/sessions/:id/viewer-ticket

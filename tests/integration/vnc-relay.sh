@@ -1,5 +1,5 @@
 #!/bin/bash
-# vnc-relay.sh - browser VNC end to end through ssd-vncproxy: a real
+# vnc-relay.sh - browser VNC end to end through ssd-relay: a real
 # PostgreSQL, ssd, a scripted control-link agent (testagent) that gets
 # sessions running, a data link (tests/ws/muxagent) whose streams go to a
 # real VNC server (Xvnc) or a TCP echo target, and WebSocket viewers on
@@ -128,7 +128,7 @@ diag "$(cat "$T/js.out")"
 # median p99 of several runs each, against the noise of a loaded
 # machine), and the memory of the relay and of the agent's side.
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
-relay_pid=$(worker_pid "ssd-vncproxy[$relay]")
+relay_pid=$(worker_pid "ssd-relay[$relay]")
 rtt_p99() { run rtt "$(url "$s_echo")" 2000 && json p99 < "$T/js.out"; }
 around="$(rtt_p99) $(rtt_p99)"
 rss0="$(rss "$relay_pid") $(rss "$mux")"
@@ -151,7 +151,7 @@ read -r r0 m0 <<< "$rss0"
 read -r r1 m1 <<< "$rss1"
 diag "RSS before/during the stall: relay $r0/$r1 KiB, muxagent $m0/$m1 KiB"
 what="... relay and agent side grow by less than 32 MiB with 64 MiB held back"
-if ldd "$top_builddir/ssd-vncproxy/ssd-vncproxy" | grep -q libasan; then
+if ldd "$top_builddir/ssd-relay/ssd-relay" | grep -q libasan; then
 	skip_one "$what" "ASan's quarantine keeps freed memory resident"
 else
 	[ $((r1 - r0)) -lt 32768 ] && [ $((m1 - m0)) -lt 32768 ]
@@ -189,11 +189,11 @@ other_ready() { sql_is "SELECT status FROM agents WHERE agent_id = '$other'" onl
     grep -q '^link up' "$T/mux-other.out"; }
 wait_until 5 other_ready && s_other=$(new_session) && wait_until 10 running 5 &&
     sql_is "SELECT agent_id FROM sessions WHERE id = '$s_other'" "$other"
-ok_rc "agent $other (ssd-vncproxy[$((1 - relay))]) is up with a running session" $?
+ok_rc "agent $other (ssd-relay[$((1 - relay))]) is up with a running session" $?
 
 # A relay killed: its viewer is cut, the agent re-dials, viewers work;
 # the other relay's viewer, in round trips all along, never notices.
-rpid=$(worker_pid "ssd-vncproxy[$relay]")
+rpid=$(worker_pid "ssd-relay[$relay]")
 node "$js" idle "$(url "$s_echo")" 10 > "$T/idle.out" 2>&1 &
 idle=$!
 node "$js" steady "$(url "$s_other")" 4 > "$T/steady.out" 2>&1 &
@@ -202,7 +202,7 @@ wait_until 5 grep -q open "$T/idle.out"
 sleep 1
 t0=$(date +%s%N)
 kill -9 "$rpid"
-ok_if "kill -9 of ssd-vncproxy[$relay]: its viewer is closed" wait "$idle"
+ok_if "kill -9 of ssd-relay[$relay]: its viewer is closed" wait "$idle"
 diag "$(tail -1 "$T/idle.out")"
 run until "$(url "$s_echo")" 5000 && \
     [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 2000 ]
@@ -233,7 +233,7 @@ kill -CONT "$mux"
 ok_if "... and after it wakes up viewers work again" run until "$(url "$s_echo")" 5000
 
 ok_if "no token in ssd.log" bash -c "! grep -qF -- '$A' '$T/ssd.log'"
-ok_if "the other relay never restarted" [ "$(worker_field "ssd-vncproxy[$((1 - relay))]" 4)" = 0 ]
+ok_if "the other relay never restarted" [ "$(worker_field "ssd-relay[$((1 - relay))]" 4)" = 0 ]
 node "$js" idle "$(url "$s_echo")" 10 > "$T/idle.out" 2>&1 &
 idle=$!
 wait_until 15 grep -q open "$T/idle.out"

@@ -1,5 +1,5 @@
 /*
- * relay.h - ssd-vncproxy's insides: agents' data links (link.c) and the
+ * relay.h - ssd-relay's insides: agents' data links (link.c) and the
  * browsers' VNC streams multiplexed on them (stream.c), framed by
  * common/mux.h.  Runs chrooted and sandboxed: only I/O on descriptors
  * handed over by ssd-api, no allocation per byte, every buffer bounded.
@@ -77,23 +77,23 @@ struct stream {
 };
 
 /* link.c */
-void	 link_accept(int fd, const char *agent_id, const char *accept,
+void	 dlink_accept(int fd, const char *agent_id, const char *accept,
 	    const char *peer, const uint8_t *tail, size_t tail_len);
 /* The agent's data link with the fewest streams, or NULL. */
-struct dlink *link_pick(const char *agent_id);
-struct mux_link *link_mux(struct dlink *l);
+struct dlink *dlink_pick(const char *agent_id);
+struct mux_link *dlink_mux(struct dlink *l);
 /* A whole frame; -1 when the link is failing (it will be closed). */
-int	 link_send(struct dlink *l, const void *frame, size_t len);
-/* One DATA frame of len (<= MUX_DATA_MAX) bytes; -1 as link_send. */
-int	 link_send_data(struct dlink *l, uint32_t id, const void *data,
+int	 dlink_send(struct dlink *l, const void *frame, size_t len);
+/* One DATA frame of len (<= MUX_DATA_MAX) bytes; -1 as dlink_send. */
+int	 dlink_send_data(struct dlink *l, uint32_t id, const void *data,
 	    size_t len);
 /* Its output is above RELAY_LINK_OUTPUT_HIGH: park, wait for drain. */
-int	 link_congested(const struct dlink *l);
-void	 link_park(struct dlink *l, struct stream *s);
-void	 link_attach(struct dlink *l, struct stream *s);
-void	 link_detach(struct dlink *l, struct stream *s);
-size_t	 link_count(void);
-void	 link_close_all(const char *why);
+int	 dlink_congested(const struct dlink *l);
+void	 dlink_park(struct dlink *l, struct stream *s);
+void	 dlink_attach(struct dlink *l, struct stream *s);
+void	 dlink_detach(struct dlink *l, struct stream *s);
+size_t	 dlink_count(void);
+void	 dlink_close_all(const char *why);
 
 /* stream.c */
 /* A viewer hand-off: the record is checked, h->fd is taken. */

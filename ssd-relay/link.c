@@ -44,43 +44,43 @@ struct dlink {
 
 static TAILQ_HEAD(, dlink) links = TAILQ_HEAD_INITIALIZER(links);
 static size_t nlinks;
-static struct event *link_tick_ev;
+static struct event *dlink_tick_ev;
 /* One DATA frame as one message: header and bytes together. */
-static uint8_t link_scratch[MUX_HEADER_LEN + MUX_DATA_MAX];
+static uint8_t dlink_scratch[MUX_HEADER_LEN + MUX_DATA_MAX];
 
 size_t
-link_count(void)
+dlink_count(void)
 {
 	return nlinks;
 }
 
 struct mux_link *
-link_mux(struct dlink *l)
+dlink_mux(struct dlink *l)
 {
 	return &l->mux;
 }
 
 int
-link_congested(const struct dlink *l)
+dlink_congested(const struct dlink *l)
 {
 	return wsconn_queued(l->ws) >= RELAY_LINK_OUTPUT_HIGH;
 }
 
 static struct stream_bucket *
-link_bucket(struct dlink *l, uint32_t id)
+dlink_bucket(struct dlink *l, uint32_t id)
 {
 	return &l->buckets[(id >> 1) % RELAY_LINK_BUCKETS];
 }
 
 void
-link_attach(struct dlink *l, struct stream *s)
+dlink_attach(struct dlink *l, struct stream *s)
 {
-	LIST_INSERT_HEAD(link_bucket(l, s->mux.id), s, bucket);
+	LIST_INSERT_HEAD(dlink_bucket(l, s->mux.id), s, bucket);
 	l->nstreams++;
 }
 
 void
-link_detach(struct dlink *l, struct stream *s)
+dlink_detach(struct dlink *l, struct stream *s)
 {
 	LIST_REMOVE(s, bucket);
 	if (s->is_parked) {
@@ -91,7 +91,7 @@ link_detach(struct dlink *l, struct stream *s)
 }
 
 void
-link_park(struct dlink *l, struct stream *s)
+dlink_park(struct dlink *l, struct stream *s)
 {
 	if (!s->is_parked) {
 		TAILQ_INSERT_TAIL(&l->parked, s, parked);
@@ -100,18 +100,18 @@ link_park(struct dlink *l, struct stream *s)
 }
 
 static struct stream *
-link_lookup(struct dlink *l, uint32_t id)
+dlink_lookup(struct dlink *l, uint32_t id)
 {
 	struct stream *s;
 
-	LIST_FOREACH(s, link_bucket(l, id), bucket)
+	LIST_FOREACH(s, dlink_bucket(l, id), bucket)
 		if (s->mux.id == id)
 			return s;
 	return NULL;
 }
 
 struct dlink *
-link_pick(const char *agent_id)
+dlink_pick(const char *agent_id)
 {
 	struct dlink *l, *best = NULL;
 
@@ -124,7 +124,7 @@ link_pick(const char *agent_id)
 }
 
 int
-link_send(struct dlink *l, const void *frame, size_t len)
+dlink_send(struct dlink *l, const void *frame, size_t len)
 {
 	if (l->dead || l->broken)
 		return -1;
@@ -139,16 +139,16 @@ link_send(struct dlink *l, const void *frame, size_t len)
 }
 
 int
-link_send_data(struct dlink *l, uint32_t id, const void *data, size_t len)
+dlink_send_data(struct dlink *l, uint32_t id, const void *data, size_t len)
 {
-	mux_put_data_header(link_scratch, id, (uint32_t)len);
-	memcpy(link_scratch + MUX_HEADER_LEN, data, len);
-	return link_send(l, link_scratch, MUX_HEADER_LEN + len);
+	mux_put_data_header(dlink_scratch, id, (uint32_t)len);
+	memcpy(dlink_scratch + MUX_HEADER_LEN, data, len);
+	return dlink_send(l, dlink_scratch, MUX_HEADER_LEN + len);
 }
 
 /* Ends every stream of the link with why; the link takes no more. */
 static void
-link_end_streams(struct dlink *l, const char *why)
+dlink_end_streams(struct dlink *l, const char *why)
 {
 	struct stream *s;
 	size_t i;
@@ -160,18 +160,18 @@ link_end_streams(struct dlink *l, const char *why)
 }
 
 static void
-link_fail(struct dlink *l, int code, const char *why)
+dlink_fail(struct dlink *l, int code, const char *why)
 {
 	if (l->dead)
 		return;
 	log_info("agent %s: data link from %s closed (%d %s), %zu streams "
 	    "ended", l->agent_id, l->peer, code, why, l->nstreams);
-	link_end_streams(l, "agent data link lost");
+	dlink_end_streams(l, "agent data link lost");
 	wsconn_close(l->ws, code, why);
 }
 
 static void
-link_ping(struct dlink *l, uint64_t now_us)
+dlink_ping(struct dlink *l, uint64_t now_us)
 {
 	uint8_t frame[MUX_PING_FRAME_LEN], v[MUX_PING_LEN];
 	int i;
@@ -179,11 +179,11 @@ link_ping(struct dlink *l, uint64_t now_us)
 	for (i = 0; i < MUX_PING_LEN; i++)
 		v[i] = (uint8_t)(now_us >> (56 - 8 * i));
 	mux_put_ping(frame, 0, v);
-	link_send(l, frame, sizeof(frame));
+	dlink_send(l, frame, sizeof(frame));
 }
 
 static void
-link_pong(struct dlink *l, const uint8_t v[MUX_PING_LEN])
+dlink_pong(struct dlink *l, const uint8_t v[MUX_PING_LEN])
 {
 	uint64_t sent = 0, now = now_usec();
 	int i;
@@ -195,7 +195,7 @@ link_pong(struct dlink *l, const uint8_t v[MUX_PING_LEN])
 }
 
 static void
-link_frame(struct dlink *l, const struct mux_frame *f)
+dlink_frame(struct dlink *l, const struct mux_frame *f)
 {
 	uint8_t pong[MUX_PING_FRAME_LEN];
 	struct stream *s;
@@ -203,21 +203,21 @@ link_frame(struct dlink *l, const struct mux_frame *f)
 	switch (f->type) {
 	case MUX_PING:
 		mux_put_ping(pong, 1, f->ping);
-		link_send(l, pong, sizeof(pong));
+		dlink_send(l, pong, sizeof(pong));
 		break;
 	case MUX_PONG:
-		link_pong(l, f->ping);
+		dlink_pong(l, f->ping);
 		break;
 	default:
 		/* Forgotten ids: frames that crossed our RESET. */
-		if ((s = link_lookup(l, f->stream)) != NULL)
+		if ((s = dlink_lookup(l, f->stream)) != NULL)
 			stream_frame(s, f);
 		break;
 	}
 }
 
 static void
-link_message(struct wsconn *c, int opcode, const uint8_t *data, size_t len,
+dlink_message(struct wsconn *c, int opcode, const uint8_t *data, size_t len,
     void *arg)
 {
 	struct dlink *l = arg;
@@ -229,7 +229,7 @@ link_message(struct wsconn *c, int opcode, const uint8_t *data, size_t len,
 	if (l->dead)
 		return;
 	if (opcode != WS_OP_BINARY) {
-		link_fail(l, WS_CLOSE_UNSUPPORTED, "text on a data link");
+		dlink_fail(l, WS_CLOSE_UNSUPPORTED, "text on a data link");
 		return;
 	}
 	while (!l->dead && (ev = mux_parse(&l->mux, data, len, &off, &f)) !=
@@ -238,15 +238,15 @@ link_message(struct wsconn *c, int opcode, const uint8_t *data, size_t len,
 			/* The relay opens streams: an agent's OPEN is wrong. */
 			log_warnx("agent %s: data link protocol error: %s",
 			    l->agent_id, f.error ? f.error : "bad frame");
-			link_fail(l, WS_CLOSE_PROTOCOL, "mux protocol error");
+			dlink_fail(l, WS_CLOSE_PROTOCOL, "mux protocol error");
 			return;
 		}
-		link_frame(l, &f);
+		dlink_frame(l, &f);
 	}
 }
 
 static void
-link_free(struct dlink *l)
+dlink_free(struct dlink *l)
 {
 	TAILQ_REMOVE(&links, l, entry);
 	nlinks--;
@@ -255,7 +255,7 @@ link_free(struct dlink *l)
 }
 
 static void
-link_closed(struct wsconn *c, int code, const char *reason, void *arg)
+dlink_closed(struct wsconn *c, int code, const char *reason, void *arg)
 {
 	struct dlink *l = arg;
 
@@ -263,19 +263,19 @@ link_closed(struct wsconn *c, int code, const char *reason, void *arg)
 		log_info("agent %s: data link from %s lost (%d %s), %zu "
 		    "streams ended", l->agent_id, l->peer, code, reason,
 		    l->nstreams);
-		link_end_streams(l, "agent data link lost");
+		dlink_end_streams(l, "agent data link lost");
 	}
-	link_free(l);
+	dlink_free(l);
 }
 
 /* Output written: streams that waited for room go on, oldest first. */
 static void
-link_drained(struct wsconn *c, void *arg)
+dlink_drained(struct wsconn *c, void *arg)
 {
 	struct dlink *l = arg;
 	struct stream *s;
 
-	while (!l->dead && !link_congested(l) &&
+	while (!l->dead && !dlink_congested(l) &&
 	    (s = TAILQ_FIRST(&l->parked)) != NULL) {
 		TAILQ_REMOVE(&l->parked, s, parked);
 		s->is_parked = 0;
@@ -285,7 +285,7 @@ link_drained(struct wsconn *c, void *arg)
 
 /* Once a second over all links: a PING each, and death after silence. */
 static void
-link_tick(evutil_socket_t fd, short ev, void *arg)
+dlink_tick(evutil_socket_t fd, short ev, void *arg)
 {
 	uint64_t now = now_ms(), now_us = now_usec();
 	struct dlink *l, *next;
@@ -295,30 +295,30 @@ link_tick(evutil_socket_t fd, short ev, void *arg)
 		if (l->dead)
 			continue;
 		if (l->broken)
-			link_fail(l, WS_CLOSE_POLICY, "agent not reading");
+			dlink_fail(l, WS_CLOSE_POLICY, "agent not reading");
 		else if (now - l->heard_ms >= RELAY_LINK_SILENT_MS)
-			link_fail(l, WS_CLOSE_GOING_AWAY,
+			dlink_fail(l, WS_CLOSE_GOING_AWAY,
 			    "agent data link silent");
 		else
-			link_ping(l, now_us);
+			dlink_ping(l, now_us);
 	}
 }
 
-static const struct wsconn_opts link_opts = {
+static const struct wsconn_opts dlink_opts = {
 	.max_message = MUX_MESSAGE_MAX,
 	.max_output = RELAY_LINK_OUTPUT_MAX,
 	.close_timeout_ms = RELAY_CLOSE_TIMEOUT_MS,
 	.plain_socket = 1,
 };
 
-static const struct wsconn_cbs link_cbs = {
-	.message = link_message,
-	.closed = link_closed,
-	.drained = link_drained,
+static const struct wsconn_cbs dlink_cbs = {
+	.message = dlink_message,
+	.closed = dlink_closed,
+	.drained = dlink_drained,
 };
 
 void
-link_accept(int fd, const char *agent_id, const char *accept,
+dlink_accept(int fd, const char *agent_id, const char *accept,
     const char *peer, const uint8_t *tail, size_t tail_len)
 {
 	static const struct mux_params params = { RELAY_WINDOW_INITIAL,
@@ -347,25 +347,25 @@ link_accept(int fd, const char *agent_id, const char *accept,
 	bufferevent_write(bev, resp, n);
 	if (tail_len > 0)
 		evbuffer_add(bufferevent_get_input(bev), tail, tail_len);
-	if (link_tick_ev == NULL) {
-		link_tick_ev = event_new(worker_base(), -1, EV_PERSIST,
-		    link_tick, NULL);
-		event_add(link_tick_ev, &tv);
+	if (dlink_tick_ev == NULL) {
+		dlink_tick_ev = event_new(worker_base(), -1, EV_PERSIST,
+		    dlink_tick, NULL);
+		event_add(dlink_tick_ev, &tv);
 	}
 	TAILQ_INSERT_TAIL(&links, l, entry);
 	nlinks++;
-	l->ws = wsconn_new(worker_base(), bev, WS_SERVER, &link_opts,
-	    &link_cbs, l);
+	l->ws = wsconn_new(worker_base(), bev, WS_SERVER, &dlink_opts,
+	    &dlink_cbs, l);
 	log_info("agent %s: data link up from %s", agent_id, peer);
 }
 
 void
-link_close_all(const char *why)
+dlink_close_all(const char *why)
 {
 	struct dlink *l, *next;
 
 	for (l = TAILQ_FIRST(&links); l != NULL; l = next) {
 		next = TAILQ_NEXT(l, entry);
-		link_fail(l, WS_CLOSE_GOING_AWAY, why);
+		dlink_fail(l, WS_CLOSE_GOING_AWAY, why);
 	}
 }

@@ -95,7 +95,7 @@ stream_detach(struct stream *s)
 {
 	if (s->link == NULL)
 		return;
-	link_detach(s->link, s);
+	dlink_detach(s->link, s);
 	mux_stream_release(&s->mux);
 	s->link = NULL;
 	if (s->ws != NULL)
@@ -148,7 +148,7 @@ stream_send_reset(struct stream *s, unsigned int code, const char *why)
 	if (s->link == NULL)
 		return;
 	if ((n = mux_put_reset(frame, s->mux.id, code, why)) > 0)
-		link_send(s->link, frame, n);
+		dlink_send(s->link, frame, n);
 	mux_stream_sent(&s->mux, MUX_RESET, 0);
 	stream_detach(s);
 }
@@ -162,7 +162,7 @@ stream_send_fin(struct stream *s)
 	if (s->link == NULL || (s->mux.state != MUX_ST_OPEN &&
 	    s->mux.state != MUX_ST_HALF_REMOTE))
 		return;
-	link_send(s->link, frame, mux_put_fin(frame, s->mux.id));
+	dlink_send(s->link, frame, mux_put_fin(frame, s->mux.id));
 	mux_stream_sent(&s->mux, MUX_FIN, 0);
 	/* Waiting for the agent's FIN: bounded. */
 	if (s->mux.state != MUX_ST_CLOSED)
@@ -179,7 +179,7 @@ stream_consumed(struct stream *s, size_t n)
 	if (s->link == NULL || n == 0)
 		return;
 	if (mux_consumed(&s->mux, n, now_usec(), &inc) == 0 && inc > 0)
-		link_send(s->link, frame, mux_put_window(frame, s->mux.id,
+		dlink_send(s->link, frame, mux_put_window(frame, s->mux.id,
 		    inc));
 }
 
@@ -191,8 +191,8 @@ stream_send(struct stream *s, const uint8_t *data, size_t len)
 	uint32_t credit;
 
 	while (s->link != NULL && sent < len) {
-		if (link_congested(s->link)) {
-			link_park(s->link, s);
+		if (dlink_congested(s->link)) {
+			dlink_park(s->link, s);
 			break;
 		}
 		if ((credit = mux_send_credit(&s->mux)) == 0)
@@ -202,7 +202,7 @@ stream_send(struct stream *s, const uint8_t *data, size_t len)
 			n = credit;
 		if (n > MUX_DATA_MAX)
 			n = MUX_DATA_MAX;
-		if (link_send_data(s->link, s->mux.id, data + sent, n) == -1)
+		if (dlink_send_data(s->link, s->mux.id, data + sent, n) == -1)
 			break;
 		mux_stream_sent(&s->mux, MUX_DATA, n);
 		sent += n;
@@ -513,14 +513,14 @@ stream_viewer(const struct handoff_viewer *v, struct handoff *h)
 	char msg[1024];
 	size_t n;
 
-	if ((l = link_pick(v->agent_id)) == NULL) {
+	if ((l = dlink_pick(v->agent_id)) == NULL) {
 		snprintf(msg, sizeof(msg), "no relay holds a data link to "
 		    "agent %s", v->agent_id);
 		stream_refuse(h, v, "no_data_link", msg);
 		return;
 	}
 	s = xcalloc(1, sizeof(*s));
-	if (mux_stream_open(&s->mux, link_mux(l), now_usec()) == -1 ||
+	if (mux_stream_open(&s->mux, dlink_mux(l), now_usec()) == -1 ||
 	    (n = mux_put_open(open, s->mux.id, s->mux.recv_window,
 	    v->session_id, MUX_TARGET_VNC, 0)) == 0) {
 		mux_stream_release(&s->mux);
@@ -551,9 +551,9 @@ stream_viewer(const struct handoff_viewer *v, struct handoff *h)
 	s->link = l;
 	TAILQ_INSERT_TAIL(&streams, s, all);
 	nstreams++;
-	link_attach(l, s);
+	dlink_attach(l, s);
 	evtimer_add(s->timer, &tv);
-	if (link_send(l, open, n) == -1)
+	if (dlink_send(l, open, n) == -1)
 		stream_end(s, WS_CLOSE_INTERNAL, "agent data link lost");
 }
 

@@ -1,5 +1,5 @@
 /*
- * main.c - ssd-vncproxy: owns agents' data links (link.c) and the
+ * main.c - ssd-relay: owns agents' data links (link.c) and the
  * browsers' VNC streams on them (stream.c), all handed over by ssd-api;
  * answers health hand-offs too.  Chrooted and sandboxed: only I/O on
  * descriptors it was given, never an open, socket or connect.
@@ -20,13 +20,13 @@
 void
 relay_maybe_exit(void)
 {
-	if (worker_shutting_down() && link_count() == 0 &&
+	if (worker_shutting_down() && dlink_count() == 0 &&
 	    stream_count() == 0)
 		worker_exit(0);
 }
 
 static void
-vncproxy_viewer(struct peer *p, struct handoff *h)
+relay_viewer(struct peer *p, struct handoff *h)
 {
 	struct handoff_viewer v;
 
@@ -40,7 +40,7 @@ vncproxy_viewer(struct peer *p, struct handoff *h)
 }
 
 static void
-vncproxy_peer_msg(struct peer *p, struct ipc_msg *m)
+relay_peer_msg(struct peer *p, struct ipc_msg *m)
 {
 	struct handoff h;
 
@@ -50,58 +50,58 @@ vncproxy_peer_msg(struct peer *p, struct ipc_msg *m)
 		peers_drop(p, "protocol error");
 		return;
 	}
-	if (handoff_accept(worker_base(), p->chan, m, "ssd-vncproxy", &h) != 1)
+	if (handoff_accept(worker_base(), p->chan, m, "ssd-relay", &h) != 1)
 		return;
 	if (worker_shutting_down())
 		handoff_refuse(worker_base(), p->chan, &h, "relay stopping");
 	else if (h.hdr.kind == HANDOFF_DATA_LINK)
 		handoff_take_agent_link(worker_base(), p->chan, &h,
-		    link_accept, "data link");
+		    dlink_accept, "data link");
 	else if (h.hdr.kind == HANDOFF_VIEWER)
-		vncproxy_viewer(p, &h);
+		relay_viewer(p, &h);
 	else
 		handoff_refuse(worker_base(), p->chan, &h,
-		    "not handled by ssd-vncproxy");
+		    "not handled by ssd-relay");
 }
 
-static const struct peer_ops vncproxy_peer_ops = {
-	.msg = vncproxy_peer_msg,
+static const struct peer_ops relay_peer_ops = {
+	.msg = relay_peer_msg,
 };
 
 static int
-vncproxy_configure(const struct conf *c, int initial, char *err, size_t errlen)
+relay_configure(const struct conf *c, int initial, char *err, size_t errlen)
 {
 	return 0;
 }
 
 static void
-vncproxy_peer(const struct imsg_peer *p, int fd)
+relay_peer(const struct imsg_peer *p, int fd)
 {
 	peers_add(p, fd);
 }
 
 /* Viewers and agents reconnect elsewhere or later: tell them now. */
 static void
-vncproxy_shutdown(void)
+relay_shutdown(void)
 {
 	stream_close_all("relay stopping");
-	link_close_all("relay stopping");
+	dlink_close_all("relay stopping");
 	relay_maybe_exit();
 }
 
-static const struct worker_ops vncproxy_ops = {
-	.name = "ssd-vncproxy",
+static const struct worker_ops relay_ops = {
+	.name = "ssd-relay",
 	.kind = PROC_RELAY,
 	.profile = SANDBOX_RELAY,
-	.configure = vncproxy_configure,
-	.peer = vncproxy_peer,
-	.shutdown = vncproxy_shutdown,
+	.configure = relay_configure,
+	.peer = relay_peer,
+	.shutdown = relay_shutdown,
 };
 
 int
 main(int argc, char *argv[])
 {
 	bevio_tune_malloc();
-	peers_init(&vncproxy_peer_ops);
-	return worker_main(argc, argv, &vncproxy_ops);
+	peers_init(&relay_peer_ops);
+	return worker_main(argc, argv, &relay_ops);
 }

@@ -1,0 +1,9 @@
+# ssd-relay worker.  OpenSSL: WebSocket handshakes (SHA-1), and
+# wsconn.o's client dial, which the relay never calls.
+pkglibexec_PROGRAMS += ssd-relay/ssd-relay
+ssd_relay_ssd_relay_SOURCES = ssd-relay/main.c ssd-relay/link.c \
+	ssd-relay/stream.c ssd-relay/relay.h
+ssd_relay_ssd_relay_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
+	$(CJSON_CFLAGS) $(OPENSSL_CFLAGS)
+ssd_relay_ssd_relay_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) \
+	$(LIBEVENT_LIBS) $(CJSON_LIBS) $(OPENSSL_LIBS)
