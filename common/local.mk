@@ -1,6 +1,7 @@
 # libssd: the internal static library every ssd program links.
 noinst_LIBRARIES += common/libssd.a
 common_libssd_a_SOURCES = \
+	common/agentproto.c common/agentproto.h \
 	common/bevio.c common/bevio.h \
 	common/conf.c common/conf_mdoc.c common/conf.h common/settings.h \
 	common/db.c common/db.h \
@@ -8,6 +9,7 @@ common_libssd_a_SOURCES = \
 	common/handoff.c common/handoff.h \
 	common/http.c common/http_body.c common/http.h \
 	common/ipc.c common/ipc.h common/proto.h \
+	common/json.c common/json.h \
 	common/jwt.c common/jwt.h \
 	common/log.c common/log.h \
 	common/mux.c common/mux.h \
@@ -21,7 +23,7 @@ common_libssd_a_SOURCES = \
 	common/util.c common/util.h \
 	common/worker.c common/worker.h \
 	common/ws.c common/ws.h \
-	common/wsconn.c common/wsconn.h \
+	common/wsconn.c common/wsconn_dial.c common/wsconn.h \
 	common/yamljson.c common/yamljson.h
 common_libssd_a_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(LIBSECCOMP_CFLAGS) $(LIBPQ_CFLAGS) $(CJSON_CFLAGS) $(OPENSSL_CFLAGS) \

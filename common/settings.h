@@ -195,6 +195,15 @@ X(COMMAND_MAX_RETRIES, "command_max_retries", NULL, INT, NULL, "3", 0, \
 X(AGENT_MAX_MESSAGE, "agent_max_message", NULL, SIZE, NULL, "1MiB", 1024, \
     67108864, 0, \
     "Largest message accepted on an agent's control link.") \
+X(AGENT_MAX_OUTPUT, "agent_max_output", NULL, SIZE, NULL, "8MiB", 65536, \
+    1073741824, 0, \
+    "Bytes ssd-hub may have queued for one agent: at this bound it stops " \
+    "reading the link, and a command that does not fit closes the link " \
+    "(1008, agent not reading).") \
+X(AGENT_MAX_BAD_MESSAGES, "agent_max_bad_messages", NULL, INT, NULL, "10", \
+    0, 100000, 0, \
+    "Malformed or unexpected messages an agent's control link may send " \
+    "(each answered with an error message) before it is closed (1008).") \
 X(VNC_PROXY_TIMEOUT, "vnc_proxy_timeout", "VNC_PROXY_TIMEOUT", DURATION, \
     NULL, "2m", 10000, 86400000, 0, \
     "A viewer's VNC WebSocket from which nothing (not even the answer to " \

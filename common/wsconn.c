@@ -17,13 +17,12 @@
 #include <event2/event.h>
 
 #include "bevio.h"
-#include "dial.h"
-#include "http.h"
 #include "log.h"
 #include "util.h"
 #include "wsconn.h"
 
 #define WSCONN_TICK_MS	250
+#define WSCONN_STALL_MS	30000
 #define WSCONN_READ_MAX		(256 * 1024)	/* input read per callback */
 #define WSCONN_WRITE_MAX	(256 * 1024)	/* written per event */
 
@@ -44,6 +43,7 @@ struct wsconn {
 	int			 sent_close, got_close;
 	int			 busy, dead;	/* in a callback; over */
 	int			 paused;	/* set_reading(0): no messages */
+	uint64_t		 stalled_ms;	/* output full since, 0: not */
 	char			 protocol[64];
 };
 
@@ -55,15 +55,33 @@ wsconn_protocol(const struct wsconn *c)
 	return c->protocol;
 }
 
+void
+wsconn_set_protocol(struct wsconn *c, const char *protocol)
+{
+	ssd_strlcpy(c->protocol, protocol, sizeof(c->protocol));
+}
+
 /*
  * Off also stops delivering messages already read (a callback that runs
  * out of room gets no more); on again takes up what is buffered.
  */
-void
-wsconn_set_reading(struct wsconn *c, int on)
+size_t
+wsconn_queued(const struct wsconn *c)
 {
-	c->paused = !on;
-	if (on) {
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+int
+wsconn_closing(const struct wsconn *c)
+{
+	return c->sent_close || c->got_close;
+}
+
+/* Reading goes on while nobody paused it and the output has room. */
+static void
+wsconn_update_reading(struct wsconn *c)
+{
+	if (!c->paused && c->stalled_ms == 0) {
 		bufferevent_enable(c->bev, EV_READ);
 		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
 			bufferevent_trigger(c->bev, EV_READ,
@@ -72,10 +90,27 @@ wsconn_set_reading(struct wsconn *c, int on)
 		bufferevent_disable(c->bev, EV_READ);
 }
 
-size_t
-wsconn_queued(const struct wsconn *c)
+void
+wsconn_set_reading(struct wsconn *c, int on)
 {
-	return evbuffer_get_length(bufferevent_get_output(c->bev));
+	c->paused = !on;
+	wsconn_update_reading(c);
+}
+
+/*
+ * Our output is at its bound: what we read could make us answer (pongs,
+ * a close), so reading waits until the peer has taken it.
+ */
+static int
+wsconn_output_full(struct wsconn *c)
+{
+	if (wsconn_queued(c) < c->opts.max_output)
+		return 0;
+	if (c->stalled_ms == 0) {
+		c->stalled_ms = now_ms();
+		wsconn_update_reading(c);
+	}
+	return 1;
 }
 
 int
@@ -205,7 +240,8 @@ wsconn_free(struct wsconn *c)
 		return;
 	}
 	bufferevent_free(c->bev);
-	event_free(c->tick);
+	if (c->tick != NULL)
+		event_free(c->tick);
 	ws_parser_free(&c->ws);
 	free(c);
 }
@@ -281,10 +317,10 @@ wsconn_read(struct bufferevent *bev, void *arg)
 
 	c->heard_ms = now_ms();
 	c->busy++;
-	if (c->opts.plain_socket && !c->paused)
+	if (c->opts.plain_socket && !c->paused && c->stalled_ms == 0)
 		bevio_read_more(bev, WSCONN_READ_MAX);
 	while (!c->dead && !c->got_close && !c->paused &&
-	    evbuffer_get_length(in) > 0 &&
+	    evbuffer_get_length(in) > 0 && !wsconn_output_full(c) &&
 	    evbuffer_peek(in, -1, NULL, &v, 1) >= 1) {
 		ev = ws_parse(&c->ws, v.iov_base, v.iov_len, &used, &m);
 		evbuffer_drain(in, used);
@@ -305,6 +341,10 @@ wsconn_written(struct bufferevent *bev, void *arg)
 	struct wsconn *c = arg;
 
 	(void)bev;
+	if (c->stalled_ms != 0 && !c->dead) {
+		c->stalled_ms = 0;
+		wsconn_update_reading(c);
+	}
 	if (c->cbs.drained != NULL && !c->sent_close && !c->dead) {
 		c->busy++;
 		c->cbs.drained(c, c->arg);
@@ -332,17 +372,19 @@ wsconn_event(struct bufferevent *bev, short what, void *arg)
 		    "connection lost");
 }
 
-static void
-wsconn_tick(evutil_socket_t fd, short what, void *arg)
+void
+wsconn_tick(struct wsconn *c, uint64_t now)
 {
-	struct wsconn *c = arg;
-	uint64_t now = now_ms();
+	uint64_t stall = c->opts.stall_timeout_ms > 0 ?
+	    (uint64_t)c->opts.stall_timeout_ms : WSCONN_STALL_MS;
 
-	(void)fd;
-	(void)what;
 	if (c->sent_close) {
 		if (now - c->closing_ms >= (uint64_t)c->opts.close_timeout_ms)
 			wsconn_end(c, c->close_code, c->close_reason);
+		return;
+	}
+	if (c->stalled_ms != 0 && now - c->stalled_ms >= stall) {
+		wsconn_close(c, WS_CLOSE_POLICY, "not reading");
 		return;
 	}
 	if (c->opts.idle_timeout_ms > 0 &&
@@ -355,6 +397,14 @@ wsconn_tick(evutil_socket_t fd, short what, void *arg)
 		c->ping_ms = now;
 		wsconn_frame(c, WS_OP_PING, NULL, 0);
 	}
+}
+
+static void
+wsconn_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	wsconn_tick(arg, now_ms());
 }
 
 struct wsconn *
@@ -374,109 +424,16 @@ wsconn_new(struct event_base *base, struct bufferevent *bev,
 	c->rtt_ms = -1;
 	c->heard_ms = now_ms();
 	ws_parser_init(&c->ws, role, opts->max_message);
-	if ((c->tick = event_new(base, -1, EV_PERSIST, wsconn_tick, c)) ==
-	    NULL)
-		fatalx("wsconn: out of memory");
-	evtimer_add(c->tick, &tv);
+	if (!opts->external_tick) {
+		if ((c->tick = event_new(base, -1, EV_PERSIST, wsconn_tick_cb,
+		    c)) == NULL)
+			fatalx("wsconn: out of memory");
+		evtimer_add(c->tick, &tv);
+	}
 	bufferevent_set_max_single_write(bev, WSCONN_WRITE_MAX);
 	bufferevent_setcb(bev, wsconn_read, wsconn_written, wsconn_event, c);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
 		bufferevent_trigger(bev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
 	return c;
-}
-
-struct wsconn_dial {
-	struct dial		*dial;
-	struct event_base	*base;
-	char			 key[WS_KEY_LEN + 1];
-	char			*protocols;
-	struct wsconn_opts	 opts;
-	struct wsconn_cbs	 cbs;
-	void			*arg;
-	wsconn_dial_fn		 done;
-};
-
-static void
-wsconn_dial_free(struct wsconn_dial *d)
-{
-	if (d->dial != NULL)
-		dial_cancel(d->dial);
-	free(d->protocols);
-	free(d);
-}
-
-static void
-wsconn_dial_head(struct bufferevent *bev, const struct http_response *res,
-    const char *err, void *arg)
-{
-	struct wsconn_dial *d = arg;
-	struct wsconn *c;
-	char proto[64], why[160];
-	int rc;
-
-	d->dial = NULL;
-	if (bev == NULL) {
-		d->done(NULL, 0, err, d->arg);
-		wsconn_dial_free(d);
-		return;
-	}
-	if ((rc = ws_client_check(res, d->key, d->protocols, proto,
-	    sizeof(proto))) != 0) {
-		if (rc == -1)
-			snprintf(why, sizeof(why), "refused: HTTP %d %.*s",
-			    res->status, (int)(res->reason_len > 64 ? 64 :
-			    res->reason_len), res->reason);
-		else
-			snprintf(why, sizeof(why), "bad WebSocket handshake");
-		bufferevent_free(bev);
-		d->done(NULL, res->status, why, d->arg);
-		wsconn_dial_free(d);
-		return;
-	}
-	c = wsconn_new(d->base, bev, WS_CLIENT, &d->opts, &d->cbs, d->arg);
-	ssd_strlcpy(c->protocol, proto, sizeof(c->protocol));
-	d->done(c, 101, NULL, d->arg);
-	wsconn_dial_free(d);
-}
-
-struct wsconn_dial *
-wsconn_dial(struct event_base *base, struct evdns_base *dns, SSL_CTX *tls,
-    const struct dial_url *u, const char *target, const char *protocols,
-    const char *headers, int timeout_ms, const struct wsconn_opts *opts,
-    const struct wsconn_cbs *cbs, void *arg, wsconn_dial_fn done,
-    char *err, size_t errlen)
-{
-	struct wsconn_dial *d;
-	char req[4096], path[2048];
-	size_t n;
-
-	d = xcalloc(1, sizeof(*d));
-	d->base = base;
-	d->opts = *opts;
-	d->opts.plain_socket = !u->tls;
-	d->cbs = *cbs;
-	d->arg = arg;
-	d->done = done;
-	d->protocols = protocols ? xstrdup(protocols) : NULL;
-	snprintf(path, sizeof(path), "%s%s", u->path, target);
-	if (ws_client_key(d->key) == -1 ||
-	    (n = ws_client_request(req, sizeof(req), u->authority, path,
-	    d->key, protocols, headers)) == 0) {
-		snprintf(err, errlen, "%s: request too long", u->host);
-		wsconn_dial_free(d);
-		return NULL;
-	}
-	if ((d->dial = dial_start(base, dns, tls, u, req, n, timeout_ms,
-	    wsconn_dial_head, d, err, errlen)) == NULL) {
-		wsconn_dial_free(d);
-		return NULL;
-	}
-	return d;
-}
-
-void
-wsconn_dial_cancel(struct wsconn_dial *d)
-{
-	wsconn_dial_free(d);
 }

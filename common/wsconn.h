@@ -2,7 +2,7 @@
  * wsconn.h - a WebSocket connection on a libevent bufferevent, either
  * side: framing and masking (common/ws.c), pings, an idle limit, a
  * bounded output queue and the close handshake with real codes; and the
- * client's dial (common/dial.c) that ends in one.
+ * client's dial (wsconn_dial.c, on common/dial.c) that ends in one.
  */
 #ifndef SSD_WSCONN_H
 #define SSD_WSCONN_H
@@ -26,7 +26,18 @@ struct wsconn_opts {
 	int	 ping_interval_ms;	/* 0: no pings */
 	int	 idle_timeout_ms;	/* nothing heard for this long: close */
 	int	 close_timeout_ms;	/* wait for the peer's close frame */
+	/*
+	 * Output at max_output stops reading (so pings cannot make us
+	 * queue pongs without end) until it drains; a peer that keeps it
+	 * there this long (0: 30 s) is closed with 1008.
+	 */
+	int	 stall_timeout_ms;
 	int	 plain_socket;		/* not TLS: bulk reads (bevio.h) */
+	/*
+	 * No timer of its own: the owner calls wsconn_tick() at least every
+	 * second (one timer for thousands of connections).
+	 */
+	int	 external_tick;
 };
 
 struct wsconn_cbs {
@@ -57,12 +68,20 @@ void		 wsconn_close(struct wsconn *c, int code, const char *reason);
 /* Drops the connection now, without closed(); not from a callback. */
 void		 wsconn_free(struct wsconn *c);
 size_t		 wsconn_queued(const struct wsconn *c);
+/* 1 once either side has started the close handshake. */
+int		 wsconn_closing(const struct wsconn *c);
 /* The subprotocol agreed on in the handshake, "" for none. */
 const char	*wsconn_protocol(const struct wsconn *c);
+void		 wsconn_set_protocol(struct wsconn *c, const char *protocol);
 /* Stops or resumes reading (flow control; a test agent playing dead). */
 void		 wsconn_set_reading(struct wsconn *c, int on);
 /* Round trip of the last answered ping, in ms (-1: none yet). */
 int		 wsconn_rtt_ms(const struct wsconn *c);
+/*
+ * Pings, idle, stall and close limits as of now (external_tick); may end
+ * the connection (closed() runs, c is gone).  Not from a callback.
+ */
+void		 wsconn_tick(struct wsconn *c, uint64_t now);
 
 /*
  * The client's dial: connect (TLS if u says so), the upgrade request for

@@ -59,6 +59,19 @@ int	config_read_key(const char *path, char *key, size_t len, char *err,
 int	config_write_key(const char *path, const char *key, char *err,
 	    size_t errlen);
 
+/*
+ * agentmsg.c: the payloads the agent sends (common/agentproto.h); each
+ * returns a new object.  sessions takes list over.
+ */
+cJSON	*agentmsg_capacity(const struct agent_config *cfg);
+cJSON	*agentmsg_hello(const struct agent_config *cfg);
+cJSON	*agentmsg_heartbeat(const struct agent_config *cfg, size_t active,
+	    size_t running);
+cJSON	*agentmsg_sessions(cJSON *list);
+cJSON	*agentmsg_status(const char *session_id, const char *state,
+	    const char *reason, const cJSON *metadata);
+cJSON	*agentmsg_registration(const struct agent_config *cfg);
+
 /* link.c */
 void	link_start(struct event_base *base, const struct agent_config *cfg,
 	    struct cluster *cluster);
@@ -90,7 +103,8 @@ typedef int (*commands_send_fn)(const char *type, const char *id,
 void	commands_init(struct cluster *cluster, commands_send_fn send,
 	    uint64_t max_sessions);
 /* A command arrived: ack it, run it (or answer from what we have). */
-void	commands_handle(const char *id, const cJSON *payload);
+void	commands_handle(const char *id, const char *type,
+	    const char *session_id, const cJSON *data);
 /* The link is back: results it may have missed go out again. */
 void	commands_resend(void);
 size_t	commands_running(void);

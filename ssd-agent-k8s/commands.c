@@ -12,16 +12,16 @@
 #include <string.h>
 
 #include "agent.h"
+#include "agentproto.h"
 #include "cluster.h"
 #include "log.h"
 #include "util.h"
 
 #define COMMANDS_KEPT	4096	/* finished ones remembered, oldest go */
-#define COMMAND_ID_MAX	128
 
 struct command {
 	TAILQ_ENTRY(command)	 entry;
-	char			 id[COMMAND_ID_MAX];
+	char			 id[AP_ID_MAX + 1];
 	char			 session[256];
 	char			 type[32];
 	int			 done;
@@ -111,16 +111,16 @@ commands_done(const cJSON *result, const char *error, int retryable,
 	if (error == NULL) {
 		log_info("session %s: %s done (command %s)", cmd->session,
 		    cmd->type, cmd->id);
-		commands_finish(cmd, "complete", result ?
+		commands_finish(cmd, AP_COMPLETE, result ?
 		    cJSON_Duplicate(result, 1) : cJSON_CreateObject());
 		return;
 	}
 	log_warnx("session %s: %s failed%s: %s (command %s)", cmd->session,
 	    cmd->type, retryable ? " (retryable)" : "", error, cmd->id);
 	r = cJSON_CreateObject();
-	cJSON_AddStringToObject(r, "error", error);
-	cJSON_AddBoolToObject(r, "retryable", retryable);
-	commands_finish(cmd, "failed", r);
+	cJSON_AddStringToObject(r, AP_ERROR_TEXT, error);
+	cJSON_AddBoolToObject(r, AP_RETRYABLE, retryable);
+	commands_finish(cmd, AP_FAILED, r);
 }
 
 /*
@@ -128,64 +128,55 @@ commands_done(const cJSON *result, const char *error, int retryable,
  * cluster gets the command's data ({sessionId, user, template, ...}).
  */
 static void
-commands_run(struct command *cmd, const cJSON *payload)
+commands_run(struct command *cmd, const cJSON *data)
 {
-	const cJSON *data = cJSON_GetObjectItem(payload, "data");
-
-	if (cJSON_IsObject(data))
-		payload = data;
-	if (strcmp(cmd->type, "start_session") == 0) {
+	if (strcmp(cmd->type, AP_CMD_START) == 0) {
 		if (max_sessions > 0 &&
 		    cluster_session_count(cluster) >= max_sessions) {
 			commands_done(NULL, "the agent is at MAX_SESSIONS", 0,
 			    cmd);
 			return;
 		}
-		cluster_start(cluster, payload, commands_done, cmd);
-	} else if (strcmp(cmd->type, "stop_session") == 0)
-		cluster_stop(cluster, payload, commands_done, cmd);
-	else if (strcmp(cmd->type, "hibernate_session") == 0)
-		cluster_hibernate(cluster, payload, commands_done, cmd);
-	else if (strcmp(cmd->type, "wake_session") == 0)
-		cluster_wake(cluster, payload, commands_done, cmd);
+		cluster_start(cluster, data, commands_done, cmd);
+	} else if (strcmp(cmd->type, AP_CMD_STOP) == 0)
+		cluster_stop(cluster, data, commands_done, cmd);
+	else if (strcmp(cmd->type, AP_CMD_HIBERNATE) == 0)
+		cluster_hibernate(cluster, data, commands_done, cmd);
+	else if (strcmp(cmd->type, AP_CMD_WAKE) == 0)
+		cluster_wake(cluster, data, commands_done, cmd);
 	else
 		commands_done(NULL, "unknown command type", 0, cmd);
 }
 
 void
-commands_handle(const char *id, const cJSON *payload)
+commands_handle(const char *id, const char *type, const char *session_id,
+    const cJSON *data)
 {
-	const cJSON *type = cJSON_GetObjectItem(payload, "commandType");
-	const cJSON *sid = cJSON_GetObjectItem(payload, "sessionId");
 	struct command *cmd;
+	cJSON *d;
 
-	if (strlen(id) >= COMMAND_ID_MAX) {
-		log_warnx("command id too long: ignored");
-		return;
-	}
 	if ((cmd = commands_find(id)) != NULL) {
 		/* Sent again: the same answer, never the work twice. */
-		send_msg("ack", id, NULL);
+		send_msg(AP_ACK, id, NULL);
 		if (cmd->done)
 			commands_answer(cmd);
 		return;
 	}
 	cmd = xcalloc(1, sizeof(*cmd));
 	ssd_strlcpy(cmd->id, id, sizeof(cmd->id));
-	ssd_strlcpy(cmd->type, cJSON_IsString(type) ? type->valuestring : "?",
-	    sizeof(cmd->type));
-	ssd_strlcpy(cmd->session, cJSON_IsString(sid) ? sid->valuestring : "-",
-	    sizeof(cmd->session));
+	ssd_strlcpy(cmd->type, type, sizeof(cmd->type));
+	ssd_strlcpy(cmd->session, session_id, sizeof(cmd->session));
 	TAILQ_INSERT_TAIL(&commands, cmd, entry);
 	ncommands++;
 	nrunning++;
-	send_msg("ack", id, NULL);
+	send_msg(AP_ACK, id, NULL);
 	log_info("session %s: %s (command %s)", cmd->session, cmd->type, id);
-	if (!cJSON_IsString(sid) || !cJSON_IsString(type))
-		commands_done(NULL, "commandType and sessionId required", 0,
-		    cmd);
-	else
-		commands_run(cmd, payload);
+	/* The data names the session; without data, the command does. */
+	d = data ? cJSON_Duplicate(data, 1) : cJSON_CreateObject();
+	if (!cJSON_HasObjectItem(d, AP_SESSION_ID))
+		cJSON_AddStringToObject(d, AP_SESSION_ID, session_id);
+	commands_run(cmd, d);
+	cJSON_Delete(d);
 }
 
 void

@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "agent.h"
+#include "agentproto.h"
 #include "cluster.h"
 #include "dial.h"
 #include "log.h"
@@ -24,7 +25,6 @@
 
 #define LINK_BACKOFF_BASE_MS	1000
 #define LINK_REGISTER_MAX_BODY	65536
-#define LINK_PROTOCOL_VERSION	1
 #define LINK_STATUS_QUEUE_MAX	4096	/* reports kept while offline */
 
 static struct {
@@ -95,38 +95,18 @@ link_retry(evutil_socket_t fd, short what, void *arg)
 static int
 link_send(const char *type, const char *id, const cJSON *payload)
 {
-	cJSON *m;
 	char *s;
 	int rc;
 
 	if (lk.ws == NULL)
 		return -1;
-	m = cJSON_CreateObject();
-	cJSON_AddStringToObject(m, "type", type);
-	if (id != NULL)
-		cJSON_AddStringToObject(m, "id", id);
-	cJSON_AddNumberToObject(m, "timestamp", (double)wall_ms() / 1000);
-	if (payload != NULL)
-		cJSON_AddItemReferenceToObject(m, "payload", (cJSON *)payload);
-	s = cJSON_PrintUnformatted(m);
+	s = agentproto_encode(type, id, payload ? cJSON_Duplicate(payload,
+	    1) : NULL);
 	rc = wsconn_send_text(lk.ws, s);
 	if (rc == -1)
 		log_warnx("control link: %s not sent (output full)", type);
 	cJSON_free(s);
-	cJSON_Delete(m);
 	return rc;
-}
-
-static cJSON *
-link_capacity(void)
-{
-	cJSON *c = cJSON_CreateObject();
-
-	cJSON_AddNumberToObject(c, "maxCpu", (double)lk.cfg->max_cpu);
-	cJSON_AddNumberToObject(c, "maxMemory", (double)lk.cfg->max_memory);
-	cJSON_AddNumberToObject(c, "maxSessions",
-	    (double)lk.cfg->max_sessions);
-	return c;
 }
 
 static void
@@ -142,19 +122,13 @@ link_heartbeat(evutil_socket_t fd, short what, void *arg)
 	/* The first full list goes out as soon as the cluster has one. */
 	if (!lk.sessions_sent && (list = cluster_sessions(lk.cluster)) !=
 	    NULL) {
-		p = cJSON_CreateObject();
-		cJSON_AddItemToObject(p, "sessions", list);
-		lk.sessions_sent = link_send("sessions", NULL, p) == 0;
+		p = agentmsg_sessions(list);
+		lk.sessions_sent = link_send(AP_SESSIONS, NULL, p) == 0;
 		cJSON_Delete(p);
 	}
-	p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "status", "online");
-	cJSON_AddNumberToObject(p, "activeSessions",
-	    (double)cluster_session_count(lk.cluster));
-	cJSON_AddNumberToObject(p, "runningCommands",
-	    (double)commands_running());
-	cJSON_AddItemToObject(p, "capacity", link_capacity());
-	link_send("heartbeat", NULL, p);
+	p = agentmsg_heartbeat(lk.cfg, cluster_session_count(lk.cluster),
+	    commands_running());
+	link_send(AP_HEARTBEAT, NULL, p);
 	cJSON_Delete(p);
 }
 
@@ -177,18 +151,8 @@ link_session_status(const char *session_id, const char *state,
 	cJSON *p;
 
 	(void)arg;
-	p = metadata ? cJSON_Duplicate(metadata, 1) : cJSON_CreateObject();
-	if (!cJSON_IsObject(p)) {
-		cJSON_Delete(p);
-		p = cJSON_CreateObject();
-	}
-	cJSON_DeleteItemFromObject(p, "sessionId");
-	cJSON_DeleteItemFromObject(p, "state");
-	cJSON_AddStringToObject(p, "sessionId", session_id);
-	cJSON_AddStringToObject(p, "state", state);
-	if (reason != NULL && !cJSON_HasObjectItem(p, "reason"))
-		cJSON_AddStringToObject(p, "reason", reason);
-	if (link_send("status", NULL, p) == 0) {
+	p = agentmsg_status(session_id, state, reason, metadata);
+	if (link_send(AP_STATUS, NULL, p) == 0) {
 		cJSON_Delete(p);
 		return;
 	}
@@ -205,7 +169,7 @@ link_flush_queued(void)
 
 	while (lk.ws != NULL && (p = cJSON_DetachItemFromArray(lk.queued,
 	    0)) != NULL) {
-		link_send("status", NULL, p);
+		link_send(AP_STATUS, NULL, p);
 		cJSON_Delete(p);
 	}
 }
@@ -214,39 +178,39 @@ static void
 link_message(struct wsconn *c, int opcode, const uint8_t *data, size_t len,
     void *arg)
 {
-	const cJSON *type, *id, *payload, *hb;
-	cJSON *m;
+	const char *why;
+	struct ap_msg m;
+	int64_t hb;
 
 	(void)c;
 	(void)arg;
-	if (opcode != WS_OP_TEXT || (m = cJSON_ParseWithLength(
-	    (const char *)data, len)) == NULL) {
-		log_warnx("control link: a message that is not JSON");
+	if (opcode != WS_OP_TEXT || agentproto_decode(data, len, &m,
+	    &why) == -1) {
+		log_warnx("control link: a message refused: %s",
+		    opcode != WS_OP_TEXT ? "not text" : why);
 		return;
 	}
-	type = cJSON_GetObjectItem(m, "type");
-	id = cJSON_GetObjectItem(m, "id");
-	payload = cJSON_GetObjectItem(m, "payload");
-	if (!cJSON_IsString(type))
-		log_warnx("control link: a message without a type");
-	else if (strcmp(type->valuestring, "command") == 0 &&
-	    cJSON_IsString(id) && cJSON_IsObject(payload))
-		commands_handle(id->valuestring, payload);
-	else if (strcmp(type->valuestring, "hello") == 0) {
+	switch (m.type) {
+	case AP_T_COMMAND:
+		commands_handle(m.id, m.u.command.command_type,
+		    m.u.command.session_id, m.u.command.data);
+		break;
+	case AP_T_HELLO:
 		lk.attempt = 0;		/* a working link resets back-off */
-		hb = cJSON_GetObjectItem(payload, "heartbeatInterval");
-		if (cJSON_IsNumber(hb) && hb->valuedouble >= 1 &&
-		    hb->valuedouble * 1000 < (double)lk.cfg->heartbeat_ms)
-			link_beat_every((uint64_t)(hb->valuedouble * 1000));
-	} else if (strcmp(type->valuestring, "error") == 0)
-		log_warnx("control plane: %s", cJSON_IsObject(payload) &&
-		    cJSON_IsString(cJSON_GetObjectItem(payload, "message")) ?
-		    cJSON_GetObjectItem(payload, "message")->valuestring :
-		    "error");
-	else
+		hb = m.u.hello.heartbeat_s;
+		if (hb >= 1 && (uint64_t)hb * 1000 < lk.cfg->heartbeat_ms)
+			link_beat_every((uint64_t)hb * 1000);
+		break;
+	case AP_T_ERROR:
+		log_warnx("control plane: %s", m.u.error.message ?
+		    m.u.error.message : "error");
+		break;
+	default:
 		log_info("control link: message %s ignored",
-		    type->valuestring);
-	cJSON_Delete(m);
+		    agentproto_type_name(m.type));
+		break;
+	}
+	agentproto_free(&m);
 }
 
 static void
@@ -271,17 +235,9 @@ link_closed(struct wsconn *c, int code, const char *reason, void *arg)
 static void
 link_hello(void)
 {
-	cJSON *p, *caps;
+	cJSON *p = agentmsg_hello(lk.cfg);
 
-	p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "version", AGENT_VERSION_STRING);
-	cJSON_AddNumberToObject(p, "protocolVersion", LINK_PROTOCOL_VERSION);
-	caps = cJSON_AddArrayToObject(p, "capabilities");
-	cJSON_AddItemToArray(caps, cJSON_CreateString("kubernetes"));
-	cJSON_AddItemToArray(caps, cJSON_CreateString("hibernate"));
-	cJSON_AddStringToObject(p, "namespace", lk.cfg->namespace ?
-	    lk.cfg->namespace : "");
-	link_send("hello", NULL, p);
+	link_send(AP_HELLO, NULL, p);
 	cJSON_Delete(p);
 }
 
@@ -361,7 +317,7 @@ link_registered(int status, const char *body, size_t len, const char *err,
 	if (status == 200 || status == 202)
 		o = cJSON_ParseWithLength(body, len);
 	if (status == 200 && o != NULL) {
-		key = cJSON_GetObjectItem(o, "apiKey");
+		key = cJSON_GetObjectItemCaseSensitive(o, AP_REG_API_KEY);
 		if (cJSON_IsString(key) && strlen(key->valuestring) <
 		    sizeof(lk.key)) {
 			ssd_strlcpy(lk.key, key->valuestring, sizeof(lk.key));
@@ -406,18 +362,9 @@ static void
 link_register(void)
 {
 	char headers[AGENT_KEY_MAX + 64], err[256], *body;
-	cJSON *o, *meta;
+	cJSON *o;
 
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "agentId", lk.cfg->agent_id);
-	cJSON_AddStringToObject(o, "platform", lk.cfg->platform);
-	if (lk.cfg->region != NULL)
-		cJSON_AddStringToObject(o, "region", lk.cfg->region);
-	cJSON_AddItemToObject(o, "capacity", link_capacity());
-	meta = cJSON_AddObjectToObject(o, "metadata");
-	cJSON_AddStringToObject(meta, "version", AGENT_VERSION_STRING);
-	if (lk.cfg->namespace != NULL)
-		cJSON_AddStringToObject(meta, "namespace", lk.cfg->namespace);
+	o = agentmsg_registration(lk.cfg);
 	body = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	snprintf(headers, sizeof(headers), "X-Agent-API-Key: %s\r\n", lk.key);

@@ -21,7 +21,8 @@ CLUSTER_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ssd-agent-k8s
 # The agent itself: settings, control link, command bookkeeping.
 sbin_PROGRAMS += ssd-agent-k8s/ssd-agent-k8s
 ssd_agent_k8s_ssd_agent_k8s_SOURCES = ssd-agent-k8s/main.c \
-	ssd-agent-k8s/agent.h ssd-agent-k8s/config.c ssd-agent-k8s/link.c \
+	ssd-agent-k8s/agent.h ssd-agent-k8s/agentmsg.c ssd-agent-k8s/config.c \
+	ssd-agent-k8s/link.c \
 	ssd-agent-k8s/commands.c ssd-agent-k8s/datalink.c
 ssd_agent_k8s_ssd_agent_k8s_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(CJSON_CFLAGS) $(LIBCURL_CFLAGS) $(OPENSSL_CFLAGS)

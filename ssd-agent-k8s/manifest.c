@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <openssl/sha.h>
 
+#include "agentproto.h"
 #include "kubeproto.h"
 #include "manifest.h"
 #include "template.h"
@@ -116,7 +117,7 @@ int
 manifest_session(const cJSON *payload, char *id, size_t idlen, char *name,
     char *err, size_t errlen)
 {
-	const char *s = kube_get_str(payload, "sessionId", NULL);
+	const char *s = kube_get_str(payload, AP_SESSION_ID, NULL);
 	size_t i, n;
 
 	if (s == NULL || (n = strlen(s)) == 0 || n > MANIFEST_ID_MAX ||
@@ -164,7 +165,7 @@ static int
 manifest_resource(const cJSON *payload, const cJSON *spec, const char *key,
     const char *dflt, const char **out, char *err, size_t errlen)
 {
-	const cJSON *v = kube_get(payload, "resources", key, NULL);
+	const cJSON *v = kube_get(payload, AP_RESOURCES, key, NULL);
 
 	if (v == NULL || cJSON_IsNull(v))
 		v = kube_get(spec, "defaultResources", key, NULL);
@@ -268,7 +269,7 @@ static int
 manifest_input(const cJSON *payload, struct manifest *m,
     struct manifest_in *in, char *err, size_t errlen)
 {
-	const cJSON *tpl = kube_get(payload, "template", NULL), *spec, *home;
+	const cJSON *tpl = kube_get(payload, AP_TEMPLATE, NULL), *spec, *home;
 	struct template_doc t;
 	char terr[200];
 
@@ -276,7 +277,7 @@ manifest_input(const cJSON *payload, struct manifest *m,
 	if (manifest_session(payload, m->session_id, sizeof(m->session_id),
 	    m->name, err, errlen) == -1)
 		return -1;
-	if ((in->user = kube_get_str(payload, "user", NULL)) == NULL ||
+	if ((in->user = kube_get_str(payload, AP_USER, NULL)) == NULL ||
 	    strlen(in->user) > 255) {
 		snprintf(err, errlen, "user must be a string");
 		return -1;
@@ -290,16 +291,16 @@ manifest_input(const cJSON *payload, struct manifest *m,
 	in->image = t.image;
 	template_doc_free(&t);
 	spec = kube_get(tpl, "spec", NULL);
-	home = kube_get(payload, "persistentHome", NULL);
+	home = kube_get(payload, AP_PERSISTENT_HOME, NULL);
 	if (home != NULL && !cJSON_IsBool(home) && !cJSON_IsNull(home)) {
 		snprintf(err, errlen, "persistentHome must be true or false");
 		return -1;
 	}
 	in->home = cJSON_IsTrue(home);
 	in->env = kube_get(spec, "env", NULL);
-	if (kube_get(payload, "resources", NULL) != NULL &&
-	    !cJSON_IsObject(kube_get(payload, "resources", NULL)) &&
-	    !cJSON_IsNull(kube_get(payload, "resources", NULL))) {
+	if (kube_get(payload, AP_RESOURCES, NULL) != NULL &&
+	    !cJSON_IsObject(kube_get(payload, AP_RESOURCES, NULL)) &&
+	    !cJSON_IsNull(kube_get(payload, AP_RESOURCES, NULL))) {
 		snprintf(err, errlen, "resources must be an object");
 		return -1;
 	}

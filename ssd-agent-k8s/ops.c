@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
+#include "agentproto.h"
 #include "cluster_priv.h"
 #include "log.h"
 #include "manifest.h"
@@ -175,11 +176,11 @@ op_ready(struct op *op, const struct view_pod *pod)
 	int port = pod->vnc_port ? pod->vnc_port : op->m.vnc_port ?
 	    op->m.vnc_port : MANIFEST_VNC_PORT;
 
-	cJSON_AddStringToObject(res, "podName", pod->name);
-	cJSON_AddStringToObject(res, "podIP", pod->ip);
-	cJSON_AddStringToObject(res, "vncHost", pod->ip);
-	cJSON_AddNumberToObject(res, "vncPort", port);
-	cJSON_AddStringToObject(res, "namespace", op->c->namespace);
+	cJSON_AddStringToObject(res, AP_POD_NAME, pod->name);
+	cJSON_AddStringToObject(res, AP_POD_IP, pod->ip);
+	cJSON_AddStringToObject(res, AP_VNC_HOST, pod->ip);
+	cJSON_AddNumberToObject(res, AP_VNC_PORT, port);
+	cJSON_AddStringToObject(res, AP_NAMESPACE, op->c->namespace);
 	op_end(op, res, NULL, 0);
 	cJSON_Delete(res);
 }
@@ -566,7 +567,7 @@ void
 cluster_stop(struct cluster *c, const cJSON *payload, cluster_done_fn done,
     void *arg)
 {
-	const cJSON *home = kube_get(payload, "deleteHome", NULL);
+	const cJSON *home = kube_get(payload, AP_DELETE_HOME, NULL);
 	struct op *op;
 
 	if ((op = op_new(c, OP_STOP, payload, done, arg)) == NULL)

@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "agentproto.h"
 #include "log.h"
 #include "util.h"
 #include "view.h"
@@ -354,17 +355,17 @@ view_report(struct view *v, struct view_session *s, const char *state,
 	ssd_strlcpy(s->ip, ip, sizeof(s->ip));
 	ssd_strlcpy(s->pod, name, sizeof(s->pod));
 	meta = cJSON_CreateObject();
-	cJSON_AddStringToObject(meta, "namespace", v->namespace);
+	cJSON_AddStringToObject(meta, AP_NAMESPACE, v->namespace);
 	if (pod != NULL) {
-		cJSON_AddStringToObject(meta, "podName", pod->name);
+		cJSON_AddStringToObject(meta, AP_POD_NAME, pod->name);
 		if (pod->ip[0] != '\0')
-			cJSON_AddStringToObject(meta, "podIP", pod->ip);
+			cJSON_AddStringToObject(meta, AP_POD_IP, pod->ip);
 		if (pod->vnc_port > 0)
-			cJSON_AddNumberToObject(meta, "vncPort", pod->vnc_port);
+			cJSON_AddNumberToObject(meta, AP_VNC_PORT, pod->vnc_port);
 		if (reason[0] != '\0' && pod->message[0] != '\0')
-			cJSON_AddStringToObject(meta, "message", pod->message);
+			cJSON_AddStringToObject(meta, AP_MESSAGE, pod->message);
 		if (reason[0] != '\0' && pod->last_reason[0] != '\0')
-			cJSON_AddStringToObject(meta, "lastTerminationReason",
+			cJSON_AddStringToObject(meta, AP_LAST_TERMINATION,
 			    pod->last_reason);
 	}
 	v->status(s->id, state, reason[0] ? reason : NULL, meta,
@@ -518,12 +519,12 @@ view_sessions(const struct view *v)
 		if ((state = view_state(s, &pod)) == NULL)
 			state = s->state[0] != '\0' ? s->state : "pending";
 		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "sessionId", s->id);
-		cJSON_AddStringToObject(o, "state", state);
+		cJSON_AddStringToObject(o, AP_SESSION_ID, s->id);
+		cJSON_AddStringToObject(o, AP_STATE, state);
 		if (pod != NULL) {
-			cJSON_AddStringToObject(o, "podName", pod->name);
+			cJSON_AddStringToObject(o, AP_POD_NAME, pod->name);
 			if (pod->ip[0] != '\0')
-				cJSON_AddStringToObject(o, "podIP", pod->ip);
+				cJSON_AddStringToObject(o, AP_POD_IP, pod->ip);
 		}
 		cJSON_AddItemToArray(arr, o);
 	}

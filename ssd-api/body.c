@@ -1,8 +1,9 @@
 /*
  * body.c - reading JSON request bodies the same way on every route: the
- * body must be well-formed UTF-8 and one JSON object; fields are checked
- * for type and length; unknown fields are ignored (documented in
- * ssd-api(8)).  Helpers answer 400 themselves and return -1/NULL.
+ * body must be one JSON object read strictly (common/json.c: UTF-8, no
+ * trailing data, no key twice); fields are checked for type and length;
+ * unknown fields are ignored (documented in ssd-api(8)).  Helpers answer
+ * 400 themselves and return -1/NULL.
  */
 #include "config.h"
 
@@ -12,52 +13,27 @@
 #include <cjson/cJSON.h>
 
 #include "api.h"
+#include "json.h"
 #include "template.h"
 #include "util.h"
-
-/*
- * cJSON ends a string at an escaped NUL (\u0000), silently dropping the
- * rest: such bodies are refused rather than stored cut short.  An escape
- * is a backslash preceded by an even number of backslashes.
- */
-static int
-body_has_nul(const uint8_t *b, size_t len)
-{
-	size_t i, run = 0;
-
-	for (i = 0; i < len; i++) {
-		if (b[i] == '\0')
-			return 1;
-		if (b[i] == '\\') {
-			run++;
-			continue;
-		}
-		if (run % 2 == 1 && b[i] == 'u' && i + 4 < len &&
-		    memcmp(b + i + 1, "0000", 4) == 0)
-			return 1;
-		run = 0;
-	}
-	return 0;
-}
 
 cJSON *
 body_object(struct request *r)
 {
+	const char *why;
+	char msg[128];
 	cJSON *o;
 
 	if (r->body_len == 0) {
 		server_reply_error(r, 400, "a JSON object is required");
 		return NULL;
 	}
-	if (!utf8_valid(r->body, r->body_len)) {
-		server_reply_error(r, 400, "the body is not valid UTF-8");
+	if ((o = json_parse_strict(r->body, r->body_len, &why)) == NULL) {
+		snprintf(msg, sizeof(msg), "the body is not one JSON object: "
+		    "%s", why);
+		server_reply_error(r, 400, msg);
 		return NULL;
 	}
-	if (body_has_nul(r->body, r->body_len)) {
-		server_reply_error(r, 400, "NUL characters are not accepted");
-		return NULL;
-	}
-	o = cJSON_ParseWithLength((const char *)r->body, r->body_len);
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		server_reply_error(r, 400, "the body is not a JSON object");

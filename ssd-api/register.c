@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "agentproto.h"
 #include "api.h"
 #include "conf.h"
 #include "handoff.h"
@@ -88,7 +89,7 @@ register_answer(struct request *r, int status, const char *approval,
 	cJSON_AddStringToObject(o, "agentId", rc->agent_id);
 	cJSON_AddStringToObject(o, "approvalStatus", approval);
 	if (key != NULL)
-		cJSON_AddStringToObject(o, "apiKey", key);
+		cJSON_AddStringToObject(o, AP_REG_API_KEY, key);
 	cJSON_AddStringToObject(o, "message", message);
 	server_reply_cjson(r, status, o);
 }
@@ -196,35 +197,46 @@ register_found(struct request *r, const PGresult *res, const char *err,
 static int
 register_body(struct request *r, struct reg_ctx *rc)
 {
-	const char *id, *platform, *region;
+	const char *id, *platform, *region, *why = NULL;
 	const cJSON *cap, *meta;
-	cJSON *o;
+	struct ap_capacity c;
+	char msg[160];
+	cJSON *o, *cj;
 
 	if ((o = body_object(r)) == NULL)
 		return -1;
-	cap = cJSON_GetObjectItemCaseSensitive(o, "capacity");
-	meta = cJSON_GetObjectItemCaseSensitive(o, "metadata");
-	if (body_str(r, o, "agentId", AGENT_ID_MAX, 1, &id) == -1 ||
-	    body_str(r, o, "platform", 32, 0, &platform) == -1 ||
-	    body_str(r, o, "region", 100, 0, &region) == -1) {
+	cap = cJSON_GetObjectItemCaseSensitive(o, AP_CAPACITY);
+	meta = cJSON_GetObjectItemCaseSensitive(o, AP_REG_METADATA);
+	if (body_str(r, o, AP_REG_AGENT_ID, AGENT_ID_MAX, 1, &id) == -1 ||
+	    body_str(r, o, AP_REG_PLATFORM, 32, 0, &platform) == -1 ||
+	    body_str(r, o, AP_REG_REGION, 100, 0, &region) == -1) {
 		cJSON_Delete(o);
+		return -1;
+	}
+	if (cap != NULL && agentproto_capacity(cap, &c, &why) == -1) {
+		cJSON_Delete(o);
+		snprintf(msg, sizeof(msg), "field \"" AP_CAPACITY "\": %s", why);
+		server_reply_error(r, 400, msg);
 		return -1;
 	}
 	if (!register_id_ok(id) || (platform != NULL &&
 	    strcmp(platform, "kubernetes") != 0 && strcmp(platform,
 	    "docker") != 0 && strcmp(platform, "vm") != 0 && strcmp(platform,
-	    "cloud") != 0) || (cap != NULL && !cJSON_IsObject(cap)) ||
-	    (meta != NULL && !cJSON_IsObject(meta))) {
+	    "cloud") != 0) || (meta != NULL && !cJSON_IsObject(meta))) {
 		cJSON_Delete(o);
-		server_reply_error(r, 400, "agentId (letters, digits, ._-), "
-		    "platform kubernetes|docker|vm|cloud, capacity and metadata "
-		    "objects");
+		server_reply_error(r, 400, AP_REG_AGENT_ID " (letters, digits, "
+		    "._-), " AP_REG_PLATFORM " kubernetes|docker|vm|cloud, "
+		    AP_REG_METADATA " an object");
 		return -1;
 	}
 	ssd_strlcpy(rc->agent_id, id, sizeof(rc->agent_id));
 	rc->update_params[0] = platform ? xstrdup(platform) : NULL;
 	rc->update_params[1] = region ? xstrdup(region) : NULL;
-	rc->update_params[2] = cap ? cJSON_PrintUnformatted(cap) : NULL;
+	if (cap != NULL) {
+		cj = agentproto_capacity_json(&c);
+		rc->update_params[2] = cJSON_PrintUnformatted(cj);
+		cJSON_Delete(cj);
+	}
 	rc->update_params[3] = meta ? cJSON_PrintUnformatted(meta) : NULL;
 	cJSON_Delete(o);
 	return 0;

@@ -14,10 +14,13 @@
 
 #include <cjson/cJSON.h>
 
+#include "agentproto.h"
 #include "api.h"
+#include "conf.h"
 #include "log.h"
 #include "session_state.h"
 #include "util.h"
+#include "worker.h"
 
 #define SES_ID_USER_MAX		20
 #define SES_ID_TPL_MAX		30
@@ -222,8 +225,9 @@ ses_created(struct request *r, const PGresult *res, const char *err,
 /*
  * An agent that may take one more session: online and approved (its
  * pick_load, the count of its live sessions, is set; NULL sorts last:
- * schema/0007_agent_load.sql), below its max_sessions, with a recent
- * heartbeat, of the platform asked for ($3).  The statement runs with a
+ * schema/0007_agent_load.sql), below its max_sessions (0 or none: no
+ * limit), heard from within agent_timeout ($12), of the platform asked
+ * for ($3).  The statement runs with a
  * generic plan (db.c prepares it), planned on statistics that may be
  * stale or missing.  Each test is written so that the planner cannot
  * conclude from them that hardly any agent qualifies, and then sort them
@@ -232,10 +236,11 @@ ses_created(struct request *r, const PGresult *res, const char *err,
  * offline), tests of parameters alone are CASEs (the planner takes "$3
  * IS NULL OR ..." to pass 1 % of the agents, a CASE one half).
  */
+#define SES_MAX_SESSIONS "(a.capacity->>'" AP_CAP_MAX_SESSIONS "')"
 #define SES_AGENT_FREE \
-    "a.pick_load < CASE WHEN a.capacity->>'max_sessions' ~ " \
-    "'^[0-9]{1,9}$' THEN (a.capacity->>'max_sessions')::int ELSE " \
-    "2147483647 END AND a.last_heartbeat + interval '90 seconds' > now() " \
+    "a.pick_load < CASE WHEN " SES_MAX_SESSIONS " ~ '^[1-9][0-9]{0,8}$' " \
+    "THEN " SES_MAX_SESSIONS "::int ELSE 2147483647 END AND " \
+    "a.last_heartbeat + $12::bigint * interval '1 millisecond' > now() " \
     "AND CASE WHEN $3::text IS NULL THEN true ELSE a.platform = $3 END"
 /*
  * The first such agent in the order given, among those matching cond,
@@ -283,10 +288,11 @@ static const char ses_create_sql[] =
     "  FROM owner, tpl, agent, quota WHERE quota.ok RETURNING *), "
     "cmd AS (INSERT INTO agent_commands (agent_id, session_id, "
     "  command_type, payload) SELECT ins.agent_id, ins.id, "
-    "  'start_session', jsonb_build_object('sessionId', ins.id, 'user', "
-    "  owner.username, 'template', tpl.manifest, 'resources', "
-    "  jsonb_build_object('memory', ins.memory, 'cpu', ins.cpu), "
-    "  'persistentHome', ins.persistent_home) FROM ins, owner, tpl "
+    "  '" AP_CMD_START "', jsonb_build_object('" AP_SESSION_ID "', ins.id, "
+    "  '" AP_USER "', owner.username, '" AP_TEMPLATE "', tpl.manifest, "
+    "  '" AP_RESOURCES "', jsonb_build_object('" AP_MEMORY "', "
+    "  ins.memory, '" AP_CPU "', ins.cpu), '" AP_PERSISTENT_HOME "', "
+    "  ins.persistent_home) FROM ins, owner, tpl "
     "  RETURNING agent_id), "
     "note AS (SELECT pg_notify('ssd_commands', agent_id) FROM cmd UNION "
     "  ALL SELECT pg_notify('ssd_sessions', id) FROM ins) "
@@ -300,7 +306,8 @@ void
 sessions_create(struct request *r)
 {
 	const char *owner, *tpl, *platform, *region, *mem = NULL, *cpu = NULL;
-	const char *idle, *maxdur, *p[11];
+	const char *idle, *maxdur, *p[12];
+	char timeout[24];
 	const cJSON *res;
 	char id[64], *tags = NULL;
 	int home = 1;
@@ -347,7 +354,10 @@ sessions_create(struct request *r)
 	p[8] = idle;
 	p[9] = maxdur;
 	p[10] = tags;
-	api_query(r, ses_create_sql, 11, p, ses_created);
+	snprintf(timeout, sizeof(timeout), "%llu", (unsigned long long)
+	    conf_ms(worker_conf(), S_AGENT_TIMEOUT));
+	p[11] = timeout;
+	api_query(r, ses_create_sql, 12, p, ses_created);
 	free(tags);
 	cJSON_Delete(o);
 }
@@ -413,8 +423,8 @@ ses_move(struct request *r, const char *to, const char *command)
 	    "  ANY($5::text[]) RETURNING s.*), "
 	    "cmd AS (INSERT INTO agent_commands (agent_id, session_id, "
 	    "  command_type, payload) SELECT agent_id, id, $6::text, "
-	    "  jsonb_build_object('sessionId', id, 'deleteHome', $6::text = "
-	    "  'stop_session') FROM upd WHERE agent_id IS "
+	    "  jsonb_build_object('" AP_SESSION_ID "', id, '" AP_DELETE_HOME
+	    "', $6::text = '" AP_CMD_STOP "') FROM upd WHERE agent_id IS "
 	    "  NOT NULL RETURNING agent_id), "
 	    "note AS (SELECT pg_notify('ssd_commands', agent_id) FROM cmd "
 	    "  UNION ALL SELECT pg_notify('ssd_sessions', id) FROM upd) "
@@ -427,18 +437,18 @@ ses_move(struct request *r, const char *to, const char *command)
 void
 sessions_delete(struct request *r)
 {
-	ses_move(r, "terminating", "stop_session");
+	ses_move(r, "terminating", AP_CMD_STOP);
 }
 
 void
 sessions_hibernate(struct request *r)
 {
-	ses_move(r, "hibernating", "hibernate_session");
+	ses_move(r, "hibernating", AP_CMD_HIBERNATE);
 }
 
 void
 sessions_wake(struct request *r)
 {
-	ses_move(r, "waking", "wake_session");
+	ses_move(r, "waking", AP_CMD_WAKE);
 }
 

@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "agentproto.h"
 #include "conf.h"
 #include "db.h"
 #include "hub.h"
@@ -29,8 +30,8 @@ dispatch_sent(const PGresult *res, const char *err, const char *sqlstate,
     void *arg)
 {
 	char *agent = arg;
-	struct link *l;
-	cJSON *m, *p;
+	struct hub_link *l;
+	cJSON *p;
 	int i;
 
 	if (res == NULL) {
@@ -38,26 +39,23 @@ dispatch_sent(const PGresult *res, const char *err, const char *sqlstate,
 		free(agent);
 		return;
 	}
-	l = link_find(agent);
 	for (i = 0; i < PQntuples(res); i++) {
-		if (l == NULL) {
-			/* Gone meanwhile: they go back out when it returns. */
+		/* Gone meanwhile: they go back out when it returns. */
+		if ((l = hub_link_find(agent)) == NULL) {
 			log_info("agent %s: link gone, command %s waits",
 			    agent, PQgetvalue(res, i, 0));
 			continue;
 		}
-		m = cJSON_CreateObject();
-		cJSON_AddStringToObject(m, "type", "command");
-		cJSON_AddStringToObject(m, "id", PQgetvalue(res, i, 0));
-		p = cJSON_AddObjectToObject(m, "payload");
-		cJSON_AddStringToObject(p, "commandType", PQgetvalue(res, i, 2));
-		cJSON_AddStringToObject(p, "sessionId", PQgetvalue(res, i, 1));
-		cJSON_AddItemToObject(p, "data",
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, AP_COMMAND_TYPE,
+		    PQgetvalue(res, i, 2));
+		cJSON_AddStringToObject(p, AP_SESSION_ID, PQgetvalue(res, i, 1));
+		cJSON_AddItemToObject(p, AP_DATA,
 		    cJSON_Parse(PQgetvalue(res, i, 3)));
 		log_info("agent %s: command %s (%s, session %s) sent", agent,
 		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 2),
 		    PQgetvalue(res, i, 1));
-		link_send_json(l, m);
+		hub_link_send(l, AP_COMMAND, PQgetvalue(res, i, 0), p);
 	}
 	free(agent);
 }
@@ -67,7 +65,7 @@ dispatch_agent(const char *agent_id)
 {
 	const char *p[1] = { agent_id }, *why;
 
-	if (link_find(agent_id) == NULL)
+	if (hub_link_find(agent_id) == NULL)
 		return;		/* another hub, or nobody, has its link */
 	if (db_query(hub_db(), "WITH c AS (UPDATE agent_commands c SET status "
 	    "= 'sent', sent_at = now(), updated_at = now() FROM (SELECT id "
@@ -75,7 +73,7 @@ dispatch_agent(const char *agent_id)
 	    "AND (retry_at IS NULL OR retry_at <= now()) ORDER BY created_at "
 	    "LIMIT " DISPATCH_BATCH " FOR UPDATE SKIP "
 	    "LOCKED) n WHERE c.id = n.id RETURNING c.command_id, "
-	    "COALESCE(c.session_id, c.payload->>'sessionId', '') AS "
+	    "COALESCE(c.session_id, c.payload->>'" AP_SESSION_ID "', '') AS "
 	    "session_id, c.command_type, "
 	    "c.payload, c.created_at) SELECT command_id, session_id, "
 	    "command_type, payload FROM c ORDER BY created_at", 1, p,
@@ -138,17 +136,14 @@ dispatch_recorded(const PGresult *res, const char *err, const char *sqlstate,
  * stopped does not fail: its stop command decides how it ends.
  */
 static void
-dispatch_record(const char *agent, const char *type, const char *id,
-    const cJSON *payload)
+dispatch_record(const char *agent, enum ap_type type, const char *id,
+    const char *error, const char *pod, const cJSON *payload)
 {
 	static const char *const targets[] = { "running", "hibernated",
 	    "terminated", "failed" };
-	const cJSON *err = cJSON_GetObjectItem(payload, "error");
-	const cJSON *pod = cJSON_GetObjectItem(payload, "podName");
 	char from[4][160], *result = NULL, *what;
 	const char *p[10], *why;
 	size_t i;
-
 
 	for (i = 0; i < nitems(targets); i++)
 		if (session_states_into(targets[i], from[i],
@@ -156,14 +151,15 @@ dispatch_record(const char *agent, const char *type, const char *id,
 			fatalx("session state %s has no way in", targets[i]);
 	if (payload != NULL)
 		result = cJSON_PrintUnformatted(payload);
-	xasprintf(&what, "agent %s: %s of command %s", agent, type, id);
+	xasprintf(&what, "agent %s: %s of command %s", agent,
+	    agentproto_type_name(type), id);
 	p[0] = id;
 	p[1] = agent;
-	p[2] = strcmp(type, "ack") == 0 ? "ack" : strcmp(type, "complete") ==
-	    0 ? "completed" : "failed";
+	p[2] = type == AP_T_ACK ? "ack" : type == AP_T_COMPLETE ?
+	    "completed" : "failed";
 	p[3] = result;
-	p[4] = cJSON_IsString(err) ? err->valuestring : NULL;
-	p[5] = cJSON_IsString(pod) ? pod->valuestring : NULL;
+	p[4] = error;
+	p[5] = pod;
 	for (i = 0; i < nitems(targets); i++)
 		p[6 + i] = from[i];
 	if (db_query(hub_db(), "WITH c AS (UPDATE agent_commands SET status = "
@@ -175,17 +171,18 @@ dispatch_record(const char *agent, const char *type, const char *id,
 	    "AND agent_id = $2::text AND status IN ('sent', 'ack') RETURNING "
 	    "session_id, command_type, status), "
 	    "t AS (SELECT c.session_id, CASE WHEN c.status = 'completed' THEN "
-	    "CASE c.command_type WHEN 'start_session' THEN 'running' WHEN "
-	    "'wake_session' THEN 'running' WHEN 'hibernate_session' THEN "
-	    "'hibernated' WHEN 'stop_session' THEN 'terminated' END WHEN "
-	    "c.status = 'failed' AND c.command_type = 'start_session' THEN "
+	    "CASE c.command_type WHEN '" AP_CMD_START "' THEN 'running' WHEN "
+	    "'" AP_CMD_WAKE "' THEN 'running' WHEN '" AP_CMD_HIBERNATE "' THEN "
+	    "'hibernated' WHEN '" AP_CMD_STOP "' THEN 'terminated' END WHEN "
+	    "c.status = 'failed' AND c.command_type = '" AP_CMD_START "' THEN "
 	    "'failed' END AS state FROM c), "
 	    "s AS (UPDATE sessions SET state = t.state, pod_name = COALESCE($6::text, "
 	    "pod_name), platform_metadata = CASE t.state WHEN 'running' THEN "
 	    "COALESCE(platform_metadata, '{}') || jsonb_strip_nulls(COALESCE("
-	    "$4::jsonb, '{}') - 'retryable') WHEN 'failed' THEN COALESCE("
-	    "platform_metadata, '{}') || jsonb_build_object('reason', $5::text) "
-	    "WHEN 'hibernated' THEN platform_metadata - 'podIP' - 'podName' "
+	    "$4::jsonb, '{}') - '" AP_RETRYABLE "') WHEN 'failed' THEN "
+	    "COALESCE(platform_metadata, '{}') || jsonb_build_object('"
+	    AP_REASON "', $5::text) WHEN 'hibernated' THEN platform_metadata "
+	    "- '" AP_POD_IP "' - '" AP_POD_NAME "' "
 	    "ELSE platform_metadata END, updated_at = now() FROM t WHERE sessions.id = "
 	    "t.session_id AND sessions.agent_id = $2::text AND sessions.state = "
 	    "ANY(CASE t.state WHEN 'running' THEN $7::text[] WHEN 'hibernated' "
@@ -203,9 +200,18 @@ dispatch_record(const char *agent, const char *type, const char *id,
 
 struct retry_ctx {
 	char	 agent[256];
-	char	 id[128];
+	char	 id[AP_ID_MAX + 1];
+	char	*error;
 	cJSON	*payload;
 };
+
+static void
+dispatch_retry_free(struct retry_ctx *rc)
+{
+	free(rc->error);
+	cJSON_Delete(rc->payload);
+	free(rc);
+}
 
 static void
 dispatch_retry_done(const PGresult *res, const char *err,
@@ -221,9 +227,9 @@ dispatch_retry_done(const PGresult *res, const char *err,
 		    rc->agent, rc->id, PQgetvalue(res, 0, 0),
 		    PQgetvalue(res, 0, 1));
 	else	/* out of retries (or not its command): a plain failure */
-		dispatch_record(rc->agent, "failed", rc->id, rc->payload);
-	cJSON_Delete(rc->payload);
-	free(rc);
+		dispatch_record(rc->agent, AP_T_FAILED, rc->id, rc->error,
+		    NULL, rc->payload);
+	dispatch_retry_free(rc);
 }
 
 /*
@@ -232,22 +238,22 @@ dispatch_retry_done(const PGresult *res, const char *err,
  * allows; after that it is recorded as failed.
  */
 static void
-dispatch_retry(const char *agent, const char *id, const cJSON *payload)
+dispatch_retry(const char *agent, const struct ap_msg *m)
 {
-	const cJSON *err = cJSON_GetObjectItem(payload, "error");
 	struct retry_ctx *rc = xcalloc(1, sizeof(*rc));
 	const char *p[4], *why;
 	char max[16];
 
 	ssd_strlcpy(rc->agent, agent, sizeof(rc->agent));
-	ssd_strlcpy(rc->id, id, sizeof(rc->id));
-	rc->payload = cJSON_Duplicate(payload, 1);
+	ssd_strlcpy(rc->id, m->id, sizeof(rc->id));
+	rc->error = m->u.reply.error ? xstrdup(m->u.reply.error) : NULL;
+	rc->payload = cJSON_Duplicate(m->payload, 1);
 	snprintf(max, sizeof(max), "%lld", (long long)conf_int(hub_conf(),
 	    S_COMMAND_MAX_RETRIES));
-	p[0] = id;
+	p[0] = m->id;
 	p[1] = agent;
 	p[2] = max;
-	p[3] = cJSON_IsString(err) ? err->valuestring : NULL;
+	p[3] = m->u.reply.error;
 	if (db_query(hub_db(), "UPDATE agent_commands SET status = 'pending', "
 	    "attempts = attempts + 1, error_message = $4::text, retry_at = "
 	    "now() + least(60, 2 ^ attempts) * interval '1 second', "
@@ -256,21 +262,19 @@ dispatch_retry(const char *agent, const char *id, const cJSON *payload)
 	    "RETURNING attempts, least(60, 2 ^ (attempts - 1))", 4, p,
 	    dispatch_retry_done, rc, &why) == NULL) {
 		log_warnx("agent %s: retry of command %s not recorded: %s",
-		    agent, id, why);
-		cJSON_Delete(rc->payload);
-		free(rc);
+		    agent, m->id, why);
+		dispatch_retry_free(rc);
 	}
 }
 
 void
-dispatch_reply(struct link *l, const char *type, const char *id,
-    const cJSON *payload)
+dispatch_reply(struct hub_link *l, const struct ap_msg *m)
 {
-	if (strcmp(type, "failed") == 0 && cJSON_IsTrue(cJSON_GetObjectItem(
-	    payload, "retryable")))
-		dispatch_retry(link_agent(l), id, payload);
+	if (m->type == AP_T_FAILED && m->u.reply.retryable)
+		dispatch_retry(hub_link_agent(l), m);
 	else
-		dispatch_record(link_agent(l), type, id, payload);
+		dispatch_record(hub_link_agent(l), m->type, m->id,
+		    m->u.reply.error, m->u.reply.pod_name, m->payload);
 }
 
 /*
@@ -279,38 +283,39 @@ dispatch_reply(struct link *l, const char *type, const char *id,
  * the cluster (failed sessions no longer count against quotas).
  */
 void
-dispatch_status(struct link *l, const cJSON *payload)
+dispatch_status(struct hub_link *l, const struct ap_msg *m)
 {
-	const cJSON *sid = cJSON_GetObjectItem(payload, "sessionId");
-	const cJSON *state = cJSON_GetObjectItem(payload, "state");
+	const char *sid = m->u.status.session_id, *state = m->u.status.state;
 	char from[160], *what, *meta;
 	const char *p[5], *why;
 
-	if (!cJSON_IsString(sid) || !cJSON_IsString(state) ||
-	    session_states_into(state->valuestring, from, sizeof(from)) == -1) {
-		log_info("agent %s: malformed status", link_agent(l));
+	if (session_states_into(state, from, sizeof(from)) == -1) {
+		log_info("agent %s: status of session %s: no state %s",
+		    hub_link_agent(l), sid, state);
 		return;
 	}
-	xasprintf(&what, "agent %s: status %s of session %s", link_agent(l),
-	    state->valuestring, sid->valuestring);
-	p[0] = sid->valuestring;
-	p[1] = link_agent(l);
-	p[2] = state->valuestring;
+	xasprintf(&what, "agent %s: status %s of session %s",
+	    hub_link_agent(l), state, sid);
+	p[0] = sid;
+	p[1] = hub_link_agent(l);
+	p[2] = state;
 	p[3] = from;
-	p[4] = meta = cJSON_PrintUnformatted(payload);
+	p[4] = meta = cJSON_PrintUnformatted(m->payload);
 	if (db_query(hub_db(), "WITH s AS (UPDATE sessions SET state = $3::text, "
-	    "pod_name = COALESCE($5::jsonb->>'podName', pod_name), "
+	    "pod_name = COALESCE($5::jsonb->>'" AP_POD_NAME "', pod_name), "
 	    "platform_metadata = CASE WHEN $3::text = 'hibernated' THEN "
-	    "platform_metadata - 'podIP' - 'podName' ELSE COALESCE("
-	    "platform_metadata, '{}') END || jsonb_strip_nulls($5::jsonb - "
-	    "'sessionId' - 'state'), updated_at = now(), last_activity = now() "
+	    "platform_metadata - '" AP_POD_IP "' - '" AP_POD_NAME "' ELSE "
+	    "COALESCE(platform_metadata, '{}') END || jsonb_strip_nulls("
+	    "$5::jsonb - '" AP_SESSION_ID "' - '" AP_STATE "'), updated_at = "
+	    "now(), last_activity = now() "
 	    "WHERE id = $1 AND agent_id = $2 AND state = ANY($4::text[]) "
 	    "AND NOT ($3::text = 'failed' AND state = 'terminating') "
 	    "RETURNING id), "
 	    "c AS (INSERT INTO agent_commands (agent_id, session_id, "
-	    "command_type, payload) SELECT $2, id, 'stop_session', "
-	    "jsonb_build_object('sessionId', id, 'deleteHome', true, 'reason', "
-	    "'session failed') FROM s WHERE $3::text = 'failed' RETURNING "
+	    "command_type, payload) SELECT $2, id, '" AP_CMD_STOP "', "
+	    "jsonb_build_object('" AP_SESSION_ID "', id, '" AP_DELETE_HOME
+	    "', true, '" AP_REASON "', 'session failed') FROM s WHERE "
+	    "$3::text = 'failed' RETURNING "
 	    "agent_id) "
 	    "SELECT pg_notify('ssd_sessions', id) FROM s UNION ALL SELECT "
 	    "pg_notify('ssd_commands', agent_id) FROM c", 5, p,
@@ -361,7 +366,7 @@ dispatch_retries_due(void)
 {
 	const char *why;
 
-	if (link_count() > 0 && db_query(hub_db(), "SELECT DISTINCT agent_id "
+	if (hub_link_count() > 0 && db_query(hub_db(), "SELECT DISTINCT agent_id "
 	    "FROM agent_commands WHERE status = 'pending' AND retry_at IS NOT "
 	    "NULL AND retry_at <= now()", 0, NULL, dispatch_due, NULL,
 	    &why) == NULL)
@@ -398,9 +403,9 @@ dispatch_sweep(void)
 	    "error_message = 'no answer within command_timeout' WHERE status "
 	    "IN ('pending', 'sent', 'ack') AND created_at < now() - $1::bigint "
 	    "* interval '1 millisecond' RETURNING session_id, command_type), "
-	    "t AS (SELECT session_id, CASE command_type WHEN 'start_session' "
-	    "THEN 'failed' WHEN 'stop_session' THEN 'failed' WHEN "
-	    "'hibernate_session' THEN 'running' WHEN 'wake_session' THEN "
+	    "t AS (SELECT session_id, CASE command_type WHEN '" AP_CMD_START
+	    "' THEN 'failed' WHEN '" AP_CMD_STOP "' THEN 'failed' WHEN "
+	    "'" AP_CMD_HIBERNATE "' THEN 'running' WHEN '" AP_CMD_WAKE "' THEN "
 	    "'hibernated' END AS state FROM c), "
 	    "s AS (UPDATE sessions SET state = t.state, updated_at = now() FROM "
 	    "t WHERE sessions.id = t.session_id AND sessions.state = ANY(CASE "
@@ -437,29 +442,19 @@ dispatch_reconciled(const PGresult *res, const char *err,
  * not want (unknown, terminated or failed) get a stop_session.
  */
 void
-dispatch_sessions(struct link *l, const cJSON *payload)
+dispatch_sessions(struct hub_link *l, const struct ap_msg *m)
 {
-	const cJSON *list = cJSON_GetObjectItem(payload, "sessions"), *e, *id;
 	char from[160], *ids, *agent;
 	const char *p[3], *why;
 	cJSON *arr;
 
-	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > 100000) {
-		log_info("agent %s: malformed sessions list", link_agent(l));
-		return;
-	}
-	arr = cJSON_CreateArray();
-	cJSON_ArrayForEach(e, list) {
-		id = cJSON_IsObject(e) ? cJSON_GetObjectItem(e, "sessionId") : e;
-		if (cJSON_IsString(id))
-			cJSON_AddItemToArray(arr, cJSON_CreateString(
-			    id->valuestring));
-	}
+	arr = cJSON_CreateStringArray(m->u.sessions.ids,
+	    (int)m->u.sessions.nids);
 	ids = cJSON_PrintUnformatted(arr);
 	cJSON_Delete(arr);
 	if (session_states_into("failed", from, sizeof(from)) == -1)
 		fatalx("session state failed has no way in");
-	agent = xstrdup(link_agent(l));
+	agent = xstrdup(hub_link_agent(l));
 	p[0] = agent;
 	p[1] = ids;
 	p[2] = from;
@@ -472,9 +467,10 @@ dispatch_sessions(struct link *l, const cJSON *payload)
 	    "EXISTS (SELECT 1 FROM agent_commands c WHERE c.session_id = s.id "
 	    "AND c.status IN ('pending', 'sent', 'ack')) RETURNING s.id), "
 	    "extra AS (INSERT INTO agent_commands (agent_id, session_id, "
-	    "command_type, payload) SELECT $1::text, NULL, 'stop_session', "
-	    "jsonb_build_object('sessionId', h.id, 'reason', 'not wanted by "
-	    "the control plane') FROM have h WHERE NOT EXISTS (SELECT 1 FROM "
+	    "command_type, payload) SELECT $1::text, NULL, '" AP_CMD_STOP
+	    "', jsonb_build_object('" AP_SESSION_ID "', h.id, '" AP_REASON
+	    "', 'not wanted by the control plane') FROM have h WHERE NOT "
+	    "EXISTS (SELECT 1 FROM "
 	    "sessions s WHERE s.id = h.id AND s.agent_id = $1::text AND "
 	    "s.state NOT IN ('terminated', 'failed')) RETURNING 1), "
 	    "n AS (SELECT pg_notify('ssd_sessions', id) FROM lost) "

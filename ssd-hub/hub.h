@@ -10,22 +10,27 @@
 
 struct conf;
 struct db;
-struct link;
+struct hub_link;
 struct cJSON;
+struct ap_msg;
 
 /* main.c */
 struct db *hub_db(void);
 const struct conf *hub_conf(void);
 
 /* link.c */
-void	link_accept(int fd, const char *agent_id, const char *accept,
+void	hub_link_accept(int fd, const char *agent_id, const char *accept,
 	    const char *peer, const uint8_t *tail, size_t tail_len);
-struct link *link_find(const char *agent_id);
-/* Sends one JSON message (consumed); -1 if the link cannot take it. */
-int	link_send_json(struct link *l, struct cJSON *msg);
-const char *link_agent(const struct link *l);
-void	link_close_all(const char *why);
-size_t	link_count(void);
+struct hub_link *hub_link_find(const char *agent_id);
+/*
+ * Sends one message (payload consumed); -1 if the link cannot take it,
+ * and then it is being closed.
+ */
+int	hub_link_send(struct hub_link *l, const char *type, const char *id,
+	    struct cJSON *payload);
+const char *hub_link_agent(const struct hub_link *l);
+void	hub_link_close_all(const char *why);
+size_t	hub_link_count(void);
 
 /* dispatch.c */
 /* Sends the agent's pending commands (after NOTIFY or a new link). */
@@ -33,12 +38,11 @@ void	dispatch_agent(const char *agent_id);
 /* A new link: unanswered commands go back to pending, then out. */
 void	dispatch_link_up(const char *agent_id);
 /* The agent's answer to a command: ack, complete or failed. */
-void	dispatch_reply(struct link *l, const char *type, const char *id,
-	    const struct cJSON *payload);
+void	dispatch_reply(struct hub_link *l, const struct ap_msg *m);
 /* A session state the agent reports. */
-void	dispatch_status(struct link *l, const struct cJSON *payload);
+void	dispatch_status(struct hub_link *l, const struct ap_msg *m);
 /* The agent's list of its sessions: reconcile with the database. */
-void	dispatch_sessions(struct link *l, const struct cJSON *payload);
+void	dispatch_sessions(struct hub_link *l, const struct ap_msg *m);
 void	dispatch_notify(const char *channel, const char *payload, void *arg);
 /*
  * Run every few seconds: sends retries whose back-off is over, ends

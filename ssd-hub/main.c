@@ -51,7 +51,7 @@ hub_peer_msg(struct peer *p, struct ipc_msg *m)
 		return;
 	if (h.hdr.kind == HANDOFF_AGENT_LINK && !worker_shutting_down())
 		handoff_take_agent_link(worker_base(), p->chan, &h,
-		    link_accept, "agent");
+		    hub_link_accept, "agent");
 	else
 		handoff_refuse(worker_base(), p->chan, &h,
 		    "not handled by ssd-hub");
@@ -103,8 +103,8 @@ hub_peer(const struct imsg_peer *p, int fd)
 static void
 hub_shutdown(void)
 {
-	link_close_all("control plane stopping");
-	if (link_count() == 0)
+	hub_link_close_all("control plane stopping");
+	if (hub_link_count() == 0)
 		worker_exit(0);
 }
 

@@ -5,5 +5,5 @@ ssd_relay_ssd_relay_SOURCES = ssd-relay/main.c ssd-relay/link.c \
 	ssd-relay/stream.c ssd-relay/relay.h
 ssd_relay_ssd_relay_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(CJSON_CFLAGS) $(OPENSSL_CFLAGS)
-ssd_relay_ssd_relay_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) \
-	$(LIBEVENT_LIBS) $(CJSON_LIBS) $(OPENSSL_LIBS)
+ssd_relay_ssd_relay_LDADD = $(LIBSSD) $(LIBEVENT_LIBS) $(CJSON_LIBS) \
+	$(OPENSSL_LIBS)

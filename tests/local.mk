@@ -266,3 +266,25 @@ tests_ws_muxagent_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) \
 	$(LIBEVENT_LIBS) $(OPENSSL_LIBS)
 TESTS += tests/integration/vnc-relay.sh
 EXTRA_DIST += tests/integration/vnc-relay.sh tests/integration/vnc-relay.js
+
+# The messages between agents and the control plane (common/agentproto.h),
+# with what the real agent sends (ssd-agent-k8s/agentmsg.c).
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test_agentproto
+TESTS += tests/unit/test_agentproto
+endif
+tests_unit_test_agentproto_SOURCES = tests/unit/test_agentproto.c \
+	ssd-agent-k8s/agentmsg.c
+tests_unit_test_agentproto_CPPFLAGS = $(CLUSTER_CPPFLAGS)
+tests_unit_test_agentproto_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	$(CJSON_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_agentproto_LDADD = $(LIBSSD) $(CJSON_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/fuzz/fuzz_agentproto
+TESTS += tests/fuzz/fuzz_agentproto
+tests_fuzz_fuzz_agentproto_SOURCES = tests/fuzz/fuzz_agentproto.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_agentproto_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"agentproto"'
+tests_fuzz_fuzz_agentproto_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) \
+	$(CJSON_CFLAGS)
+tests_fuzz_fuzz_agentproto_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_agentproto_LDADD = $(LIBSSD) $(CJSON_LIBS)

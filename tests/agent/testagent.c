@@ -1,9 +1,10 @@
 /*
  * testagent.c - a scripted agent for the hub's tests and benchmark, on
  * the same dial and WebSocket code as ssd-agent-k8s: dials the control
- * link, says hello, heartbeats, answers every command (ack, then
- * complete, or failed on cue), can play dead or drop its link, and
- * prints what it saw as JSON lines on stdout.
+ * link, says hello, heartbeats as the hub asks, answers every command
+ * (ack, then complete, or failed on cue), can play dead or drop its link,
+ * and prints what it saw, decoded as the real agent decodes it
+ * (common/agentproto.c), as JSON lines on stdout: {"event": ...}.
  */
 #include "config.h"
 
@@ -18,6 +19,7 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
+#include "agentproto.h"
 #include "dial.h"
 #include "log.h"
 #include "util.h"
@@ -35,6 +37,8 @@ struct agent {
 	int			 silent;
 	int			 drop_after;	/* commands before a drop */
 	int			 commands;
+	int			 max_sessions;	/* its capacity */
+	struct event		*beat;		/* heartbeats, as asked */
 	cJSON			*retried;
 };
 
@@ -63,20 +67,46 @@ event_line(const char *ev, const char *key, const char *val)
 static void
 agent_send(struct agent *a, const char *type, const char *id, cJSON *payload)
 {
-	cJSON *m = cJSON_CreateObject();
-	char *s;
+	char *s = agentproto_encode(type, id, payload);
 
-	cJSON_AddStringToObject(m, "type", type);
-	if (id != NULL)
-		cJSON_AddStringToObject(m, "id", id);
-	cJSON_AddNumberToObject(m, "timestamp", (double)time(NULL));
-	if (payload != NULL)
-		cJSON_AddItemToObject(m, "payload", payload);
-	s = cJSON_PrintUnformatted(m);
 	if (wsconn_send_text(a->ws, s) == -1)
 		event_line("send-failed", "type", type);
 	cJSON_free(s);
-	cJSON_Delete(m);
+}
+
+static void
+agent_heartbeat(struct agent *a)
+{
+	cJSON *p = cJSON_CreateObject(), *caps;
+
+	cJSON_AddStringToObject(p, AP_AGENT_STATUS, "online");
+	cJSON_AddNumberToObject(p, AP_ACTIVE_SESSIONS, 0);
+	caps = cJSON_AddObjectToObject(p, AP_CAPACITY);
+	cJSON_AddNumberToObject(caps, AP_CAP_MAX_SESSIONS, a->max_sessions);
+	agent_send(a, AP_HEARTBEAT, NULL, p);
+}
+
+static void
+agent_beat_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+
+	(void)fd;
+	(void)what;
+	if (a->ws != NULL && !a->silent)
+		agent_heartbeat(a);
+}
+
+/* Heartbeats every s seconds from now on, as the hello answer asks. */
+static void
+agent_beat_every(struct agent *a, int64_t s)
+{
+	struct timeval tv = { (time_t)s, 0 };
+
+	if (s <= 0 || a->beat != NULL)
+		return;
+	a->beat = event_new(a->base, -1, EV_PERSIST, agent_beat_cb, a);
+	evtimer_add(a->beat, &tv);
 }
 
 /* Idempotent by command id: executed once however often it comes. */
@@ -104,17 +134,15 @@ agent_first_time(struct agent *a, const char *id)
 }
 
 static void
-agent_command(struct agent *a, const char *id, const cJSON *payload)
+agent_command(struct agent *a, const struct ap_msg *m)
 {
-	const cJSON *type = cJSON_GetObjectItem(payload, "commandType");
-	const cJSON *sid = cJSON_GetObjectItem(payload, "sessionId");
-	const char *t = cJSON_IsString(type) ? type->valuestring : "";
+	const char *id = m->id, *t = m->u.command.command_type;
 	cJSON *p;
 	char pod[300];
 
 	if (agent_first_time(a, id))
 		event_line("execute", "id", id);
-	agent_send(a, "ack", id, NULL);
+	agent_send(a, AP_ACK, id, NULL);
 	if (a->drop_after > 0 && ++a->commands >= a->drop_after) {
 		event_line("dropping", "id", id);
 		event_base_loopbreak(a->base);
@@ -124,54 +152,59 @@ agent_command(struct agent *a, const char *id, const cJSON *payload)
 	    !cJSON_HasObjectItem(a->retried, id)) {
 		cJSON_AddTrueToObject(a->retried, id);
 		p = cJSON_CreateObject();
-		cJSON_AddStringToObject(p, "error", "API server busy");
-		cJSON_AddTrueToObject(p, "retryable");
-		agent_send(a, "failed", id, p);
+		cJSON_AddStringToObject(p, AP_ERROR_TEXT, "API server busy");
+		cJSON_AddTrueToObject(p, AP_RETRYABLE);
+		agent_send(a, AP_FAILED, id, p);
 	} else if (a->fail != NULL && strcmp(t, a->fail) == 0) {
 		p = cJSON_CreateObject();
-		cJSON_AddStringToObject(p, "error", "image pull failed");
-		agent_send(a, "failed", id, p);
+		cJSON_AddStringToObject(p, AP_ERROR_TEXT, "image pull failed");
+		agent_send(a, AP_FAILED, id, p);
 	} else {
 		p = cJSON_CreateObject();
-		snprintf(pod, sizeof(pod), "%s-pod", cJSON_IsString(sid) ?
-		    sid->valuestring : "");
-		cJSON_AddStringToObject(p, "podName", pod);
-		agent_send(a, "complete", id, p);
+		snprintf(pod, sizeof(pod), "%s-pod", m->u.command.session_id);
+		cJSON_AddStringToObject(p, AP_POD_NAME, pod);
+		agent_send(a, AP_COMPLETE, id, p);
 	}
 	/* Answers for another agent's command must be refused. */
-	agent_send(a, "complete", "cmd-not-mine", NULL);
+	agent_send(a, AP_COMPLETE, "cmd-not-mine", NULL);
 }
 
+/* What the control plane sent, decoded as the real agent decodes it. */
 static void
 agent_message(struct wsconn *c, int opcode, const uint8_t *data, size_t len,
     void *arg)
 {
 	struct agent *a = arg;
-	const cJSON *type, *id, *payload;
-	cJSON *m, *o;
+	const char *why;
+	struct ap_msg m;
+	cJSON *o;
 
 	(void)c;
-	if (opcode != WS_OP_TEXT ||
-	    (m = cJSON_ParseWithLength((const char *)data, len)) == NULL) {
+	if (opcode != WS_OP_TEXT || agentproto_decode(data, len, &m,
+	    &why) == -1) {
 		event_line("unparsable", NULL, NULL);
 		return;
 	}
-	type = cJSON_GetObjectItem(m, "type");
-	id = cJSON_GetObjectItem(m, "id");
-	payload = cJSON_GetObjectItem(m, "payload");
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "event", "message");
-	cJSON_AddItemToObject(o, "type", type ? cJSON_Duplicate(type, 1) :
-	    cJSON_CreateNull());
-	cJSON_AddItemToObject(o, "id", id ? cJSON_Duplicate(id, 1) :
-	    cJSON_CreateNull());
-	cJSON_AddItemToObject(o, "payload", payload ?
-	    cJSON_Duplicate(payload, 1) : cJSON_CreateNull());
+	cJSON_AddStringToObject(o, "type", agentproto_type_name(m.type));
+	if (m.id != NULL)
+		cJSON_AddStringToObject(o, "id", m.id);
+	if (m.type == AP_T_HELLO)
+		cJSON_AddNumberToObject(o, "heartbeat_s",
+		    (double)m.u.hello.heartbeat_s);
+	else if (m.type == AP_T_COMMAND) {
+		cJSON_AddStringToObject(o, "command",
+		    m.u.command.command_type);
+		cJSON_AddStringToObject(o, "session", m.u.command.session_id);
+	} else if (m.type == AP_T_ERROR && m.u.error.message != NULL)
+		cJSON_AddStringToObject(o, "message", m.u.error.message);
 	out(o);
-	if (cJSON_IsString(type) && strcmp(type->valuestring, "command") ==
-	    0 && cJSON_IsString(id))
-		agent_command(a, id->valuestring, payload);
-	cJSON_Delete(m);
+	if (m.type == AP_T_COMMAND)
+		agent_command(a, &m);
+	else if (m.type == AP_T_HELLO)
+		agent_beat_every(a, m.u.hello.heartbeat_s);
+	agentproto_free(&m);
 }
 
 static void
@@ -193,36 +226,31 @@ agent_closed(struct wsconn *c, int code, const char *reason, void *arg)
 static void
 agent_greet(struct agent *a)
 {
-	cJSON *p, *caps, *list, *s;
+	cJSON *p, *list, *s;
 	char *ids, *tok, *save;
 
 	p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "version", "test-1");
-	cJSON_AddItemToObject(p, "capabilities", cJSON_CreateArray());
-	agent_send(a, "hello", NULL, p);
-	p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "status", "online");
-	cJSON_AddNumberToObject(p, "activeSessions", 0);
-	caps = cJSON_AddObjectToObject(p, "capacity");
-	cJSON_AddNumberToObject(caps, "max_sessions", 5);
-	agent_send(a, "heartbeat", NULL, p);
+	cJSON_AddStringToObject(p, AP_VERSION, "test-1");
+	cJSON_AddItemToObject(p, AP_CAPABILITIES, cJSON_CreateArray());
+	agent_send(a, AP_HELLO, NULL, p);
+	agent_heartbeat(a);
 	agent_send(a, "bogus", NULL, NULL);
 	if (a->sessions != NULL) {
 		p = cJSON_CreateObject();
-		list = cJSON_AddArrayToObject(p, "sessions");
+		list = cJSON_AddArrayToObject(p, AP_SESSION_LIST);
 		ids = xstrdup(a->sessions);
 		for (tok = strtok_r(ids, ",", &save); tok != NULL;
 		    tok = strtok_r(NULL, ",", &save)) {
 			s = cJSON_CreateObject();
-			cJSON_AddStringToObject(s, "sessionId", tok);
-			cJSON_AddStringToObject(s, "state", "running");
+			cJSON_AddStringToObject(s, AP_SESSION_ID, tok);
+			cJSON_AddStringToObject(s, AP_STATE, "running");
 			cJSON_AddItemToArray(list, s);
 		}
 		free(ids);
-		agent_send(a, "sessions", NULL, p);
+		agent_send(a, AP_SESSIONS, NULL, p);
 	}
 	if (a->complete != NULL)
-		agent_send(a, "complete", a->complete, NULL);
+		agent_send(a, AP_COMPLETE, a->complete, NULL);
 	if (a->silent)
 		wsconn_set_reading(a->ws, 0);
 }
@@ -267,7 +295,7 @@ usage(void)
 	fprintf(stderr, "usage: testagent --url URL --agent ID --key KEY "
 	    "[--seconds S] [--fail TYPE] [--fail-retryable TYPE]\n"
 	    "\t[--complete ID] [--state FILE] [--sessions ID,...] [--silent] "
-	    "[--drop-after N]\n");
+	    "[--drop-after N]\n\t[--max-sessions N]\n");
 	exit(2);
 }
 
@@ -286,6 +314,7 @@ main(int argc, char **argv)
 		{ "sessions", required_argument, NULL, 'S' },
 		{ "silent", no_argument, NULL, 'q' },
 		{ "drop-after", required_argument, NULL, 'd' },
+		{ "max-sessions", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct wsconn_opts wo = { .max_message = 1 << 20,
@@ -293,7 +322,7 @@ main(int argc, char **argv)
 	    .close_timeout_ms = 2000 };
 	const struct wsconn_cbs cbs = { agent_message, agent_closed, NULL };
 	const char *url = NULL, *id = NULL, *key = NULL;
-	struct agent a = { 0 };
+	struct agent a = { .max_sessions = 5 };
 	struct dial_url u;
 	struct evdns_base *dns;
 	struct event *timer;
@@ -315,6 +344,7 @@ main(int argc, char **argv)
 		case 'S': a.sessions = optarg; break;
 		case 'q': a.silent = 1; break;
 		case 'd': a.drop_after = atoi(optarg); break;
+		case 'm': a.max_sessions = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -345,6 +375,8 @@ main(int argc, char **argv)
 		wsconn_free(a.ws);
 	event_line("done", NULL, NULL);
 	event_free(timer);
+	if (a.beat != NULL)
+		event_free(a.beat);
 	evdns_base_free(dns, 0);
 	event_base_free(a.base);
 	cJSON_Delete(a.retried);

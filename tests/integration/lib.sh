@@ -77,6 +77,13 @@ free_port() {
 # runs its command again each time: a $(...) in its arguments would not be).
 sql_is() { [ "$(psql -qAt -c "$1")" = "$2" ]; }
 
+# How long a test waits for a state before it gives up, in seconds: the
+# one timeout of every wait for something that must happen.  Generous on
+# purpose: on a loaded 2-core machine under ASan a state can take many
+# times its usual time, and a wait ends as soon as the state holds, so a
+# long limit costs nothing when things work.  Never a measure of speed.
+TEST_WAIT=${SSD_TEST_WAIT:-90}
+
 # wait_until SECONDS cmd...: polls every 50 ms.
 wait_until() {
 	local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 ))
