@@ -94,6 +94,14 @@ cluster_settings(struct cluster *c, const struct cluster_config *cfg,
 		return -1;
 	}
 	ssd_strlcpy(c->namespace, ns, sizeof(c->namespace));
+	manifest_label_value(cfg->agent ? cfg->agent : "", c->agent,
+	    sizeof(c->agent));
+	if (c->agent[0] == '\0') {
+		snprintf(err, errlen, "the agent id %s cannot label objects",
+		    cfg->agent ? cfg->agent : "(none)");
+		return -1;
+	}
+	c->selector = manifest_selector(c->agent);
 	if (cfg->storage_class != NULL &&
 	    !cluster_subdomain(cfg->storage_class)) {
 		snprintf(err, errlen, "storage class \"%.64s\" is not a valid "
@@ -121,12 +129,12 @@ cluster_watch(struct cluster *c)
 
 	xasprintf(&path, "/api/v1/namespaces/%s/pods", c->namespace);
 	c->pod_watch = kube_watch_new(c->kube, "watch pods", path,
-	    MANIFEST_SELECTOR, cluster_pods_list, cluster_pods_event, c);
+	    c->selector, cluster_pods_list, cluster_pods_event, c);
 	free(path);
 	xasprintf(&path, "/apis/apps/v1/namespaces/%s/deployments",
 	    c->namespace);
 	c->deploy_watch = kube_watch_new(c->kube, "watch deployments", path,
-	    MANIFEST_SELECTOR, cluster_deploy_list, cluster_deploy_event, c);
+	    c->selector, cluster_deploy_list, cluster_deploy_event, c);
 	free(path);
 }
 
@@ -182,6 +190,7 @@ cluster_free(struct cluster *c)
 	if (c->dns != NULL)
 		evdns_base_free(c->dns, 0);
 	free(c->storage_class);
+	free(c->selector);
 	free(c->home_size);
 	free(c);
 }

@@ -17,6 +17,7 @@ struct event_base;
 struct cluster;
 
 struct cluster_config {
+	const char	*agent;		/* whose objects: labelled, watched */
 	const char	*kubeconfig;	/* NULL: in-cluster configuration */
 	const char	*incluster_dir;	/* NULL: the service account dir */
 	const char	*namespace;	/* NULL: from the config, or "default" */

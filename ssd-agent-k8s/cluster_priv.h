@@ -32,6 +32,8 @@ struct cluster {
 	struct kube_watch	*pod_watch;
 	struct kube_watch	*deploy_watch;
 	char			 namespace[KUBECFG_NAMESPACE_MAX + 1];
+	char			 agent[MANIFEST_LABEL_MAX + 1];	/* label */
+	char			*selector;	/* this agent's objects */
 	char			*storage_class;
 	char			*home_size;
 	int			 ready_timeout_s;

@@ -55,6 +55,7 @@ main(int argc, char **argv)
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	memset(&cc, 0, sizeof(cc));
+	cc.agent = cfg.agent_id;
 	cc.kubeconfig = cfg.kubeconfig;
 	cc.incluster_dir = cfg.incluster_dir;
 	cc.namespace = cfg.namespace;

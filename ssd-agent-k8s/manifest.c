@@ -138,15 +138,28 @@ manifest_session(const cJSON *payload, char *id, size_t idlen, char *name,
 }
 
 int
-manifest_owned(const cJSON *obj, const char *name)
+manifest_owned(const cJSON *obj, const char *name, const char *agent)
 {
 	const char *mgr = kube_get_str(obj, "metadata", "labels",
 	    MANIFEST_LABEL_MANAGED, NULL);
 	const char *ses = kube_get_str(obj, "metadata", "labels", "session",
 	    NULL);
+	const char *ag = kube_get_str(obj, "metadata", "labels",
+	    MANIFEST_LABEL_AGENT, NULL);
 
-	return mgr != NULL && ses != NULL && strcmp(mgr, MANIFEST_MANAGER) ==
-	    0 && strcmp(ses, name) == 0;
+	return mgr != NULL && ses != NULL && ag != NULL && strcmp(mgr,
+	    MANIFEST_MANAGER) == 0 && strcmp(ses, name) == 0 &&
+	    strcmp(ag, agent) == 0;
+}
+
+char *
+manifest_selector(const char *agent)
+{
+	char *s;
+
+	xasprintf(&s, "%s,%s=%s", MANIFEST_SELECTOR, MANIFEST_LABEL_AGENT,
+	    agent);
+	return s;
 }
 
 /* What a start needs beyond the Template's name and image. */
@@ -339,6 +352,7 @@ manifest_labels(cJSON *meta, const struct manifest *m,
 	cJSON_AddStringToObject(l, "user", user);
 	cJSON_AddStringToObject(l, "template", in->tpl_name);
 	cJSON_AddStringToObject(l, MANIFEST_LABEL_MANAGED, MANIFEST_MANAGER);
+	cJSON_AddStringToObject(l, MANIFEST_LABEL_AGENT, m->agent);
 }
 
 static void
@@ -542,6 +556,8 @@ manifest_build(const cJSON *payload, const struct manifest_opts *o,
 	}
 	if (manifest_input(payload, m, &in, err, errlen) == -1)
 		return -1;
+	manifest_label_value(o->agent ? o->agent : "", m->agent,
+	    sizeof(m->agent));
 	snprintf(m->pvc_name, sizeof(m->pvc_name), "%s-home", m->name);
 	m->deployment = manifest_deployment(m, &in, o);
 	m->service = manifest_service(m, &in, o);

@@ -25,11 +25,14 @@
 #define MANIFEST_MANAGER	"ssd-agent-k8s"
 #define MANIFEST_LABEL_MANAGED	"managed-by"
 #define MANIFEST_SELECTOR	MANIFEST_LABEL_MANAGED "=" MANIFEST_MANAGER
+/* Which agent made it: agents sharing a namespace leave the rest alone. */
+#define MANIFEST_LABEL_AGENT	"streamspace.io/agent"
 #define MANIFEST_ANN_ID		"streamspace.io/session-id"
 #define MANIFEST_ANN_NONCE	"ssd-agent-k8s/start"
 
 struct manifest_opts {
 	const char	*namespace;
+	const char	*agent;		/* label value (manifest_label_value) */
 	const char	*storage_class;	/* NULL: the cluster's default */
 	const char	*home_size;	/* NULL: MANIFEST_HOME_SIZE */
 	const char	*nonce;		/* marks what one start created */
@@ -37,6 +40,7 @@ struct manifest_opts {
 
 struct manifest {
 	char	 session_id[MANIFEST_ID_MAX + 1];
+	char	 agent[MANIFEST_LABEL_MAX + 1];	/* its label value */
 	char	 name[MANIFEST_NAME_MAX + 1];	/* Deployment, Service */
 	char	 pvc_name[MANIFEST_NAME_MAX + 6];	/* name + "-home" */
 	int	 vnc_port;
@@ -73,8 +77,11 @@ void	manifest_label_value(const char *s, char *out, size_t outlen);
 int	manifest_quantity(const char *s);
 /*
  * 1 when obj (a Deployment, Service or PVC read back) carries our
- * managed-by label and session=name, i.e. it may be adopted.
+ * managed-by label, session=name and this agent's label, i.e. it may be
+ * adopted.
  */
-int	manifest_owned(const cJSON *obj, const char *name);
+int	manifest_owned(const cJSON *obj, const char *name, const char *agent);
+/* The label selector of one agent's objects (free it). */
+char	*manifest_selector(const char *agent);
 
 #endif

@@ -436,18 +436,19 @@ op_adopt_cb(const struct kube_resp *resp, void *arg)
 	    MANIFEST_ANN_NONCE, NULL);
 	const cJSON *replicas = kube_get(resp->body, "spec", "replicas", NULL);
 	char err[128];
+	int ours;
 
 	op->req = NULL;
 	if (resp->code != 200) {
 		op_fail_resp(op, "reading the existing objects", resp);
 		return;
 	}
+	ours = manifest_owned(resp->body, op->name, op->c->agent);
 	snprintf(err, sizeof(err), "a %s of that name exists and is %s",
-	    op_objs[op->obj].what, manifest_owned(resp->body, op->name) ?
-	    "being deleted" : "not one of ours");
-	if (!manifest_owned(resp->body, op->name) || kube_get(resp->body,
-	    "metadata", "deletionTimestamp", NULL) != NULL) {
-		op_fail(op, err, manifest_owned(resp->body, op->name));
+	    op_objs[op->obj].what, ours ? "being deleted" : "not one of ours");
+	if (!ours || kube_get(resp->body, "metadata", "deletionTimestamp",
+	    NULL) != NULL) {
+		op_fail(op, err, ours);
 		return;
 	}
 	/* Our own create whose answer was lost (and retried) is ours. */
@@ -552,6 +553,7 @@ cluster_start(struct cluster *c, const cJSON *payload, cluster_done_fn done,
 	if ((op = op_new(c, OP_START, payload, done, arg)) == NULL)
 		return;
 	mo.namespace = c->namespace;
+	mo.agent = c->agent;
 	mo.storage_class = c->storage_class;
 	mo.home_size = c->home_size;
 	mo.nonce = op->nonce;

@@ -67,9 +67,10 @@ tests_ws_wsecho_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
 tests_ws_wsecho_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) $(LIBEVENT_LIBS) \
 	$(OPENSSL_LIBS)
 TESTS += tests/integration/ws-client.sh tests/integration/agent-k8s.sh \
-	tests/integration/agent-vnc.sh
+	tests/integration/agent-vnc.sh tests/integration/capacity.sh
 EXTRA_DIST += tests/integration/ws-client.sh tests/integration/agent-k8s.sh \
-	tests/integration/agent-vnc.sh tests/ws/rfbclient.py tests/node/viewer.js \
+	tests/integration/agent-vnc.sh tests/integration/capacity.sh \
+	tests/ws/rfbclient.py tests/node/viewer.js \
 	tests/node/vnc-client.js tests/ws/bytetarget.py \
 	tests/ws/echo-server.py \
 	tests/node/ws-echo-server.js

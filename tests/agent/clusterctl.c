@@ -287,6 +287,7 @@ main(int argc, char *argv[])
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&ctl, 0, sizeof(ctl));
+	cfg.agent = "clusterctl";
 	ctl.rc = 3;	/* the command never ended */
 	while ((ch = getopt(argc, argv, "H:i:k:n:r:s:t:vw:")) != -1) {
 		switch (ch) {

@@ -4,7 +4,7 @@
 # the plan and sets the exit status.  ssd: `ssd_start [conf lines]` starts a
 # private ssd -d in $T with a free port, `ssd_stop` stops it.  Everything
 # started here is stopped and $T removed on exit, so tests can run twice and
-# in parallel.
+# in parallel; SSD_TEST_KEEP=1 keeps $T for a look after a failure.
 
 set -u
 : "${top_builddir:?run from make check (top_builddir unset)}"
@@ -64,7 +64,11 @@ _cleanup() {
 		echo "# --- last lines of ssd.log ---"
 		tail -40 "$T/ssd.log" | sed 's/^/# /'
 	fi
-	rm -rf "$T"
+	if [ -n "${SSD_TEST_KEEP:-}" ]; then
+		echo "# SSD_TEST_KEEP: $T kept"
+	else
+		rm -rf "$T"
+	fi
 }
 trap _cleanup EXIT
 

@@ -28,8 +28,9 @@
 	"\"volumeMounts\":[{\"name\":\"user-home\",\"mountPath\":" \
 	"\"/config\"}]}}"
 
-static const struct manifest_opts opts = { "streamspace", "fast", "5Gi",
-    "n0nce" };
+static const struct manifest_opts opts = { .namespace = "streamspace",
+    .agent = "k8s-eu", .storage_class = "fast", .home_size = "5Gi",
+    .nonce = "n0nce" };
 
 static int
 build(const char *payload, struct manifest *m, char *err, size_t errlen)
@@ -173,6 +174,10 @@ START_TEST(bodies)
 	    "streamspace-session");
 	ck_assert_str_eq(kube_get_str(m.deployment, "metadata", "annotations",
 	    MANIFEST_ANN_NONCE, NULL), "n0nce");
+	ck_assert_str_eq(kube_get_str(m.deployment, "metadata", "labels",
+	    MANIFEST_LABEL_AGENT, NULL), "k8s-eu");
+	ck_assert_str_eq(kube_get_str(m.deployment, "spec", "template",
+	    "metadata", "labels", MANIFEST_LABEL_AGENT, NULL), "k8s-eu");
 	ck_assert_str_eq(str(m.deployment, "spec.replicas"), "1");
 	ck_assert_str_eq(str(m.deployment, "spec.selector.matchLabels.session"),
 	    m.name);
@@ -213,9 +218,10 @@ START_TEST(bodies)
 	ck_assert_str_eq(str(m.pvc, "spec.storageClassName"), "fast");
 	ck_assert_str_eq(str(m.pvc, "spec.resources.requests.storage"), "5Gi");
 	ck_assert_str_eq(str(m.pvc, "spec.accessModes.0"), "ReadWriteOnce");
-	ck_assert(manifest_owned(m.deployment, m.name));
-	ck_assert(manifest_owned(m.pvc, m.name));
-	ck_assert(!manifest_owned(m.service, "other"));
+	ck_assert(manifest_owned(m.deployment, m.name, m.agent));
+	ck_assert(manifest_owned(m.pvc, m.name, m.agent));
+	ck_assert(!manifest_owned(m.service, "other", m.agent));
+	ck_assert(!manifest_owned(m.service, m.name, "another-agent"));
 	manifest_set_owner(m.service, m.name, "uid-1");
 	manifest_set_owner(m.service, m.name, "uid-2");
 	ck_assert_int_eq(cJSON_GetArraySize(kube_get(m.service, "metadata",
