@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,18 @@ static char		 log_ident[64] = "ssd";
 static int		 log_instance = -1;
 static enum log_target	 log_to = LOG_TARGET_STDERR;
 static int		 log_level = LOG_INFO;
+static int		 log_copy_fd = -1;	/* the terminal, or -1 */
+
+void
+log_copy_to_stderr(int on)
+{
+	if (on && log_copy_fd == -1)
+		log_copy_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	else if (!on && log_copy_fd != -1) {
+		close(log_copy_fd);
+		log_copy_fd = -1;
+	}
+}
 
 void
 log_init(const char *name, int instance, enum log_target target)
@@ -168,6 +181,22 @@ log_emit(int pri, const char *msg)
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }
 
+static void
+log_copy(const char *msg)
+{
+	char line[LOG_LINE_MAX + 128];
+	int n;
+
+	if (log_copy_fd == -1)
+		return;
+	n = snprintf(line, sizeof(line), "%s: %s\n", log_ident, msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	(void)!write(log_copy_fd, line, (size_t)n);
+}
+
 /* Prefixes, sanitises and emits one formatted line. */
 static void
 log_line(int pri, const char *raw)
@@ -179,6 +208,8 @@ log_line(int pri, const char *raw)
 		off = (size_t)snprintf(msg, sizeof(msg), "[%d] ",
 		    log_instance);
 	log_sanitize(msg + off, sizeof(msg) - off, raw);
+	if (log_to != LOG_TARGET_STDERR)
+		log_copy(msg);
 	log_emit(pri, msg);
 }
 

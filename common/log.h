@@ -29,6 +29,14 @@ enum log_target {
  * sandbox is entered: syslog and journal need a socket.
  */
 void	log_init(const char *name, int instance, enum log_target target);
+/*
+ * While on, every line logged also goes to the standard error the
+ * process had when this was turned on (a terminal, a CI log), whatever
+ * the target: one-shot commands and start-up errors must not vanish into
+ * a syslog that may not exist.  Turn it on before log_init (which may
+ * take stderr over for the journal), off before daemonising.
+ */
+void	log_copy_to_stderr(int on);
 void	log_setlevel(int level);
 int	log_getlevel(void);
 const char *log_name(void);

@@ -427,6 +427,12 @@ main(int argc, char *argv[])
 		master->log_target = LOG_TARGET_JOURNAL;
 	else
 		master->log_target = LOG_TARGET_SYSLOG;
+	/*
+	 * Until it serves, what ssd says also reaches whoever started it,
+	 * unless that standard error already is the journal.
+	 */
+	if (migrate_only || getenv("JOURNAL_STREAM") == NULL)
+		log_copy_to_stderr(1);
 	log_init("ssd", -1, master->log_target);
 	level = log_level_parse(conf_str(master->conf, S_LOG_LEVEL));
 	log_setlevel(master->verbose ? LOG_DEBUG : level);
@@ -440,6 +446,7 @@ main(int argc, char *argv[])
 	master->listen_fd = master_bind(master->conf);
 	if (control_open() == -1)
 		exit(1);
+	log_copy_to_stderr(0);
 	if (!foreground && !sdn_under_systemd() && daemon(0, 0) == -1)
 		fatal("daemon");
 

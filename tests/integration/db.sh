@@ -57,6 +57,25 @@ ok_if "... and none of it is in the database" \
 rc=$?
 [ "$rc" = 1 ] && grep -q 'not starting' "$T/broken.log"
 ok_rc "ssd does not start on a failing migration (exit $rc)" $?
+# Without -d the log is syslog, which may not exist: the reason must
+# still reach whoever ran the command.
+out=$("$top_builddir/ssd" -M -f "$T/ssd.conf" 2>&1 > /dev/null)
+rc=$?
+[ "$rc" = 1 ] && grep -q 'migration 0099_broken.sql failed.*no_such_column' <<< "$out"
+ok_rc "ssd -M (no -d): the failing migration is on stderr, exit $rc" $?
+out=$("$top_builddir/ssd" -f "$T/ssd.conf" 2>&1 > /dev/null)
+rc=$?
+[ "$rc" = 1 ] && grep -q 'no_such_column' <<< "$out" && grep -q 'not starting' <<< "$out"
+ok_rc "ssd (no -d) does not start, and says why on stderr (exit $rc)" $?
+printf 'port = 8080\nno_such_setting = 1\n' > "$T/bad.conf"
+out=$("$top_builddir/ssd" -M -f "$T/bad.conf" 2>&1 > /dev/null)
+rc=$?
+[ "$rc" != 0 ] && grep -q 'no_such_setting' <<< "$out"
+ok_rc "ssd -M -f BAD.conf: the reason on stderr, exit $rc" $?
+out=$("$top_builddir/ssd" -n -f "$T/bad.conf" 2>&1 > /dev/null)
+rc=$?
+[ "$rc" != 0 ] && grep -q 'no_such_setting' <<< "$out"
+ok_rc "ssd -n -f BAD.conf: likewise, exit $rc" $?
 
 # Two control planes migrating one fresh database at once.
 psql -qAt -U postgres -d postgres -c "CREATE DATABASE fresh OWNER ssd" > /dev/null
