@@ -31,9 +31,17 @@ trap stop_all EXIT
 [ "$(id -u)" = 0 ] || die "run me as root (the workers drop to their own users)"
 say "installing missing packages"
 "$top/contrib/install-deps.sh" run || die "package installation failed"
-say "building in $build"
-(cd "$top" && ./autogen.sh > /dev/null 2>&1) || die "autogen failed"
-mkdir -p "$build" && cd "$build" || die "cannot use $build"
+# A tree configured in place (README's "Building by hand") cannot also be
+# configured elsewhere: its build is used then.
+if [ -f "$top/config.status" ]; then
+	build=$top
+	say "building in place in $top (configured there already)"
+else
+	say "building in $build"
+	(cd "$top" && ./autogen.sh > /dev/null 2>&1) || die "autogen failed"
+	mkdir -p "$build" || die "cannot use $build"
+fi
+cd "$build" || die "cannot use $build"
 [ -f Makefile ] || "$top/configure" -q > configure.out 2>&1 || { cat configure.out; die "configure failed"; }
 make -j"$(nproc)" > build.out 2>&1 || { tail -30 build.out; die "build failed"; }
 

@@ -101,6 +101,12 @@ distcheck() {
 		tail -40 "$out/plain/distcheck.out"; return 1; }
 }
 
+if [ -f "$top/config.status" ]; then
+	echo "run-tests: $top is configured in place; the suite builds out of tree:" \
+	    "run 'make distclean' there first" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 log "installing missing packages"
 "$top/contrib/install-deps.sh" test || { echo "0 passed, 1 failed"; exit 1; }
 log "bootstrapping"
