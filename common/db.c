@@ -56,7 +56,7 @@ struct db_conn {
 	struct event		*ev;
 	struct event		*retry;
 	enum db_conn_state	 state;
-	unsigned		 backoff_ms;
+	unsigned		 failures;	/* in a row: the back-off */
 	struct db_req		*cur;
 	int			 preparing;	/* cur's statement, first */
 	PGresult		*res;		/* first result of cur */
@@ -225,9 +225,10 @@ static void
 db_conn_lost(struct db_conn *dc, const char *why)
 {
 	struct timeval tv;
+	uint64_t ms;
 
 	/* Once per outage; the retries after it are debug noise. */
-	if (dc->backoff_ms == 0)
+	if (dc->failures == 0)
 		log_warnx("database connection %d: %s", dc->slot, why);
 	else
 		log_debug("database connection %d: %s", dc->slot, why);
@@ -245,12 +246,10 @@ db_conn_lost(struct db_conn *dc, const char *why)
 	PQfinish(dc->pg);
 	dc->pg = NULL;
 	dc->state = DC_DOWN;
-	dc->backoff_ms = dc->backoff_ms == 0 ? DB_BACKOFF_FIRST_MS :
-	    dc->backoff_ms * 2;
-	if (dc->backoff_ms > DB_BACKOFF_MAX_MS)
-		dc->backoff_ms = DB_BACKOFF_MAX_MS;
-	tv.tv_sec = dc->backoff_ms / 1000;
-	tv.tv_usec = (dc->backoff_ms % 1000) * 1000;
+	ms = backoff_ms(dc->failures++, DB_BACKOFF_FIRST_MS,
+	    DB_BACKOFF_MAX_MS, 1);
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(dc->retry, &tv);
 	db_fail_queue(dc->db);
 }
@@ -320,12 +319,12 @@ db_connect_step(struct db_conn *dc)
 		break;
 	case PGRES_POLLING_OK:
 		PQsetnonblocking(dc->pg, 1);
-		if (dc->backoff_ms != 0 || dc->slot == 0)
+		if (dc->failures != 0 || dc->slot == 0)
 			log_info("database connection %d up", dc->slot);
 		/* Notifications may have been missed while it was down. */
-		if (dc->backoff_ms != 0 && dc->db->notify != NULL)
+		if (dc->failures != 0 && dc->db->notify != NULL)
 			dc->db->notify(NULL, NULL, dc->db->notify_arg);
-		dc->backoff_ms = 0;
+		dc->failures = 0;
 		db_conn_idle(dc);
 		if (dc->db->listen_sql != NULL) {
 			struct db_req *l = db_req_new(dc->db, -1,

@@ -18,6 +18,7 @@
 #include "handoff.h"
 #include "ipc.h"
 #include "log.h"
+#include "peers.h"
 #include "proto.h"
 #include "util.h"
 
@@ -169,11 +170,18 @@ handoff_reply_health(struct event_base *base, struct ipc_chan *c,
 }
 
 int
-handoff_accept(struct event_base *base, struct ipc_chan *c,
-    struct ipc_msg *m, const char *worker, struct handoff *h)
+handoff_accept(struct event_base *base, struct peer *p, struct ipc_msg *m,
+    int stopping, struct handoff *h)
 {
+	struct ipc_chan *c = p->chan;
 	const char *why;
 
+	if (m->type != IMSG_HANDOFF || p->kind != PROC_API) {
+		log_warnx("%s: unexpected message type %u, closing the channel",
+		    p->name, m->type);
+		peers_drop(p, "protocol error");
+		return 0;
+	}
 	if (handoff_recv(m, h, &why) == -1) {
 		log_warnx("hand-off %u from %s refused: %s", m->peerid,
 		    ipc_chan_name(c), why);
@@ -183,7 +191,11 @@ handoff_accept(struct event_base *base, struct ipc_chan *c,
 	if (h->hdr.kind == HANDOFF_HEALTH) {
 		log_debug("hand-off %u: health check from %s", h->id,
 		    h->hdr.peer);
-		handoff_reply_health(base, c, h, worker);
+		handoff_reply_health(base, c, h, log_name());
+		return 0;
+	}
+	if (stopping) {
+		handoff_refuse(base, c, h, "stopping");
 		return 0;
 	}
 	return 1;

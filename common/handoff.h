@@ -107,12 +107,15 @@ void	handoff_reply_health(struct event_base *base, struct ipc_chan *c,
 	    struct handoff *h, const char *worker);
 
 /*
- * What every hand-off receiver does first: validates the message (refusing
- * a bad one) and answers HANDOFF_HEALTH.  Returns 1 when h is a hand-off
- * of another kind for the caller, 0 when it was dealt with.
+ * What every hand-off receiver does first with a message from peer p:
+ * only ssd-api hands connections over (anything else closes the channel),
+ * a malformed hand-off is refused, a health check is answered, and a
+ * receiver that is stopping refuses the rest.  Returns 1 when h is a
+ * hand-off of another kind for the caller, 0 when it was dealt with.
  */
-int	handoff_accept(struct event_base *base, struct ipc_chan *c,
-	    struct ipc_msg *m, const char *worker, struct handoff *h);
+struct peer;
+int	handoff_accept(struct event_base *base, struct peer *p,
+	    struct ipc_msg *m, int stopping, struct handoff *h);
 /*
  * A received connection the caller cannot take: the client gets 503 with
  * reason (plain text, no quotes) and the sender a NACK.

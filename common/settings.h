@@ -209,6 +209,32 @@ X(VNC_PROXY_TIMEOUT, "vnc_proxy_timeout", "VNC_PROXY_TIMEOUT", DURATION, \
     "A viewer's VNC WebSocket from which nothing (not even the answer to " \
     "a ping: ssd-relay pings every 30 s, or a third of this if less) " \
     "has been heard this long is closed.") \
+X(RELAY_WINDOW_MAX, "relay_window_max", NULL, SIZE, NULL, "4MiB", 262144, \
+    2147483647, 0, \
+    "Largest receive window ssd-relay grants one stream of an agent's " \
+    "data link (windows start at 256 KiB and grow to this on fast " \
+    "streams); a viewer's queued output is bounded by twice this.") \
+X(RELAY_LINK_BUFFER_MAX, "relay_link_buffer_max", NULL, SIZE, NULL, \
+    "512MiB", 16777216, 68719476736, 0, \
+    "Sum of the receive windows of all streams of one data link: every " \
+    "byte an agent can make ssd-relay hold for it.  Streams beyond it " \
+    "are refused; it also caps a link at this / 256 KiB streams.") \
+X(RELAY_LINK_OUTPUT_MAX, "relay_link_output_max", NULL, SIZE, NULL, \
+    "8MiB", 262144, 1073741824, 0, \
+    "Bytes ssd-relay may have queued for one data link; above half of " \
+    "it viewers' input waits, and a link that keeps it full is closed " \
+    "(1008, agent not reading).") \
+X(RELAY_LINK_TIMEOUT, "relay_link_timeout", NULL, DURATION, NULL, "5s", \
+    2000, 600000, 0, \
+    "A data link from which nothing (not even the answer to a ping; " \
+    "ssd-relay pings every second) was heard this long is closed.") \
+X(RELAY_OPEN_TIMEOUT, "relay_open_timeout", NULL, DURATION, NULL, "10s", \
+    1000, 600000, 0, \
+    "How long a viewer's stream waits for the agent to open it (then " \
+    "504), and how long a closed stream waits for the agent's end.") \
+X(RELAY_VIEWER_MAX_MESSAGE, "relay_viewer_max_message", NULL, SIZE, \
+    NULL, "256KiB", 4096, 16777216, 0, \
+    "Largest WebSocket message ssd-relay takes from a viewer.") \
 X(JWT_SECRET, "jwt_secret", "JWT_SECRET", SECRET, NULL, NULL, 32, 0, 0, \
     "Key that signs and checks user tokens (HS256).") \
 X(DB_PASSWORD, "db_password", "DB_PASSWORD", SECRET, NULL, NULL, 0, 0, \

@@ -294,6 +294,42 @@ random_bytes(void *buf, size_t n)
 	return 0;
 }
 
+void
+random_fill(void *buf, size_t n)
+{
+	if (random_bytes(buf, n) == -1)
+		fatal("getrandom");
+}
+
+void
+random_hex(char *out, size_t n)
+{
+	uint8_t b[64];
+
+	if (n > sizeof(b))
+		fatalx("random_hex: %zu bytes asked", n);
+	random_fill(b, n);
+	hex_encode(b, n, out);
+}
+
+uint64_t
+backoff_ms(unsigned attempt, uint64_t base, uint64_t cap, int jitter)
+{
+	uint64_t d = base;
+	uint32_t r;
+
+	while (attempt-- > 0 && d < cap)
+		d *= 2;
+	if (d > cap)
+		d = cap;
+	if (!jitter || d == 0)
+		return d;
+	/* Spreading retries needs no secret: the clock will do if need be. */
+	if (random_bytes(&r, sizeof(r)) == -1)
+		r = (uint32_t)now_usec();
+	return (uint64_t)r % d + 1;
+}
+
 uint32_t
 fnv1a(const char *s)
 {

@@ -51,6 +51,22 @@ int	ncpus(void);
 
 /* Fills buf with n random bytes from getrandom(2); -1 on failure. */
 int	random_bytes(void *buf, size_t n);
+/*
+ * The same for secrets (keys, tokens, tickets, ids): getrandom(2) on a
+ * valid buffer cannot fail short of a broken kernel, and nothing may go
+ * on without the bytes, so failure is fatal.
+ */
+void	random_fill(void *buf, size_t n);
+/* n random bytes as lower-case hex into out (2n+1 bytes). */
+void	random_hex(char *out, size_t n);
+/*
+ * The wait before retry number attempt (0: the first): base doubled per
+ * attempt, at most cap.  With jitter, uniform in [1, that] instead
+ * ("full jitter"), so that many clients failing together do not all come
+ * back at the same moment.
+ */
+uint64_t backoff_ms(unsigned attempt, uint64_t base, uint64_t cap,
+	    int jitter);
 /* 1 when s[0..len) is well-formed UTF-8 (RFC 3629), else 0. */
 int	utf8_valid(const uint8_t *s, size_t len);
 /*

@@ -425,19 +425,10 @@ dl_drop_streams(struct dl_link *l)
 static void
 dl_later(struct dl_link *l)
 {
-	uint64_t cap = dl.cfg->reconnect_max_ms, d = DL_BACKOFF_BASE_MS;
+	uint64_t d = backoff_ms(l->attempt++, DL_BACKOFF_BASE_MS,
+	    dl.cfg->reconnect_max_ms, 1);
 	struct timeval tv;
-	uint32_t r;
-	unsigned i;
 
-	for (i = 0; i < l->attempt && d < cap; i++)
-		d *= 2;
-	if (d > cap)
-		d = cap;
-	if (random_bytes(&r, sizeof(r)) == -1)
-		r = (uint32_t)time(NULL);
-	l->attempt++;
-	d = (uint64_t)r % d;
 	tv.tv_sec = (time_t)(d / 1000);
 	tv.tv_usec = (suseconds_t)(d % 1000) * 1000;
 	if (!dl.stopping)

@@ -91,16 +91,8 @@ kube_base(struct kube *k)
 unsigned
 kube_backoff_ms(unsigned n)
 {
-	uint64_t cap = KUBE_BACKOFF_BASE_MS;
-	uint32_t rnd;
-
-	while (n-- > 0 && cap < KUBE_BACKOFF_MAX_MS)
-		cap *= 2;
-	if (cap > KUBE_BACKOFF_MAX_MS)
-		cap = KUBE_BACKOFF_MAX_MS;
-	if (random_bytes(&rnd, sizeof(rnd)) == -1)
-		rnd = (uint32_t)now_usec();
-	return (unsigned)(rnd % cap) + 1;
+	return (unsigned)backoff_ms(n, KUBE_BACKOFF_BASE_MS,
+	    KUBE_BACKOFF_MAX_MS, 1);
 }
 
 char *

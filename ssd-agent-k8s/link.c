@@ -52,22 +52,11 @@ static struct {
 static void	link_register(void);
 static void	link_dial(void);
 
-/* Full jitter: uniform in [0, min(cap, base * 2^attempt)). */
 static uint64_t
 link_backoff_ms(void)
 {
-	uint64_t cap = lk.cfg->reconnect_max_ms, d = LINK_BACKOFF_BASE_MS;
-	uint32_t r;
-	unsigned i;
-
-	for (i = 0; i < lk.attempt && d < cap; i++)
-		d *= 2;
-	if (d > cap)
-		d = cap;
-	if (random_bytes(&r, sizeof(r)) == -1)
-		r = (uint32_t)time(NULL);
-	lk.attempt++;
-	return (uint64_t)r % d;
+	return backoff_ms(lk.attempt++, LINK_BACKOFF_BASE_MS,
+	    lk.cfg->reconnect_max_ms, 1);
 }
 
 static void

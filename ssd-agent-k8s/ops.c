@@ -509,7 +509,6 @@ op_new(struct cluster *c, enum op_kind kind, const cJSON *payload,
 {
 	struct op *op = xcalloc(1, sizeof(*op)), *old;
 	char err[256], msg[64];
-	uint8_t rnd[8];
 
 	op->c = c;
 	op->kind = kind;
@@ -523,9 +522,7 @@ op_new(struct cluster *c, enum op_kind kind, const cJSON *payload,
 		return NULL;
 	}
 	snprintf(op->what, sizeof(op->what), "session %s", op->id);
-	if (random_bytes(rnd, sizeof(rnd)) == -1)
-		memset(rnd, 0, sizeof(rnd));
-	hex_encode(rnd, sizeof(rnd), op->nonce);
+	random_hex(op->nonce, 8);
 	if ((op->deadline_ev = evtimer_new(c->base, op_deadline_ev, op)) ==
 	    NULL || (op->poll_ev = evtimer_new(c->base, op_poll_ev, op)) ==
 	    NULL)

@@ -113,8 +113,7 @@ apikeys_create(struct request *r)
 	}
 	key = xmalloc(APIKEY_LEN + 8);
 	memcpy(key, APIKEY_PREFIX, 3);
-	if (random_bytes(rnd, sizeof(rnd)) == -1)
-		fatal("getrandom");
+	random_fill(rnd, sizeof(rnd));
 	if (b64url_encode(rnd, sizeof(rnd), key + 3, APIKEY_LEN + 5) !=
 	    APIKEY_LEN - 3)
 		fatalx("API key encoding");

@@ -291,7 +291,6 @@ static void
 auth_issue(struct request *r, const PGresult *res, int col, int status)
 {
 	struct jwt_claims c;
-	uint8_t rnd[32];
 	int64_t now = (int64_t)(wall_ms() / 1000);
 	char *tok, when[32];
 	struct tm tm;
@@ -305,9 +304,7 @@ auth_issue(struct request *r, const PGresult *res, int col, int status)
 	ssd_strlcpy(c.email, PQgetvalue(res, 0, col + 2), sizeof(c.email));
 	ssd_strlcpy(c.role, PQgetvalue(res, 0, col + 4), sizeof(c.role));
 	ssd_strlcpy(c.iss, AUTH_ISSUER, sizeof(c.iss));
-	if (random_bytes(rnd, sizeof(rnd)) == -1)
-		fatal("getrandom");
-	hex_encode(rnd, sizeof(rnd), c.jti);
+	random_hex(c.jti, 32);
 	c.iat = c.nbf = now;
 	c.exp = now + (int64_t)(auth.lifetime_ms / 1000);
 	if ((tok = jwt_sign(&c, auth.secret, auth.secret_len)) == NULL) {

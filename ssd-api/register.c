@@ -134,7 +134,6 @@ register_found(struct request *r, const PGresult *res, const char *err,
 	struct reg_ctx *rc = r->ctx;
 	const char *p[7], *approval = NULL;
 	int exists, has_key = 0, own_key = 0;
-	uint8_t rnd[32];
 
 	if (res == NULL) {
 		api_db_error(r, "registering an agent", err, sqlstate);
@@ -164,9 +163,7 @@ register_found(struct request *r, const PGresult *res, const char *err,
 	}
 	/* Approved, no key yet: this answer carries it, once. */
 	if (exists && strcmp(approval, "approved") == 0 && !has_key) {
-		if (random_bytes(rnd, sizeof(rnd)) == -1)
-			fatal("getrandom");
-		hex_encode(rnd, sizeof(rnd), rc->new_key);
+		random_hex(rc->new_key, AGENT_KEY_HEX / 2);
 		sha256_hex(rc->new_key, AGENT_KEY_HEX, rc->key_hash);
 	}
 	p[0] = rc->agent_id;

@@ -96,13 +96,10 @@ static void
 ses_new_id(const char *user, const char *tpl, char *out, size_t len)
 {
 	char u[SES_ID_USER_MAX + 1], t[SES_ID_TPL_MAX + 1], hex[9];
-	uint8_t rnd[4];
 
 	ses_slug(user, SES_ID_USER_MAX, u);
 	ses_slug(tpl, SES_ID_TPL_MAX, t);
-	if (random_bytes(rnd, sizeof(rnd)) == -1)
-		fatal("getrandom");
-	hex_encode(rnd, sizeof(rnd), hex);
+	random_hex(hex, 4);
 	snprintf(out, len, "%s%s%s%s%s", u[0] ? u : "s", t[0] ? "-" : "",
 	    t, "-", hex);
 }

@@ -97,15 +97,12 @@ viewer_ticket_stored(struct request *r, const PGresult *res, const char *err,
 void
 viewer_ticket(struct request *r)
 {
-	uint8_t rnd[VIEWER_TICKET_BYTES];
 	char *ticket, hash[65], ttl[24];
 	const char *p[5];
 
 	ticket = xmalloc(VIEWER_TICKET_HEX + 1);
 	r->ctx = ticket;
-	if (random_bytes(rnd, sizeof(rnd)) == -1)
-		fatal("getrandom");
-	hex_encode(rnd, sizeof(rnd), ticket);
+	random_hex(ticket, VIEWER_TICKET_BYTES);
 	sha256_hex(ticket, VIEWER_TICKET_HEX, hash);
 	snprintf(ttl, sizeof(ttl), "%llu", (unsigned long long)conf_ms(
 	    worker_conf(), S_VIEWER_TICKET_TTL));

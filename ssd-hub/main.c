@@ -41,15 +41,10 @@ hub_peer_msg(struct peer *p, struct ipc_msg *m)
 {
 	struct handoff h;
 
-	if (m->type != IMSG_HANDOFF || p->kind != PROC_API) {
-		log_warnx("%s: unexpected message type %u, closing the channel",
-		    p->name, m->type);
-		peers_drop(p, "protocol error");
+	if (handoff_accept(worker_base(), p, m, worker_shutting_down(),
+	    &h) != 1)
 		return;
-	}
-	if (handoff_accept(worker_base(), p->chan, m, "ssd-hub", &h) != 1)
-		return;
-	if (h.hdr.kind == HANDOFF_AGENT_LINK && !worker_shutting_down())
+	if (h.hdr.kind == HANDOFF_AGENT_LINK)
 		handoff_take_agent_link(worker_base(), p->chan, &h,
 		    hub_link_accept, "agent");
 	else

@@ -213,14 +213,11 @@ dbadmin_agent_set(const struct conf *c, const char *id, const char *what,
 {
 	char key[65], hash[65], out[256];
 	const char *p[2];
-	uint8_t rnd[32];
 	int rc;
 
 	p[0] = id;
 	if (strcmp(what, "add") == 0) {
-		if (random_bytes(rnd, sizeof(rnd)) == -1)
-			fatal("getrandom");
-		hex_encode(rnd, sizeof(rnd), key);
+		random_hex(key, 32);
 		sha256_hex(key, strlen(key), hash);
 		p[1] = hash;
 		rc = dbadmin_exec(c, "INSERT INTO agents (agent_id, platform, "

@@ -41,7 +41,7 @@ struct worker {
 	struct event		*timer;		/* start timeout or back-off */
 	unsigned		 gen;		/* processes started so far */
 	unsigned		 restarts;
-	unsigned		 backoff_ms;
+	unsigned		 start_failures;	/* in a row: back-off */
 	uint64_t		 started_ms;
 	unsigned		 pings_missed;
 	int			 cfg_pending;	/* reload answer awaited */

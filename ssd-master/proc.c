@@ -296,7 +296,7 @@ proc_ready(struct worker *w)
 		return;
 	evtimer_del(w->timer);
 	w->state = WORKER_READY;
-	w->backoff_ms = 0;
+	w->start_failures = 0;
 	log_debug("%s: ready", w->name);
 	if (!master->ready_notified && proc_all_ready()) {
 		master->ready_notified = 1;
@@ -387,6 +387,7 @@ proc_exited(struct worker *w, int status)
 {
 	enum worker_state was = w->state;
 	char how[64];
+	unsigned ms;
 
 	proc_describe_exit(w, status);
 	w->pid = -1;
@@ -425,14 +426,12 @@ proc_exited(struct worker *w, int status)
 		log_warnx("%s: %s; restarting", w->name, how);
 		proc_spawn(w);
 	} else {
-		w->backoff_ms = w->backoff_ms == 0 ? PROC_BACKOFF_FIRST_MS :
-		    w->backoff_ms * 2;
-		if (w->backoff_ms > PROC_BACKOFF_MAX_MS)
-			w->backoff_ms = PROC_BACKOFF_MAX_MS;
+		ms = (unsigned)backoff_ms(w->start_failures++,
+		    PROC_BACKOFF_FIRST_MS, PROC_BACKOFF_MAX_MS, 0);
 		log_warnx("%s: %s while starting; restarting in %ums",
-		    w->name, how, w->backoff_ms);
+		    w->name, how, ms);
 		w->state = WORKER_BACKOFF;
-		proc_timer_set(w, w->backoff_ms);
+		proc_timer_set(w, ms);
 	}
 	master_status();
 	master_reload_progress();

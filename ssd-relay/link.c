@@ -63,7 +63,7 @@ dlink_mux(struct dlink *l)
 int
 dlink_congested(const struct dlink *l)
 {
-	return wsconn_queued(l->ws) >= RELAY_LINK_OUTPUT_HIGH;
+	return wsconn_queued(l->ws) >= relay_limits.link_output_max / 2;
 }
 
 static struct stream_bucket *
@@ -130,8 +130,8 @@ dlink_send(struct dlink *l, const void *frame, size_t len)
 		return -1;
 	if (wsconn_send(l->ws, WS_OP_BINARY, frame, len) == -1) {
 		/* Closed from the tick: the caller may be its stream. */
-		log_warnx("agent %s: data link output over %d bytes, "
-		    "closing it", l->agent_id, RELAY_LINK_OUTPUT_MAX);
+		log_warnx("agent %s: data link output over %zu bytes, "
+		    "closing it", l->agent_id, relay_limits.link_output_max);
 		l->broken = 1;
 		return -1;
 	}
@@ -296,20 +296,13 @@ dlink_tick(evutil_socket_t fd, short ev, void *arg)
 			continue;
 		if (l->broken)
 			dlink_fail(l, WS_CLOSE_POLICY, "agent not reading");
-		else if (now - l->heard_ms >= RELAY_LINK_SILENT_MS)
+		else if (now - l->heard_ms >= relay_limits.link_timeout_ms)
 			dlink_fail(l, WS_CLOSE_GOING_AWAY,
 			    "agent data link silent");
 		else
 			dlink_ping(l, now_us);
 	}
 }
-
-static const struct wsconn_opts dlink_opts = {
-	.max_message = MUX_MESSAGE_MAX,
-	.max_output = RELAY_LINK_OUTPUT_MAX,
-	.close_timeout_ms = RELAY_CLOSE_TIMEOUT_MS,
-	.plain_socket = 1,
-};
 
 static const struct wsconn_cbs dlink_cbs = {
 	.message = dlink_message,
@@ -321,8 +314,14 @@ void
 dlink_accept(int fd, const char *agent_id, const char *accept,
     const char *peer, const uint8_t *tail, size_t tail_len)
 {
-	static const struct mux_params params = { RELAY_WINDOW_INITIAL,
-	    RELAY_WINDOW_MAX, RELAY_LINK_BUFFER_MAX };
+	const struct mux_params params = { MUX_WINDOW_MIN,
+	    relay_limits.window_max, relay_limits.link_buffer_max };
+	const struct wsconn_opts opts = {
+		.max_message = MUX_MESSAGE_MAX,
+		.max_output = relay_limits.link_output_max,
+		.close_timeout_ms = RELAY_CLOSE_TIMEOUT_MS,
+		.plain_socket = 1,
+	};
 	struct timeval tv = { RELAY_LINK_PING_MS / 1000,
 	    (RELAY_LINK_PING_MS % 1000) * 1000 };
 	struct bufferevent *bev;
@@ -354,8 +353,8 @@ dlink_accept(int fd, const char *agent_id, const char *accept,
 	}
 	TAILQ_INSERT_TAIL(&links, l, entry);
 	nlinks++;
-	l->ws = wsconn_new(worker_base(), bev, WS_SERVER, &dlink_opts,
-	    &dlink_cbs, l);
+	l->ws = wsconn_new(worker_base(), bev, WS_SERVER, &opts, &dlink_cbs,
+	    l);
 	log_info("agent %s: data link up from %s", agent_id, peer);
 }
 

@@ -44,17 +44,10 @@ relay_peer_msg(struct peer *p, struct ipc_msg *m)
 {
 	struct handoff h;
 
-	if (m->type != IMSG_HANDOFF || p->kind != PROC_API) {
-		log_warnx("%s: unexpected message type %u, closing the channel",
-		    p->name, m->type);
-		peers_drop(p, "protocol error");
+	if (handoff_accept(worker_base(), p, m, worker_shutting_down(),
+	    &h) != 1)
 		return;
-	}
-	if (handoff_accept(worker_base(), p->chan, m, "ssd-relay", &h) != 1)
-		return;
-	if (worker_shutting_down())
-		handoff_refuse(worker_base(), p->chan, &h, "relay stopping");
-	else if (h.hdr.kind == HANDOFF_DATA_LINK)
+	if (h.hdr.kind == HANDOFF_DATA_LINK)
 		handoff_take_agent_link(worker_base(), p->chan, &h,
 		    dlink_accept, "data link");
 	else if (h.hdr.kind == HANDOFF_VIEWER)
@@ -68,9 +61,21 @@ static const struct peer_ops relay_peer_ops = {
 	.msg = relay_peer_msg,
 };
 
+struct relay_limits relay_limits;
+
+/* New links and streams take the new bounds; open ones keep theirs. */
 static int
 relay_configure(const struct conf *c, int initial, char *err, size_t errlen)
 {
+	struct relay_limits *rl = &relay_limits;
+
+	rl->window_max = (uint32_t)conf_size(c, S_RELAY_WINDOW_MAX);
+	rl->link_buffer_max = conf_size(c, S_RELAY_LINK_BUFFER_MAX);
+	rl->link_output_max = conf_size(c, S_RELAY_LINK_OUTPUT_MAX);
+	rl->link_timeout_ms = conf_ms(c, S_RELAY_LINK_TIMEOUT);
+	rl->open_timeout_ms = conf_ms(c, S_RELAY_OPEN_TIMEOUT);
+	rl->viewer_message_max = conf_size(c, S_RELAY_VIEWER_MAX_MESSAGE);
+	rl->viewer_output_max = 2 * (size_t)rl->window_max + 64 * 1024;
 	return 0;
 }
 

@@ -21,26 +21,26 @@ struct handoff_viewer;
 struct wsconn;
 
 /*
- * Receive windows granted to agents (per stream: initial, grown up to
- * max) and the sum over one link's streams, which bounds what a link
- * can make us buffer and caps its streams at 2048.
+ * The bounds of ssd.conf(5) (relay_*), as of the last reload: windows
+ * granted to agents per stream (from MUX_WINDOW_MIN up to window_max)
+ * and their sum over one link; a link's output, above half of which
+ * viewers' input waits; silence and open limits; a viewer's largest
+ * message and queued output.
  */
-#define RELAY_WINDOW_INITIAL	MUX_WINDOW_MIN
-#define RELAY_WINDOW_MAX	(4 * 1024 * 1024)
-#define RELAY_LINK_BUFFER_MAX	((uint64_t)512 * 1024 * 1024)
-/* Browser bytes wait while a link's output is above this. */
-#define RELAY_LINK_OUTPUT_HIGH	(4 * 1024 * 1024)
-/* ... and the link is broken past this (an agent that does not read). */
-#define RELAY_LINK_OUTPUT_MAX	(RELAY_LINK_OUTPUT_HIGH + 4 * 1024 * 1024)
+struct relay_limits {
+	uint32_t	window_max;
+	uint64_t	link_buffer_max;
+	size_t		link_output_max;
+	uint64_t	link_timeout_ms;
+	uint64_t	open_timeout_ms;
+	size_t		viewer_message_max;
+	size_t		viewer_output_max;
+};
+extern struct relay_limits relay_limits;
+
+#define RELAY_LINK_BUCKETS	256	/* streams of a link, by id */
+/* Protocol timing: links are pinged this often, idle viewers after. */
 #define RELAY_LINK_PING_MS	1000
-#define RELAY_LINK_SILENT_MS	5000
-#define RELAY_LINK_BUCKETS	256
-/* A stream's OPEN waits this long; a half-closed one lingers as long. */
-#define RELAY_OPEN_TIMEOUT_MS	10000
-#define RELAY_LINGER_MS		10000
-/* Browser side: largest message taken, output beyond the window. */
-#define RELAY_VIEWER_MESSAGE	(256 * 1024)
-#define RELAY_VIEWER_OUTPUT_MAX	(2 * RELAY_WINDOW_MAX + 64 * 1024)
 #define RELAY_VIEWER_PING_MS	30000
 #define RELAY_CLOSE_TIMEOUT_MS	3000
 #define RELAY_REPLY_MS		5000

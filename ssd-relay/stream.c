@@ -156,7 +156,8 @@ stream_send_reset(struct stream *s, unsigned int code, const char *why)
 static void
 stream_send_fin(struct stream *s)
 {
-	struct timeval tv = { RELAY_LINGER_MS / 1000, 0 };
+	struct timeval tv = { (time_t)(relay_limits.open_timeout_ms / 1000),
+	    (suseconds_t)(relay_limits.open_timeout_ms % 1000) * 1000 };
 	uint8_t frame[MUX_FIN_LEN];
 
 	if (s->link == NULL || (s->mux.state != MUX_ST_OPEN &&
@@ -313,8 +314,8 @@ stream_upgrade(struct stream *s)
 {
 	uint64_t idle = conf_ms(worker_conf(), S_VNC_PROXY_TIMEOUT);
 	struct wsconn_opts o = {
-		.max_message = RELAY_VIEWER_MESSAGE,
-		.max_output = RELAY_VIEWER_OUTPUT_MAX,
+		.max_message = relay_limits.viewer_message_max,
+		.max_output = relay_limits.viewer_output_max,
 		.ping_interval_ms = idle / 3 < RELAY_VIEWER_PING_MS ?
 		    (int)(idle / 3) : RELAY_VIEWER_PING_MS,
 		.idle_timeout_ms = (int)idle,
@@ -381,10 +382,11 @@ stream_down(struct stream *s, const uint8_t *data, size_t len)
 	if (wsconn_send(s->ws, WS_OP_BINARY, data, len) == 0) {
 		s->down_queued += (uint32_t)len;
 		s->bytes_down += len;
-	} else if (wsconn_queued(s->ws) + len > RELAY_VIEWER_OUTPUT_MAX) {
+	} else if (wsconn_queued(s->ws) + len >
+	    relay_limits.viewer_output_max) {
 		log_warnx("agent %s session %s stream %u: viewer %s output "
-		    "over %d bytes, closing", s->agent, s->session, s->mux.id,
-		    s->peer, RELAY_VIEWER_OUTPUT_MAX);
+		    "over %zu bytes, closing", s->agent, s->session, s->mux.id,
+		    s->peer, relay_limits.viewer_output_max);
 		stream_send_reset(s, MUX_E_REFUSED, "viewer not reading");
 		wsconn_close(s->ws, WS_CLOSE_POLICY, "viewer not reading");
 	} else
@@ -482,8 +484,8 @@ stream_timeout(evutil_socket_t fd, short what, void *arg)
 
 	if (s->fd != -1) {
 		log_warnx("agent %s session %s stream %u: no answer to OPEN "
-		    "within %d ms", s->agent, s->session, s->mux.id,
-		    RELAY_OPEN_TIMEOUT_MS);
+		    "within %llu ms", s->agent, s->session, s->mux.id,
+		    (unsigned long long)relay_limits.open_timeout_ms);
 		stream_send_reset(s, MUX_E_TIMEOUT, "open timed out");
 		snprintf(msg, sizeof(msg), "agent %s did not open session %s "
 		    "in time", s->agent, s->session);
@@ -506,7 +508,8 @@ stream_refuse(struct handoff *h, const struct handoff_viewer *v,
 void
 stream_viewer(const struct handoff_viewer *v, struct handoff *h)
 {
-	struct timeval tv = { RELAY_OPEN_TIMEOUT_MS / 1000, 0 };
+	struct timeval tv = { (time_t)(relay_limits.open_timeout_ms / 1000),
+	    (suseconds_t)(relay_limits.open_timeout_ms % 1000) * 1000 };
 	uint8_t open[MUX_OPEN_MAX];
 	struct dlink *l;
 	struct stream *s;

@@ -112,6 +112,40 @@ START_TEST(fnv1a_vectors)
 }
 END_TEST
 
+/* Exponential, capped; with jitter within (0, that]. */
+START_TEST(backoff)
+{
+	uint64_t d;
+	unsigned a;
+	int i;
+
+	ck_assert_uint_eq(backoff_ms(0, 1000, 60000, 0), 1000);
+	ck_assert_uint_eq(backoff_ms(1, 1000, 60000, 0), 2000);
+	ck_assert_uint_eq(backoff_ms(5, 1000, 60000, 0), 32000);
+	ck_assert_uint_eq(backoff_ms(6, 1000, 60000, 0), 60000);
+	ck_assert_uint_eq(backoff_ms(4000000000u, 1000, 60000, 0), 60000);
+	ck_assert_uint_eq(backoff_ms(3, 1000, 500, 0), 500);
+	for (a = 0; a < 12; a++)
+		for (i = 0; i < 200; i++) {
+			d = backoff_ms(a, 250, 30000, 1);
+			ck_assert(d >= 1 && d <= backoff_ms(a, 250, 30000, 0));
+		}
+}
+END_TEST
+
+START_TEST(random_hex_fills)
+{
+	char a[65], b[65];
+
+	memset(a, 'x', sizeof(a));
+	random_hex(a, 32);
+	random_hex(b, 32);
+	ck_assert_uint_eq(strlen(a), 64);
+	ck_assert_uint_eq(strspn(a, "0123456789abcdef"), 64);
+	ck_assert_str_ne(a, b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -127,6 +161,8 @@ main(void)
 	tcase_add_test(tc, strlcpy_truncates);
 	tcase_add_test(tc, utf8);
 	tcase_add_test(tc, fnv1a_vectors);
+	tcase_add_test(tc, backoff);
+	tcase_add_test(tc, random_hex_fills);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
