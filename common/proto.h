@@ -26,11 +26,15 @@ enum imsg_master {
 	IMSG_LOG_LEVEL,		/* m->w: int32 syslog level */
 	IMSG_SHUTDOWN,		/* m->w: uint32 drain deadline in ms */
 	IMSG_SANDBOX_PROBE,	/* m->w: struct imsg_probe (test aid) */
+	IMSG_ADMIN,		/* m->api: an ssdctl request, as sent (JSON);
+				   peerid = its id */
 
 	IMSG_READY = 100,	/* w->m: serving */
 	IMSG_PONG,		/* w->m: peerid = sequence number */
 	IMSG_CFG_DONE,		/* w->m: new settings applied */
 	IMSG_PROBE_RESULT,	/* w->m: text, when the call was refused */
+	IMSG_ADMIN_DATA,	/* api->m: one JSON object of a listing */
+	IMSG_ADMIN_END,		/* api->m: the answer, as IMSG_CTL_END */
 };
 
 /* api -> hub/relay and back: connection hand-offs */

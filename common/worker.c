@@ -72,6 +72,13 @@ worker_reply(uint32_t type, uint32_t peerid, const void *data, size_t len)
 		log_warn("cannot answer the master");
 }
 
+void
+worker_admin_reply(uint32_t id, int end, const char *json)
+{
+	worker_reply(end ? IMSG_ADMIN_END : IMSG_ADMIN_DATA, id, json,
+	    strlen(json));
+}
+
 /* Settings text from the master: first set-up, or a reload. */
 static void
 worker_cfg(const struct ipc_msg *m)
@@ -217,6 +224,13 @@ worker_master_msg(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		break;
 	case IMSG_SANDBOX_PROBE:
 		worker_probe(m);
+		break;
+	case IMSG_ADMIN:
+		if (w.ops->admin != NULL && w.started)
+			w.ops->admin(m->peerid, (const char *)m->data, m->len);
+		else
+			worker_admin_reply(m->peerid, 1, "{\"ok\":false,"
+			    "\"error\":\"not handled by this worker\"}");
 		break;
 	default:
 		fatalx("master sent unknown message type %u", m->type);

@@ -8,6 +8,7 @@
 #define SSD_WORKER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf.h"
 #include "proto.h"
@@ -38,6 +39,12 @@ struct worker_ops {
 	void	(*listener)(int fd);
 	/* Stop taking work and drain; call worker_exit() when done. */
 	void	(*shutdown)(void);
+	/*
+	 * An ssdctl request the master forwards (ssd-api only; text is not
+	 * NUL-terminated): answer with worker_admin_reply(), once with end
+	 * set.  Optional.
+	 */
+	void	(*admin)(uint32_t id, const char *text, size_t len);
 };
 
 int	worker_main(int argc, char *argv[], const struct worker_ops *ops);
@@ -46,6 +53,11 @@ struct event_base *worker_base(void);
 const struct conf *worker_conf(void);
 int	worker_instance(void);
 int	worker_shutting_down(void);
+/*
+ * Answers ssdctl request id: json is a row of a listing (end 0) or the
+ * final {"ok": ..., "message"|"error": ...} (end 1).
+ */
+void	worker_admin_reply(uint32_t id, int end, const char *json);
 /* Ends the worker: the master sees a clean exit. */
 void	worker_exit(int status) __attribute__((noreturn));
 

@@ -22,7 +22,14 @@
     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), to_char(a.created_at, " \
     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), (SELECT count(*) FROM sessions s " \
     "WHERE s.agent_id = a.agent_id AND s.state NOT IN ('terminated', " \
-    "'failed'))"
+    "'failed')), to_char(a.connected_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
+    "extract(epoch FROM now() - a.connected_at)::bigint"
+
+/* Agents of platform $1, status $2 and region $3 (NULL: any). */
+static const char agents_list_sql[] =
+    "SELECT " AGENT_COLUMNS " FROM agents a WHERE ($1::text IS NULL OR "
+    "a.platform = $1) AND ($2::text IS NULL OR a.status = $2) AND "
+    "($3::text IS NULL OR a.region = $3) ORDER BY a.agent_id LIMIT 1000";
 
 static cJSON *
 agent_json(const PGresult *res, int row)
@@ -44,6 +51,13 @@ agent_json(const PGresult *res, int row)
 		    PQgetvalue(res, row, 8));
 	cJSON_AddStringToObject(o, "createdAt", PQgetvalue(res, row, 9));
 	cJSON_AddNumberToObject(o, "sessions", atoi(PQgetvalue(res, row, 10)));
+	/* Since when its control link is up (absent when it is not). */
+	if (!PQgetisnull(res, row, 11)) {
+		cJSON_AddStringToObject(o, "connectedAt", PQgetvalue(res, row,
+		    11));
+		cJSON_AddNumberToObject(o, "linkAgeSeconds",
+		    atof(PQgetvalue(res, row, 12)));
+	}
 	return o;
 }
 
@@ -79,10 +93,7 @@ agents_list(struct request *r)
 	    sizeof(status)) >= 0 ? status : NULL;
 	p[2] = http_query_get(h->query, h->query_len, "region", region,
 	    sizeof(region)) >= 0 ? region : NULL;
-	api_query(r, "SELECT " AGENT_COLUMNS " FROM agents a WHERE ($1::text "
-	    "IS NULL OR a.platform = $1) AND ($2::text IS NULL OR a.status = "
-	    "$2) AND ($3::text IS NULL OR a.region = $3) ORDER BY a.agent_id "
-	    "LIMIT 1000", 3, p, agents_listed);
+	api_query(r, agents_list_sql, 3, p, agents_listed);
 }
 
 static void
@@ -198,3 +209,27 @@ audit_list(struct request *r)
 	    "COALESCE($6::int, 0)", 6, p, audit_listed);
 }
 
+
+static void
+agents_ctl_listed(uint32_t id, const PGresult *res, const char *err,
+    const char *sqlstate, void *arg)
+{
+	int i;
+
+	if (res == NULL) {
+		admin_end(id, 0, err);
+		return;
+	}
+	for (i = 0; i < PQntuples(res); i++)
+		admin_row(id, agent_json(res, i));
+	admin_end(id, 1, NULL);
+}
+
+/* ssdctl show agents: GET /api/v1/agents's rows, unfiltered. */
+void
+agents_ctl_list(uint32_t id)
+{
+	const char *p[3] = { NULL, NULL, NULL };
+
+	admin_query(id, agents_list_sql, 3, p, agents_ctl_listed, NULL);
+}

@@ -216,6 +216,25 @@ void	cache_put(enum cache_ns ns, const char *key, const char *value,
 void	cache_clear(enum cache_ns ns);
 void	cache_notify(const char *channel, const char *payload, void *arg);
 
+/*
+ * admin.c: ssdctl's requests from the master.  Each module answers its
+ * own with the statements of its REST routes: admin_query() runs one,
+ * admin_row() sends a row of a listing, admin_end() the final answer.
+ */
+typedef void (*admin_db_cb)(uint32_t id, const PGresult *,
+	    const char *err, const char *sqlstate, void *arg);
+void	admin_request(uint32_t id, const char *text, size_t len);
+void	admin_query(uint32_t id, const char *sql, int nparams,
+	    const char *const *params, admin_db_cb cb, void *arg);
+void	admin_row(uint32_t id, struct cJSON *row);
+void	admin_end(uint32_t id, int ok, const char *text);
+void	templates_ctl_import(uint32_t id, const struct cJSON *doc);
+void	users_ctl_add(uint32_t id, const char *name, const char *role,
+	    const char *password);
+void	agents_ctl_list(uint32_t id);
+void	agents_ctl_add(uint32_t id, const char *agent);
+void	agents_ctl_approval(uint32_t id, const char *agent, const char *to);
+
 /* main.c */
 /* NOTIFY channel (payload: an id) for other control planes' caches. */
 void	api_notify(const char *channel, const char *payload);

@@ -277,6 +277,7 @@ static const struct worker_ops api_ops = {
 	.peer = api_peer,
 	.listener = server_listen,
 	.shutdown = server_shutdown,
+	.admin = admin_request,
 };
 
 /* ssd-api -R prints the route table: method, pattern, least role. */

@@ -295,16 +295,19 @@ approval_done(struct request *r, const PGresult *res, const char *err,
 	server_reply_cjson(r, 200, o);
 }
 
+/* Agent $1 approved or rejected ($2) by user $3 (NULL: ssdctl). */
+static const char approval_sql[] =
+    "UPDATE agents SET approval_status = $2::text, approved_at = CASE WHEN "
+    "$2::text = 'approved' THEN now() END, approved_by = $3::text, "
+    "updated_at = now() WHERE agent_id = $1 RETURNING agent_id, "
+    "approval_status";
+
 static void
 approval_set(struct request *r, const char *to)
 {
 	const char *p[3] = { r->params[0], to, r->user.user_id };
 
-	api_query(r, "UPDATE agents SET approval_status = $2::text, "
-	    "approved_at = CASE WHEN $2::text = 'approved' THEN now() END, "
-	    "approved_by = $3::text, "
-	    "updated_at = now() WHERE agent_id = $1 RETURNING agent_id, "
-	    "approval_status", 3, p, approval_done);
+	api_query(r, approval_sql, 3, p, approval_done);
 }
 
 void
@@ -412,4 +415,79 @@ void
 agents_data_connect(struct request *r)
 {
 	agents_link(r, HANDOFF_DATA_LINK);
+}
+
+static void
+agents_ctl_approved(uint32_t id, const PGresult *res, const char *err,
+    const char *sqlstate, void *arg)
+{
+	char msg[512];
+
+	if (res == NULL) {
+		log_warnx("ssdctl: agent approval: %s", err);
+		admin_end(id, 0, err);
+	} else if (PQntuples(res) != 1)
+		admin_end(id, 0, "no such agent");
+	else {
+		snprintf(msg, sizeof(msg), "agent %s %s", PQgetvalue(res, 0, 0),
+		    PQgetvalue(res, 0, 1));
+		log_info("ssdctl: %s", msg);
+		admin_end(id, 1, msg);
+	}
+}
+
+/* ssdctl agent approve|reject: the statement of the admin routes. */
+void
+agents_ctl_approval(uint32_t id, const char *agent, const char *to)
+{
+	const char *p[3] = { agent, to, NULL };
+
+	admin_query(id, approval_sql, 3, p, agents_ctl_approved, NULL);
+}
+
+static void
+agents_ctl_added(uint32_t id, const PGresult *res, const char *err,
+    const char *sqlstate, void *arg)
+{
+	char *key = arg, msg[512];
+
+	if (res == NULL) {
+		log_warnx("ssdctl: agent add: %s", err);
+		admin_end(id, 0, err);
+	} else if (PQntuples(res) != 1)
+		admin_end(id, 0, "an agent of that id exists");
+	else {
+		log_info("ssdctl: agent %s added", PQgetvalue(res, 0, 0));
+		snprintf(msg, sizeof(msg), "agent %s added; its key (shown "
+		    "once): %s", PQgetvalue(res, 0, 0), key);
+		admin_end(id, 1, msg);
+		ssd_explicit_bzero(msg, sizeof(msg));
+	}
+	ssd_explicit_bzero(key, AGENT_KEY_HEX);
+	free(key);
+}
+
+/*
+ * ssdctl agent add: an approved agent with a fresh key, which goes back
+ * to the operator once (only its hash is kept).
+ */
+void
+agents_ctl_add(uint32_t id, const char *agent)
+{
+	char *key, hash[65];
+	const char *p[2] = { agent, hash };
+
+	if (!register_id_ok(agent)) {
+		admin_end(id, 0, "an agent id is letters, digits, ._- (at most "
+		    "255)");
+		return;
+	}
+	key = xmalloc(AGENT_KEY_HEX + 1);
+	random_hex(key, AGENT_KEY_HEX / 2);
+	sha256_hex(key, AGENT_KEY_HEX, hash);
+	admin_query(id, "INSERT INTO agents (agent_id, platform, status, "
+	    "approval_status, approved_at, api_key_hash, api_key_created_at) "
+	    "VALUES ($1, 'kubernetes', 'offline', 'approved', now(), $2, "
+	    "now()) ON CONFLICT (agent_id) DO NOTHING RETURNING agent_id", 2,
+	    p, agents_ctl_added, key);
 }

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "api.h"
+#include "log.h"
 #include "template.h"
 #include "util.h"
 
@@ -28,6 +29,41 @@
     "to_char(updated_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 /* A template is named by its id or its name. */
 #define TPL_MATCH	"(id::text = $1 OR name = $1) AND repository_id IS NULL"
+/* Its column after TPL_COLUMNS in tpl_store_sql: 't' when it is new. */
+#define TPL_CREATED	13
+
+/*
+ * A template from a checked document (tpl_store_params): created, or, if
+ * one of that name exists, replaced when $9 is true (ssdctl template
+ * import) and left alone otherwise (POST: no row, 409).
+ */
+static const char tpl_store_sql[] =
+    "INSERT INTO catalog_templates AS ct (name, display_name, description, "
+    "category, icon_url, app_type, manifest, tags, platform) VALUES ($1, "
+    "$2, $3, $4, $5, COALESCE($6, 'desktop'), $7::jsonb, $8::text[], "
+    "'kubernetes') ON CONFLICT (name) WHERE repository_id IS NULL DO "
+    "UPDATE SET display_name = EXCLUDED.display_name, description = "
+    "EXCLUDED.description, category = EXCLUDED.category, icon_url = "
+    "EXCLUDED.icon_url, app_type = EXCLUDED.app_type, manifest = "
+    "EXCLUDED.manifest, tags = EXCLUDED.tags, updated_at = now() WHERE "
+    "$9::boolean RETURNING " TPL_COLUMNS ", xmax = 0";
+
+/* The statement's parameters; *manifest is the caller's to free. */
+static void
+tpl_store_params(const struct template_doc *t, const cJSON *doc,
+    int replace, const char **p, char **manifest)
+{
+	*manifest = cJSON_PrintUnformatted(doc);
+	p[0] = t->name;
+	p[1] = t->display_name;
+	p[2] = t->description;
+	p[3] = t->category;
+	p[4] = t->icon;
+	p[5] = t->app_type;
+	p[6] = *manifest;
+	p[7] = t->tags;
+	p[8] = replace ? "t" : "f";
+}
 
 static cJSON *
 tpl_json(const PGresult *res, int row)
@@ -146,7 +182,7 @@ void
 templates_create(struct request *r)
 {
 	struct template_doc t;
-	const char *p[8];
+	const char *p[9];
 	char err[256], *manifest;
 	cJSON *doc;
 	int status;
@@ -158,22 +194,8 @@ templates_create(struct request *r)
 		server_reply_error(r, status, err);
 		return;
 	}
-	manifest = cJSON_PrintUnformatted(doc);
-	p[0] = t.name;
-	p[1] = t.display_name;
-	p[2] = t.description;
-	p[3] = t.category;
-	p[4] = t.icon;
-	p[5] = t.app_type;
-	p[6] = manifest;
-	p[7] = t.tags;
-	api_query(r, "INSERT INTO catalog_templates (name, display_name, "
-	    "description, category, icon_url, app_type, manifest, tags, "
-	    "platform) SELECT $1::text, $2::text, $3::text, $4::text, "
-	    "$5::text, COALESCE($6::text, 'desktop'), $7::jsonb, $8::text[], "
-	    "'kubernetes' WHERE NOT EXISTS (SELECT 1 FROM catalog_templates "
-	    "WHERE name = $1::text AND repository_id IS NULL) "
-	    "RETURNING " TPL_COLUMNS, 8, p, tpl_created_or_exists);
+	tpl_store_params(&t, doc, 0, p, &manifest);
+	api_query(r, tpl_store_sql, 9, p, tpl_created_or_exists);
 	cJSON_free(manifest);
 	template_doc_free(&t);
 	cJSON_Delete(doc);
@@ -232,3 +254,42 @@ templates_delete(struct request *r)
 	    " RETURNING id", 1, params, tpl_deleted);
 }
 
+
+static void
+tpl_imported(uint32_t id, const PGresult *res, const char *err,
+    const char *sqlstate, void *arg)
+{
+	char *name = arg, msg[512];
+
+	if (res == NULL || PQntuples(res) != 1) {
+		log_warnx("ssdctl: template %s not stored: %s", name,
+		    err ? err : "no row");
+		snprintf(msg, sizeof(msg), "%s: not stored: %s", name,
+		    err ? err : "no row");
+		admin_end(id, 0, msg);
+	} else {
+		snprintf(msg, sizeof(msg), "%s: %s", name, PQgetvalue(res, 0,
+		    TPL_CREATED)[0] == 't' ? "created" : "updated");
+		log_info("ssdctl: template %s", msg);
+		admin_end(id, 1, msg);
+	}
+	free(name);
+}
+
+/* ssdctl template import: created, or replaced by the document. */
+void
+templates_ctl_import(uint32_t id, const cJSON *doc)
+{
+	struct template_doc t;
+	const char *p[9];
+	char err[256], *manifest;
+
+	if (template_check(doc, &t, err, sizeof(err)) != 0) {
+		admin_end(id, 0, err);
+		return;
+	}
+	tpl_store_params(&t, doc, 1, p, &manifest);
+	admin_query(id, tpl_store_sql, 9, p, tpl_imported, xstrdup(t.name));
+	cJSON_free(manifest);
+	template_doc_free(&t);
+}

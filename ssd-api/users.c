@@ -177,6 +177,20 @@ users_email_ok(const char *e)
 	    strchr(e, ' ') == NULL);
 }
 
+/*
+ * The one statement that adds a user (REST and ssdctl): parameters name,
+ * email, full name, role, password hash.
+ */
+static void
+users_insert_sql(char *sql, size_t len)
+{
+	snprintf(sql, len, "INSERT INTO users (id, username, email, "
+	    "full_name, role, provider, active, password_hash, created_at, "
+	    "updated_at) VALUES (gen_random_uuid()::text, $1, $2, $3, $4, "
+	    "'local', true, $5, now(), now()) RETURNING %s",
+	    auth_user_columns());
+}
+
 void
 users_create(struct request *r)
 {
@@ -212,11 +226,7 @@ users_create(struct request *r)
 	params[2] = full;
 	params[3] = role != NULL ? role : "user";
 	params[4] = hash;
-	snprintf(sql, sizeof(sql), "INSERT INTO users (id, username, email, "
-	    "full_name, role, provider, active, password_hash, created_at, "
-	    "updated_at) VALUES (gen_random_uuid()::text, $1, $2, $3, $4, "
-	    "'local', true, $5, now(), now()) RETURNING %s",
-	    auth_user_columns());
+	users_insert_sql(sql, sizeof(sql));
 	api_query(r, sql, 5, params, users_created);
 	ssd_explicit_bzero(hash, strlen(hash));
 	free(hash);
@@ -307,3 +317,56 @@ users_delete(struct request *r)
 	    params, users_deleted);
 }
 
+
+static void
+users_ctl_added(uint32_t id, const PGresult *res, const char *err,
+    const char *sqlstate, void *arg)
+{
+	char msg[512];
+
+	if (res != NULL && PQntuples(res) == 1) {
+		log_info("ssdctl: user %s (%s) added", PQgetvalue(res, 0, 1),
+		    PQgetvalue(res, 0, 4));
+		snprintf(msg, sizeof(msg), "user %s added with id %s",
+		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0));
+		admin_end(id, 1, msg);
+	} else if (sqlstate != NULL && strcmp(sqlstate, "23505") == 0)
+		admin_end(id, 0, "a user of that name exists");
+	else {
+		log_warnx("ssdctl: user not added: %s", err ? err : "no row");
+		admin_end(id, 0, err ? err : "not added");
+	}
+}
+
+/* ssdctl user add: the same checks and statement as POST /users. */
+void
+users_ctl_add(uint32_t id, const char *name, const char *role,
+    const char *pw)
+{
+	const char *params[5];
+	char sql[1024], *hash;
+
+	if (role == NULL)
+		role = "user";
+	if (name == NULL || !users_name_ok(name) || !users_role_ok(role) ||
+	    pw == NULL || strlen(pw) < USER_PASSWORD_MIN ||
+	    strlen(pw) > USER_PASSWORD_MAX) {
+		admin_end(id, 0, "need a name (letters, digits, ._-@, at most "
+		    "64), a role (user, operator or admin) and a password of "
+		    "8 characters or more");
+		return;
+	}
+	if ((hash = passwd_hash(pw)) == NULL) {
+		admin_end(id, 0, "cannot hash the password");
+		return;
+	}
+	params[0] = name;
+	params[1] = NULL;
+	params[2] = NULL;
+	params[3] = role;
+	params[4] = hash;
+	users_insert_sql(sql, sizeof(sql));
+	admin_query(id, sql, 5, params, users_ctl_added, NULL);
+	ssd_explicit_bzero(hash, strlen(hash));
+	free(hash);
+}

@@ -2,7 +2,9 @@
  * control.c - the master's control socket: ssdctl sends one JSON request
  * per connection and gets JSON objects back (IMSG_CTL_DATA) and a final
  * IMSG_CTL_END.  Access is the socket's mode (0660) and group; requests
- * are parsed with bounds like any other outside input.
+ * are parsed with bounds like any other outside input.  What needs the
+ * database beyond migrations goes to ssd-api as it came (IMSG_ADMIN), so
+ * that the master, which keeps its capabilities, runs no such queries.
  */
 #include "config.h"
 
@@ -31,10 +33,13 @@
 struct ctl_conn {
 	struct ipc_chan	*chan;
 	struct ctl_conn	*next;
+	uint32_t	 admin_id;	/* forwarded to ssd-api, or 0 */
+	struct event	*admin_timer;
 };
 
 static struct ctl_conn *ctl_conns;
 static unsigned ctl_nconns;
+static uint32_t ctl_admin_seq;
 
 static void
 control_send(struct ctl_conn *cc, uint32_t type, cJSON *obj)
@@ -182,67 +187,89 @@ control_str(const cJSON *req, const char *key)
 }
 
 static void
-control_template_import(struct ctl_conn *cc, const cJSON *req)
+control_admin_done(struct ctl_conn *cc)
 {
-	const cJSON *doc = cJSON_GetObjectItemCaseSensitive(req, "document");
-	char msg[512];
-	int rc;
-
-	rc = dbadmin_template_import(master->conf, doc, msg, sizeof(msg));
-	control_end(cc, rc == 0, rc == 0 ? "message" : "error", msg);
+	cc->admin_id = 0;
+	if (cc->admin_timer != NULL) {
+		event_free(cc->admin_timer);
+		cc->admin_timer = NULL;
+	}
 }
 
 static void
-control_user_add(struct ctl_conn *cc, const cJSON *req)
+control_admin_timeout(evutil_socket_t fd, short ev, void *arg)
 {
-	const char *name = control_str(req, "username");
-	const char *role = control_str(req, "role");
-	const char *pw = control_str(req, "password");
-	char msg[512];
-	int rc;
+	struct ctl_conn *cc = arg;
 
-	if (name == NULL || pw == NULL) {
-		control_end(cc, 0, "error", "username and password required");
+	log_warnx("control: ssd-api did not answer request %u in time",
+	    cc->admin_id);
+	control_admin_done(cc);
+	control_end(cc, 0, "error", "ssd-api did not answer in time; the "
+	    "request may or may not have been carried out");
+}
+
+/*
+ * Hands the request, as the client sent it, to ssd-api, which answers
+ * with rows and an end the client gets unchanged (control_admin_msg).
+ * Bounded by twice the database's own limits.
+ */
+static void
+control_forward(struct ctl_conn *cc, const char *text, size_t len)
+{
+	struct worker *w = proc_find("ssd-api");
+	uint64_t ms = 2 * (conf_ms(master->conf, S_DB_CONNECT_TIMEOUT) +
+	    conf_ms(master->conf, S_DB_QUERY_TIMEOUT)) + 5000;
+	struct timeval tv = { (time_t)(ms / 1000),
+	    (suseconds_t)(ms % 1000) * 1000 };
+
+	if (w == NULL || w->state != WORKER_READY || w->chan == NULL) {
+		control_end(cc, 0, "error", "ssd-api is not running");
 		return;
 	}
-	rc = dbadmin_user_add(master->conf, name, role ? role : "user", pw,
-	    msg, sizeof(msg));
-	control_end(cc, rc == 0, rc == 0 ? "message" : "error", msg);
-}
-
-static void
-control_agent_row(cJSON *o, void *arg)
-{
-	control_send(arg, IMSG_CTL_DATA, o);
-}
-
-static void
-control_agents(struct ctl_conn *cc)
-{
-	char err[512];
-
-	if (dbadmin_agents(master->conf, control_agent_row, cc, err,
-	    sizeof(err)) == -1)
-		control_end(cc, 0, "error", err);
-	else
-		control_end(cc, 1, NULL, NULL);
-}
-
-static void
-control_agent_set(struct ctl_conn *cc, const cJSON *req)
-{
-	const char *id = control_str(req, "agent");
-	const char *what = control_str(req, "what");
-	char msg[512];
-	int rc;
-
-	if (id == NULL || what == NULL || (strcmp(what, "approve") != 0 &&
-	    strcmp(what, "reject") != 0 && strcmp(what, "add") != 0)) {
-		control_end(cc, 0, "error", "agent approve|reject|add ID");
+	if (++ctl_admin_seq == 0)
+		ctl_admin_seq = 1;
+	if (ipc_send(w->chan, IMSG_ADMIN, ctl_admin_seq, -1, text,
+	    len) == -1) {
+		control_end(cc, 0, "error", "cannot reach ssd-api");
 		return;
 	}
-	rc = dbadmin_agent_set(master->conf, id, what, msg, sizeof(msg));
-	control_end(cc, rc == 0, rc == 0 ? "message" : "error", msg);
+	cc->admin_id = ctl_admin_seq;
+	cc->admin_timer = evtimer_new(master->base, control_admin_timeout,
+	    cc);
+	evtimer_add(cc->admin_timer, &tv);
+}
+
+void
+control_admin_msg(uint32_t id, uint32_t type, const char *data, size_t len)
+{
+	struct ctl_conn *cc;
+
+	for (cc = ctl_conns; cc != NULL && cc->admin_id != id; cc = cc->next)
+		;
+	if (cc == NULL || id == 0) {
+		log_debug("control: answer to request %u, whose client left",
+		    id);
+		return;
+	}
+	if (ipc_send(cc->chan, type == IMSG_ADMIN_END ? IMSG_CTL_END :
+	    IMSG_CTL_DATA, 0, -1, data, len) == -1)
+		log_warnx("control: cannot answer a client");
+	if (type == IMSG_ADMIN_END)
+		control_admin_done(cc);
+}
+
+void
+control_admin_lost(void)
+{
+	struct ctl_conn *cc;
+
+	for (cc = ctl_conns; cc != NULL; cc = cc->next)
+		if (cc->admin_id != 0) {
+			control_admin_done(cc);
+			control_end(cc, 0, "error", "ssd-api stopped before "
+			    "answering; the request may or may not have been "
+			    "carried out");
+		}
 }
 
 static void
@@ -275,14 +302,10 @@ control_request(struct ctl_conn *cc, const char *text, size_t len)
 		control_migrate(cc, 0);
 	else if (strcmp(cmd, "migrate-status") == 0)
 		control_migrate(cc, 1);
-	else if (strcmp(cmd, "template-import") == 0)
-		control_template_import(cc, req);
-	else if (strcmp(cmd, "user-add") == 0)
-		control_user_add(cc, req);
-	else if (strcmp(cmd, "show-agents") == 0)
-		control_agents(cc);
-	else if (strcmp(cmd, "agent") == 0)
-		control_agent_set(cc, req);
+	else if (strcmp(cmd, "template-import") == 0 ||
+	    strcmp(cmd, "user-add") == 0 || strcmp(cmd, "show-agents") == 0 ||
+	    strcmp(cmd, "agent") == 0)
+		control_forward(cc, text, len);
 	else if (strcmp(cmd, "sandbox-probe") == 0)
 		control_probe(cc, control_str(req, "worker"),
 		    control_str(req, "call"));
@@ -303,6 +326,7 @@ control_conn_free(struct ctl_conn *cc)
 		}
 	if (master->reload_client == cc)
 		master->reload_client = NULL;
+	control_admin_done(cc);
 	ipc_chan_free(cc->chan);
 	free(cc);
 	ctl_nconns--;

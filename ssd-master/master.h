@@ -101,21 +101,6 @@ void	proc_send_log_level(struct worker *w, int level);
 struct worker *proc_find(const char *name);
 const char *proc_state_name(enum worker_state s);
 
-/* dbadmin.c */
-struct cJSON;
-struct pg_conn;
-struct pg_conn *dbadmin_connect(const struct conf *c, char *err,
-	    size_t errlen);
-int	dbadmin_template_import(const struct conf *c, const struct cJSON *doc,
-	    char *msg, size_t msglen);
-int	dbadmin_user_add(const struct conf *c, const char *name,
-	    const char *role, const char *password, char *msg, size_t msglen);
-int	dbadmin_agents(const struct conf *c, void (*each)(struct cJSON *,
-	    void *), void *arg, char *err, size_t errlen);
-/* what: "approve", "reject" or "add" (which makes the agent's key). */
-int	dbadmin_agent_set(const struct conf *c, const char *id,
-	    const char *what, char *msg, size_t msglen);
-
 /* migrate.c */
 int	migrate_run(const struct conf *c, int status_only,
 	    void (*report)(const char *, int, void *), void *arg, char *err,
@@ -126,5 +111,10 @@ int	control_open(void);
 void	control_listen(void);
 void	control_close(void);
 void	control_reload_done(struct ctl_conn *client, int ok, const char *text);
+/* ssd-api's answer to a forwarded request (IMSG_ADMIN_DATA or _END). */
+void	control_admin_msg(uint32_t id, uint32_t type, const char *data,
+	    size_t len);
+/* ssd-api went away: forwarded requests end with an error. */
+void	control_admin_lost(void);
 
 #endif

@@ -28,6 +28,33 @@
 /* pg_advisory_lock key: "ssd-migrations" as a fixed 64-bit number. */
 #define MIGRATE_LOCK_KEY	"7362646d69677261"
 
+/* The server's NOTICEs ("already exists, skipping") are debug chatter. */
+static void
+migrate_notice(void *arg, const char *msg)
+{
+	log_debug("database: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
+static PGconn *
+migrate_connect(const struct conf *c, char *err, size_t errlen)
+{
+	const char *keys[DB_PARAMS_MAX + 1], *vals[DB_PARAMS_MAX + 1];
+	char buf[256];
+	PGconn *pg;
+
+	db_conninfo(c, "ssd", keys, vals, buf, sizeof(buf));
+	pg = PQconnectdbParams(keys, vals, 0);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		snprintf(err, errlen, "cannot reach the database: %s",
+		    PQerrorMessage(pg));
+		err[strcspn(err, "\n")] = '\0';
+		PQfinish(pg);
+		return NULL;
+	}
+	PQsetNoticeProcessor(pg, migrate_notice, NULL);
+	return pg;
+}
+
 static int
 migrate_name_ok(const char *name)
 {
@@ -215,7 +242,7 @@ migrate_run(const struct conf *c, int status_only,
 
 	if (migrate_list(dir, names, &n, err, errlen) == -1)
 		return -1;
-	if ((pg = dbadmin_connect(c, err, errlen)) == NULL)
+	if ((pg = migrate_connect(c, err, errlen)) == NULL)
 		goto out;
 	if (migrate_exec(pg, "SELECT pg_advisory_lock(x'" MIGRATE_LOCK_KEY
 	    "'::bigint)", err, errlen) == -1 || migrate_exec(pg,

@@ -330,6 +330,14 @@ proc_chan_msg(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		log_info("%s: sandbox probe: %.*s", w->name, (int)m->len,
 		    (const char *)m->data);
 		break;
+	case IMSG_ADMIN_DATA:
+	case IMSG_ADMIN_END:
+		if (w->kind == PROC_API) {
+			control_admin_msg(m->peerid, m->type,
+			    (const char *)m->data, m->len);
+			break;
+		}
+		/* FALLTHROUGH */
 	default:
 		/* A worker we cannot understand is a failed worker. */
 		log_warnx("%s: unexpected message type %u, killing it",
@@ -345,6 +353,8 @@ proc_chan_closed(struct ipc_chan *c, const char *why, void *arg)
 
 	ipc_chan_free(c);
 	w->chan = NULL;
+	if (w->kind == PROC_API)
+		control_admin_lost();
 	if (w->pid > 0) {
 		log_debug("%s: channel closed (%s)", w->name, why);
 		kill(w->pid, SIGKILL);

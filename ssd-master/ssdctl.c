@@ -167,19 +167,28 @@ ssdctl_print_worker(const cJSON *o, int *header)
 		    last->valuestring);
 }
 
+/* A row of GET /api/v1/agents, as ssd-api answers show agents. */
 static void
 ssdctl_print_agent(const cJSON *o, int *header)
 {
-	const char *k[] = { "agent", "status", "approval", "platform",
-	    "region", "last_heartbeat", "link_age" };
-	const cJSON *v[7], *n = cJSON_GetObjectItem(o, "sessions");
+	const char *k[] = { "agentId", "status", "approvalStatus",
+	    "platform", "region" };
+	const cJSON *v[5], *hb, *n, *age;
+	char agebuf[32];
 	size_t i;
 
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 5; i++)
 		if (!cJSON_IsString(v[i] = cJSON_GetObjectItem(o, k[i])))
 			die("malformed answer from ssd");
+	hb = cJSON_GetObjectItem(o, "lastHeartbeat");
+	n = cJSON_GetObjectItem(o, "sessions");
+	age = cJSON_GetObjectItem(o, "linkAgeSeconds");
 	if (!cJSON_IsNumber(n))
 		die("malformed answer from ssd");
+	if (cJSON_IsNumber(age))
+		snprintf(agebuf, sizeof(agebuf), "%.0fs", age->valuedouble);
+	else
+		snprintf(agebuf, sizeof(agebuf), "-");
 	if (!*header) {
 		printf("%-24s %-8s %-9s %-11s %-10s %-21s %8s %s\n", "AGENT",
 		    "STATUS", "APPROVAL", "PLATFORM", "REGION",
@@ -189,13 +198,13 @@ ssdctl_print_agent(const cJSON *o, int *header)
 	printf("%-24s %-8s %-9s %-11s %-10s %-21s %8.0f %s\n",
 	    v[0]->valuestring, v[1]->valuestring, v[2]->valuestring,
 	    v[3]->valuestring, v[4]->valuestring[0] ? v[4]->valuestring : "-",
-	    v[5]->valuestring, n->valuedouble, v[6]->valuestring);
+	    cJSON_IsString(hb) ? hb->valuestring : "-", n->valuedouble, agebuf);
 }
 
 static void
 ssdctl_print_data(const cJSON *o, int *header)
 {
-	if (cJSON_GetObjectItem(o, "agent") != NULL)
+	if (cJSON_GetObjectItem(o, "agentId") != NULL)
 		ssdctl_print_agent(o, header);
 	else if (cJSON_GetObjectItem(o, "version") != NULL)
 		ssdctl_print_migration(o);
