@@ -98,6 +98,11 @@ void	auth_require(struct request *r, const char *role,
 void	auth_require_jwt(struct request *r, const char *tok, size_t len,
 	    const char *role, void (*next)(struct request *));
 int	auth_has_role(const struct request *r, const char *role);
+/*
+ * The caller is the user of res's first row, columns col..col+2 (id,
+ * username, role as the database has them now).
+ */
+void	auth_set_user(struct request *r, const PGresult *res, int col);
 /* A token or user changed: cached checks must go (here and elsewhere). */
 void	auth_revoked(const char *id);
 void	auth_login(struct request *r);

@@ -174,6 +174,18 @@ auth_require_done(struct request *r, const PGresult *res, const char *err,
 	auth_granted(r);
 }
 
+void
+auth_set_user(struct request *r, const PGresult *res, int col)
+{
+	memset(&r->user, 0, sizeof(r->user));
+	ssd_strlcpy(r->user.user_id, PQgetvalue(res, 0, col),
+	    sizeof(r->user.user_id));
+	ssd_strlcpy(r->user.username, PQgetvalue(res, 0, col + 1),
+	    sizeof(r->user.username));
+	ssd_strlcpy(r->user.role, PQgetvalue(res, 0, col + 2),
+	    sizeof(r->user.role));
+}
+
 /* Token or key accepted: the role decides. */
 static void
 auth_granted(struct request *r)
@@ -203,12 +215,7 @@ auth_apikey_done(struct request *r, const PGresult *res, const char *err,
 		    "key");
 		return;
 	}
-	memset(&r->user, 0, sizeof(r->user));
-	ssd_strlcpy(r->user.user_id, PQgetvalue(res, 0, 0),
-	    sizeof(r->user.user_id));
-	ssd_strlcpy(r->user.username, PQgetvalue(res, 0, 1),
-	    sizeof(r->user.username));
-	ssd_strlcpy(r->user.role, PQgetvalue(res, 0, 2), sizeof(r->user.role));
+	auth_set_user(r, res, 0);
 	scopes = PQgetvalue(res, 0, 4);
 	write = r->http->method != HTTP_M_GET && r->http->method != HTTP_M_HEAD;
 	if (strstr(scopes, write ? "write" : "read") == NULL) {
@@ -216,12 +223,7 @@ auth_apikey_done(struct request *r, const PGresult *res, const char *err,
 		    "read" : "this API key may only write");
 		return;
 	}
-	if (!auth_has_role(r, r->need_role)) {
-		server_reply_error(r, 403, "insufficient permissions");
-		return;
-	}
-	r->authed = 1;
-	r->auth_next(r);
+	auth_granted(r);
 }
 
 /* A user API key: counted as used, and its user must be active. */

@@ -213,12 +213,7 @@ viewer_redeemed(struct request *r, const PGresult *res, const char *err,
 		server_reply_error(r, 401, "invalid, used or expired ticket");
 		return;
 	}
-	memset(&r->user, 0, sizeof(r->user));
-	ssd_strlcpy(r->user.user_id, PQgetvalue(res, 0, 0),
-	    sizeof(r->user.user_id));
-	ssd_strlcpy(r->user.username, PQgetvalue(res, 0, 1),
-	    sizeof(r->user.username));
-	ssd_strlcpy(r->user.role, PQgetvalue(res, 0, 2), sizeof(r->user.role));
+	auth_set_user(r, res, 0);
 	r->authed = 1;
 	viewer_authed(r);
 }

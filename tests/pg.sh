@@ -19,11 +19,12 @@
 #                                   leaves the server running
 #           tests/pg.sh stop DIR
 # Superuser: "postgres" (psql -U postgres -d postgres), trust on the socket.
-# PG_OPTS: more server options ("-c name=value ..."); PG_WAIT: seconds (30).
+# PG_OPTS: more server options ("-c name=value ..."); PG_WAIT: seconds (120:
+# a loaded machine is slow to start a server, and a ready one ends the wait).
 # On failure: a message and the tail of the server's log, on stderr.
 
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
-PG_WAIT=${PG_WAIT:-30}
+PG_WAIT=${PG_WAIT:-120}
 
 # Runs a PostgreSQL program as the server's user, from DIR (as nobody, a
 # root-only working directory would only bring warnings).

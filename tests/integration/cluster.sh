@@ -20,15 +20,15 @@ mkdir -p "$S"
 /usr/bin/python3 "$SIM" --state-dir "$S" --namespace "$NS" \
     --log "$T/sim.log" > /dev/null 2>&1 &
 on_exit "kill $!; wait $!"
-ok_if "kube-sim starts" wait_until 20 test -s "$S/url"
+ok_if "kube-sim starts" wait_until "$TEST_WAIT" test -s "$S/url"
 [ -s "$S/url" ] || finish
 
 simctl() { /usr/bin/python3 "$SIM" ctl --state-dir "$S" "$@"; }
 # ctl ARGS...: clusterctl with the kubeconfig; its log goes to ctl.log.
-ctl() { "$CTL" -k "$S/kubeconfig" -r 20 "$@" 2>> "$T/ctl.log"; }
+ctl() { "$CTL" -k "$S/kubeconfig" -r 60 "$@" 2>> "$T/ctl.log"; }
 # ctl_in ARGS...: clusterctl in in-cluster mode.
 ctl_in() {
-	env $(cat "$S/env") "$CTL" -i "$S/serviceaccount" -r 20 "$@" \
+	env $(cat "$S/env") "$CTL" -i "$S/serviceaccount" -r 60 "$@" \
 	    2>> "$T/ctl.log"
 }
 # payload ID [SPEC-EXTRA]: a start_session payload; $IMAGE, $HOME_PVC.
@@ -136,7 +136,7 @@ t1=$(date +%s%N)
 [ "$(jf error <<< "$out")" = "" ] && [ $(( (t1 - t0) / 1000000 )) -ge 1000 ]
 ok_rc "hibernate: done after a 429, Retry-After honoured" $?
 ok_if "... and no pod is left" gone s1 pods
-ok_if "the watch reported hibernated" wait_until 5 \
+ok_if "the watch reported hibernated" wait_until "$TEST_WAIT" \
     watched "$T/watch.out" '"sessionId":"s1","state":"hibernated"'
 out=$(ctl wake '{"sessionId":"s1"}')
 ip2=$(jf result.podIP <<< "$out")
@@ -150,10 +150,10 @@ ok_if "stop: done" [ "$(jf error <<< "$out")" = "" ]
 ok_if "... only the home claim is left" [ "$(left s1)" = 1 ]
 ok_if "a Foreground delete was asked for the Deployment" \
     [ "$(nreq DELETE '/deployments/s1$' Foreground)" -ge 1 ]
-ok_if "the watch reported terminated" wait_until 5 \
+ok_if "the watch reported terminated" wait_until "$TEST_WAIT" \
     watched "$T/watch.out" '"sessionId":"s1","state":"terminated"'
 out=$(ctl stop '{"sessionId":"s1","deleteHome":true}')
-[ "$(jf error <<< "$out")" = "" ] && wait_until 10 gone s1
+[ "$(jf error <<< "$out")" = "" ] && wait_until "$TEST_WAIT" gone s1
 ok_rc "stop with deleteHome: done, nothing left" $?
 out=$(ctl stop '{"sessionId":"s1"}')
 ok_if "stopping what is gone succeeds" [ "$(jf error <<< "$out")" = "" ]
@@ -164,7 +164,7 @@ out=$(ctl start "$(payload s2)")
 grep -q 'spec.ports: Required value' <<< "$(jf error <<< "$out")" &&
     [ "$(jf retryable <<< "$out")" = false ]
 ok_rc "422: failed with the API server's message, not retryable" $?
-ok_if "... and what it created is deleted" wait_until 10 gone s2
+ok_if "... and what it created is deleted" wait_until "$TEST_WAIT" gone s2
 
 before=$(nreq POST '/deployments$')
 simctl fault '{"method":"POST","path_regex":"/deployments$","status":500,"count":2}' > /dev/null
@@ -180,7 +180,7 @@ out=$(ctl start "$(payload s4)")
 [ -n "$(jf error <<< "$out")" ] && [ "$(jf retryable <<< "$out")" = false ]
 ok_rc "504 after the write, then 403: failed, not retryable" $?
 ok_if "... the Deployment whose answer was lost is ours: deleted" \
-    wait_until 10 gone s4
+    wait_until "$TEST_WAIT" gone s4
 
 simctl fault '{"method":"POST","path_regex":"/persistentvolumeclaims$","status":503,"retry_after":0}' > /dev/null
 out=$(ctl start "$(payload s5)")
@@ -188,20 +188,20 @@ out=$(ctl start "$(payload s5)")
 ok_rc "503 for good: failed after its tries, retryable" $?
 simctl faults-clear > /dev/null
 
-out=$(ctl -r 4 start "$(payload s6 ',"env":[{"name":"SIM_LISTEN_DELAY_MS","value":"600000"},{"name":"SIM_EXIT_AFTER_MS","value":"100"}]')")
+out=$(ctl start "$(payload s6 ',"env":[{"name":"SIM_LISTEN_DELAY_MS","value":"600000"},{"name":"SIM_EXIT_AFTER_MS","value":"100"}]')")
 ok_if "a crash loop: start fails with CrashLoopBackOff" \
     grep -q CrashLoopBackOff <<< "$(jf error <<< "$out")"
 ok_if "the watch reported failed: CrashLoopBackOff" \
     watched "$T/watch.out" '"sessionId":"s6","state":"failed","reason":"CrashLoopBackOff"'
-ok_if "... and the failed start left nothing" wait_until 10 gone s6
+ok_if "... and the failed start left nothing" wait_until "$TEST_WAIT" gone s6
 
 simctl bad-image registry.example/missing:1 > /dev/null
-out=$(ctl -r 4 start "$(IMAGE=registry.example/missing:1 payload s7)")
+out=$(ctl start "$(IMAGE=registry.example/missing:1 payload s7)")
 ok_if "a bad image: start fails with ErrImagePull or ImagePullBackOff" \
     grep -Eq 'ErrImagePull|ImagePullBackOff' <<< "$(jf error <<< "$out")"
 ok_if "the watch reported it" watched "$T/watch.out" \
     '"sessionId":"s7","state":"failed","reason":"(ErrImagePull|ImagePullBackOff)"'
-ok_if "... and the failed start left nothing" wait_until 10 gone s7
+ok_if "... and the failed start left nothing" wait_until "$TEST_WAIT" gone s7
 
 out=$(ctl start '{"sessionId":"s8","user":"u","template":{"kind":"Pod"}}')
 grep -q 'template' <<< "$(jf error <<< "$out")" && [ "$(jf retryable <<< "$out")" = false ]
@@ -219,7 +219,7 @@ cp "$S/kubeconfig" "$T/old-kubeconfig"
 simctl --write tokens new-token-for-the-test > /dev/null
 simctl watch-drop end > /dev/null
 out=$(ctl start "$(HOME_PVC=false payload s10)")
-ok_if "the in-cluster watch, restarted, read the new token" wait_until 10 \
+ok_if "the in-cluster watch, restarted, read the new token" wait_until "$TEST_WAIT" \
     watched "$T/watch-in.out" '"sessionId":"s10","state":"running"'
 out=$("$CTL" -k "$T/old-kubeconfig" wake '{"sessionId":"s9"}' 2>> "$T/ctl.log")
 grep -q Unauthorized <<< "$(jf error <<< "$out")" && [ "$(jf retryable <<< "$out")" = false ]
@@ -229,7 +229,7 @@ ok_rc "a revoked token: 401, not retryable" $?
 simctl rotate-ca > /dev/null
 simctl watch-drop end > /dev/null
 out=$(ctl_in start "$(HOME_PVC=false payload s11)")
-ok_if "after a CA rotation the in-cluster watch reconnects" wait_until 10 \
+ok_if "after a CA rotation the in-cluster watch reconnects" wait_until "$TEST_WAIT" \
     watched "$T/watch-in.out" '"sessionId":"s11","state":"running"'
 ctl_in stop '{"sessionId":"s11"}' > /dev/null
 
@@ -238,7 +238,7 @@ simctl watch-drop reset > /dev/null
 simctl compact > /dev/null
 simctl watch-drop expire > /dev/null
 ctl_in stop '{"sessionId":"s10"}' > /dev/null
-ok_if "after reset and expired streams the watch still reports" wait_until 10 \
+ok_if "after reset and expired streams the watch still reports" wait_until "$TEST_WAIT" \
     watched "$T/watch-in.out" '"sessionId":"s10","state":"terminated"'
 ok_if "... having listed again" grep -q 'watch pods: .*listing again' "$T/ctl.log"
 ctl_in stop '{"sessionId":"s9"}' > /dev/null

@@ -12,10 +12,10 @@ for i in 1 2 3; do
 	[ "$i" = 3 ] && break
 	back() { local p; p=$(worker_pid ssd-hub); [ -n "$p" ] && [ "$p" != "$old" ] &&
 	    [ "$(worker_field ssd-hub 3)" = ready ]; }
-	ok_if "hub killed ($i), restarted" wait_until 2 back
+	ok_if "hub killed ($i), restarted" wait_until "$TEST_WAIT" back
 done
 gone() { ! kill -0 "$SSD_PID" 2>/dev/null; }
-ok_if "third failure within the window: ssd exits" wait_until 10 gone
+ok_if "third failure within the window: ssd exits" wait_until "$TEST_WAIT" gone
 wait "$SSD_PID"
 rc=$?
 SSD_PID=

@@ -25,18 +25,18 @@ out=$(ssdctl migrate)
 ok_if "ssdctl migrate again: nothing to do ($out)" grep -q '^0 migrations applied' <<< "$out"
 n=$(psql -qAt -c "SELECT count(*) FROM schema_migrations")
 ok_if "schema_migrations holds $nmig rows (got $n)" [ "$n" = "$nmig" ]
-ok_if "/ready is 200 once the pools are up" wait_until 10 curl -sf "$SSD_URL/ready"
+ok_if "/ready is 200 once the pools are up" wait_until "$TEST_WAIT" curl -sf "$SSD_URL/ready"
 
 # The database goes away and comes back.
 pg_halt "$T/pg"
 not_ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$SSD_URL/ready")" = 503 ]; }
-ok_if "database down: /ready turns 503" wait_until 10 not_ready
+ok_if "database down: /ready turns 503" wait_until "$TEST_WAIT" not_ready
 ok_if "... naming the database" grep -q '"reason":"database' <<< "$(curl -s "$SSD_URL/ready")"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' "$SSD_URL/api/v1/auth/login" \
     -d '{"username":"a","password":"b"}')
 ok_if "database down: a login gets 503 (got $code)" [ "$code" = 503 ]
 ok_if "PostgreSQL comes back" pg_restart "$T/pg"
-ok_if "database back: /ready is 200 again" wait_until 15 curl -sf "$SSD_URL/ready"
+ok_if "database back: /ready is 200 again" wait_until "$TEST_WAIT" curl -sf "$SSD_URL/ready"
 ssd_stop
 
 # A migration that fails: nothing of it stays, and ssd does not start.

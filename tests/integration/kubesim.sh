@@ -69,7 +69,7 @@ dead() { ! kill -0 "$1" 2> /dev/null; }
 "$KS/kube-sim" --state-dir "$D" --log "$T/kube-sim.log" --port 0 \
     --bad-image registry.invalid/broken:1 &
 KS_PID=$!
-ok_if "kube-sim starts and writes its URL" wait_until 20 test -s "$D/url"
+ok_if "kube-sim starts and writes its URL" wait_until "$TEST_WAIT" test -s "$D/url"
 URL=$(cat "$D/url")
 PORT=$(cat "$D/port")
 incluster() {
@@ -168,7 +168,7 @@ listed() {
 	    grep -Eq '^persistentvolumeclaim/s1-home +Bound ' <<< "$out" &&
 	    grep -Eq '^pod/s1-[a-z0-9]{10}-[a-z0-9]{5} ' <<< "$out"
 }
-ok_if "kubectl get deploy,svc,pvc,pods -l app=streamspace-session lists all four" wait_until 10 listed
+ok_if "kubectl get deploy,svc,pvc,pods -l app=streamspace-session lists all four" wait_until "$TEST_WAIT" listed
 pod=$(pod_of s1)
 ip=$(K get pod "$pod" -o jsonpath='{.status.podIP}')
 eval '[[ $ip =~ ^127\.[0-9]+\.[0-9]+\.[0-9]+$ ]] && [ "$ip" != 127.0.0.1 ]'
@@ -176,7 +176,7 @@ ok_rc "the pod has its own loopback IP ($ip)" $?
 running_unready() {
 	[ "$(K get pod "$pod" -o jsonpath='{.status.phase}/{.status.conditions[?(@.type=="Ready")].status}')" = Running/False ]
 }
-ok_if "Running but not Ready while its port does not answer yet" wait_until 5 running_unready
+ok_if "Running but not Ready while its port does not answer yet" wait_until "$TEST_WAIT" running_unready
 ok_if "kubectl wait --for=condition=Ready: Ready once the tcpSocket probe succeeds" \
     K wait --for=condition=Ready "pod/$pod" --timeout=20s
 greeting() {
@@ -230,7 +230,7 @@ newpod() {
 	p=$(K get pods -l session=s1 -o jsonpath='{range .items[?(@.status.phase=="Running")]}{.metadata.name}{"\n"}{end}')
 	[ -n "$p" ] && [ "$p" != "$pod" ] && [ "$(wc -l <<< "$p")" = 1 ]
 }
-ok_if "the template change replaced the pod (Recreate strategy)" wait_until 15 newpod
+ok_if "the template change replaced the pod (Recreate strategy)" wait_until "$TEST_WAIT" newpod
 ok_if "generation 2 observed" eval '[ "$(K get deploy s1 -o jsonpath={.metadata.generation}/{.status.observedGeneration})" = 2/2 ]'
 K wait --for=condition=Ready pod -l session=s1 --timeout=20s > /dev/null
 pod=$(pod_of s1)
@@ -239,7 +239,7 @@ ok_if "the pod's process is alive (pid $pid)" alive "$pid"
 
 ctl requests-clear > /dev/null
 ok_if "kubectl scale --replicas=0" K scale deploy/s1 --replicas=0
-ok_if "... the pod's process goes away" wait_until 10 dead "$pid"
+ok_if "... the pod's process goes away" wait_until "$TEST_WAIT" dead "$pid"
 ok_if "... and the pod object is deleted" K wait --for=delete "pod/$pod" --timeout=20s
 scalereq() {
 	ctl requests | py "
@@ -253,7 +253,7 @@ ok_if "the request log shows the merge patch kubectl sent to .../scale" scalereq
 ok_if "GET .../scale: autoscaling/v1 Scale with a string selector" \
     eval 'kcurl "$URL/apis/apps/v1/namespaces/default/deployments/s1/scale" | grep -q "\"spec\":{\"replicas\":0},\"status\":{\"replicas\":0,\"selector\":\"session=s1\"}"'
 K scale deploy/s1 --replicas=1 > /dev/null
-ok_if "scaled back to 1: Ready again" wait_until 20 K wait --for=condition=Ready pod -l session=s1 --timeout=2s
+ok_if "scaled back to 1: Ready again" wait_until "$TEST_WAIT" K wait --for=condition=Ready pod -l session=s1 --timeout=2s
 pod=$(pod_of s1)
 pid=$(pod_pid "$pod")
 
@@ -445,7 +445,7 @@ ok_if "the control interface needs the admin token" [ "$c" = 401 ]
 # ------------------------------------------------ crash loops, image pulls
 ctl crash "$pod" > /dev/null
 restarted() { [ "$(K get pod "$pod" -o jsonpath='{.status.containerStatuses[0].restartCount}')" -ge 1 ]; }
-eval 'wait_until 10 restarted && dead "$pid"'
+eval 'wait_until "$TEST_WAIT" restarted && dead "$pid"'
 ok_rc "a crashed container is restarted (restartCount 1) with a new process" $?
 cat > "$T/crash.yaml" << 'EOF'
 apiVersion: apps/v1
@@ -480,7 +480,7 @@ cs = json.load(sys.stdin)['items'][0]['status']['containerStatuses'][0]
 assert cs['state']['waiting']['reason'] == 'CrashLoopBackOff' and cs['restartCount'] >= 1
 assert not cs['ready'] and cs['lastState']['terminated']['exitCode'] == 1"
 }
-ok_if "a container that keeps exiting: CrashLoopBackOff, Ready false" wait_until 15 crashloop
+ok_if "a container that keeps exiting: CrashLoopBackOff, Ready false" wait_until "$TEST_WAIT" crashloop
 rv=$(kcurl "$URL/api/v1/namespaces/default/pods" | json metadata.resourceVersion)
 K create -f "$T/pullfail.yaml" > /dev/null
 pullstates() {
@@ -517,7 +517,7 @@ pids=$(state "' '.join(str(c['pid']) for p in s['pods'] for c in p['containers']
 ok_if "pod processes are running before shutdown" [ -n "$pids" ]
 kill -TERM "$KS_PID"
 gone() { ! kill -0 "$KS_PID" 2> /dev/null; }
-ok_if "SIGTERM: kube-sim exits" wait_until 15 gone
+ok_if "SIGTERM: kube-sim exits" wait_until "$TEST_WAIT" gone
 KS_PID=
 left=
 for p in $pids; do alive "$p" && left="$left $p"; done

@@ -149,7 +149,7 @@ ssd_start() {
 	} > "$T/ssd.conf"
 	"$top_builddir/ssd" -d -f "$T/ssd.conf" >> "$T/ssd.log" 2>&1 &
 	SSD_PID=$!
-	wait_until 15 curl -sf "$SSD_URL/health"
+	wait_until "$TEST_WAIT" curl -sf "$SSD_URL/health"
 }
 
 # pg_up: a private PostgreSQL for this test (tests/pg.sh); ssd_start then

@@ -126,7 +126,7 @@ ok_rc "over quota: 403 quota_exceeded" $?
 api GET /api/v1/sessions "$O" > /dev/null
 psql -qAt -c "UPDATE sessions SET region = 'elsewhere' WHERE id = '$sid'; NOTIFY ssd_sessions" > /dev/null
 fresh() { grep -q elsewhere <<< "$(api GET /api/v1/sessions "$O")"; }
-ok_if "a NOTIFY ssd_sessions refreshes cached lists" wait_until 2 fresh
+ok_if "a NOTIFY ssd_sessions refreshes cached lists" wait_until "$TEST_WAIT" fresh
 
 # Agents and the audit trail: administrators only.
 r=$(api GET /api/v1/agents "$A")

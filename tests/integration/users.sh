@@ -140,7 +140,7 @@ ok_if "and deleted: 204" [ "${r%% *}" = 204 ]
 api GET /api/v1/users/me "$alice2" > /dev/null
 psql -qAt -c "UPDATE users SET active = false WHERE username = 'alice'; NOTIFY ssd_auth" > /dev/null
 refused() { [ "$(api GET /api/v1/users/me "$alice2" | cut -d' ' -f1)" = 401 ]; }
-ok_if "a NOTIFY ssd_auth drops cached token checks" wait_until 2 refused
+ok_if "a NOTIFY ssd_auth drops cached token checks" wait_until "$TEST_WAIT" refused
 psql -qAt -c "UPDATE users SET active = true WHERE username = 'alice'; NOTIFY ssd_auth" > /dev/null
 
 # Disabled accounts, deletion.

@@ -135,8 +135,9 @@ function echo(url, n) {
 }
 
 // Round trips of 1 KiB, count of them or until the deadline (ms since
-// the epoch): [p50, p99, max] in ms.
-function roundtrips(url, count, onDone, deadline = Infinity) {
+// the epoch): [p50, p99, max] in ms.  onFirst runs after the first one.
+function roundtrips(url, count, onDone, deadline = Infinity,
+    onFirst = () => {}) {
 	const ws = open(url), m = crypto.randomBytes(1024), ms = [];
 	let t = 0, got = 0, done = false;
 	const finish = (r) => { if (!done) { done = true; onDone(r); } };
@@ -150,6 +151,8 @@ function roundtrips(url, count, onDone, deadline = Infinity) {
 			return;
 		got = 0;
 		ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+		if (ms.length === 1)
+			onFirst();
 		if (ms.length < count && Date.now() < deadline) {
 			t = process.hrtime.bigint();
 			ws.send(m);
@@ -172,9 +175,8 @@ function rtt(url, count) {
 function steady(url, seconds) {
 	setTimeout(() => out({ error: 'timeout' }, false),
 	    1000 * +seconds + 30000);
-	console.log('open');
 	roundtrips(url, Infinity, (r) => out(r, !r.error && r.n > 0),
-	    Date.now() + 1000 * +seconds);
+	    Date.now() + 1000 * +seconds, () => console.log('open'));
 }
 
 // A viewer that floods 64 MiB and reads nothing for a while (prints
