@@ -94,6 +94,14 @@ EXTRA_DIST += tests/integration/upgrade.sh tests/upgrade/ssd-0007.sql \
 	tests/upgrade/v2.0-agents.sql
 
 if HAVE_CHECK
+check_PROGRAMS += tests/unit/test_passwd
+TESTS += tests/unit/test_passwd
+endif
+tests_unit_test_passwd_SOURCES = tests/unit/test_passwd.c
+tests_unit_test_passwd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_passwd_LDADD = $(LIBSSD) $(OPENSSL_LIBS) $(CHECK_LIBS)
+
+if HAVE_CHECK
 check_PROGRAMS += tests/unit/test_jwt
 TESTS += tests/unit/test_jwt
 endif

@@ -118,8 +118,8 @@ ok_if "... and records nothing as there before ssd" \
 
 # --- the real StreamSpace v1.x schema, with rows ------------------------------
 # v1db DB: the v1.x schema as v1.x creates it, and a v1.x installation's
-# rows: bob (bcrypt password "$BOB_PW", made by python3-bcrypt when it is
-# there), his quota, a group with its quota and members, his sessions
+# rows: bob and dave (bcrypt password "$BOB_PW", made by python3-bcrypt when
+# it is there), carol (no password), bob's quota, a group with its quota and members, his sessions
 # (running, hibernated, terminated), a catalog template, an API key,
 # audit rows, a notification.
 BOB_ID=4f1e6c1a-0000-4000-8000-000000000001
@@ -132,7 +132,8 @@ v1db() {
 	psql -X -q -v ON_ERROR_STOP=1 -d "$1" -v id="$BOB_ID" -v hash="${BOB_HASH:-x}" > /dev/null <<'SQL'
 INSERT INTO users (id, username, email, full_name, role, password_hash)
     VALUES (:'id', 'bob', 'bob@example.org', 'Bob', 'user', :'hash'),
-           ('u-carol', 'carol', 'carol@example.org', 'Carol', 'operator', NULL);
+           ('u-carol', 'carol', 'carol@example.org', 'Carol', 'operator', NULL),
+           ('u-dave', 'dave', 'dave@example.org', 'Dave', 'user', :'hash');
 INSERT INTO user_quotas (user_id, max_sessions) VALUES (:'id', 2);
 INSERT INTO groups (id, name, display_name, type) VALUES ('g-eng', 'engineering', 'Engineering', 'team');
 INSERT INTO group_quotas (group_id, max_sessions) VALUES ('g-eng', 7);
@@ -196,4 +197,48 @@ ok_if "a v1.x sessions.tags of another type: ssd -M stops" eval '! migrate odd'
 ok_if "... naming the table, the column and what to do" \
     grep -q 'migration 0001_core.sql failed, nothing of it applied: ERROR:  table sessions, column tags: is text where ssd needs ARRAY; convert it' "$T/migrate-odd.log"
 ok_if "... having changed nothing" db_is odd "SELECT to_regclass('organizations') IS NULL AND NOT EXISTS (SELECT 1 FROM schema_migrations WHERE version = '0001_core')" t
+
+# --- ssd on the upgraded v1.x database -------------------------------------------
+export JWT_SECRET=0123456789abcdef0123456789abcdef-upgrade
+export ADMIN_PASSWORD=admin-password-for-upgrade
+export PGDATABASE=v1
+ok_if "ssd runs on the upgraded v1.x database" ssd_start
+[ -n "$SSD_PID" ] || finish
+ok_if "... and is ready (/ready: schema at its version)" wait_until 20 curl -sf "$SSD_URL/ready"
+# login USER PASSWORD: the status; the token in $T/token.
+login() {
+	local out
+	out=$(api POST /api/v1/auth/login "" "$(/usr/bin/python3 -c 'import json, sys
+print(json.dumps({"username": sys.argv[1], "password": sys.argv[2]}))' "$1" "$2")")
+	json token <<< "${out#* }" > "$T/token"
+	echo "${out%% *}"
+}
+ok_if "v1.x's admin, who had no password, gets ADMIN_PASSWORD" \
+    [ "$(login admin "$ADMIN_PASSWORD")" = 200 ]
+ADM=$(cat "$T/token")
+if [ -n "$BOB_HASH" ]; then
+	ok_if "bob logs in with his v1.x password (bcrypt, made by python3-bcrypt)" \
+	    [ "$(login bob "$BOB_PW")" = 200 ]
+	BOB=$(cat "$T/token")
+	ok_if "... his hash is yescrypt now; the bcrypt one is kept for the way back" \
+	    wait_until 20 db_is v1 "SELECT left(password_hash, 3) || (v1_password_hash = '$BOB_HASH') FROM users WHERE username = 'bob'" '$y$true'
+	ok_if "... he logs in again, checked against the new hash" \
+	    [ "$(login bob "$BOB_PW")" = 200 ]
+	ok_if "... a wrong password is refused" [ "$(login bob "$BOB_PW!")" = 401 ]
+	login dave "$BOB_PW" > /dev/null
+	wait_until 20 db_is v1 "SELECT v1_password_hash IS NOT NULL FROM users WHERE username = 'dave'" t
+	api PATCH /api/v1/users/u-dave "$ADM" '{"password":"dave new password"}' > /dev/null
+	ok_if "a password set in ssd forgets the v1.x hash it replaced (dave)" \
+	    db_is v1 "SELECT v1_password_hash IS NULL AND left(password_hash, 3) = '\$y\$' FROM users WHERE username = 'dave'" t
+else
+	skip_one "a v1.x bcrypt user logs in" "python3-bcrypt missing (contrib/install-deps.sh test)"
+fi
+# members GROUP: "name:role ..." as the API lists them.
+members() {
+	api GET "/api/v1/groups/$1/members" "$ADM" | cut -d' ' -f2- |
+	    /usr/bin/python3 -c 'import json, sys
+print(" ".join(m["username"] + ":" + m["groupRole"] for m in json.load(sys.stdin)["members"]))'
+}
+ok_if "groups are kept: engineering, bob its owner, carol a member" \
+    [ "$(members g-eng)" = "bob:owner carol:member" ]
 finish
