@@ -145,6 +145,9 @@ void	sessions_create(struct request *r);
 void	sessions_delete(struct request *r);
 void	sessions_hibernate(struct request *r);
 void	sessions_wake(struct request *r);
+/* 409 legacy_session: a session without an agent cannot be <cannot>ed. */
+void	sessions_reply_legacy(struct request *r, const char *state,
+	    const char *cannot);
 
 /* audit.c: a viewer's stream record from a relay */
 struct imsg_stream_end;

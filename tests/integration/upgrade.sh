@@ -241,4 +241,64 @@ print(" ".join(m["username"] + ":" + m["groupRole"] for m in json.load(sys.stdin
 }
 ok_if "groups are kept: engineering, bob its owner, carol a member" \
     [ "$(members g-eng)" = "bob:owner carol:member" ]
+
+# --- v1.x sessions ----------------------------------------------------------------
+# Without python3-bcrypt bob's hash is not one: his token then comes
+# from a password set by the administrator.
+if [ -z "$BOB_HASH" ]; then
+	api PATCH "/api/v1/users/$BOB_ID" "$ADM" '{"password":"bob new password"}' > /dev/null
+	login bob "bob new password" > /dev/null
+	BOB=$(cat "$T/token")
+fi
+run=bob-firefox-browser-a1b2c3d4
+hib=bob-firefox-browser-0badcafe
+code() { cut -d' ' -f1 <<< "$1"; }
+field() { cut -d' ' -f2- <<< "$1" | json "$2"; }
+# listed SESSIONS-JSON: "id:state:legacy ..." in the list's order.
+listed() {
+	cut -d' ' -f2- <<< "$1" | /usr/bin/python3 -c 'import json, sys
+print(" ".join("%s:%s:%s" % (s["id"], s["state"], json.dumps(s["legacy"])) for s in json.load(sys.stdin)["sessions"]))'
+}
+r=$(api GET /api/v1/sessions "$BOB")
+ok_if "bob's v1.x sessions are listed for him, marked legacy" \
+    [ "$(listed "$r" | tr ' ' '\n' | sort | tr '\n' ' ')" = "$hib:hibernated:true $run:running:true bob-firefox-browser-deadbeef:terminated:true " ]
+r=$(api POST "/api/v1/sessions/$run/viewer-ticket" "$BOB")
+ok_if "viewing one: 409 legacy_session, saying why and what to do" \
+    eval '[ "$(code "$r")" = 409 ] && [ "$(field "$r" error)" = legacy_session ] && field "$r" message | grep -q "StreamSpace v1.x.*delete it"'
+r=$(curl -s --max-time 10 -o "$T/vnc.out" -w '%{http_code}' -H 'Connection: Upgrade' \
+    -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' \
+    -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' -H "Authorization: Bearer $BOB" \
+    "$SSD_URL/api/v1/vnc/$run")
+ok_if "... its VNC WebSocket too: 409 legacy_session" \
+    eval '[ "$r" = 409 ] && grep -q legacy_session "$T/vnc.out"'
+r=$(api PUT "/api/v1/sessions/$run/hibernate" "$BOB")
+ok_if "hibernating it: 409 legacy_session" [ "$(code "$r")" = 409 ]
+r=$(api PUT "/api/v1/sessions/$run/wake" "$BOB")
+ok_if "waking a running one: 409 legacy_session (only a hibernated one can be placed)" \
+    eval '[ "$(code "$r")" = 409 ] && [ "$(field "$r" error)" = legacy_session ]'
+ok_if "... and it is still as it was" db_is v1 "SELECT state || (agent_id IS NULL) FROM sessions WHERE id = '$run'" runningtrue
+
+# An agent that may take sessions, and the template, for creates and wakes.
+sed 's/^  name: firefox$/  name: firefox-browser/' "$top_srcdir/contrib/templates/firefox.yaml" > "$T/ffb.yaml"
+ssdctl template import "$T/ffb.yaml" > /dev/null
+agent_up() { psql -qAt -c "INSERT INTO agents (agent_id, platform, status, last_heartbeat) VALUES ('k8s-up', 'kubernetes', 'online', now()) ON CONFLICT (agent_id) DO UPDATE SET last_heartbeat = now()" > /dev/null; }
+agent_up
+r=$(api POST /api/v1/sessions "$BOB" '{"template":"firefox-browser"}')
+ok_if "bob creates a session: his two live v1.x sessions do not count against his quota of 2 (got $(code "$r"))" \
+    [ "$(code "$r")" = 202 ]
+agent_up
+r=$(api PUT "/api/v1/sessions/$hib/wake" "$BOB")
+ok_if "waking the hibernated v1.x session places it on an agent (got $(code "$r"))" \
+    eval '[ "$(code "$r")" = 202 ] && [ "$(field "$r" agentId)" = k8s-up ] && [ "$(field "$r" state)" = pending ] && [ "$(field "$r" legacy)" = false ]'
+ok_if "... with a start_session for its own id and template" \
+    db_is v1 "SELECT count(*) FROM agent_commands WHERE session_id = '$hib' AND command_type = 'start_session' AND payload->>'sessionId' = '$hib' AND payload#>>'{template,metadata,name}' = 'firefox-browser' AND payload->>'persistentHome' = 'true'" 1
+agent_up
+r=$(api POST /api/v1/sessions "$BOB" '{"template":"firefox-browser"}')
+ok_if "... which counts now: a third session is over bob's quota (v1.x's user_quotas)" \
+    eval '[ "$(code "$r")" = 403 ] && [ "$(field "$r" error)" = quota_exceeded ]'
+r=$(api DELETE "/api/v1/sessions/$run" "$BOB")
+ok_if "deleting the running v1.x session ends it at once" \
+    eval '[ "$(code "$r")" = 202 ] && [ "$(field "$r" state)" = terminated ]'
+ok_if "... without a command to any agent" \
+    db_is v1 "SELECT count(*) FROM agent_commands WHERE session_id = '$run'" 0
 finish
