@@ -209,6 +209,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     last_disconnect TIMESTAMP
 );
 -- What v1.x's sessions lack.
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS platform VARCHAR(50) DEFAULT 'kubernetes';
 ALTER TABLE sessions ADD COLUMN IF NOT EXISTS snapshot_config JSONB;
 ALTER TABLE sessions ADD COLUMN IF NOT EXISTS cluster_id VARCHAR(255);
 ALTER TABLE sessions ADD COLUMN IF NOT EXISTS tags TEXT[];

@@ -88,9 +88,10 @@ EXTRA_DIST += tests/integration/lib.sh tests/integration/master.sh \
 TESTS += tests/integration/vnc-auth.sh
 EXTRA_DIST += tests/integration/vnc-auth.sh
 
-# Upgrades from StreamSpace v1.x and from older ssd databases.
-TESTS += tests/integration/upgrade.sh
-EXTRA_DIST += tests/integration/upgrade.sh tests/upgrade/ssd-0007.sql \
+# Upgrades from StreamSpace v1.x and from older ssd databases, and back.
+TESTS += tests/integration/upgrade.sh tests/integration/downgrade.sh
+EXTRA_DIST += tests/integration/upgrade.sh tests/integration/downgrade.sh \
+	tests/upgrade/lib.sh tests/upgrade/ssd-0007.sql \
 	tests/upgrade/v2.0-agents.sql
 
 if HAVE_CHECK

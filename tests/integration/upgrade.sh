@@ -8,96 +8,9 @@
 # source tree (ssd-upgrade(7)): without it those parts are skipped.  TAP.
 . "$top_srcdir/tests/integration/lib.sh"
 
-fixtures=$top_srcdir/tests/upgrade
-v1schema=$(reference_file streamspace-v1.x-schema.sql)
 ok_if "a throwaway PostgreSQL starts" pg_up
 [ -n "${PGHOST:-}" ] || finish
-export PGOPTIONS='-c client_min_messages=warning'
-
-# newdb NAME: an empty database owned by ssd.
-newdb() {
-	psql -qAt -U postgres -d postgres -c "DROP DATABASE IF EXISTS $1" \
-	    -c "CREATE DATABASE $1 OWNER ssd" > /dev/null
-}
-
-# migrate DB: ssd -M against it; the output goes to $T/migrate-DB.log.
-migrate() {
-	{
-		echo "db_host = $PGHOST"
-		echo "db_port = $PGPORT"
-		echo "db_name = $1"
-		echo "db_user = $PGUSER"
-		echo "schema_dir = $top_srcdir/schema"
-		echo "control_socket = $T/m.sock"
-	} > "$T/m-$1.conf"
-	"$top_builddir/ssd" -M -d -f "$T/m-$1.conf" >> "$T/migrate-$1.log" 2>&1
-}
-
-# dump DB [pg_dump options]: the database as text, without noise.
-dump() {
-	local db=$1
-	shift
-	"$PG_BIN/pg_dump" --no-owner --no-privileges "$@" -d "$db" |
-	    grep -v -e '^--' -e '^$' -e '^\\'
-}
-
-# schema_norm DB: its schema as a dump reloaded and dumped again reads, so
-# that one loaded from a dump (ssd-0007.sql) compares with a made one.
-schema_norm() {
-	newdb "norm_$1"
-	dump "$1" --schema-only | psql -X -q -v ON_ERROR_STOP=1 -d "norm_$1" > /dev/null &&
-	    dump "norm_$1" --schema-only
-}
-
-# db_is DB SQL VALUE: the query's answer in DB is VALUE.
-db_is() {
-	local got
-	got=$(psql -qAt -v ON_ERROR_STOP=1 -d "$1" -c "$2") || return 1
-	[ "$got" = "$3" ] || { echo "$2: got '$got', want '$3'"; return 1; }
-}
-
-# refused DB SQL: the statement fails on a foreign key.
-refused() {
-	psql -X -qAt -d "$1" -c "$2" 2>&1 | grep -q 'violates foreign key constraint'
-}
-
-# columns_cover A B: every column of A's tables is in B with the same
-# type, nullable in B if it is in A (platform_controllers aside).
-columns_cover() {
-	local q="SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'platform_controllers'"
-	psql -qAt -d "$1" -c "$q" | sort > "$T/cols.$1"
-	psql -qAt -d "$2" -c "$q" | sed 's/ NO$/ YES/' | sort > "$T/cols.$2"
-	sed 's/ NO$/ YES/' "$T/cols.$1" | sort | comm -23 - "$T/cols.$2" > "$T/cols.missing"
-	[ ! -s "$T/cols.missing" ] || { cat "$T/cols.missing"; return 1; }
-	# Where A forbids NULL, B may too; where A allows it, B must.
-	grep ' YES$' "$T/cols.$1" | comm -23 - <(psql -qAt -d "$2" -c "$q" | sort) > "$T/cols.strict"
-	[ ! -s "$T/cols.strict" ] || { cat "$T/cols.strict"; return 1; }
-}
-
-# uniques_cover A B: each unique index of A (table and columns) is in B.
-uniques_cover() {
-	local q="SELECT t.relname || '(' || (SELECT string_agg(a.attname, ',' ORDER BY k.o) FROM unnest(x.indkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.n) || ')' || COALESCE(' WHERE ' || pg_get_expr(x.indpred, x.indrelid), '') FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid WHERE t.relnamespace = 'public'::regnamespace AND x.indisunique AND t.relname <> 'platform_controllers'"
-	comm -23 <(psql -qAt -d "$1" -c "$q" | sort) <(psql -qAt -d "$2" -c "$q" | sort) > "$T/uq.missing"
-	[ ! -s "$T/uq.missing" ] || { cat "$T/uq.missing"; return 1; }
-}
-
-same() { diff -u "$1" "$2" > "$T/diff.out" || { cat "$T/diff.out"; return 1; }; }
-
-# v1hash_query DB: a query hashing every table's rows as they are now,
-# column by column (columns added later are not hashed).
-v1hash_query() {
-	psql -qAt -d "$1" -c "SELECT string_agg(q, ' UNION ALL ' ORDER BY t) FROM (
-	    SELECT table_name AS t, format('SELECT %L, md5(COALESCE(string_agg(x::text, chr(10) ORDER BY x::text), %L)) FROM (SELECT %s FROM %I) x',
-	        table_name, '', string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position), table_name) AS q
-	    FROM information_schema.columns WHERE table_schema = 'public' GROUP BY table_name) y"
-}
-
-# twice DB: a second ssd -M applies nothing and changes nothing.
-twice() {
-	dump "$1" > "$T/$1.before" && migrate "$1" &&
-	    grep -q '(0 migrations applied)' "$T/migrate-$1.log" &&
-	    dump "$1" > "$T/$1.after" && same "$T/$1.before" "$T/$1.after"
-}
+. "$top_srcdir/tests/upgrade/lib.sh"
 
 # --- an empty database --------------------------------------------------------
 newdb fresh
@@ -117,41 +30,6 @@ ok_if "... and records nothing as there before ssd" \
 [ -f "$v1schema" ] || { skip_one "the real StreamSpace v1.x schema" "$v1schema"; finish; }
 
 # --- the real StreamSpace v1.x schema, with rows ------------------------------
-# v1db DB: the v1.x schema as v1.x creates it, and a v1.x installation's
-# rows: bob and dave (bcrypt password "$BOB_PW", made by python3-bcrypt when
-# it is there), carol (no password), bob's quota, a group with its quota and members, his sessions
-# (running, hibernated, terminated), a catalog template, an API key,
-# audit rows, a notification.
-BOB_ID=4f1e6c1a-0000-4000-8000-000000000001
-BOB_PW='bob v1 password'
-BOB_HASH=$(/usr/bin/python3 -c 'import bcrypt, sys
-print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(10, prefix=b"2a")).decode())' "$BOB_PW" 2> /dev/null)
-v1db() {
-	newdb "$1"
-	psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f "$v1schema" > /dev/null || return 1
-	psql -X -q -v ON_ERROR_STOP=1 -d "$1" -v id="$BOB_ID" -v hash="${BOB_HASH:-x}" > /dev/null <<'SQL'
-INSERT INTO users (id, username, email, full_name, role, password_hash)
-    VALUES (:'id', 'bob', 'bob@example.org', 'Bob', 'user', :'hash'),
-           ('u-carol', 'carol', 'carol@example.org', 'Carol', 'operator', NULL),
-           ('u-dave', 'dave', 'dave@example.org', 'Dave', 'user', :'hash');
-INSERT INTO user_quotas (user_id, max_sessions) VALUES (:'id', 2);
-INSERT INTO groups (id, name, display_name, type) VALUES ('g-eng', 'engineering', 'Engineering', 'team');
-INSERT INTO group_quotas (group_id, max_sessions) VALUES ('g-eng', 7);
-INSERT INTO group_memberships (id, user_id, group_id, role)
-    VALUES ('m-1', :'id', 'g-eng', 'owner'), ('m-2', 'u-carol', 'g-eng', 'member');
-INSERT INTO catalog_templates (repository_id, name, display_name, manifest, tags)
-    SELECT id, 'firefox-browser', 'Firefox', '{"spec":{"baseImage":"lscr.io/linuxserver/firefox:latest"}}', ARRAY['web']
-    FROM repositories WHERE name = 'Official Templates';
-INSERT INTO sessions (id, user_id, team_id, template_name, state, url, memory, cpu, persistent_home, idle_timeout, last_activity)
-    VALUES ('bob-firefox-browser-a1b2c3d4', :'id', 'g-eng', 'firefox-browser', 'running', 'http://10.42.1.5:3000', '2Gi', '1000m', true, '30m', now()),
-           ('bob-firefox-browser-0badcafe', :'id', NULL, 'firefox-browser', 'hibernated', NULL, '2Gi', '1000m', true, NULL, NULL),
-           ('bob-firefox-browser-deadbeef', :'id', NULL, 'firefox-browser', 'terminated', NULL, NULL, NULL, false, NULL, NULL);
-INSERT INTO connections (id, session_id, user_id, client_ip) VALUES ('c-1', 'bob-firefox-browser-a1b2c3d4', :'id', '192.0.2.7');
-INSERT INTO api_keys (key_hash, key_prefix, name, user_id, scopes) VALUES ('$2a$10$notarealkeyhash', 'sk_abcd', 'ci', :'id', ARRAY['read']);
-INSERT INTO audit_log (user_id, action, resource_type, resource_id) VALUES (:'id', 'login', 'users', :'id');
-INSERT INTO notifications (id, user_id, type, title, message) VALUES ('n-1', :'id', 'info', 'Welcome', 'v1.x says hello');
-SQL
-}
 ok_if "the real StreamSpace v1.x schema loads, with a v1.x installation's rows" v1db v1
 v1hash_query v1 > "$T/v1hash.sql"
 psql -qAt -d v1 -f "$T/v1hash.sql" > "$T/v1hash.before"
@@ -167,15 +45,6 @@ ok_if "... v1.x's sessions are marked as such, and have no agent" \
     db_is v1 "SELECT count(*) FROM sessions WHERE platform_metadata->>'source' = 'v1.x' AND agent_id IS NULL AND platform = 'kubernetes'" 3
 
 # --- the same after the seeds' own v2.0 SQL ------------------------------------
-guidedb() {
-	v1db "$1" || return 1
-	# As an operator would run it: psql goes on after each error.
-	psql -X -q -d "$1" -f "$fixtures/v2.0-agents.sql" > "$T/guide-$1.log" 2>&1
-	psql -X -q -v ON_ERROR_STOP=1 -d "$1" > /dev/null <<'SQL'
-INSERT INTO agents (agent_id, platform, status) VALUES ('k8s-v2-migration', 'kubernetes', 'offline');
-UPDATE sessions SET agent_id = (SELECT id FROM agents) WHERE id = 'bob-firefox-browser-0badcafe';
-SQL
-}
 ok_if "the v1.x schema after the seeds' v2.0 SQL, run by hand" guidedb guide
 ok_if "... (which failed where it fails on v1.x: agent_commands, controller_type)" \
     eval 'grep -q "agent_commands_session_id_fkey" "$T/guide-guide.log" && grep -q "controller_type" "$T/guide-guide.log"'
@@ -301,4 +170,36 @@ ok_if "deleting the running v1.x session ends it at once" \
     eval '[ "$(code "$r")" = 202 ] && [ "$(field "$r" state)" = terminated ]'
 ok_if "... without a command to any agent" \
     db_is v1 "SELECT count(*) FROM agent_commands WHERE session_id = '$run'" 0
+
+# --- back to v1.x: ssdctl migrate down on the running ssd --------------------------
+api POST /api/v1/users "$ADM" '{"username":"zed","password":"zed-password"}' > /dev/null
+r=$(ssdctl migrate down 0 2>&1)
+ok_if "ssdctl migrate down 0: refused while bob's sessions run on an agent (table sessions, column agent_id)" \
+    grep -q "0002_agents.down.sql failed, nothing reverted: ERROR:  table sessions, column agent_id: 2 session(s) still run on agents" <<< "$r"
+ok_if "... and nothing is reverted" db_is v1 "SELECT max(version) FROM schema_migrations" 0008_v1x_passwords
+# What an agent reports once it has stopped them.
+psql -qAt -c "UPDATE sessions SET state = 'terminated' WHERE agent_id IS NOT NULL" > /dev/null
+r=$(ssdctl migrate down 0 2>&1)
+ok_if "then: refused while zed, made in ssd, has no email (table users, column email)" \
+    grep -q "table users, column email: 1 row(s) hold NULL.*give 'zed' an email address" <<< "$r"
+api PATCH "/api/v1/users/$(psql -qAt -c "SELECT id FROM users WHERE username = 'zed'")" "$ADM" '{"email":"zed@example.org"}' > /dev/null
+r=$(ssdctl migrate down 0 2>&1)
+ok_if "then every migration is reverted" grep -q "^9 migrations reverted" <<< "$r"
+ok_if "... naming the users whose passwords v1.x cannot check (set in ssd)" \
+    grep -q "WARNING:  users admin, dave, zed: their passwords were set in ssd" <<< "$r"
+not_ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$SSD_URL/ready")" = 503 ]; }
+ok_if "... and the running ssd is no longer ready (/ready 503: schema not at its version)" \
+    eval 'not_ready && curl -s "$SSD_URL/ready" | grep -q "schema is not at version"'
+ssdctl stop > /dev/null
+wait "$SSD_PID"
+SSD_PID=
+if [ -n "$BOB_HASH" ]; then
+	ok_if "bob has his v1.x bcrypt hash back: python3-bcrypt checks his password with it" \
+	    /usr/bin/python3 -c 'import bcrypt, sys
+sys.exit(0 if bcrypt.checkpw(sys.argv[1].encode(), sys.argv[2].encode()) else 1)' "$BOB_PW" \
+	    "$(psql -qAt -c "SELECT password_hash FROM users WHERE username = 'bob'")"
+fi
+ok_if "v1.x's tables are v1.x's again (no ssd column in users or sessions)" \
+    db_is v1 "SELECT count(*) FROM information_schema.columns WHERE table_name IN ('users', 'sessions') AND column_name IN ('org_id', 'agent_id', 'v1_password_hash', 'tags')" 0
+ok_if "ssd -M brings the database up again" migrate v1
 finish
