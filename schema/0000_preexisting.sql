@@ -11,12 +11,12 @@
 -- schema_preexisting holds one row per object of the current schema:
 -- kind is table, column, not_null (a NOT NULL column), index, constraint,
 -- trigger, function (name: its signature), comment (of a table, name '',
--- or of a column), default (a column's default).  tbl is the table ('' for
--- functions).  The runner's schema_migrations is not listed.
+-- or of a column).  tbl is the table ('' for functions).  The runner's
+-- schema_migrations is not listed.
 --
 -- ssd_down(kind, tbl, name) undoes an object a migration added unless it
 -- was there before: drops a table, column, index, constraint, trigger or
--- function, removes a comment or a default.  ssd_down_not_null(tbl, col,
+-- function, removes a comment.  ssd_down_not_null(tbl, col,
 -- hint) puts back a NOT NULL that v1.x had and an up migration dropped, or
 -- stops, naming the table, the column and (hint) what to do.  Neither
 -- cascades: an object something else still depends on stops the down with
@@ -57,9 +57,6 @@ BEGIN
     UNION SELECT 'not_null', t.relname, a.attname FROM t
         JOIN pg_attribute a ON a.attrelid = t.oid
         WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull
-    UNION SELECT 'default', t.relname, a.attname FROM t
-        JOIN pg_attrdef d ON d.adrelid = t.oid
-        JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.adnum
     UNION SELECT 'index', t.relname, i.relname FROM t
         JOIN pg_index x ON x.indrelid = t.oid
         JOIN pg_class i ON i.oid = x.indexrelid
@@ -118,13 +115,6 @@ BEGIN
                 WHERE table_schema = current_schema() AND table_name = t
                   AND column_name = n) THEN
             EXECUTE format('COMMENT ON COLUMN %I.%I IS NULL', t, n);
-        END IF;
-    WHEN 'default' THEN
-        IF tbl_here AND EXISTS (SELECT 1 FROM information_schema.columns
-                WHERE table_schema = current_schema() AND table_name = t
-                  AND column_name = n) THEN
-            EXECUTE format('ALTER TABLE %I ALTER COLUMN %I DROP DEFAULT',
-                t, n);
         END IF;
     ELSE
         RAISE EXCEPTION 'ssd_down: unknown kind %', k;
