@@ -156,6 +156,10 @@ X(LOGIN_MAX_FAILURES, "login_max_failures", NULL, INT, NULL, "10", 1, \
 X(LOGIN_FAILURE_WINDOW, "login_failure_window", NULL, DURATION, NULL, \
     "15m", 1000, 86400000, 0, \
     "Window over which login_max_failures counts.") \
+X(BULK_IMPORT_MAX, "bulk_import_max", NULL, INT, NULL, "1000", 1, 100000, \
+    0, \
+    "Most StreamSpace v1.x sessions one POST /api/v1/sessions/bulk-import " \
+    "takes; its body is bounded by http_max_body_size as well.") \
 X(VIEWER_TICKET_TTL, "viewer_ticket_ttl", NULL, DURATION, NULL, "30s", \
     1000, 600000, 0, \
     "How long a viewer ticket (POST /api/v1/sessions/ID/viewer-ticket) " \

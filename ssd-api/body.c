@@ -1,6 +1,7 @@
 /*
  * body.c - reading JSON request bodies the same way on every route: the
- * body must be well-formed UTF-8 and one JSON object; fields are checked
+ * body must be well-formed UTF-8 and one JSON value, an object but where
+ * a route takes another (a bulk import's array); fields are checked
  * for type and length; unknown fields are ignored (documented in
  * ssd-api(8)).  Helpers answer 400 themselves and return -1/NULL.
  */
@@ -41,12 +42,12 @@ body_has_nul(const uint8_t *b, size_t len)
 }
 
 cJSON *
-body_object(struct request *r)
+body_json(struct request *r)
 {
 	cJSON *o;
 
 	if (r->body_len == 0) {
-		server_reply_error(r, 400, "a JSON object is required");
+		server_reply_error(r, 400, "a JSON body is required");
 		return NULL;
 	}
 	if (!utf8_valid(r->body, r->body_len)) {
@@ -57,7 +58,19 @@ body_object(struct request *r)
 		server_reply_error(r, 400, "NUL characters are not accepted");
 		return NULL;
 	}
-	o = cJSON_ParseWithLength((const char *)r->body, r->body_len);
+	if ((o = cJSON_ParseWithLength((const char *)r->body,
+	    r->body_len)) == NULL)
+		server_reply_error(r, 400, "the body is not JSON");
+	return o;
+}
+
+cJSON *
+body_object(struct request *r)
+{
+	cJSON *o;
+
+	if ((o = body_json(r)) == NULL)
+		return NULL;
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		server_reply_error(r, 400, "the body is not a JSON object");

@@ -89,8 +89,10 @@ TESTS += tests/integration/vnc-auth.sh
 EXTRA_DIST += tests/integration/vnc-auth.sh
 
 # Upgrades from StreamSpace v1.x and from older ssd databases, and back.
-TESTS += tests/integration/upgrade.sh tests/integration/downgrade.sh
+TESTS += tests/integration/upgrade.sh tests/integration/downgrade.sh \
+	tests/integration/bulkimport.sh
 EXTRA_DIST += tests/integration/upgrade.sh tests/integration/downgrade.sh \
+	tests/integration/bulkimport.sh \
 	tests/upgrade/lib.sh tests/upgrade/ssd-0007.sql \
 	tests/upgrade/v2.0-agents.sql
 
@@ -101,6 +103,22 @@ endif
 tests_unit_test_passwd_SOURCES = tests/unit/test_passwd.c
 tests_unit_test_passwd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_passwd_LDADD = $(LIBSSD) $(OPENSSL_LIBS) $(CHECK_LIBS)
+
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test_v1session
+TESTS += tests/unit/test_v1session
+endif
+tests_unit_test_v1session_SOURCES = tests/unit/test_v1session.c
+tests_unit_test_v1session_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CJSON_CFLAGS)
+tests_unit_test_v1session_LDADD = $(LIBSSD) $(CJSON_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/fuzz/fuzz_v1session
+TESTS += tests/fuzz/fuzz_v1session
+tests_fuzz_fuzz_v1session_SOURCES = tests/fuzz/fuzz_v1session.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_v1session_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"v1session"'
+tests_fuzz_fuzz_v1session_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) $(CJSON_CFLAGS)
+tests_fuzz_fuzz_v1session_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_v1session_LDADD = $(LIBSSD) $(CJSON_LIBS)
 
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/test_jwt
