@@ -382,6 +382,18 @@ master_migrate_down(const char *target)
 	return 0;
 }
 
+static void
+master_env_warn_stderr(const char *msg, void *arg)
+{
+	fprintf(stderr, "ssd: %s\n", msg);
+}
+
+static void
+master_env_warn_log(const char *msg, void *arg)
+{
+	log_warnx("%s", msg);
+}
+
 static struct conf *
 master_config(const char *path, int must_exist, int check_only)
 {
@@ -393,6 +405,7 @@ master_config(const char *path, int must_exist, int check_only)
 		exit(1);
 	}
 	if (check_only) {
+		conf_env_warnings(master_env_warn_stderr, NULL);
 		conf_print(c, stdout);
 		exit(0);
 	}
@@ -450,6 +463,7 @@ main(int argc, char *argv[])
 	log_init("ssd", -1, master->log_target);
 	level = log_level_parse(conf_str(master->conf, S_LOG_LEVEL));
 	log_setlevel(master->verbose ? LOG_DEBUG : level);
+	conf_env_warnings(master_env_warn_log, NULL);
 
 	if (down != NULL)
 		exit(master_migrate_down(down));

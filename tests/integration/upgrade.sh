@@ -71,8 +71,15 @@ ok_if "... having changed nothing" db_is odd "SELECT to_regclass('organizations'
 export JWT_SECRET=0123456789abcdef0123456789abcdef-upgrade
 export ADMIN_PASSWORD=admin-password-for-upgrade
 export PGDATABASE=v1
+# The seeds' environment: one variable under its 2.0 name, one retired.
+export AGENT_HEARTBEAT_TIMEOUT=45s VNC_PROXY_ENABLED=true
 ok_if "ssd runs on the upgraded v1.x database" ssd_start
 [ -n "$SSD_PID" ] || finish
+ok_if "the seeds' AGENT_HEARTBEAT_TIMEOUT sets agent_timeout (ssd -n)" \
+    eval '"$top_builddir/ssd" -n -f "$T/ssd.conf" 2> /dev/null | grep -q "^agent_timeout = \"45s\" *# environment AGENT_HEARTBEAT_TIMEOUT$"'
+ok_if "a retired one, VNC_PROXY_ENABLED, is named at start with what replaced it" \
+    grep -q "environment VNC_PROXY_ENABLED is ignored: the VNC proxy, ssd-vncproxy, is always on" "$T/ssd.log"
+unset AGENT_HEARTBEAT_TIMEOUT VNC_PROXY_ENABLED
 ok_if "... and is ready (/ready: schema at its version)" wait_until 20 curl -sf "$SSD_URL/ready"
 # login USER PASSWORD: the status; the token in $T/token.
 login() {
