@@ -90,9 +90,9 @@ EXTRA_DIST += tests/integration/vnc-auth.sh
 
 # Upgrades from StreamSpace v1.x and from older ssd databases, and back.
 TESTS += tests/integration/upgrade.sh tests/integration/downgrade.sh \
-	tests/integration/bulkimport.sh
+	tests/integration/bulkimport.sh tests/integration/import-wake.sh
 EXTRA_DIST += tests/integration/upgrade.sh tests/integration/downgrade.sh \
-	tests/integration/bulkimport.sh \
+	tests/integration/bulkimport.sh tests/integration/import-wake.sh \
 	tests/upgrade/lib.sh tests/upgrade/ssd-0007.sql \
 	tests/upgrade/v2.0-agents.sql
 
