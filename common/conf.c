@@ -592,71 +592,6 @@ conf_load_credentials(struct conf *c, struct conf_error *err)
 	return 0;
 }
 
-static const struct {
-	enum setting_id	 id;
-	const char	*env;
-	const char	*whose;
-} conf_aliases[] = {
-#define X(id, env, whose) { S_##id, env, whose },
-	SSD_ENV_ALIASES(X)
-#undef X
-};
-
-static const struct {
-	const char	*env;
-	const char	*replaced_by;
-} conf_retired[] = {
-#define X(env, by) { env, by },
-	SSD_ENV_RETIRED(X)
-#undef X
-};
-
-/* The alias of setting id that is set, when its own variable is not. */
-static const char *
-conf_alias_set(enum setting_id id)
-{
-	size_t i;
-
-	if (conf_defs[id].env != NULL && getenv(conf_defs[id].env) != NULL)
-		return NULL;
-	for (i = 0; i < nitems(conf_aliases); i++)
-		if (conf_aliases[i].id == id &&
-		    getenv(conf_aliases[i].env) != NULL)
-			return conf_aliases[i].env;
-	return NULL;
-}
-
-int
-conf_env_warnings(void (*warn)(const char *, void *), void *arg)
-{
-	const struct conf_def *d;
-	char msg[512];
-	size_t i;
-	int n = 0;
-
-	for (i = 0; i < nitems(conf_retired); i++) {
-		if (getenv(conf_retired[i].env) == NULL)
-			continue;
-		snprintf(msg, sizeof(msg), "environment %s is ignored: %s "
-		    "(ssd-upgrade(7))", conf_retired[i].env,
-		    conf_retired[i].replaced_by);
-		warn(msg, arg);
-		n++;
-	}
-	for (i = 0; i < nitems(conf_aliases); i++) {
-		d = &conf_defs[conf_aliases[i].id];
-		if (getenv(conf_aliases[i].env) == NULL ||
-		    getenv(d->env) == NULL)
-			continue;
-		snprintf(msg, sizeof(msg), "environment %s (%s) is ignored: "
-		    "%s is set too, and %s takes it", conf_aliases[i].env,
-		    d->key, d->env, d->key);
-		warn(msg, arg);
-		n++;
-	}
-	return n;
-}
-
 int
 conf_load_env(struct conf *c, struct conf_error *err)
 {
@@ -667,7 +602,7 @@ conf_load_env(struct conf *c, struct conf_error *err)
 	for (i = 0; i < S_COUNT; i++) {
 		const struct conf_def *d = &conf_defs[i];
 
-		if ((alias = conf_alias_set(i)) != NULL && conf_set(c, i,
+		if ((alias = conf_env_alias(i)) != NULL && conf_set(c, i,
 		    getenv(alias), CONF_SRC_ENV, alias, why,
 		    sizeof(why)) == -1) {
 			conf_seterr(err, "environment %s (%s): %s", alias,

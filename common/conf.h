@@ -98,6 +98,11 @@ void	conf_print_mdoc(FILE *f);
 void	conf_print_retired_mdoc(FILE *f);
 
 /*
+ * The alias of setting id (SSD_ENV_ALIASES) set in the environment, when
+ * the setting's own variable is not; else NULL.  conf_load_env uses it.
+ */
+const char *conf_env_alias(enum setting_id id);
+/*
  * What ssd should say of the environment at start: each variable of
  * SSD_ENV_RETIRED that is set, with what replaced it, and each alias
  * that its setting's own variable overrides.  Calls warn with one

@@ -2,7 +2,8 @@
 noinst_LIBRARIES += common/libssd.a
 common_libssd_a_SOURCES = \
 	common/bevio.c common/bevio.h \
-	common/conf.c common/conf_mdoc.c common/conf.h common/settings.h \
+	common/conf.c common/conf_env.c common/conf_mdoc.c common/conf.h \
+	common/settings.h \
 	common/db.c common/db.h \
 	common/dial.c common/dial.h \
 	common/handoff.c common/handoff.h \

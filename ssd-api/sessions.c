@@ -207,6 +207,25 @@ sessions_list(struct request *r)
 	    "s.created_at DESC, s.id LIMIT 1000) x", 5, p, ses_listed);
 }
 
+/*
+ * 403 or 503 when the owner's quota, or the agents, left no room for one
+ * more session (quota: "t" if it did; agents: how many were found, as
+ * text); 1 if answered.
+ */
+static int
+ses_no_room(struct request *r, const char *quota, const char *agents)
+{
+	if (quota[0] != 't')
+		server_reply_error_code(r, 403, "quota_exceeded",
+		    "the owner has as many sessions as their quota allows");
+	else if (agents[0] == '0')
+		server_reply_error_code(r, 503, "no_agent_available",
+		    "no approved agent is online with capacity left");
+	else
+		return 0;
+	return 1;
+}
+
 /* Result columns of the create statement before the session's. */
 enum { SC_TEMPLATE, SC_OWNER, SC_QUOTA, SC_AGENT, SC_SESSION };
 
@@ -223,13 +242,8 @@ ses_created(struct request *r, const PGresult *res, const char *err,
 		server_reply_error(r, 404, "template not found");
 	else if (PQgetvalue(res, 0, SC_OWNER)[0] == '0')
 		server_reply_error(r, 422, "no such user");
-	else if (PQgetvalue(res, 0, SC_QUOTA)[0] != 't')
-		server_reply_error_code(r, 403, "quota_exceeded",
-		    "the owner has as many sessions as their quota allows");
-	else if (PQgetvalue(res, 0, SC_AGENT)[0] == '0')
-		server_reply_error_code(r, 503, "no_agent_available",
-		    "no approved agent is online with capacity left");
-	else {
+	else if (!ses_no_room(r, PQgetvalue(res, 0, SC_QUOTA),
+	    PQgetvalue(res, 0, SC_AGENT))) {
 		ssd_strlcpy(r->audit_id, PQgetvalue(res, 0, SC_SESSION + 1),
 		    sizeof(r->audit_id));
 		cache_clear(CACHE_SESSIONS);
@@ -511,13 +525,8 @@ ses_placed(struct request *r, const PGresult *res, const char *err,
 		server_reply_error_code(r, 409, "template_missing", "its "
 		    "template is not known to ssd: an operator must add it "
 		    "(ssdctl template import) before it can start");
-	else if (PQgetvalue(res, 0, PL_QUOTA)[0] != 't')
-		server_reply_error_code(r, 403, "quota_exceeded",
-		    "the owner has as many sessions as their quota allows");
-	else if (PQgetvalue(res, 0, PL_AGENT)[0] == '0')
-		server_reply_error_code(r, 503, "no_agent_available",
-		    "no approved agent is online with capacity left");
-	else {
+	else if (!ses_no_room(r, PQgetvalue(res, 0, PL_QUOTA),
+	    PQgetvalue(res, 0, PL_AGENT))) {
 		cache_clear(CACHE_SESSIONS);
 		log_info("%s: session %s (no agent) placed on agent %s",
 		    server_peer(r), PQgetvalue(res, 0, PL_SESSION + 1),
