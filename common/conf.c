@@ -596,12 +596,19 @@ int
 conf_load_env(struct conf *c, struct conf_error *err)
 {
 	char why[CONF_ERR_MAX], var[128];
-	const char *s;
+	const char *s, *alias;
 	int i;
 
 	for (i = 0; i < S_COUNT; i++) {
 		const struct conf_def *d = &conf_defs[i];
 
+		if ((alias = conf_env_alias(i)) != NULL && conf_set(c, i,
+		    getenv(alias), CONF_SRC_ENV, alias, why,
+		    sizeof(why)) == -1) {
+			conf_seterr(err, "environment %s (%s): %s", alias,
+			    d->key, why);
+			return -1;
+		}
 		if (d->env == NULL)
 			continue;
 		if (d->type == CONF_SECRET) {

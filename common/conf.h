@@ -94,5 +94,21 @@ void	conf_copy_setting(struct conf *dst, const struct conf *src,
 void	conf_print(const struct conf *c, FILE *f);
 /* The mdoc list of every setting for ssd.conf(5). */
 void	conf_print_mdoc(FILE *f);
+/* The mdoc list of the seeds' variables ssd does without (settings.h). */
+void	conf_print_retired_mdoc(FILE *f);
+
+/*
+ * The alias of setting id (SSD_ENV_ALIASES) set in the environment, when
+ * the setting's own variable is not; else NULL.  conf_load_env uses it.
+ */
+const char *conf_env_alias(enum setting_id id);
+/*
+ * What ssd should say of the environment at start: each variable of
+ * SSD_ENV_RETIRED that is set, with what replaced it, and each alias
+ * that its setting's own variable overrides.  Calls warn with one
+ * sentence each; returns how many.
+ */
+int	conf_env_warnings(void (*warn)(const char *msg, void *arg),
+	    void *arg);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * conf_mdoc.c - the SETTINGS section of ssd.conf(5), written from the
- * settings table (man/gen-settings.c runs it at build time).
+ * conf_mdoc.c - the SETTINGS section of ssd.conf(5) and the list of
+ * retired variables of ssd-upgrade(7), written from the settings tables
+ * (man/gen-settings.c runs it at build time).
  */
 #include "config.h"
 
@@ -55,6 +56,30 @@ conf_type_name(enum conf_type t)
 	return "";
 }
 
+/* ", or X (whose name)" for each alias of setting id. */
+static void
+conf_mdoc_aliases(FILE *f, enum setting_id id)
+{
+#define X(sid, env, whose) \
+	if (S_##sid == id) \
+		fprintf(f, " ,\nor\n.Ev %s\n.Pq %s", env, whose);
+	SSD_ENV_ALIASES(X)
+#undef X
+}
+
+void
+conf_print_retired_mdoc(FILE *f)
+{
+	fputs(".Bl -tag -width Ds\n", f);
+#define X(env, by) \
+	fprintf(f, ".It Ev %s\n", env); \
+	mdoc_text(f, by); \
+	fputs(".\n", f);
+	SSD_ENV_RETIRED(X)
+#undef X
+	fputs(".El\n", f);
+}
+
 void
 conf_print_mdoc(FILE *f)
 {
@@ -87,6 +112,7 @@ conf_print_mdoc(FILE *f)
 			fprintf(f, "Environment:\n.Ev %s", d->env);
 			if (d->type == CONF_SECRET)
 				fprintf(f, " ,\n.Ev %s_FILE", d->env);
+			conf_mdoc_aliases(f, (enum setting_id)i);
 			fputs(" .\n", f);
 		}
 		if (d->flags & CONF_RESTART)

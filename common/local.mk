@@ -3,7 +3,8 @@ noinst_LIBRARIES += common/libssd.a
 common_libssd_a_SOURCES = \
 	common/agentproto.c common/agentproto.h \
 	common/bevio.c common/bevio.h \
-	common/conf.c common/conf_mdoc.c common/conf.h common/settings.h \
+	common/conf.c common/conf_env.c common/conf_mdoc.c common/conf.h \
+	common/settings.h \
 	common/db.c common/db.h \
 	common/dial.c common/dial.h \
 	common/handoff.c common/handoff.h \
@@ -21,6 +22,7 @@ common_libssd_a_SOURCES = \
 	common/template.c common/template.h \
 	common/sdnotify.c common/sdnotify.h \
 	common/util.c common/util.h \
+	common/v1session.c common/v1session.h \
 	common/worker.c common/worker.h \
 	common/ws.c common/ws.h \
 	common/wsconn.c common/wsconn_dial.c common/wsconn.h \

@@ -1,6 +1,7 @@
 /*
- * passwd.c - password hashing and checking (passwd.h).  Not reentrant:
- * one static crypt_data, as every caller is single-threaded.
+ * passwd.c - password hashing and checking (passwd.h): yescrypt for new
+ * hashes; yescrypt and StreamSpace v1.x's bcrypt checked, nothing else.
+ * Not reentrant: one static crypt_data, as every caller is single-threaded.
  */
 #include "config.h"
 
@@ -14,8 +15,29 @@
 #include "passwd.h"
 #include "util.h"
 
+#define PASSWD_METHOD	"$y$"	/* what passwd_hash() makes */
+
 static struct crypt_data passwd_cd;
 static char passwd_dummy[CRYPT_OUTPUT_SIZE];
+
+/*
+ * The methods a stored hash may use: ours, and bcrypt as v1.x's Go code
+ * wrote it ($2a$) or other tools do ($2b$, $2y$: the same algorithm).
+ * Anything else (DES, MD5 crypt, a mangled row) never matches, so that no
+ * weak method libcrypt still knows can be slipped into the table.
+ */
+static int
+passwd_method_ok(const char *hash)
+{
+	static const char *const methods[] = { PASSWD_METHOD, "$2a$", "$2b$",
+	    "$2y$" };
+	size_t i;
+
+	for (i = 0; i < nitems(methods); i++)
+		if (strncmp(hash, methods[i], strlen(methods[i])) == 0)
+			return 1;
+	return 0;
+}
 
 char *
 passwd_hash(const char *password)
@@ -23,7 +45,8 @@ passwd_hash(const char *password)
 	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
 	const char *h;
 
-	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) == NULL ||
+	if (crypt_gensalt_rn(PASSWD_METHOD, 0, NULL, 0, salt,
+	    sizeof(salt)) == NULL ||
 	    (h = crypt_r(password, salt, &passwd_cd)) == NULL || h[0] == '*')
 		return NULL;
 	return xstrdup(h);
@@ -36,7 +59,7 @@ passwd_check(const char *password, const char *hash)
 	size_t n = strlen(hash);
 	char *dummy;
 
-	if (n == 0) {
+	if (n == 0 || !passwd_method_ok(hash)) {
 		/* Spend the time a real check takes, then fail. */
 		if (passwd_dummy[0] == '\0') {
 			if ((dummy = passwd_hash("-")) == NULL)
@@ -50,6 +73,13 @@ passwd_check(const char *password, const char *hash)
 	out = crypt_r(password, hash, &passwd_cd);
 	return out != NULL && out[0] != '*' && strlen(out) == n &&
 	    ssd_timingsafe_bcmp(out, hash, n) == 0;
+}
+
+int
+passwd_needs_rehash(const char *hash)
+{
+	return passwd_method_ok(hash) && strncmp(hash, PASSWD_METHOD,
+	    strlen(PASSWD_METHOD)) != 0;
 }
 
 void

@@ -1,6 +1,6 @@
 /*
- * passwd.h - password hashes: yescrypt through crypt(3) for new ones; any
- * hash libcrypt knows (bcrypt from StreamSpace v1 databases) is checked.
+ * passwd.h - password hashes: yescrypt through crypt(3) for new ones;
+ * yescrypt and bcrypt ($2a$, $2b$, $2y$: StreamSpace v1.x's) are checked.
  */
 #ifndef SSD_PASSWD_H
 #define SSD_PASSWD_H
@@ -11,9 +11,15 @@
 char	*passwd_hash(const char *password);
 /*
  * 1 when password matches hash.  An empty hash (no such user, no
- * password) costs the same and never matches.
+ * password), or one of another method, costs the same and never matches.
  */
 int	passwd_check(const char *password, const char *hash);
+/*
+ * 1 when hash is one passwd_check() accepts but not of the method new
+ * hashes use (a v1.x bcrypt hash): after a successful check the password
+ * should be hashed again with passwd_hash() and stored.
+ */
+int	passwd_needs_rehash(const char *hash);
 
 /*
  * Keys with 256 random bits (API and agent keys) need no slow hash:

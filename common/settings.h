@@ -156,6 +156,10 @@ X(LOGIN_MAX_FAILURES, "login_max_failures", NULL, INT, NULL, "10", 1, \
 X(LOGIN_FAILURE_WINDOW, "login_failure_window", NULL, DURATION, NULL, \
     "15m", 1000, 86400000, 0, \
     "Window over which login_max_failures counts.") \
+X(BULK_IMPORT_MAX, "bulk_import_max", NULL, INT, NULL, "1000", 1, 100000, \
+    0, \
+    "Most StreamSpace v1.x sessions one POST /api/v1/sessions/bulk-import " \
+    "takes; its body is bounded by http_max_body_size as well.") \
 X(VIEWER_TICKET_TTL, "viewer_ticket_ttl", NULL, DURATION, NULL, "30s", \
     1000, 600000, 0, \
     "How long a viewer ticket (POST /api/v1/sessions/ID/viewer-ticket) " \
@@ -244,5 +248,33 @@ X(DEBUG_SANDBOX_PROBE, "debug_sandbox_probe", NULL, BOOL, NULL, "no", 0, \
     0, CONF_RESTART, \
     "Test aid: lets ssdctl debug sandbox-probe make a worker attempt a " \
     "forbidden system call.  Never enable in production.")
+
+/*
+ * Other names the seeds give settings' environment variables (their
+ * deployment guides, 002 and 004, and 000's v2.0 list).  A setting's own
+ * variable wins; if both are set, ssd says so at start.
+ * X(id, env, whose name)
+ */
+#define SSD_ENV_ALIASES(X) \
+X(AGENT_TIMEOUT, "AGENT_HEARTBEAT_TIMEOUT", "StreamSpace 2.0's name")
+
+/*
+ * The seeds' control-plane variables that ssd has no setting for (000,
+ * 001 and its v1.x-to-v2.0 table): when one is set, ssd names it at
+ * start with what replaced it, instead of ignoring it silently.
+ * X(env, what replaced it)
+ */
+#define SSD_ENV_RETIRED(X) \
+X("VNC_PROXY_ENABLED", "the VNC proxy, ssd-vncproxy, is always on") \
+X("VNC_INGRESS_ENABLED", "viewers reach sessions through the VNC proxy, " \
+    "always on, never through an ingress per session") \
+X("CONTROLLER_ENABLED", "the StreamSpace 1.x controller is replaced by " \
+    "agents (ssd-agent-k8s) that dial in") \
+X("AGENT_K8S_ENABLED", "agents need no switch: each one an administrator " \
+    "approved is used once it dials in") \
+X("SESSION_NAMESPACE", "each agent puts sessions in its own namespace " \
+    "(NAMESPACE of ssd-agent-k8s)") \
+X("K8S_AGENT_NAMESPACE", "it is the agent's setting (NAMESPACE of " \
+    "ssd-agent-k8s)")
 
 #endif

@@ -62,9 +62,8 @@ json_pg_text_array(const cJSON *v, size_t max, size_t len)
 	return arr;
 }
 
-/* An optional string of at most max bytes; -1 if present but not one. */
-static int
-template_str(const cJSON *o, const char *key, size_t max, const char **out,
+int
+json_opt_str(const cJSON *o, const char *key, size_t max, const char **out,
     char *err, size_t errlen)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -89,8 +88,8 @@ template_check(const cJSON *doc, struct template_doc *t, char *err,
 	const char *api, *kind;
 
 	memset(t, 0, sizeof(*t));
-	if (!cJSON_IsObject(doc) || template_str(doc, "apiVersion", 64, &api,
-	    err, errlen) || template_str(doc, "kind", 64, &kind, err, errlen))
+	if (!cJSON_IsObject(doc) || json_opt_str(doc, "apiVersion", 64, &api,
+	    err, errlen) || json_opt_str(doc, "kind", 64, &kind, err, errlen))
 		return snprintf(err, errlen, "not a Template document"), 400;
 	if (api == NULL || kind == NULL ||
 	    strcmp(api, "stream.space/v1alpha1") != 0 ||
@@ -105,13 +104,13 @@ template_check(const cJSON *doc, struct template_doc *t, char *err,
 		snprintf(err, errlen, "metadata and spec must be objects");
 		return 400;
 	}
-	if (template_str(meta, "name", 255, &t->name, err, errlen) ||
-	    template_str(spec, "displayName", 255, &t->display_name, err,
-	    errlen) || template_str(spec, "description", 4096,
-	    &t->description, err, errlen) || template_str(spec, "category",
-	    255, &t->category, err, errlen) || template_str(spec, "icon",
-	    2048, &t->icon, err, errlen) || template_str(spec, "appType", 32,
-	    &t->app_type, err, errlen) || template_str(spec, "baseImage",
+	if (json_opt_str(meta, "name", 255, &t->name, err, errlen) ||
+	    json_opt_str(spec, "displayName", 255, &t->display_name, err,
+	    errlen) || json_opt_str(spec, "description", 4096,
+	    &t->description, err, errlen) || json_opt_str(spec, "category",
+	    255, &t->category, err, errlen) || json_opt_str(spec, "icon",
+	    2048, &t->icon, err, errlen) || json_opt_str(spec, "appType", 32,
+	    &t->app_type, err, errlen) || json_opt_str(spec, "baseImage",
 	    512, &t->image, err, errlen))
 		return 400;
 	if (t->name == NULL || !dns1123_label(t->name)) {

@@ -40,5 +40,11 @@ int	dns1123_label(const char *s);
  * PostgreSQL text[] literal (malloc'd); NULL if it is not one.
  */
 char	*json_pg_text_array(const struct cJSON *v, size_t max, size_t len);
+/*
+ * o's field key: absent or null (*out NULL), or a string of at most max
+ * bytes (*out points into o); -1 with a message naming it otherwise.
+ */
+int	json_opt_str(const struct cJSON *o, const char *key, size_t max,
+	    const char **out, char *err, size_t errlen);
 
 #endif

@@ -9,7 +9,7 @@ libevent-dev libpq-dev libcjson-dev libssl-dev libjwt-dev libcurl4-openssl-dev
 check libseccomp-dev libsystemd-dev libyaml-dev mandoc"
 RUN_PKGS="postgresql tigervnc-standalone-server x11-xserver-utils x11-apps novnc
 openssl curl procps iproute2 python3"
-TEST_PKGS="python3 python3-websockets websockify wrk systemd clang
+TEST_PKGS="python3 python3-websockets python3-bcrypt websockify wrk systemd clang
 libclang-rt-14-dev valgrind chromium xz-utils"
 
 what=${1:-all}

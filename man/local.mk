@@ -1,12 +1,12 @@
 # Manual pages: *.in get configured paths; ssd.conf(5) also gets its
 # SETTINGS list from the settings table through gen-settings.
 man_MANS += man/ssd.8 man/ssd.conf.5 man/ssdctl.8 man/ssd-api.8 \
-	man/ssd-agent-k8s.8
+	man/ssd-agent-k8s.8 man/ssd-upgrade.7
 EXTRA_DIST += man/ssd.8.in man/ssd.conf.5.in man/ssdctl.8.in man/ssd-api.8.in \
-	man/ssd-agent-k8s.8.in
+	man/ssd-agent-k8s.8.in man/ssd-upgrade.7.in
 CLEANFILES += man/ssd.8 man/ssd.conf.5 man/ssdctl.8 man/ssd-api.8 \
-	man/ssd-agent-k8s.8 \
-	man/settings.mdoc
+	man/ssd-agent-k8s.8 man/ssd-upgrade.7 \
+	man/settings.mdoc man/retired.mdoc
 
 noinst_PROGRAMS += man/gen-settings
 man_gen_settings_SOURCES = man/gen-settings.c
@@ -24,6 +24,11 @@ man/ssd.conf.5: $(srcdir)/man/ssd.conf.5.in man/gen-settings$(EXEEXT) Makefile
 	$(AM_V_GEN)$(MKDIR_P) man && man/gen-settings$(EXEEXT) > man/settings.mdoc && \
 	$(do_subst) < $(srcdir)/man/ssd.conf.5.in | \
 	$(SED) -e '/^@SETTINGS@$$/{r man/settings.mdoc' -e 'd' -e '}' > $@
+
+man/ssd-upgrade.7: $(srcdir)/man/ssd-upgrade.7.in man/gen-settings$(EXEEXT) Makefile
+	$(AM_V_GEN)$(MKDIR_P) man && man/gen-settings$(EXEEXT) -r > man/retired.mdoc && \
+	$(do_subst) < $(srcdir)/man/ssd-upgrade.7.in | \
+	$(SED) -e '/^@RETIRED@$$/{r man/retired.mdoc' -e 'd' -e '}' > $@
 
 # Every page must be clean at mandoc's warning level.
 TESTS += tests/man-lint.sh

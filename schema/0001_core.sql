@@ -1,14 +1,27 @@
--- 0001_core.sql - the StreamSpace v1.x core tables, as a v1.x database has
--- them, so that an existing v1.x database is a valid starting point.
+-- 0001_core.sql - the StreamSpace v1.x core tables that the control plane
+-- uses, so that a new database gets them and a v1.x database keeps its
+-- own, with what ssd needs added.
 --
 -- Sources: the seeds only name these tables (000_b46713cf35e1485a.txt:
 -- "87 tables", v2.0 "doesn't modify v1.x tables"; its migration ALTERs
 -- sessions and needs sessions(id) to exist); their columns come from
--- design/ORIGINAL.md §4.4 (the Go code's auto-migration, database.go).
+-- design/ORIGINAL.md §4.4 (the v2.0 code's auto-migration, database.go)
+-- and from what StreamSpace v1.x really creates
+-- (../shared/reference/streamspace-v1.x-schema.sql, tested by
+-- tests/integration/upgrade.sh).
 --
 -- Choices:
--- * Every statement is CREATE ... IF NOT EXISTS or INSERT ... ON CONFLICT
---   DO NOTHING: applying this file to a v1.x database changes nothing.
+-- * CREATE ... IF NOT EXISTS, INSERT ... ON CONFLICT DO NOTHING: a table
+--   that exists is kept with its rows.  What v1.x lacks is added after
+--   each table (ADD COLUMN IF NOT EXISTS, a no-op where the CREATE made
+--   the table): v1.x has no organizations, no org_id columns, and its
+--   sessions have no tags, cluster_id or streaming_* columns.  Nothing of
+--   v1.x is dropped or renamed; 0001_core.down.sql takes the additions
+--   back out.
+-- * v1.x's users.email is NOT NULL; ssd creates users without one
+--   (ssdctl user add, the API's optional email), so the constraint is
+--   dropped.  Going down puts it back, and stops, naming the users, while
+--   one has no email.
 -- * Ids are VARCHAR(255) as in v1.x (users.id is a UUID as text, the
 --   seeded admin's is 'admin'; sessions.id is "<user>-<template>-<hex>"),
 --   which decides the types of every reference in 0002 and 0003.
@@ -16,10 +29,40 @@
 --   ssd adds (0003) are TIMESTAMPTZ.
 -- * Only the tables the control plane uses, and those they reference, are
 --   created (organizations, repositories, connections included); a v1.x
---   database holds ~75 more feature tables, which ssd leaves alone.
+--   database holds ~70 more feature tables, which ssd leaves alone.
 -- * sessions.platform already exists in v1.x (DEFAULT 'kubernetes'); the
 --   v2.0 columns (agent_id, platform_metadata, region) are 0002's.
 -- * No schema_migrations here: the migration runner (ssd -M) owns it.
+
+-- A column ssd relies on that exists with another type cannot be adapted
+-- without changing what v1.x stored: stop and say so.
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT c.table_name, c.column_name, c.data_type, v.want
+        FROM (VALUES ('users', 'id', 'character varying'),
+            ('users', 'username', 'character varying'),
+            ('users', 'password_hash', 'character varying'),
+            ('groups', 'id', 'character varying'),
+            ('sessions', 'id', 'character varying'),
+            ('sessions', 'user_id', 'character varying'),
+            ('sessions', 'state', 'character varying'),
+            ('sessions', 'tags', 'ARRAY'),
+            ('sessions', 'streaming_port', 'integer'),
+            ('catalog_templates', 'manifest', 'jsonb'),
+            ('catalog_templates', 'tags', 'ARRAY'),
+            ('audit_log', 'changes', 'jsonb')) AS v(tbl, col, want)
+        JOIN information_schema.columns c ON c.table_schema = current_schema()
+         AND c.table_name = v.tbl AND c.column_name = v.col
+        WHERE c.data_type <> v.want LOOP
+        RAISE EXCEPTION 'table %, column %: is % where ssd needs %; convert '
+            'it (ALTER TABLE % ALTER COLUMN % TYPE ...) or rename it, then '
+            'run ssd -M again', r.table_name, r.column_name, r.data_type,
+            r.want, r.table_name, r.column_name;
+    END LOOP;
+END
+$$;
 
 CREATE TABLE IF NOT EXISTS organizations (
     id VARCHAR(255) PRIMARY KEY,
@@ -47,6 +90,10 @@ CREATE TABLE IF NOT EXISTS users (
     updated_at TIMESTAMP DEFAULT NOW(),
     last_login TIMESTAMP
 );
+-- v1.x: no organizations; email NOT NULL.
+ALTER TABLE users ADD COLUMN IF NOT EXISTS org_id VARCHAR(255)
+    REFERENCES organizations(id) DEFAULT 'default-org';
+ALTER TABLE users ALTER COLUMN email DROP NOT NULL;
 
 CREATE TABLE IF NOT EXISTS user_quotas (
     user_id VARCHAR(255) PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
@@ -73,6 +120,8 @@ CREATE TABLE IF NOT EXISTS groups (
     created_at TIMESTAMP DEFAULT NOW(),
     updated_at TIMESTAMP DEFAULT NOW()
 );
+ALTER TABLE groups ADD COLUMN IF NOT EXISTS org_id VARCHAR(255)
+    REFERENCES organizations(id) DEFAULT 'default-org';
 
 CREATE TABLE IF NOT EXISTS group_memberships (
     id VARCHAR(255) PRIMARY KEY,
@@ -159,6 +208,16 @@ CREATE TABLE IF NOT EXISTS sessions (
     last_connection TIMESTAMP,
     last_disconnect TIMESTAMP
 );
+-- What v1.x's sessions lack.
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS platform VARCHAR(50) DEFAULT 'kubernetes';
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS snapshot_config JSONB;
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS cluster_id VARCHAR(255);
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS tags TEXT[];
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS org_id VARCHAR(255)
+    REFERENCES organizations(id) DEFAULT 'default-org';
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS streaming_protocol VARCHAR(50) DEFAULT 'vnc';
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS streaming_port INT DEFAULT 5900;
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS streaming_path VARCHAR(255);
 CREATE INDEX IF NOT EXISTS idx_sessions_user_id ON sessions(user_id);
 CREATE INDEX IF NOT EXISTS idx_sessions_state ON sessions(state);
 CREATE INDEX IF NOT EXISTS idx_sessions_tags ON sessions USING GIN (tags);
@@ -184,6 +243,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
     ip_address VARCHAR(64),
     org_id VARCHAR(255)
 );
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS org_id VARCHAR(255);
 CREATE INDEX IF NOT EXISTS idx_audit_log_timestamp ON audit_log(timestamp);
 CREATE INDEX IF NOT EXISTS idx_audit_log_user_id ON audit_log(user_id);
 

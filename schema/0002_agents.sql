@@ -48,7 +48,12 @@
 -- * Backfill (000 step 5, "mark as v1.x"): run only when this migration
 --   adds sessions.platform_metadata, i.e. once, on the sessions that
 --   existed before; the guide's "WHERE platform IS NULL" would match
---   nothing, platform having a default.
+--   nothing, platform having a default.  v1.x's own columns (platform)
+--   are not written: going down must find them as they were.
+-- * platform_controllers: StreamSpace v1.x has a table of that name with
+--   another shape (controller_id, platform, display_name, version) for
+--   its controllers; ssd uses neither.  Where one exists it is left as it
+--   is, without the seeds' indexes and comment, which need theirs.
 -- * Foreign keys that must be added to a table created elsewhere are
 --   added NOT VALID: old rows are not checked, new ones are.
 -- * schema_migrations (000 step 6) is not created here: the migration
@@ -205,8 +210,7 @@ BEGIN
         -- The sessions there are now ran under the v1.x controller (000
         -- step 5, once).
         UPDATE sessions
-        SET platform = COALESCE(platform, 'kubernetes'),
-            platform_metadata = jsonb_build_object('source', 'v1.x',
+        SET platform_metadata = jsonb_build_object('source', 'v1.x',
                 'controller', 'kubebuilder');
     END IF;
 END
@@ -266,9 +270,24 @@ CREATE TABLE IF NOT EXISTS platform_controllers (
     updated_at TIMESTAMP DEFAULT NOW(),
     UNIQUE (controller_type, name)
 );
-CREATE INDEX IF NOT EXISTS idx_platform_controllers_type ON platform_controllers(controller_type);
-CREATE INDEX IF NOT EXISTS idx_platform_controllers_status ON platform_controllers(status);
-COMMENT ON TABLE platform_controllers IS 'Legacy table for controller-based architecture (used by admin UI)';
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM information_schema.columns
+               WHERE table_schema = current_schema()
+                 AND table_name = 'platform_controllers'
+                 AND column_name = 'controller_type') THEN
+        CREATE INDEX IF NOT EXISTS idx_platform_controllers_type
+            ON platform_controllers(controller_type);
+        CREATE INDEX IF NOT EXISTS idx_platform_controllers_status
+            ON platform_controllers(status);
+        COMMENT ON TABLE platform_controllers IS
+            'Legacy table for controller-based architecture (used by admin UI)';
+    ELSE
+        RAISE NOTICE 'platform_controllers: StreamSpace v1.x''s own table, '
+            'left as it is (ssd does not use it)';
+    END IF;
+END
+$$;
 
 -- 7. agents.updated_at on every UPDATE (000 step 7; the guide's CREATE
 --    TRIGGER has no IF NOT EXISTS, hence the DROP first).

@@ -113,6 +113,7 @@ const char *auth_user_columns(void);
 struct cJSON *auth_user_json(const PGresult *res, int row, int col);
 
 /* body.c: JSON bodies; on a bad one the client gets 400 and -1/NULL. */
+struct cJSON *body_json(struct request *r);	/* any JSON value */
 struct cJSON *body_object(struct request *r);
 int	body_str(struct request *r, const struct cJSON *o, const char *key,
 	    size_t max, int required, const char **out);
@@ -150,6 +151,12 @@ void	sessions_create(struct request *r);
 void	sessions_delete(struct request *r);
 void	sessions_hibernate(struct request *r);
 void	sessions_wake(struct request *r);
+/* 409 legacy_session: a session without an agent cannot be <cannot>ed. */
+void	sessions_reply_legacy(struct request *r, const char *state,
+	    const char *cannot);
+
+/* bulkimport.c */
+void	sessions_bulk_import(struct request *r);
 
 /* audit.c: a viewer's stream record from a relay */
 struct imsg_stream_end;

@@ -340,6 +340,53 @@ auth_last_login_done(const PGresult *res, const char *err,
 }
 
 static void
+auth_rehash_done(const PGresult *res, const char *err, const char *sqlstate,
+    void *arg)
+{
+	if (res == NULL)
+		log_warnx("user %s: storing the new password hash: %s",
+		    (char *)arg, err);
+	else if (PQntuples(res) == 1)
+		log_info("user %s: StreamSpace v1.x password hash replaced",
+		    (char *)arg);
+	free(arg);
+}
+
+/*
+ * A v1.x bcrypt hash that just matched gives way to one of ours; the old
+ * one is kept for going back to v1.x (schema/0008_v1x_passwords.sql).
+ * Only while the row still holds it: a password changed meanwhile wins.
+ * A failure costs nothing but another try at the next login.
+ */
+static void
+auth_rehash(const char *user_id, const char *old_hash, const char *password)
+{
+	const char *params[3], *why;
+	char *hash, *id;
+
+	if (!passwd_needs_rehash(old_hash))
+		return;
+	if ((hash = passwd_hash(password)) == NULL) {
+		log_warnx("user %s: cannot hash the password again", user_id);
+		return;
+	}
+	params[0] = user_id;
+	params[1] = hash;
+	params[2] = old_hash;
+	id = xstrdup(user_id);
+	if (db_query(api_db(), "UPDATE users SET password_hash = $2, "
+	    "v1_password_hash = password_hash WHERE id = $1 AND "
+	    "password_hash = $3 RETURNING id", 3, params, auth_rehash_done,
+	    id, &why) == NULL) {
+		log_warnx("user %s: storing the new password hash: %s", id,
+		    why);
+		free(id);
+	}
+	ssd_explicit_bzero(hash, strlen(hash));
+	free(hash);
+}
+
+static void
 auth_login_done(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
 {
@@ -375,6 +422,7 @@ auth_login_done(struct request *r, const PGresult *res, const char *err,
 	    "WHERE id = $1", 1, params, auth_last_login_done, NULL,
 	    &why) == NULL)
 		log_warnx("recording a login: %s", why);
+	auth_rehash(params[0], hash, lc->password);
 	auth_issue(r, res, 0, 200);
 }
 

@@ -1,9 +1,10 @@
 /*
  * body.c - reading JSON request bodies the same way on every route: the
- * body must be one JSON object read strictly (common/json.c: UTF-8, no
- * trailing data, no key twice); fields are checked for type and length;
- * unknown fields are ignored (documented in ssd-api(8)).  Helpers answer
- * 400 themselves and return -1/NULL.
+ * body must be one JSON value read strictly (common/json.c: UTF-8, no
+ * NUL, no trailing data, no key twice), an object but where a route takes
+ * another (a bulk import's array); fields are checked for type and
+ * length; unknown fields are ignored (documented in ssd-api(8)).  Helpers
+ * answer 400 themselves and return -1/NULL.
  */
 #include "config.h"
 
@@ -18,22 +19,31 @@
 #include "util.h"
 
 cJSON *
-body_object(struct request *r)
+body_json(struct request *r)
 {
 	const char *why;
 	char msg[128];
 	cJSON *o;
 
 	if (r->body_len == 0) {
-		server_reply_error(r, 400, "a JSON object is required");
+		server_reply_error(r, 400, "a JSON body is required");
 		return NULL;
 	}
 	if ((o = json_parse_strict(r->body, r->body_len, &why)) == NULL) {
-		snprintf(msg, sizeof(msg), "the body is not one JSON object: "
-		    "%s", why);
+		snprintf(msg, sizeof(msg), "the body is not one JSON value: %s",
+		    why);
 		server_reply_error(r, 400, msg);
-		return NULL;
 	}
+	return o;
+}
+
+cJSON *
+body_object(struct request *r)
+{
+	cJSON *o;
+
+	if ((o = body_json(r)) == NULL)
+		return NULL;
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		server_reply_error(r, 400, "the body is not a JSON object");

@@ -120,6 +120,8 @@ static const struct route routes[] = {
 	{ HTTP_M_GET, "/novnc/*path", ROUTE_PUBLIC, web_novnc_file },
 	{ HTTP_M_GET, "/api/v1/sessions", "user", sessions_list },
 	{ HTTP_M_POST, "/api/v1/sessions", "user", sessions_create },
+	{ HTTP_M_POST, "/api/v1/sessions/bulk-import", "admin",
+	    sessions_bulk_import },
 	{ HTTP_M_GET, "/api/v1/sessions/:id", "user", sessions_get },
 	{ HTTP_M_DELETE, "/api/v1/sessions/:id", "user", sessions_delete },
 	{ HTTP_M_PUT, "/api/v1/sessions/:id/hibernate", "user", sessions_hibernate },

@@ -3,7 +3,10 @@
  * and sees only those; operators and administrators see all.  Creating
  * picks an agent and writes the session and its start_session command in
  * one statement, and NOTIFYs the hubs; so does every state change a user
- * asks for.  Transitions follow common/session_state.c.
+ * asks for.  Transitions follow common/session_state.c.  A session with
+ * no agent (StreamSpace v1.x's, or imported) is "legacy": listed, never
+ * counted against a quota, deletable, and placed on an agent when woken
+ * from hibernated; nothing else can reach it.
  */
 #include "config.h"
 
@@ -59,7 +62,7 @@
     SES_ISO("s.updated_at") ", 'lastActivity', " SES_ISO("s.last_activity") \
     ", 'streamingProtocol', COALESCE(s.streaming_protocol, 'vnc'), " \
     "'streamingPort', COALESCE(s.streaming_port, 5900), 'namespace', " \
-    "COALESCE(s.namespace, 'streamspace')))"
+    "COALESCE(s.namespace, 'streamspace'), 'legacy', s.agent_id IS NULL))"
 #define SES_COLUMNS \
     SES_JSON ", s.id, COALESCE(u.username, ''), COALESCE(s.agent_id, '')"
 /*
@@ -67,6 +70,26 @@
  * agents.live_sessions (schema/0007_agent_load.sql, the same test).
  */
 #define SES_LIVE	"NOT IN ('terminated', 'failed')"
+/*
+ * Whether the user whose id is owner may have one more session: fewer
+ * live ones on agents than their quota (5 without one).  Legacy sessions
+ * hold nothing ssd knows of and do not count.
+ */
+#define SES_QUOTA_OK(owner) \
+    "(SELECT count(*) FROM sessions q WHERE q.user_id = " owner " AND " \
+    "q.agent_id IS NOT NULL AND q.state " SES_LIVE ") < COALESCE((SELECT " \
+    "max_sessions FROM user_quotas WHERE user_id = " owner "), 5)"
+/* The start_session payload for session ses of owner from template tpl. */
+#define SES_START_PAYLOAD(ses, owner, tpl) \
+    "jsonb_build_object('" AP_SESSION_ID "', " ses ".id, '" AP_USER "', " \
+    owner ".username, '" AP_TEMPLATE "', " tpl ".manifest, '" \
+    AP_RESOURCES "', jsonb_build_object('" AP_MEMORY "', " ses ".memory, '" \
+    AP_CPU "', " ses ".cpu), '" AP_PERSISTENT_HOME "', " ses \
+    ".persistent_home)"
+/* A resource of the session: asked for, else the template's, else dflt. */
+#define SES_RESOURCE(asked, tpl, key, dflt) \
+    "COALESCE(" asked ", " tpl ".manifest#>>'{spec,defaultResources," key \
+    "}', '" dflt "')"
 
 const char *
 sessions_privileged(const struct request *r)
@@ -185,6 +208,33 @@ sessions_list(struct request *r)
 	    "s.created_at DESC, s.id LIMIT 1000) x", 5, p, ses_listed);
 }
 
+/*
+ * 403 or 503 when the owner's quota, or the agents, left no room for one
+ * more session (quota: "t" if it did; agents: how many were found, as
+ * text); 1 if answered.
+ */
+static int
+ses_no_room(struct request *r, const char *quota, const char *agents)
+{
+	if (quota[0] != 't')
+		server_reply_error_code(r, 403, "quota_exceeded",
+		    "the owner has as many sessions as their quota allows");
+	else if (agents[0] == '0')
+		server_reply_error_code(r, 503, "no_agent_available",
+		    "no approved agent is online with capacity left");
+	else
+		return 0;
+	return 1;
+}
+
+/* agent_timeout in ms, as a statement's parameter. */
+static void
+ses_agent_timeout(char *buf, size_t len)
+{
+	snprintf(buf, len, "%llu", (unsigned long long)conf_ms(worker_conf(),
+	    S_AGENT_TIMEOUT));
+}
+
 /* Result columns of the create statement before the session's. */
 enum { SC_TEMPLATE, SC_OWNER, SC_QUOTA, SC_AGENT, SC_SESSION };
 
@@ -201,13 +251,8 @@ ses_created(struct request *r, const PGresult *res, const char *err,
 		server_reply_error(r, 404, "template not found");
 	else if (PQgetvalue(res, 0, SC_OWNER)[0] == '0')
 		server_reply_error(r, 422, "no such user");
-	else if (PQgetvalue(res, 0, SC_QUOTA)[0] != 't')
-		server_reply_error_code(r, 403, "quota_exceeded",
-		    "the owner has as many sessions as their quota allows");
-	else if (PQgetvalue(res, 0, SC_AGENT)[0] == '0')
-		server_reply_error_code(r, 503, "no_agent_available",
-		    "no approved agent is online with capacity left");
-	else {
+	else if (!ses_no_room(r, PQgetvalue(res, 0, SC_QUOTA),
+	    PQgetvalue(res, 0, SC_AGENT))) {
 		ssd_strlcpy(r->audit_id, PQgetvalue(res, 0, SC_SESSION + 1),
 		    sizeof(r->audit_id));
 		cache_clear(CACHE_SESSIONS);
@@ -223,8 +268,8 @@ ses_created(struct request *r, const PGresult *res, const char *err,
  * An agent that may take one more session: online and approved (its
  * pick_load, the count of its live sessions, is set; NULL sorts last:
  * schema/0007_agent_load.sql), below its max_sessions (0 or none: no
- * limit), heard from within agent_timeout ($12), of the platform asked
- * for ($3).  The statement runs with a
+ * limit), heard from within agent_timeout (timeout, in ms), of the
+ * platform asked for.  The statement runs with a
  * generic plan (db.c prepares it), planned on statistics that may be
  * stale or missing.  Each test is written so that the planner cannot
  * conclude from them that hardly any agent qualifies, and then sort them
@@ -234,18 +279,20 @@ ses_created(struct request *r, const PGresult *res, const char *err,
  * IS NULL OR ..." to pass 1 % of the agents, a CASE one half).
  */
 #define SES_MAX_SESSIONS "(a.capacity->>'" AP_CAP_MAX_SESSIONS "')"
-#define SES_AGENT_FREE \
+#define SES_AGENT_FREE(platform, timeout) \
     "a.pick_load < CASE WHEN " SES_MAX_SESSIONS " ~ '^[1-9][0-9]{0,8}$' " \
     "THEN " SES_MAX_SESSIONS "::int ELSE 2147483647 END AND " \
-    "a.last_heartbeat + $12::bigint * interval '1 millisecond' > now() " \
-    "AND CASE WHEN $3::text IS NULL THEN true ELSE a.platform = $3 END"
+    "a.last_heartbeat + " timeout " * interval '1 millisecond' > now() " \
+    "AND CASE WHEN " platform " IS NULL THEN true ELSE a.platform = " \
+    platform " END"
 /*
  * The first such agent in the order given, among those matching cond,
  * read from the index kept in that order (schema/0007_agent_load.sql).
  */
-#define SES_PICK(cond, order) \
+#define SES_PICK(platform, timeout, cond, order) \
     "(SELECT a.agent_id, a.platform, a.region FROM agents a WHERE " \
-    SES_AGENT_FREE " " cond " ORDER BY " order " LIMIT 1)"
+    SES_AGENT_FREE(platform, timeout) " " cond " ORDER BY " order \
+    " LIMIT 1)"
 
 /*
  * The agent is the least-loaded one in the region asked for ($4; none
@@ -261,23 +308,22 @@ static const char ses_create_sql[] =
     "  OR username = $1::text) AND active LIMIT 1), "
     "tpl AS (SELECT name, manifest FROM catalog_templates WHERE (name = "
     "  $2::text OR id::text = $2::text) AND repository_id IS NULL LIMIT 1), "
-    "agent AS (" SES_PICK("AND a.region = ANY (ARRAY[$4::text])",
+    "agent AS (" SES_PICK("$3::text", "$12::bigint",
+    "AND a.region = ANY (ARRAY[$4::text])",
     "a.region, a.pick_load, a.agent_id") " UNION ALL "
-    "  " SES_PICK("AND CASE WHEN $4::text IS NULL THEN true ELSE false END",
+    "  " SES_PICK("$3::text", "$12::bigint",
+    "AND CASE WHEN $4::text IS NULL THEN true ELSE false END",
     "a.region IS NOT NULL, a.pick_load, a.agent_id") " UNION ALL "
-    "  " SES_PICK("", "a.pick_load, a.agent_id") " LIMIT 1), "
-    "quota AS (SELECT (SELECT count(*) FROM sessions, owner WHERE "
-    "  sessions.user_id = owner.id AND state " SES_LIVE ") < COALESCE(("
-    "  SELECT max_sessions FROM user_quotas, owner WHERE user_id = "
-    "  owner.id), 5) AS ok), "
+    "  " SES_PICK("$3::text", "$12::bigint", "",
+    "a.pick_load, a.agent_id") " LIMIT 1), "
+    "quota AS (SELECT " SES_QUOTA_OK("owner.id") " AS ok FROM owner), "
     "ins AS (INSERT INTO sessions (id, user_id, template_name, state, "
     "  agent_id, platform, region, memory, cpu, persistent_home, "
     "  idle_timeout, max_session_duration, tags, streaming_protocol, "
     "  streaming_port, created_at, updated_at, last_activity) SELECT $5::text, "
     "  owner.id, tpl.name, 'pending', agent.agent_id, agent.platform, "
-    "  agent.region, COALESCE($6::text, tpl.manifest#>>'{spec,"
-    "  defaultResources,memory}', '2Gi'), COALESCE($7::text, "
-    "  tpl.manifest#>>'{spec,defaultResources,cpu}', '1000m'), "
+    "  agent.region, " SES_RESOURCE("$6::text", "tpl", "memory", "2Gi") ", "
+    "  " SES_RESOURCE("$7::text", "tpl", "cpu", "1000m") ", "
     "  $8::boolean, $9::text, $10::text, "
     "  $11::text[], 'vnc', CASE WHEN tpl.manifest#>>'{spec,ports,0,"
     "  containerPort}' ~ '^[0-9]{1,5}$' THEN (tpl.manifest#>>'{spec,"
@@ -285,12 +331,8 @@ static const char ses_create_sql[] =
     "  FROM owner, tpl, agent, quota WHERE quota.ok RETURNING *), "
     "cmd AS (INSERT INTO agent_commands (agent_id, session_id, "
     "  command_type, payload) SELECT ins.agent_id, ins.id, "
-    "  '" AP_CMD_START "', jsonb_build_object('" AP_SESSION_ID "', ins.id, "
-    "  '" AP_USER "', owner.username, '" AP_TEMPLATE "', tpl.manifest, "
-    "  '" AP_RESOURCES "', jsonb_build_object('" AP_MEMORY "', "
-    "  ins.memory, '" AP_CPU "', ins.cpu), '" AP_PERSISTENT_HOME "', "
-    "  ins.persistent_home) FROM ins, owner, tpl "
-    "  RETURNING agent_id), "
+    "  '" AP_CMD_START "', " SES_START_PAYLOAD("ins", "owner", "tpl")
+    "  FROM ins, owner, tpl RETURNING agent_id), "
     "note AS (SELECT pg_notify('ssd_commands', agent_id) FROM cmd UNION "
     "  ALL SELECT pg_notify('ssd_sessions', id) FROM ins) "
     "SELECT (SELECT count(*) FROM tpl), (SELECT count(*) FROM owner), "
@@ -351,21 +393,45 @@ sessions_create(struct request *r)
 	p[8] = idle;
 	p[9] = maxdur;
 	p[10] = tags;
-	snprintf(timeout, sizeof(timeout), "%llu", (unsigned long long)
-	    conf_ms(worker_conf(), S_AGENT_TIMEOUT));
+	ses_agent_timeout(timeout, sizeof(timeout));
 	p[11] = timeout;
 	api_query(r, ses_create_sql, 12, p, ses_created);
 	free(tags);
 	cJSON_Delete(o);
 }
 
+/*
+ * 409 for what a session without an agent cannot do (cannot: "view",
+ * "hibernate", ...), saying what its owner can do instead.
+ */
+void
+sessions_reply_legacy(struct request *r, const char *state,
+    const char *cannot)
+{
+	int hib = strcmp(state, "hibernated") == 0;
+	char msg[320];
+	cJSON *o;
+
+	snprintf(msg, sizeof(msg), "the session has no agent (a StreamSpace "
+	    "v1.x session, or its agent was removed): ssd cannot %s it; %s",
+	    cannot, hib ? "wake it to start it on an agent, or delete it" :
+	    "delete it (a hibernated one can be woken on an agent)");
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "error", "legacy_session");
+	cJSON_AddStringToObject(o, "message", msg);
+	cJSON_AddStringToObject(o, "state", state);
+	cJSON_AddBoolToObject(o, "legacy", 1);
+	server_reply_cjson(r, 409, o);
+}
+
 /* Result columns of a transition before the session's. */
-enum { ST_CURRENT, ST_SESSION };
+enum { ST_CURRENT, ST_LEGACY, ST_SESSION };
 
 static void
 ses_moved(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
 {
+	const char *state;
 	char msg[96];
 	cJSON *o;
 
@@ -378,14 +444,18 @@ ses_moved(struct request *r, const PGresult *res, const char *err,
 		server_reply_error(r, 404, "session not found");
 		return;
 	}
+	state = PQgetvalue(res, 0, ST_CURRENT);
+	if (PQgetisnull(res, 0, ST_SESSION + 1) &&
+	    PQgetvalue(res, 0, ST_LEGACY)[0] == 't') {
+		sessions_reply_legacy(r, state, r->ctx);
+		return;
+	}
 	if (PQgetisnull(res, 0, ST_SESSION + 1)) {
-		snprintf(msg, sizeof(msg), "the session is %s",
-		    PQgetvalue(res, 0, ST_CURRENT));
+		snprintf(msg, sizeof(msg), "the session is %s", state);
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "error", "invalid_state");
 		cJSON_AddStringToObject(o, "message", msg);
-		cJSON_AddStringToObject(o, "state",
-		    PQgetvalue(res, 0, ST_CURRENT));
+		cJSON_AddStringToObject(o, "state", state);
 		server_reply_cjson(r, 409, o);
 		return;
 	}
@@ -396,28 +466,33 @@ ses_moved(struct request *r, const PGresult *res, const char *err,
 /*
  * Moves the session to state `to` if it may go there from where it is,
  * queueing command for its agent; a session without an agent has nobody
- * to stop it, so terminating it ends it at once.
+ * to stop it, so terminating it ends it at once, and it can go nowhere
+ * else (cb then hears of it as legacy; the request's ctx says what was
+ * asked, for the answer).
  */
 static void
-ses_move(struct request *r, const char *to, const char *command)
+ses_move(struct request *r, const char *to, const char *command,
+    const char *what, api_db_cb cb)
 {
 	const char *p[6];
 	char from[160];
 
 	if (session_states_into(to, from, sizeof(from)) == -1)
 		fatalx("session state %s has no way in", to);
+	r->ctx = xstrdup(what);
 	p[0] = r->params[0];
 	p[1] = r->user.user_id;
 	p[2] = sessions_privileged(r);
 	p[3] = to;
 	p[4] = from;
 	p[5] = command;
-	api_query(r, "WITH cur AS (SELECT id, state FROM sessions WHERE id = "
-	    "$1 AND (user_id = $2 OR $3::boolean)), "
+	api_query(r, "WITH cur AS (SELECT id, state, agent_id FROM sessions "
+	    "WHERE id = $1 AND (user_id = $2 OR $3::boolean)), "
 	    "upd AS (UPDATE sessions s SET state = CASE WHEN s.agent_id IS "
 	    "  NULL AND $4 = 'terminating' THEN 'terminated' ELSE $4 END, "
 	    "  updated_at = now() FROM cur WHERE s.id = cur.id AND s.state = "
-	    "  ANY($5::text[]) RETURNING s.*), "
+	    "  ANY($5::text[]) AND (s.agent_id IS NOT NULL OR $4 = "
+	    "  'terminating') RETURNING s.*), "
 	    "cmd AS (INSERT INTO agent_commands (agent_id, session_id, "
 	    "  command_type, payload) SELECT agent_id, id, $6::text, "
 	    "  jsonb_build_object('" AP_SESSION_ID "', id, '" AP_DELETE_HOME
@@ -425,27 +500,122 @@ ses_move(struct request *r, const char *to, const char *command)
 	    "  NOT NULL RETURNING agent_id), "
 	    "note AS (SELECT pg_notify('ssd_commands', agent_id) FROM cmd "
 	    "  UNION ALL SELECT pg_notify('ssd_sessions', id) FROM upd) "
-	    "SELECT (SELECT state FROM cur), " SES_COLUMNS ", (SELECT count(*) "
-	    "FROM note) FROM (SELECT 1) one LEFT JOIN upd s ON true LEFT JOIN "
-	    "users u ON u.id = s.user_id LEFT JOIN agents a ON a.agent_id = "
-	    "s.agent_id", 6, p, ses_moved);
+	    "SELECT (SELECT state FROM cur), (SELECT agent_id IS NULL FROM "
+	    "cur), " SES_COLUMNS ", (SELECT count(*) FROM note) FROM (SELECT "
+	    "1) one LEFT JOIN upd s ON true LEFT JOIN users u ON u.id = "
+	    "s.user_id LEFT JOIN agents a ON a.agent_id = s.agent_id", 6, p,
+	    cb);
 }
 
 void
 sessions_delete(struct request *r)
 {
-	ses_move(r, "terminating", AP_CMD_STOP);
+	ses_move(r, "terminating", AP_CMD_STOP, "delete", ses_moved);
 }
 
 void
 sessions_hibernate(struct request *r)
 {
-	ses_move(r, "hibernating", AP_CMD_HIBERNATE);
+	ses_move(r, "hibernating", AP_CMD_HIBERNATE, "hibernate",
+	    ses_moved);
+}
+
+/* Result columns of a placement before the session's. */
+enum { PL_FOUND, PL_OWNER, PL_TEMPLATE, PL_QUOTA, PL_AGENT, PL_SESSION };
+
+static void
+ses_placed(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	if (res == NULL || PQntuples(res) != 1) {
+		api_db_error(r, "placing a session", err ? err : "no row",
+		    sqlstate);
+		return;
+	}
+	if (PQgetvalue(res, 0, PL_FOUND)[0] == '0')
+		server_reply_error_code(r, 409, "invalid_state", "the session "
+		    "changed meanwhile; read it again");
+	else if (PQgetvalue(res, 0, PL_OWNER)[0] == '0')
+		server_reply_error(r, 422, "its owner no longer exists or is "
+		    "disabled");
+	else if (PQgetvalue(res, 0, PL_TEMPLATE)[0] == '0')
+		server_reply_error_code(r, 409, "template_missing", "its "
+		    "template is not known to ssd: an operator must add it "
+		    "(ssdctl template import) before it can start");
+	else if (!ses_no_room(r, PQgetvalue(res, 0, PL_QUOTA),
+	    PQgetvalue(res, 0, PL_AGENT))) {
+		cache_clear(CACHE_SESSIONS);
+		log_info("%s: session %s (no agent) placed on agent %s",
+		    server_peer(r), PQgetvalue(res, 0, PL_SESSION + 1),
+		    PQgetvalue(res, 0, PL_SESSION + 3));
+		server_reply_json(r, 202, PQgetvalue(res, 0, PL_SESSION));
+	}
+}
+
+/*
+ * Waking a hibernated session that has no agent starts it on one, under
+ * its own id (an agent adopts a home claim of that name labelled for it,
+ * ssd-upgrade(7)): an agent picked as a create picks one, of the session's
+ * platform, the quota checked as for a create, the row and its
+ * start_session command written together.
+ */
+static const char ses_place_sql[] =
+    "WITH cur AS (SELECT id, user_id, template_name, platform FROM "
+    "  sessions WHERE id = $1 AND (user_id = $2 OR $3::boolean) AND "
+    "  agent_id IS NULL AND state = 'hibernated'), "
+    "owner AS (SELECT u.id, u.username FROM users u, cur WHERE u.id = "
+    "  cur.user_id AND u.active), "
+    "tpl AS (SELECT t.name, t.manifest FROM catalog_templates t, cur WHERE "
+    "  t.name = cur.template_name AND t.repository_id IS NULL LIMIT 1), "
+    "agent AS (" SES_PICK("(SELECT platform FROM cur)", "$4::bigint", "",
+    "a.pick_load, a.agent_id") "), "
+    "quota AS (SELECT " SES_QUOTA_OK("owner.id") " AS ok FROM owner), "
+    "upd AS (UPDATE sessions s SET agent_id = agent.agent_id, platform = "
+    "  agent.platform, region = agent.region, state = 'pending', memory = "
+    "  " SES_RESOURCE("s.memory", "tpl", "memory", "2Gi") ", cpu = "
+    "  " SES_RESOURCE("s.cpu", "tpl", "cpu", "1000m") ", persistent_home "
+    "  = COALESCE(s.persistent_home, true), updated_at = now() FROM cur, "
+    "  owner, tpl, agent, quota WHERE s.id = cur.id AND s.agent_id IS NULL "
+    "  AND s.state = 'hibernated' AND quota.ok RETURNING s.*), "
+    "cmd AS (INSERT INTO agent_commands (agent_id, session_id, "
+    "  command_type, payload) SELECT upd.agent_id, upd.id, "
+    "  '" AP_CMD_START "', " SES_START_PAYLOAD("upd", "owner", "tpl")
+    "  FROM upd, owner, tpl RETURNING agent_id), "
+    "note AS (SELECT pg_notify('ssd_commands', agent_id) FROM cmd UNION "
+    "  ALL SELECT pg_notify('ssd_sessions', id) FROM upd) "
+    "SELECT (SELECT count(*) FROM cur), (SELECT count(*) FROM owner), "
+    "  (SELECT count(*) FROM tpl), COALESCE((SELECT ok FROM quota), "
+    "  false), (SELECT count(*) FROM agent) + (SELECT count(*) FROM note), "
+    "  " SES_COLUMNS " FROM (SELECT 1) one LEFT JOIN upd s ON true LEFT "
+    "  JOIN users u ON u.id = s.user_id LEFT JOIN agents a ON a.agent_id "
+    "  = s.agent_id";
+
+/* A wake that found a hibernated legacy session places it instead. */
+static void
+ses_woken(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	const char *p[4];
+	char timeout[24];
+
+	if (res != NULL && PQntuples(res) == 1 &&
+	    PQgetisnull(res, 0, ST_SESSION + 1) &&
+	    !PQgetisnull(res, 0, ST_CURRENT) &&
+	    PQgetvalue(res, 0, ST_LEGACY)[0] == 't' &&
+	    strcmp(PQgetvalue(res, 0, ST_CURRENT), "hibernated") == 0) {
+		p[0] = r->params[0];
+		p[1] = r->user.user_id;
+		p[2] = sessions_privileged(r);
+		ses_agent_timeout(timeout, sizeof(timeout));
+		p[3] = timeout;
+		api_query(r, ses_place_sql, 4, p, ses_placed);
+		return;
+	}
+	ses_moved(r, res, err, sqlstate);
 }
 
 void
 sessions_wake(struct request *r)
 {
-	ses_move(r, "waking", AP_CMD_WAKE);
+	ses_move(r, "waking", AP_CMD_WAKE, "wake", ses_woken);
 }
-

@@ -51,7 +51,7 @@ viewer_not_running(struct request *r, const char *state)
 }
 
 /* Result columns of the issuing statement. */
-enum { VT_STATE, VT_EXPIRES };
+enum { VT_STATE, VT_LEGACY, VT_EXPIRES };
 
 static void
 viewer_ticket_stored(struct request *r, const PGresult *res, const char *err,
@@ -70,7 +70,11 @@ viewer_ticket_stored(struct request *r, const PGresult *res, const char *err,
 		return;
 	}
 	if (PQgetisnull(res, 0, VT_EXPIRES)) {
-		viewer_not_running(r, PQgetvalue(res, 0, VT_STATE));
+		if (PQgetvalue(res, 0, VT_LEGACY)[0] == 't')
+			sessions_reply_legacy(r, PQgetvalue(res, 0, VT_STATE),
+			    "show");
+		else
+			viewer_not_running(r, PQgetvalue(res, 0, VT_STATE));
 		return;
 	}
 	if ((id = evhttp_uriencode(r->params[0], -1, 0)) == NULL)
@@ -91,8 +95,8 @@ viewer_ticket_stored(struct request *r, const PGresult *res, const char *err,
 /*
  * Stores the ticket's hash, bound to the caller and the session, when
  * the caller may see the session (else no row: 404, whether or not it
- * exists) and it is running.  Expired tickets go in the same statement,
- * which keeps the table as small as the tickets in flight.
+ * exists) and it is running on an agent.  Expired tickets go in the same
+ * statement, which keeps the table as small as the tickets in flight.
  */
 void
 viewer_ticket(struct request *r)
@@ -111,14 +115,15 @@ viewer_ticket(struct request *r)
 	p[2] = sessions_privileged(r);
 	p[3] = hash;
 	p[4] = ttl;
-	api_query(r, "WITH s AS (SELECT id, state FROM sessions WHERE id = $1 "
-	    "AND (user_id = $2 OR $3::boolean)), "
+	api_query(r, "WITH s AS (SELECT id, state, agent_id FROM sessions "
+	    "WHERE id = $1 AND (user_id = $2 OR $3::boolean)), "
 	    "gone AS (DELETE FROM viewer_tickets WHERE expires_at < now()), "
 	    "ins AS (INSERT INTO viewer_tickets (ticket_hash, user_id, "
 	    "  session_id, expires_at) SELECT $4, $2, s.id, now() + "
 	    "  $5::bigint * interval '1 millisecond' FROM s WHERE s.state = "
-	    "  'running' RETURNING expires_at) "
-	    "SELECT s.state, to_char(ins.expires_at AT TIME ZONE 'UTC', "
+	    "  'running' AND s.agent_id IS NOT NULL RETURNING expires_at) "
+	    "SELECT s.state, s.agent_id IS NULL, "
+	    "to_char(ins.expires_at AT TIME ZONE 'UTC', "
 	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM s LEFT JOIN ins ON true",
 	    5, p, viewer_ticket_stored);
 }
@@ -168,6 +173,10 @@ viewer_checked(struct request *r, const PGresult *res, const char *err,
 		server_reply_error(r, 403, "not your session");
 		return;
 	}
+	if (PQgetvalue(res, 0, VS_AGENT)[0] == '\0') {
+		sessions_reply_legacy(r, PQgetvalue(res, 0, VS_STATE), "show");
+		return;
+	}
 	if (strcmp(PQgetvalue(res, 0, VS_STATE), "running") != 0) {
 		viewer_not_running(r, PQgetvalue(res, 0, VS_STATE));
 		return;
@@ -176,7 +185,7 @@ viewer_checked(struct request *r, const PGresult *res, const char *err,
 	    sizeof(vc->agent_id));
 	if (PQgetvalue(res, 0, VS_AGENT_ONLINE)[0] != 't') {
 		snprintf(msg, sizeof(msg), "agent %s of session %s is offline",
-		    vc->agent_id[0] ? vc->agent_id : "(none)", sid);
+		    vc->agent_id, sid);
 		log_info("%s: user %s: %s", server_peer(r), r->user.username,
 		    msg);
 		server_reply_error_code(r, 503, "agent_offline", msg);

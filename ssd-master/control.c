@@ -178,6 +178,29 @@ control_migrate(struct ctl_conn *cc, int status_only)
 	control_end(cc, 1, "message", status_only ? NULL : msg);
 }
 
+/* ssdctl migrate down VERSION: as blocking as control_migrate. */
+static void
+control_migrate_down(struct ctl_conn *cc, const char *target)
+{
+	char err[1024], notes[MIGRATE_NOTES_MAX], msg[MIGRATE_NOTES_MAX + 64];
+	int n;
+
+	if (target == NULL) {
+		control_end(cc, 0, "error", "migrate down VERSION");
+		return;
+	}
+	n = migrate_down(master->conf, target, control_migration, cc, notes,
+	    err, sizeof(err));
+	if (n == -1) {
+		log_warnx("ssdctl migrate down %s: %s", target, err);
+		control_end(cc, 0, "error", err);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "%d migration%s reverted%s%s", n,
+	    n == 1 ? "" : "s", notes[0] ? "; " : "", notes);
+	control_end(cc, 1, "message", msg);
+}
+
 static const char *
 control_str(const cJSON *req, const char *key)
 {
@@ -302,6 +325,8 @@ control_request(struct ctl_conn *cc, const char *text, size_t len)
 		control_migrate(cc, 0);
 	else if (strcmp(cmd, "migrate-status") == 0)
 		control_migrate(cc, 1);
+	else if (strcmp(cmd, "migrate-down") == 0)
+		control_migrate_down(cc, control_str(req, "version"));
 	else if (strcmp(cmd, "template-import") == 0 ||
 	    strcmp(cmd, "user-add") == 0 || strcmp(cmd, "show-agents") == 0 ||
 	    strcmp(cmd, "agent") == 0)

@@ -34,7 +34,7 @@ struct master *master;
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: ssd [-dMnv] [-f file]\n");
+	fprintf(stderr, "usage: ssd [-dMnv] [-D version] [-f file]\n");
 	exit(2);
 }
 
@@ -366,6 +366,34 @@ master_migrate(void)
 	return 0;
 }
 
+/* ssd -D: back to version, then exit; 0 when done. */
+static int
+master_migrate_down(const char *target)
+{
+	char err[1024], notes[MIGRATE_NOTES_MAX];
+	int n;
+
+	if ((n = migrate_down(master->conf, target, NULL, NULL, notes, err,
+	    sizeof(err))) == -1) {
+		log_error("%s", err);
+		return 1;
+	}
+	log_info("%d migration%s reverted", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+static void
+master_env_warn_stderr(const char *msg, void *arg)
+{
+	fprintf(stderr, "ssd: %s\n", msg);
+}
+
+static void
+master_env_warn_log(const char *msg, void *arg)
+{
+	log_warnx("%s", msg);
+}
+
 static struct conf *
 master_config(const char *path, int must_exist, int check_only)
 {
@@ -377,6 +405,7 @@ master_config(const char *path, int must_exist, int check_only)
 		exit(1);
 	}
 	if (check_only) {
+		conf_env_warnings(master_env_warn_stderr, NULL);
 		conf_print(c, stdout);
 		exit(0);
 	}
@@ -389,12 +418,16 @@ main(int argc, char *argv[])
 	const char *path = SSD_SYSCONFDIR "/ssd.conf";
 	int ch, foreground = 0, check_only = 0, must_exist = 0, verbose = 0;
 	int level, migrate_only = 0;
+	const char *down = NULL;
 	uint64_t wd;
 
-	while ((ch = getopt(argc, argv, "df:Mnv")) != -1) {
+	while ((ch = getopt(argc, argv, "dD:f:Mnv")) != -1) {
 		switch (ch) {
 		case 'd':
 			foreground = 1;
+			break;
+		case 'D':
+			down = optarg;
 			break;
 		case 'f':
 			path = optarg;
@@ -436,7 +469,10 @@ main(int argc, char *argv[])
 	log_init("ssd", -1, master->log_target);
 	level = log_level_parse(conf_str(master->conf, S_LOG_LEVEL));
 	log_setlevel(master->verbose ? LOG_DEBUG : level);
+	conf_env_warnings(master_env_warn_log, NULL);
 
+	if (down != NULL)
+		exit(master_migrate_down(down));
 	if (migrate_only)
 		exit(master_migrate());
 	if (conf_bool(master->conf, S_AUTO_MIGRATE) && master_migrate() != 0)

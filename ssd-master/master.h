@@ -102,9 +102,20 @@ struct worker *proc_find(const char *name);
 const char *proc_state_name(enum worker_state s);
 
 /* migrate.c */
+#define MIGRATE_NOTES_MAX	1024
 int	migrate_run(const struct conf *c, int status_only,
 	    void (*report)(const char *, int, void *), void *arg, char *err,
 	    size_t errlen);
+/*
+ * Reverts the applied migrations newer than target ("0": all of them;
+ * "NNNN" or an applied "NNNN_name": that one stays), newest first, each
+ * with its NNNN_name.down.sql, all or none; report(version, 0) for each.
+ * Returns the number reverted, or -1 with err.  notes
+ * (MIGRATE_NOTES_MAX) gets the files' warnings.
+ */
+int	migrate_down(const struct conf *c, const char *target,
+	    void (*report)(const char *, int, void *), void *arg, char *notes,
+	    char *err, size_t errlen);
 
 /* control.c */
 int	control_open(void);

@@ -1,9 +1,12 @@
 /*
- * migrate.c - the schema migrations: the numbered files of schema_dir are
- * applied in order, each in its own transaction, under a PostgreSQL
- * advisory lock (several control planes may start at once), and recorded
- * in schema_migrations.  Blocking libpq: run by the master before its
- * workers start, by ssd -M, and on ssdctl migrate.
+ * migrate.c - the schema migrations: the numbered files of schema_dir
+ * (NNNN_name.sql) are applied in order, each in its own transaction, under
+ * a PostgreSQL advisory lock (several control planes may start at once),
+ * and recorded in schema_migrations; going down, the reverses
+ * (NNNN_name.down.sql) of those newer than the target are applied newest
+ * first, all in one transaction, and their rows removed.  schema/README
+ * says how to write both.  Blocking libpq: run by the master before its
+ * workers start, by ssd -M and -D, and on ssdctl migrate.
  */
 #include "config.h"
 
@@ -28,13 +31,9 @@
 /* pg_advisory_lock key: "ssd-migrations" as a fixed 64-bit number. */
 #define MIGRATE_LOCK_KEY	"7362646d69677261"
 
-/* The server's NOTICEs ("already exists, skipping") are debug chatter. */
-static void
-migrate_notice(void *arg, const char *msg)
-{
-	log_debug("database: %.*s", (int)strcspn(msg, "\n"), msg);
-}
+#define MIGRATE_DOWN_SUFFIX	".down.sql"
 
+/* A connection of its own (the migrations' lock is per session). */
 static PGconn *
 migrate_connect(const struct conf *c, char *err, size_t errlen)
 {
@@ -51,21 +50,30 @@ migrate_connect(const struct conf *c, char *err, size_t errlen)
 		PQfinish(pg);
 		return NULL;
 	}
-	PQsetNoticeProcessor(pg, migrate_notice, NULL);
 	return pg;
 }
 
+/* "NNNN_": the version's number, or -1. */
 static int
-migrate_name_ok(const char *name)
+migrate_number(const char *name)
 {
-	size_t n = strlen(name);
 	int i;
 
 	for (i = 0; i < 4; i++)
 		if (!isdigit((unsigned char)name[i]))
-			return 0;
-	return name[4] == '_' && n > 9 && n < 50 &&
-	    strcmp(name + n - 4, ".sql") == 0;
+			return -1;
+	return name[4] == '_' ? atoi(name) : -1;
+}
+
+/* An up migration's file name: NNNN_name.sql, but not a .down.sql. */
+static int
+migrate_name_ok(const char *name)
+{
+	size_t n = strlen(name), nd = strlen(MIGRATE_DOWN_SUFFIX);
+
+	return migrate_number(name) >= 0 && n > 9 && n < 50 &&
+	    strcmp(name + n - 4, ".sql") == 0 &&
+	    (n < nd || strcmp(name + n - nd, MIGRATE_DOWN_SUFFIX) != 0);
 }
 
 static int
@@ -152,40 +160,117 @@ migrate_applied(PGconn *pg, const char *version)
 	return found;
 }
 
-/* One file in one transaction: all of it, or nothing. */
+/*
+ * One file and the statement that records it (its parameter: the
+ * version), inside the caller's transaction; -1 with why in err.
+ */
 static int
-migrate_apply(PGconn *pg, const char *dir, const char *name, char *err,
-    size_t errlen)
+migrate_file(PGconn *pg, const char *dir, const char *name,
+    const char *version, const char *record, char *err, size_t errlen)
 {
-	char version[64], why[512], *sql;
 	const char *params[1] = { version };
 	PGresult *res;
+	char *sql;
 	int ok;
 
-	ssd_strlcpy(version, name, sizeof(version));
-	version[strlen(version) - 4] = '\0';
 	if ((sql = migrate_read(dir, name, err, errlen)) == NULL)
 		return -1;
-	if (migrate_exec(pg, "BEGIN", why, sizeof(why)) == -1 ||
-	    migrate_exec(pg, sql, why, sizeof(why)) == -1) {
-		snprintf(err, errlen, "migration %s failed, nothing of it "
-		    "applied: %s", name, why);
-		migrate_exec(pg, "ROLLBACK", why, sizeof(why));
-		free(sql);
-		return -1;
-	}
+	ok = migrate_exec(pg, sql, err, errlen) == 0;
 	free(sql);
-	res = PQexecParams(pg, "INSERT INTO schema_migrations (version) "
-	    "VALUES ($1)", 1, NULL, params, NULL, NULL, 0);
+	if (!ok)
+		return -1;
+	res = PQexecParams(pg, record, 1, NULL, params, NULL, NULL, 0);
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	PQclear(res);
-	if (!ok || migrate_exec(pg, "COMMIT", why, sizeof(why)) == -1) {
-		snprintf(err, errlen, "migration %s: cannot record it", name);
+	if (!ok) {
+		snprintf(err, errlen, "cannot record it");
+		return -1;
+	}
+	return 0;
+}
+
+/* err, which says why file failed, says what came of it too. */
+static void
+migrate_failed(char *err, size_t errlen, const char *file,
+    const char *outcome)
+{
+	char *why = xstrdup(err);
+
+	snprintf(err, errlen, "migration %s failed, %s: %s", file, outcome,
+	    why);
+	free(why);
+}
+
+/* One up migration in its own transaction: all of it, or nothing. */
+static int
+migrate_apply(PGconn *pg, const char *dir, const char *name,
+    const char *version, char *err, size_t errlen)
+{
+	char why[128];
+
+	if (migrate_exec(pg, "BEGIN", err, errlen) == -1)
+		return -1;
+	if (migrate_file(pg, dir, name, version, "INSERT INTO "
+	    "schema_migrations (version) VALUES ($1)", err, errlen) == -1 ||
+	    migrate_exec(pg, "COMMIT", err, errlen) == -1) {
+		migrate_failed(err, errlen, name, "nothing of it applied");
 		migrate_exec(pg, "ROLLBACK", why, sizeof(why));
 		return -1;
 	}
-	log_info("migration %s applied", version);
 	return 0;
+}
+
+/*
+ * What the files say to the operator (RAISE WARNING): logged, and kept
+ * for ssdctl's answer.
+ */
+static void
+migrate_notice(void *arg, const char *msg)
+{
+	char *notes = arg;
+	size_t n = strlen(notes), len = strcspn(msg, "\n");
+
+	if (strncmp(msg, "WARNING:", 8) != 0) {
+		log_debug("database: %.*s", (int)len, msg);
+		return;
+	}
+	log_warnx("database: %.*s", (int)len, msg);
+	snprintf(notes + n, MIGRATE_NOTES_MAX - n, "%s%.*s", n ? "; " : "",
+	    (int)len, msg);
+}
+
+/*
+ * A connection holding the migrations' lock, schema_migrations there,
+ * warnings going to notes; NULL with err.
+ */
+static PGconn *
+migrate_begin(const struct conf *c, char *notes, char *err, size_t errlen)
+{
+	PGconn *pg;
+
+	notes[0] = '\0';
+	if ((pg = migrate_connect(c, err, errlen)) == NULL)
+		return NULL;
+	PQsetNoticeProcessor(pg, migrate_notice, notes);
+	if (migrate_exec(pg, "SELECT pg_advisory_lock(x'" MIGRATE_LOCK_KEY
+	    "'::bigint)", err, errlen) == -1 || migrate_exec(pg,
+	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version VARCHAR(50) PRIMARY KEY, "
+	    "applied_at TIMESTAMP DEFAULT NOW())", err, errlen) == -1) {
+		PQfinish(pg);
+		return NULL;
+	}
+	return pg;
+}
+
+static void
+migrate_end(PGconn *pg)
+{
+	char why[128];
+
+	migrate_exec(pg, "SELECT pg_advisory_unlock(x'" MIGRATE_LOCK_KEY
+	    "'::bigint)", why, sizeof(why));
+	PQfinish(pg);
 }
 
 /* The first administrator gets admin_password, once: never overwritten. */
@@ -236,19 +321,14 @@ migrate_run(const struct conf *c, int status_only,
 {
 	const char *dir = conf_str(c, S_SCHEMA_DIR);
 	char *names[MIGRATE_MAX_FILES], version[64];
+	char notes[MIGRATE_NOTES_MAX];
 	size_t n, i;
 	int applied = 0, done;
 	PGconn *pg;
 
 	if (migrate_list(dir, names, &n, err, errlen) == -1)
 		return -1;
-	if ((pg = migrate_connect(c, err, errlen)) == NULL)
-		goto out;
-	if (migrate_exec(pg, "SELECT pg_advisory_lock(x'" MIGRATE_LOCK_KEY
-	    "'::bigint)", err, errlen) == -1 || migrate_exec(pg,
-	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    "version VARCHAR(50) PRIMARY KEY, "
-	    "applied_at TIMESTAMP DEFAULT NOW())", err, errlen) == -1) {
+	if ((pg = migrate_begin(c, notes, err, errlen)) == NULL) {
 		applied = -1;
 		goto out;
 	}
@@ -257,9 +337,11 @@ migrate_run(const struct conf *c, int status_only,
 		version[strlen(version) - 4] = '\0';
 		done = migrate_applied(pg, version);
 		if (!done && !status_only) {
-			if (migrate_apply(pg, dir, names[i], err, errlen) == -1)
+			if (migrate_apply(pg, dir, names[i], version, err,
+			    errlen) == -1)
 				applied = -1;
 			else {
+				log_info("migration %s applied", version);
 				applied++;
 				done = 1;
 			}
@@ -270,13 +352,117 @@ migrate_run(const struct conf *c, int status_only,
 	if (applied >= 0 && !status_only && migrate_admin(pg, c, err,
 	    errlen) == -1)
 		applied = -1;
-	migrate_exec(pg, "SELECT pg_advisory_unlock(x'" MIGRATE_LOCK_KEY
-	    "'::bigint)", version, sizeof(version));
+	migrate_end(pg);
 out:
-	if (pg == NULL)
-		applied = -1;
-	PQfinish(pg);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	return applied;
+}
+
+/*
+ * The number of the last migration to keep: "0" keeps none (-1), "NNNN"
+ * that one, "NNNN_name" that one if it is applied; -2 if malformed.
+ */
+static int
+migrate_target(PGconn *pg, const char *target)
+{
+	size_t n = strlen(target);
+
+	if (strcmp(target, "0") == 0)
+		return -1;
+	if (n == 4 && strspn(target, "0123456789") == 4)
+		return atoi(target);
+	if (n < 50 && migrate_number(target) >= 0 &&
+	    migrate_applied(pg, target))
+		return migrate_number(target);
+	return -2;
+}
+
+/*
+ * The applied versions newer than keep, newest first; -1 with err, also
+ * when one has no down file (then nothing is reverted).
+ */
+static int
+migrate_down_list(PGconn *pg, const char *dir, int keep, char **names,
+    size_t *n, char *err, size_t errlen)
+{
+	char path[1024];
+	PGresult *res;
+	int i, rows;
+
+	*n = 0;
+	res = PQexec(pg, "SELECT version FROM schema_migrations WHERE version "
+	    "~ '^[0-9]{4}_' ORDER BY version DESC");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		snprintf(err, errlen, "reading schema_migrations: %s",
+		    PQresultErrorMessage(res));
+		err[strcspn(err, "\n")] = '\0';
+		PQclear(res);
+		return -1;
+	}
+	rows = PQntuples(res);
+	for (i = 0; i < rows && *n < MIGRATE_MAX_FILES; i++) {
+		const char *v = PQgetvalue(res, i, 0);
+
+		if (migrate_number(v) <= keep)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s" MIGRATE_DOWN_SUFFIX, dir,
+		    v);
+		if (access(path, R_OK) == -1) {
+			snprintf(err, errlen, "migration %s has no reverse "
+			    "(%s: %s): nothing reverted", v, path,
+			    strerror(errno));
+			PQclear(res);
+			return -1;
+		}
+		names[(*n)++] = xstrdup(v);
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* All the downs in one transaction: a down that fails changes nothing. */
+int
+migrate_down(const struct conf *c, const char *target,
+    void (*report)(const char *, int, void *), void *arg, char *notes,
+    char *err, size_t errlen)
+{
+	const char *dir = conf_str(c, S_SCHEMA_DIR);
+	char *names[MIGRATE_MAX_FILES], file[128], why[128];
+	int keep, ok;
+	size_t n = 0, i;
+	PGconn *pg;
+
+	if ((pg = migrate_begin(c, notes, err, errlen)) == NULL)
+		return -1;
+	if ((keep = migrate_target(pg, target)) == -2)
+		snprintf(err, errlen, "%s: not 0, a migration's number (NNNN) "
+		    "or an applied migration (NNNN_name)", target);
+	ok = keep != -2 && migrate_down_list(pg, dir, keep, names, &n, err,
+	    errlen) == 0 && migrate_exec(pg, "BEGIN", err, errlen) == 0;
+	for (i = 0; ok && i < n; i++) {
+		snprintf(file, sizeof(file), "%s" MIGRATE_DOWN_SUFFIX,
+		    names[i]);
+		if (migrate_file(pg, dir, file, names[i], "DELETE FROM "
+		    "schema_migrations WHERE version = $1", err,
+		    errlen) == -1) {
+			migrate_failed(err, errlen, file, "nothing reverted");
+			migrate_exec(pg, "ROLLBACK", why, sizeof(why));
+			ok = 0;
+		}
+	}
+	if (ok && migrate_exec(pg, "COMMIT", err, errlen) == -1) {
+		migrate_failed(err, errlen, "down (COMMIT)", "nothing reverted");
+		ok = 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (ok) {
+			log_info("migration %s reverted", names[i]);
+			if (report != NULL)
+				report(names[i], 0, arg);
+		}
+		free(names[i]);
+	}
+	migrate_end(pg);
+	return ok ? (int)n : -1;
 }

@@ -37,7 +37,7 @@ usage(void)
 	    "  show workers | agents\n"
 	    "  agent approve | reject | add id\n"
 	    "  reload\n"
-	    "  migrate [status]\n"
+	    "  migrate [status | down version]\n"
 	    "  template import file ...\n"
 	    "  user add name [user|operator|admin]   (password on stdin)\n"
 	    "  log debug|info|warn|error [worker]\n"
@@ -108,7 +108,11 @@ ssdctl_request(int argc, char *argv[])
 	else if (argc == 2 && strcmp(argv[0], "migrate") == 0 &&
 	    strcmp(argv[1], "status") == 0)
 		cJSON_AddStringToObject(req, "cmd", "migrate-status");
-	else if (argc == 1 && strcmp(argv[0], "stop") == 0)
+	else if (argc == 3 && strcmp(argv[0], "migrate") == 0 &&
+	    strcmp(argv[1], "down") == 0) {
+		cJSON_AddStringToObject(req, "cmd", "migrate-down");
+		cJSON_AddStringToObject(req, "version", argv[2]);
+	} else if (argc == 1 && strcmp(argv[0], "stop") == 0)
 		cJSON_AddStringToObject(req, "cmd", "stop");
 	else if ((argc == 2 || argc == 3) && strcmp(argv[0], "log") == 0) {
 		cJSON_AddStringToObject(req, "cmd", "log");

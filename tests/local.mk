@@ -10,13 +10,15 @@ check_PROGRAMS += tests/unit/test_util tests/unit/test_ipc \
 	tests/unit/test_bevio tests/unit/test_netlist tests/unit/test_session_state \
 	tests/unit/test_template tests/unit/test_ws tests/unit/test_kubecfg \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
-	tests/unit/test_agentproto
+	tests/unit/test_agentproto tests/unit/test_passwd \
+	tests/unit/test_v1session
 TESTS += tests/unit/test_util tests/unit/test_ipc tests/unit/test_conf \
 	tests/unit/test_jwt tests/unit/test_http tests/unit/test_bevio \
 	tests/unit/test_netlist tests/unit/test_session_state \
 	tests/unit/test_template tests/unit/test_ws tests/unit/test_kubecfg \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
-	tests/unit/test_agentproto
+	tests/unit/test_agentproto tests/unit/test_passwd \
+	tests/unit/test_v1session
 endif
 tests_unit_test_util_SOURCES = tests/unit/test_util.c
 tests_unit_test_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -70,6 +72,13 @@ tests_unit_test_agentproto_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	$(CJSON_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_agentproto_LDADD = $(LIBSSD) $(CJSON_LIBS) $(CHECK_LIBS)
 
+tests_unit_test_passwd_SOURCES = tests/unit/test_passwd.c
+tests_unit_test_passwd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_passwd_LDADD = $(LIBSSD) $(OPENSSL_LIBS) $(CHECK_LIBS)
+tests_unit_test_v1session_SOURCES = tests/unit/test_v1session.c
+tests_unit_test_v1session_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CJSON_CFLAGS)
+tests_unit_test_v1session_LDADD = $(LIBSSD) $(CJSON_LIBS) $(CHECK_LIBS)
+
 ## Fuzz targets: tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput.  By
 ## default each is linked with replay.c and replays tests/fuzz/corpus/NAME/
 ## in make check; with --enable-fuzzers (CC=clang) it is a libFuzzer binary.
@@ -86,11 +95,13 @@ EXTRA_DIST += tests/fuzz/replay.c tests/fuzz/corpus
 check_PROGRAMS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_conf \
 	tests/fuzz/fuzz_jwt tests/fuzz/fuzz_http tests/fuzz/fuzz_netlist \
 	tests/fuzz/fuzz_yaml tests/fuzz/fuzz_ws tests/fuzz/fuzz_kubecfg \
-	tests/fuzz/fuzz_kubewatch tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto
+	tests/fuzz/fuzz_kubewatch tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto \
+	tests/fuzz/fuzz_v1session
 TESTS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_conf tests/fuzz/fuzz_jwt \
 	tests/fuzz/fuzz_http tests/fuzz/fuzz_netlist tests/fuzz/fuzz_yaml \
 	tests/fuzz/fuzz_ws tests/fuzz/fuzz_kubecfg tests/fuzz/fuzz_kubewatch \
-	tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto
+	tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto \
+	tests/fuzz/fuzz_v1session
 tests_fuzz_fuzz_ipc_SOURCES = tests/fuzz/fuzz_ipc.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_ipc_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"ipc"'
 tests_fuzz_fuzz_ipc_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) $(LIBEVENT_CFLAGS)
@@ -150,6 +161,13 @@ tests_fuzz_fuzz_agentproto_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) \
 tests_fuzz_fuzz_agentproto_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_agentproto_LDADD = $(LIBSSD) $(CJSON_LIBS)
 
+tests_fuzz_fuzz_v1session_SOURCES = tests/fuzz/fuzz_v1session.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_v1session_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"v1session"'
+tests_fuzz_fuzz_v1session_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) \
+	$(CJSON_CFLAGS)
+tests_fuzz_fuzz_v1session_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_v1session_LDADD = $(LIBSSD) $(CJSON_LIBS)
+
 ## Integration tests: bash scripts printing TAP (tests/integration/lib.sh),
 ## and the peers they drive.  testagent: the scripted control-link agent
 ## of the hub's tests and bench/hub.sh; muxagent: a scripted data link;
@@ -179,12 +197,18 @@ tests_ws_muxagent_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) \
 TESTS += tests/integration/vnc-relay.sh tests/integration/agent-vnc.sh \
 	tests/integration/agent-k8s.sh tests/integration/cluster.sh \
 	tests/integration/kubesim.sh tests/kube-sim/selftest.py \
+	tests/integration/upgrade.sh tests/integration/import-wake.sh \
+	tests/integration/downgrade.sh tests/integration/bulkimport.sh \
 	tests/integration/capacity.sh tests/integration/agents.sh \
 	tests/integration/vnc-auth.sh tests/integration/master.sh \
 	tests/integration/db.sh tests/integration/ctl.sh tests/integration/users.sh \
 	tests/integration/sessions.sh tests/integration/matrix.sh \
 	tests/integration/crashloop.sh tests/integration/ws-client.sh \
 	tests/schema.sh tests/conf-example.sh
+EXTRA_DIST += tests/integration/upgrade.sh tests/integration/import-wake.sh \
+	tests/integration/downgrade.sh tests/integration/bulkimport.sh \
+	tests/upgrade/lib.sh tests/upgrade/ssd-0007.sql \
+	tests/upgrade/v2.0-agents.sql
 EXTRA_DIST += tests/conf-example.sh tests/schema.sh \
 	tests/kube-sim/selftest.py tests/integration/master.sh \
 	tests/integration/crashloop.sh tests/integration/db.sh \

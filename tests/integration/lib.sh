@@ -99,6 +99,20 @@ wait_until() {
 	return 0
 }
 
+# reference_file NAME: reference data kept beside the source tree, not in
+# it (the real StreamSpace v1.x schema): in $SSD_REFERENCE_DIR if set, else
+# in ../shared/reference of the source tree or of its parent (a worktree).
+# Prints the path, or why there is none and returns 1.
+reference_file() {
+	local d dirs=("$top_srcdir/../shared/reference" "$top_srcdir/../../shared/reference")
+	[ -n "${SSD_REFERENCE_DIR:-}" ] && dirs=("$SSD_REFERENCE_DIR")
+	for d in "${dirs[@]}"; do
+		[ -f "$d/$1" ] && { echo "$d/$1"; return 0; }
+	done
+	echo "no $1 in ${dirs[*]} (set SSD_REFERENCE_DIR; a release tarball has none)"
+	return 1
+}
+
 # The users the workers run as: the real ones when we are root and they
 # exist (contrib/install-deps.sh creates them), else ourselves.
 test_users() {

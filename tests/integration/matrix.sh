@@ -54,6 +54,7 @@ matrix=(
 "GET /api/v1/api-keys|-|401 2 2 2 2"
 "POST /api/v1/api-keys/$kid/revoke|-|401 SKIP 404 404 SKIP"
 "POST /api/v1/admin/agents/k8s-m/approve|-|401 403 403 403 2"
+"POST /api/v1/sessions/bulk-import|[]|401 403 403 403 2"
 "DELETE /api/v1/templates/t-oper|-|401 403 403 2 SKIP"
 "DELETE /api/v1/groups/$gid|-|401 403 403 403 2"
 "DELETE /api/v1/users/$aid|-|401 403 403 403 SKIP"

@@ -28,6 +28,10 @@ setup(void)
 	unsetenv("JWT_SECRET");
 	unsetenv("JWT_SECRET_FILE");
 	unsetenv("CREDENTIALS_DIRECTORY");
+	unsetenv("AGENT_TIMEOUT");
+	unsetenv("AGENT_HEARTBEAT_TIMEOUT");
+	unsetenv("VNC_PROXY_ENABLED");
+	unsetenv("SESSION_NAMESPACE");
 }
 
 static void
@@ -177,6 +181,64 @@ START_TEST(environment_overrides_file)
 }
 END_TEST
 
+/* Collects conf_env_warnings' sentences, one a line. */
+static void
+warned(const char *msg, void *arg)
+{
+	char *buf = arg;
+
+	snprintf(buf + strlen(buf), 2048 - strlen(buf), "%s\n", msg);
+}
+
+START_TEST(seed_aliases)
+{
+	struct conf *c = conf_new();
+	struct conf_error err;
+	char buf[2048] = "";
+
+	setenv("AGENT_HEARTBEAT_TIMEOUT", "45s", 1);
+	ck_assert_int_eq(conf_load_env(c, &err), 0);
+	ck_assert_uint_eq(conf_ms(c, S_AGENT_TIMEOUT), 45000);
+	ck_assert_int_eq(conf_source(c, S_AGENT_TIMEOUT), CONF_SRC_ENV);
+	ck_assert_int_eq(conf_env_warnings(warned, buf), 0);
+	/* Its own variable wins, and the alias is said to be ignored. */
+	setenv("AGENT_TIMEOUT", "2m", 1);
+	ck_assert_int_eq(conf_load_env(c, &err), 0);
+	ck_assert_uint_eq(conf_ms(c, S_AGENT_TIMEOUT), 120000);
+	ck_assert_int_eq(conf_env_warnings(warned, buf), 1);
+	ck_assert_ptr_nonnull(strstr(buf, "environment "
+	    "AGENT_HEARTBEAT_TIMEOUT (agent_timeout) is ignored: "
+	    "AGENT_TIMEOUT is set too"));
+	/* A bad value is an error naming the alias. */
+	unsetenv("AGENT_TIMEOUT");
+	setenv("AGENT_HEARTBEAT_TIMEOUT", "soon", 1);
+	ck_assert_int_eq(conf_load_env(c, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg,
+	    "environment AGENT_HEARTBEAT_TIMEOUT (agent_timeout)"));
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(seed_retired)
+{
+	char buf[2048] = "";
+
+	ck_assert_int_eq(conf_env_warnings(warned, buf), 0);
+	setenv("VNC_PROXY_ENABLED", "true", 1);
+	setenv("SESSION_NAMESPACE", "streamspace", 1);
+	ck_assert_int_eq(conf_env_warnings(warned, buf), 2);
+	ck_assert_ptr_nonnull(strstr(buf, "environment VNC_PROXY_ENABLED is "
+	    "ignored: the VNC proxy, ssd-vncproxy, is always on"));
+	ck_assert_ptr_nonnull(strstr(buf, "environment SESSION_NAMESPACE is "
+	    "ignored: each agent puts sessions in its own namespace"));
+	/* Even empty: set is set. */
+	setenv("VNC_PROXY_ENABLED", "", 1);
+	unsetenv("SESSION_NAMESPACE");
+	buf[0] = '\0';
+	ck_assert_int_eq(conf_env_warnings(warned, buf), 1);
+}
+END_TEST
+
 START_TEST(secret_files)
 {
 	const char *secret = "0123456789abcdef0123456789abcdef!";
@@ -312,6 +374,8 @@ main(void)
 	tcase_add_test(tc, file_errors_name_the_line);
 	tcase_add_test(tc, check_catches_bad_combinations);
 	tcase_add_test(tc, environment_overrides_file);
+	tcase_add_test(tc, seed_aliases);
+	tcase_add_test(tc, seed_retired);
 	tcase_add_test(tc, secret_files);
 	tcase_add_test(tc, systemd_credentials);
 	tcase_add_test(tc, serialize_round_trip);
