@@ -21,6 +21,7 @@ common_libssd_a_SOURCES = \
 	common/session_state.c common/session_state.h \
 	common/template.c common/template.h \
 	common/sdnotify.c common/sdnotify.h \
+	common/units.c common/units.h \
 	common/util.c common/util.h \
 	common/v1session.c common/v1session.h \
 	common/worker.c common/worker.h \
