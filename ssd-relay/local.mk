@@ -7,3 +7,6 @@ ssd_relay_ssd_relay_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(CJSON_CFLAGS) $(OPENSSL_CFLAGS)
 ssd_relay_ssd_relay_LDADD = $(LIBSSD) $(LIBEVENT_LIBS) $(CJSON_LIBS) \
 	$(OPENSSL_LIBS)
+
+# The viewer stream reader, alone, for its unit test and fuzz target.
+RELAY_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ssd-relay

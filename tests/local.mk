@@ -11,14 +11,14 @@ check_PROGRAMS += tests/unit/test_util tests/unit/test_ipc \
 	tests/unit/test_template tests/unit/test_ws tests/unit/test_kubecfg \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
 	tests/unit/test_agentproto tests/unit/test_passwd \
-	tests/unit/test_v1session tests/unit/test_units
+	tests/unit/test_v1session tests/unit/test_units tests/unit/test_rfbin
 TESTS += tests/unit/test_util tests/unit/test_ipc tests/unit/test_conf \
 	tests/unit/test_jwt tests/unit/test_http tests/unit/test_bevio \
 	tests/unit/test_netlist tests/unit/test_session_state \
 	tests/unit/test_template tests/unit/test_ws tests/unit/test_kubecfg \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
 	tests/unit/test_agentproto tests/unit/test_passwd \
-	tests/unit/test_v1session tests/unit/test_units
+	tests/unit/test_v1session tests/unit/test_units tests/unit/test_rfbin
 endif
 tests_unit_test_util_SOURCES = tests/unit/test_util.c
 tests_unit_test_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -81,6 +81,10 @@ tests_unit_test_v1session_LDADD = $(LIBSSD) $(CJSON_LIBS) $(CHECK_LIBS)
 tests_unit_test_units_SOURCES = tests/unit/test_units.c
 tests_unit_test_units_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_units_LDADD = $(LIBSSD) $(CHECK_LIBS)
+tests_unit_test_rfbin_SOURCES = tests/unit/test_rfbin.c ssd-relay/rfbin.c
+tests_unit_test_rfbin_CPPFLAGS = $(RELAY_CPPFLAGS)
+tests_unit_test_rfbin_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_rfbin_LDADD = $(CHECK_LIBS)
 
 ## Fuzz targets: tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput.  By
 ## default each is linked with replay.c and replays tests/fuzz/corpus/NAME/
@@ -99,12 +103,12 @@ check_PROGRAMS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_conf \
 	tests/fuzz/fuzz_jwt tests/fuzz/fuzz_http tests/fuzz/fuzz_netlist \
 	tests/fuzz/fuzz_yaml tests/fuzz/fuzz_ws tests/fuzz/fuzz_kubecfg \
 	tests/fuzz/fuzz_kubewatch tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto \
-	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_units
+	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_units tests/fuzz/fuzz_rfbin
 TESTS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_conf tests/fuzz/fuzz_jwt \
 	tests/fuzz/fuzz_http tests/fuzz/fuzz_netlist tests/fuzz/fuzz_yaml \
 	tests/fuzz/fuzz_ws tests/fuzz/fuzz_kubecfg tests/fuzz/fuzz_kubewatch \
 	tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto \
-	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_units
+	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_units tests/fuzz/fuzz_rfbin
 tests_fuzz_fuzz_ipc_SOURCES = tests/fuzz/fuzz_ipc.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_ipc_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"ipc"'
 tests_fuzz_fuzz_ipc_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) $(LIBEVENT_CFLAGS)
@@ -175,6 +179,12 @@ tests_fuzz_fuzz_units_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"units"'
 tests_fuzz_fuzz_units_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
 tests_fuzz_fuzz_units_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_units_LDADD = $(LIBSSD)
+tests_fuzz_fuzz_rfbin_SOURCES = tests/fuzz/fuzz_rfbin.c ssd-relay/rfbin.c \
+	$(FUZZ_MAIN)
+tests_fuzz_fuzz_rfbin_CPPFLAGS = $(RELAY_CPPFLAGS) -DFUZZ_NAME='"rfbin"'
+tests_fuzz_fuzz_rfbin_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_rfbin_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_rfbin_LDADD = $(LIBSSD)
 
 ## Integration tests: bash scripts printing TAP (tests/integration/lib.sh),
 ## and the peers they drive.  testagent: the scripted control-link agent
