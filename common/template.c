@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "template.h"
+#include "units.h"
 #include "util.h"
 
 int
@@ -80,6 +81,32 @@ json_opt_str(const cJSON *o, const char *key, size_t max, const char **out,
 	return 0;
 }
 
+/*
+ * A template's policies (spec.idleTimeout, spec.maxSessionDuration), if
+ * it says them: durations as sessions' are (common/units.h).
+ */
+static int
+template_durations(const cJSON *spec, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "idleTimeout",
+	    "maxSessionDuration" };
+	const char *s, *why;
+	uint64_t secs;
+	size_t i;
+
+	for (i = 0; i < nitems(keys); i++) {
+		if (json_opt_str(spec, keys[i], UNITS_DURATION_MAX, &s, err,
+		    errlen) == -1)
+			return -1;
+		if (s != NULL && units_duration(s, TEMPLATE_DURATION_MAX, &secs,
+		    &why) == -1) {
+			snprintf(err, errlen, "spec.%s: %s", keys[i], why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 template_check(const cJSON *doc, struct template_doc *t, char *err,
     size_t errlen)
@@ -127,6 +154,8 @@ template_check(const cJSON *doc, struct template_doc *t, char *err,
 		snprintf(err, errlen, "spec.appType must be desktop or webapp");
 		return 422;
 	}
+	if (template_durations(spec, err, errlen) == -1)
+		return 400;
 	tags = cJSON_GetObjectItemCaseSensitive(spec, "tags");
 	if (tags != NULL && (t->tags = json_pg_text_array(tags, 64, 64)) ==
 	    NULL) {

@@ -11,6 +11,8 @@
 struct cJSON;
 
 #define TEMPLATE_NAME_MAX	63
+/* Longest spec.idleTimeout or spec.maxSessionDuration: 3650 days. */
+#define TEMPLATE_DURATION_MAX	(3650ULL * 86400)
 
 struct template_doc {
 	const char	*name;		/* metadata.name: a DNS-1123 label */

@@ -197,6 +197,9 @@ api_peer_msg(struct peer *p, struct ipc_msg *m)
 		}
 		audit_stream_end((struct imsg_stream_end *)m->data);
 		break;
+	case IMSG_SESSION_ACTIVITY:
+		policy_activity(p, m);
+		break;
 	default:
 		log_warnx("%s: unexpected message type %u, closing the channel",
 		    p->name, m->type);
@@ -229,17 +232,26 @@ api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	auth_configure(c);
 	cache_configure(c);
 	register_configure(c);
+	policy_configure(c);
 	return 0;
+}
+
+static void
+api_notified(const char *channel, const char *payload, void *arg)
+{
+	cache_notify(channel, payload, arg);
+	policy_notify(channel, payload, arg);
 }
 
 /* In the sandbox: libpq connects from here on. */
 static void
 api_start(void)
 {
-	static const char *const channels[] = { "ssd_sessions", "ssd_auth" };
+	static const char *const channels[] = { "ssd_sessions", "ssd_auth",
+	    "ssd_session_end" };
 
 	api.db = db_open(worker_base(), worker_conf(), "ssd-api");
-	db_listen(api.db, channels, nitems(channels), cache_notify, NULL);
+	db_listen(api.db, channels, nitems(channels), api_notified, NULL);
 }
 
 static void

@@ -30,6 +30,8 @@ int	hub_link_send(struct hub_link *l, const char *type, const char *id,
 	    struct cJSON *payload);
 const char *hub_link_agent(const struct hub_link *l);
 void	hub_link_close_all(const char *why);
+/* Settings the agents are told of changed: each is told again. */
+void	hub_link_hello_all(const struct conf *c);
 size_t	hub_link_count(void);
 
 /* dispatch.c */
