@@ -284,7 +284,7 @@ X(RELAY_VIEWER_MAX_MESSAGE, "relay_viewer_max_message", NULL, SIZE, \
     NULL, "256KiB", 4096, 16777216, 0, \
     "Largest WebSocket message ssd-relay takes from a viewer.") \
 X(RELAY_ACTIVITY_INTERVAL, "relay_activity_interval", NULL, DURATION, \
-    NULL, "10s", 1000, 600000, 0, \
+    NULL, "10s", 100, 600000, 0, \
     "How often each ssd-relay reports the sessions whose viewers sent " \
     "input (one message per session), which keeps them from idle " \
     "hibernation; keep it well below the shortest idle timeout.") \

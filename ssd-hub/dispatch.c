@@ -131,9 +131,11 @@ dispatch_recorded(const PGresult *res, const char *err, const char *sqlstate,
 
 /*
  * The agent's answer.  Completion moves the session to the state its
- * command leads to; failure of a start to failed (marked no_capacity
- * when the agent was full, full: nothing is wrong with the session),
- * of a hibernation or a wake back to where it was; only from the states
+ * command leads to, and a start's result (pod, home claim) is kept even
+ * when the pod's watch made the session running first (its last
+ * activity stays); failure of a start to failed (marked no_capacity when
+ * the agent was full, full: nothing is wrong with the session), of a
+ * hibernation or a wake back to where it was; only from the states
  * common/session_state.c allows, passed in as arrays.  A session being
  * stopped does not fail: its stop command decides how it ends.
  */
@@ -191,13 +193,15 @@ dispatch_record(const char *agent, enum ap_type type, const char *id,
 	    "WHEN 'hibernated' THEN platform_metadata "
 	    "- '" AP_POD_IP "' - '" AP_POD_NAME "' "
 	    "ELSE platform_metadata END, last_activity = CASE WHEN t.state = "
-	    "'running' AND t.status = 'completed' THEN now() ELSE "
-	    "last_activity END, updated_at = now() FROM t WHERE sessions.id = "
-	    "t.session_id AND sessions.agent_id = $2::text AND sessions.state = "
-	    "ANY(CASE t.state WHEN 'running' THEN $7::text[] WHEN 'hibernated' "
-	    "THEN $8::text[] WHEN 'terminated' THEN $9::text[] WHEN 'failed' "
-	    "THEN $10::text[] END) AND NOT (t.state = 'failed' AND "
-	    "sessions.state = 'terminating') RETURNING sessions.id), "
+	    "'running' AND t.status = 'completed' AND sessions.state <> "
+	    "'running' THEN now() ELSE last_activity END, updated_at = now() "
+	    "FROM t WHERE sessions.id = t.session_id AND sessions.agent_id = "
+	    "$2::text AND (sessions.state = ANY(CASE t.state WHEN 'running' "
+	    "THEN $7::text[] WHEN 'hibernated' THEN $8::text[] WHEN "
+	    "'terminated' THEN $9::text[] WHEN 'failed' THEN $10::text[] END) "
+	    "OR (t.state = 'running' AND sessions.state = 'running')) AND NOT "
+	    "(t.state = 'failed' AND sessions.state = 'terminating') "
+	    "RETURNING sessions.id), "
 	    "n AS (SELECT pg_notify('ssd_sessions', id) FROM s) "
 	    "SELECT c.session_id, (SELECT count(*) FROM n) FROM c", 11, p,
 	    dispatch_recorded, what, &why) == NULL) {
