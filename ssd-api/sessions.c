@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "log.h"
 #include "session_state.h"
+#include "template.h"
 #include "util.h"
 #include "worker.h"
 
@@ -341,6 +342,20 @@ static const char ses_create_sql[] =
     "  FROM (SELECT 1) one LEFT JOIN ins s ON true LEFT JOIN users u "
     "  ON u.id = s.user_id LEFT JOIN agents a ON a.agent_id = s.agent_id";
 
+/* A resource asked for: what Kubernetes would take, or 400 naming it. */
+static int
+sessions_quantity(struct request *r, const char *key, const char *q)
+{
+	char msg[128];
+
+	if (q == NULL || quantity_ok(q))
+		return 0;
+	snprintf(msg, sizeof(msg), "field \"resources.%s\" must be a "
+	    "quantity such as \"2Gi\" or \"500m\"", key);
+	server_reply_error(r, 400, msg);
+	return -1;
+}
+
 void
 sessions_create(struct request *r)
 {
@@ -366,7 +381,9 @@ sessions_create(struct request *r)
 	    (res != NULL && !cJSON_IsObject(res) && (server_reply_error(r, 400,
 	    "field \"resources\" must be an object"), 1)) ||
 	    (res != NULL && (body_str(r, res, "memory", 32, 0, &mem) == -1 ||
-	    body_str(r, res, "cpu", 32, 0, &cpu) == -1))) {
+	    body_str(r, res, "cpu", 32, 0, &cpu) == -1)) ||
+	    sessions_quantity(r, "memory", mem) == -1 ||
+	    sessions_quantity(r, "cpu", cpu) == -1) {
 		free(tags);
 		cJSON_Delete(o);
 		return;

@@ -219,6 +219,13 @@ templates_update(struct request *r)
 		cJSON_Delete(o);
 		return;
 	}
+	if (p[4] != NULL && p[4][0] != '\0' && !template_icon_ok(p[4])) {
+		server_reply_error(r, 422, "field \"icon_url\" must be an "
+		    "https: or http: URL, or a path");
+		free(tags);
+		cJSON_Delete(o);
+		return;
+	}
 	p[5] = tags;
 	api_query(r, "UPDATE catalog_templates SET display_name = "
 	    "COALESCE($2, display_name), description = COALESCE($3, "
