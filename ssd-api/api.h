@@ -26,6 +26,9 @@ struct request;
 
 typedef void (*api_db_cb)(struct request *, const PGresult *,
 	    const char *err, const char *sqlstate);
+/* A password checked (ok) or hashed (hash: valid during the call). */
+typedef void (*api_hash_cb)(struct request *, int ok, const char *hash);
+struct hash_job;
 
 #define ROUTE_MAX_PARAMS	4
 
@@ -43,9 +46,11 @@ struct request {
 	/* The client: the TCP peer, or X-Forwarded-For via trusted_proxies. */
 	char			 client[NETLIST_ADDR_MAX];
 	char			 who[128];	/* for logs: "addr:port" */
-	/* Set by handlers that wait for the database. */
+	/* Set by handlers that wait for the database or a password hash. */
 	struct db_req		*pending;
 	api_db_cb		 next;
+	struct hash_job		*hashing;
+	api_hash_cb		 hashed;
 	/* Who is asking, once authenticated (auth.c). */
 	int			 authed;
 	const char		*need_role;
@@ -108,6 +113,12 @@ void	auth_revoked(const char *id);
 void	auth_login(struct request *r);
 void	auth_refresh(struct request *r);
 void	auth_logout(struct request *r);
+/*
+ * A new token for the user in res's first row: auth_user_columns() from
+ * col, then the user's token_generation; answered with status.
+ */
+void	auth_issue(struct request *r, const PGresult *res, int col,
+	    int status);
 /* SELECT list of a user as auth_user_json() reads it (10 columns). */
 const char *auth_user_columns(void);
 struct cJSON *auth_user_json(const PGresult *res, int row, int col);
@@ -213,11 +224,39 @@ void	routes_dispatch(struct request *r);
 /* The table as text: "METHOD<TAB>pattern<TAB>role|public" lines. */
 void	routes_print(FILE *f);
 
-/* ratelimit.c: seconds until key may try again, 0 if it may now. */
-unsigned ratelimit_retry_after(const char *key, unsigned max,
-	    uint64_t window_ms);
-void	ratelimit_hit(const char *key, uint64_t window_ms);
-void	ratelimit_clear(const char *key);
+/* ratelimit.c */
+void	ratelimit_configure(const struct conf *c);
+/*
+ * One attempt of key within max per window: 0 (counted), or the seconds
+ * to wait (also when the table has no room for a new key).
+ */
+unsigned ratelimit_take(const char *key, unsigned max, uint64_t window_ms);
+/* A login's counters: its address, its user name, the two together. */
+struct login_attempt {
+	char	addr_key[64];
+	char	user_key[160];
+	char	pair_key[224];
+};
+void	login_limit_keys(const char *user, const char *client,
+	    struct login_attempt *la);
+/*
+ * Before the password is checked: 0 (the attempt is counted as failed
+ * until login_limit_ok), or the seconds to wait and why.
+ */
+unsigned login_limit_begin(const struct login_attempt *la,
+	    const char **why);
+void	login_limit_ok(const struct login_attempt *la);
+
+/* hashpool.c: cb runs on the loop; a made hash lives until it returns. */
+typedef void (*hashpool_cb)(int ok, const char *hash, void *arg);
+void	hashpool_configure(const struct conf *, int);
+void	hashpool_start(const struct conf *c);
+struct hash_job *hashpool_check(const char *password, const char *hash,
+	    hashpool_cb cb, void *arg);
+struct hash_job *hashpool_make(const char *password, hashpool_cb cb,
+	    void *arg);
+void	hashpool_cancel(struct hash_job *j);
+size_t	hashpool_waiting(void);
 
 /* cache.c */
 enum cache_ns { CACHE_AUTH, CACHE_SESSIONS, CACHE_NS_COUNT };
@@ -265,6 +304,15 @@ int	api_handoff(struct request *r, struct peer *p, uint32_t kind,
  */
 int	api_query(struct request *r, const char *sql, int nparams,
 	    const char *const *params, api_db_cb cb);
+/*
+ * A password checked against a stored hash, or hashed, off the event
+ * loop (hashpool.c); cb gets the outcome.  When the pool's queue is full
+ * r is answered 503 with Retry-After here and -1 returned.  Cancelled if
+ * the client goes away first.
+ */
+int	api_hash_check(struct request *r, const char *password,
+	    const char *hash, api_hash_cb cb);
+int	api_hash_make(struct request *r, const char *password, api_hash_cb cb);
 /* 500 or 503 for a failed query, logged once with what it was for. */
 void	api_db_error(struct request *r, const char *what, const char *err,
 	    const char *sqlstate);

@@ -35,8 +35,6 @@
 #include "worker.h"
 
 #define SERVER_ADDR_BUCKETS	1024
-/* Answers queued beyond this stop the reading of pipelined requests. */
-#define SERVER_OUTPUT_HIGH	(1024 * 1024)
 /*
  * Closing with unread request bytes makes the kernel send RST, which can
  * destroy the answer before the client reads it: shut down our side and
@@ -190,6 +188,8 @@ conn_reset_request(struct conn *c)
 {
 	if (c->r.pending != NULL)
 		db_req_cancel(c->r.pending);
+	if (c->r.hashing != NULL)
+		hashpool_cancel(c->r.hashing);
 	if (c->r.ctx_free != NULL && c->r.ctx != NULL)
 		c->r.ctx_free(c->r.ctx);
 	free(c->r.ctx);
@@ -565,9 +565,13 @@ conn_process_requests(struct conn *c)
 {
 	int rc;
 
+	/*
+	 * A pipelined request waits until the answers before it are
+	 * written: it may hand the connection off, and what is still
+	 * queued here would be lost with it (conn_write_cb goes on).
+	 */
 	while (c->state != CONN_BUSY && !c->close_after &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) <
-	    SERVER_OUTPUT_HIGH) {
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
 		if (c->state == CONN_HEAD) {
 			if ((rc = conn_read_head(c)) == 0)
 				return;
@@ -607,7 +611,7 @@ static void
 server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
-	char addr[INET6_ADDRSTRLEN] = "?";
+	char addr[INET6_ADDRSTRLEN] = "?", key[NETLIST_ADDR_MAX];
 	struct timeval wtv;
 	struct addr_count *ac;
 	struct conn *c;
@@ -622,7 +626,8 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		    addr, sizeof(addr));
 		port = ntohs(((struct sockaddr_in6 *)sa)->sin6_port);
 	}
-	if (worker_shutting_down() || (ac = addr_take(addr)) == NULL) {
+	netlist_addr_key(addr, key);
+	if (worker_shutting_down() || (ac = addr_take(key)) == NULL) {
 		log_info("%s: too many connections from this address, "
 		    "refused", addr);
 		close(fd);

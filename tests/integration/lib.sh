@@ -10,7 +10,7 @@ set -u
 : "${top_builddir:?run from make check (top_builddir unset)}"
 : "${top_srcdir:?run from make check (top_srcdir unset)}"
 
-T=$(mktemp -d /tmp/ssd-test.XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/ssd-test.XXXXXX")
 chmod 755 "$T"
 TAP_N=0
 TAP_FAILED=0

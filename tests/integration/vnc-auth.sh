@@ -4,8 +4,9 @@
 # an operator, 404 to others, 409 unless running, single use, expiring
 # after viewer_ticket_ttl, stored hashed), and the checks in front of
 # /api/v1/vnc/ID answered in plain HTTP before any hand-off (400/426, 401,
-# 403, 404, 409, 503 agent offline, 503 no data link).  No ticket or token
-# may appear in the log or the audit trail.  TAP output.
+# 404 for another user's session as for none, 409, 503 agent offline, 503
+# no data link).  No ticket or token may appear in the log or the audit
+# trail.  TAP output.
 . "$top_srcdir/tests/integration/lib.sh"
 
 export JWT_SECRET=0123456789abcdef0123456789abcdef-test
@@ -108,7 +109,8 @@ ok_if "a malformed ticket: 401" [ "$(status "$r")" = 401 ]
 r=$(vnc "/api/v1/vnc/$sid?token=$A")
 ok_if "the owner's token in ?token=: passes (503 no_data_link)" [ "$(json error <<< "$(body "$r")")" = no_data_link ]
 r=$(vnc "/api/v1/vnc/$sid?token=$B")
-ok_if "another user's token: 403" [ "$(status "$r")" = 403 ]
+ok_if "another user's token: 404, as for a session that does not exist" \
+    [ "$(status "$r")" = 404 ]
 r=$(vnc "/api/v1/vnc/$sid" "$O")
 ok_if "an operator's token in the header: passes" [ "$(json error <<< "$(body "$r")")" = no_data_link ]
 r=$(vnc "/api/v1/vnc/$sid?token=garbage.token.here")
@@ -164,7 +166,7 @@ ok_if "no ticket or token in ssd.log (debug level) or audit_log${leaks:+ (found:
 ok_if "ssd.log has the debug lines of the requests (the check above read them)" \
     grep -q "GET /api/v1/vnc/$sid -> 401" "$T/ssd.log"
 ok_if "every WebSocket attempt is audited, with its status" \
-    sql_is "SELECT count(*) = 15 AND bool_or(changes->>'status' = '403') FROM audit_log WHERE action = 'GET /api/v1/vnc/$sid'" t
+    sql_is "SELECT count(*) = 15 AND bool_or(changes->>'status' = '404') FROM audit_log WHERE action = 'GET /api/v1/vnc/$sid'" t
 
 # The viewer page and noVNC's files (Debian's novnc).
 page() { curl -s -o "$T/page" -w '%{http_code} %{content_type}' "$SSD_URL$1"; }
