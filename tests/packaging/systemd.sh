@@ -28,8 +28,9 @@ not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
 diag() { sed 's/^/# /'; }
 # check "what" cmd...: ok if cmd succeeds; its output becomes diagnostics.
 # It runs in this shell (a check may set variables for later ones).
+# Checks that take a while say how long.
 check() {
-	local what=$1
+	local what=$1 t0=$SECONDS
 	shift
 	if "$@" > "$work/check.out" 2>&1; then
 		ok "$what"
@@ -37,6 +38,7 @@ check() {
 		not_ok "$what"
 		tail -15 "$work/check.out" | diag
 	fi
+	[ $((SECONDS - t0)) -lt 5 ] || echo "# $((SECONDS - t0)) s"
 }
 # After a skip reason is known, the remaining checks are skipped with it.
 skip_rest() {
