@@ -134,11 +134,13 @@ agent2=$work/v2/ssd-agent-k8s_${v2}_$(dpkg --print-architecture).deb
 
 # --- the container -------------------------------------------------------
 root=$work/root
+t_ct=$SECONDS
 if ! ct_base; then
 	skip_why=$CT_WHY
 elif ! ct_prepare "$root" "$deb1" "$agent1"; then
 	skip_why=$CT_WHY
 fi
+t_ct=$((SECONDS - t_ct))
 
 # piuparts: install, purge (and what is left), on a chroot of its own.
 if [ "${SSD_TEST_PIUPARTS:-1}" = 0 ]; then
@@ -190,6 +192,7 @@ all_checks=(
 	"apt purge ssd: says the database was left alone"
 	"apt purge ssd: database intact, secrets and /etc/ssd gone"
 )
+t_boot=$SECONDS
 if [ -z "$skip_why" ] && ! ct_boot "$root"; then
 	skip_why=$CT_WHY
 fi
@@ -199,6 +202,7 @@ if [ -n "$skip_why" ]; then
 	exit $failed
 fi
 ok "${all_checks[0]}"
+echo "# base tree and packages fetched in $t_ct s, booted in $((SECONDS - t_boot)) s"
 
 # Helpers inside.
 unit() { ct systemctl show ssd -p "$1" --value; }
