@@ -154,6 +154,7 @@ else
 		local tgz=$CT_CACHE/piuparts-$CT_SUITE.tgz args
 		# Its base tarball is made once, like the container's tree.
 		if [ -f "$tgz" ]; then args=(-b "$tgz"); else args=(-s "$tgz"); fi
+		rm -f "$work/piuparts.log"
 		# --warn-on-others: what systemd, a dependency, leaves at purge
 		# (/var/lib/private...) is reported, not failed.
 		piuparts -d "$CT_SUITE" -m "$MIRROR" --warn-on-others \
