@@ -152,14 +152,20 @@ elif [ -n "$skip_why" ]; then
 else
 	piuparts_run() {
 		local tgz=$CT_CACHE/piuparts-$CT_SUITE.tgz args
-		# Its base tarball is made once, like the container's tree.
-		if [ -f "$tgz" ]; then args=(-b "$tgz"); else args=(-s "$tgz"); fi
+		# Its base tarball is made once, like the container's tree, and
+		# renamed into place whole.
+		if [ -f "$tgz" ]; then args=(-b "$tgz"); else args=(-s "$tgz.$$"); fi
 		rm -f "$work/piuparts.log"
 		# --warn-on-others: what systemd, a dependency, leaves at purge
 		# (/var/lib/private...) is reported, not failed.
-		piuparts -d "$CT_SUITE" -m "$MIRROR" --warn-on-others \
+		if ! piuparts -d "$CT_SUITE" -m "$MIRROR" --warn-on-others \
 		    --no-upgrade-test "${args[@]}" -l "$work/piuparts.log" "$deb1" \
-		    > /dev/null 2>&1 || { grep -E 'FAIL|ERROR' "$work/piuparts.log" | tail -15; return 1; }
+		    > /dev/null 2>&1; then
+			rm -f "$tgz.$$"
+			grep -E 'FAIL|ERROR' "$work/piuparts.log" | tail -15
+			return 1
+		fi
+		[ ! -f "$tgz.$$" ] || mv "$tgz.$$" "$tgz"
 	}
 	check "piuparts: install and purge of ssd pass" piuparts_run
 fi
