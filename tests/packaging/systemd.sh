@@ -22,7 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$here/container.sh"
 
-n=0 failed=0 work= own_work=0 skip_why=
+n=0 failed=0 work="" own_work=0 skip_why=""
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
 diag() { sed 's/^/# /'; }
@@ -441,10 +441,10 @@ sandbox_live() {
 	echo "$st" | grep -q '^NoNewPrivs:[[:space:]]*1' && echo "$st" | grep -q '^Seccomp:[[:space:]]*2' &&
 	    echo "$st" | grep -q '^CapBnd:[[:space:]]*00000000000400e1' || { echo "master: $st" | grep -E 'NoNew|Seccomp|Cap'; return 1; }
 	st=$(ct cat /proc/"$api"/status)
-	echo "$st" | grep -q "^Uid:[[:space:]]*$ssd_uid[[:space:]]" && echo "$st" | grep -q '^Seccomp:[[:space:]]*2' &&
+	echo "$st" | grep -q "^Uid:[[:space:]]*${ssd_uid}[[:space:]]" && echo "$st" | grep -q '^Seccomp:[[:space:]]*2' &&
 	    echo "$st" | grep -q '^CapEff:[[:space:]]*0000000000000000' || { echo "ssd-api: $st"; return 1; }
 	st=$(ct cat /proc/"$relay"/status)
-	echo "$st" | grep -q "^Uid:[[:space:]]*$relay_uid[[:space:]]" || { echo "relay: $st"; return 1; }
+	echo "$st" | grep -q "^Uid:[[:space:]]*${relay_uid}[[:space:]]" || { echo "relay: $st"; return 1; }
 	[ "$(ct readlink /proc/"$relay"/root)" = /run/ssd/empty ] || { echo "relay root: $(ct readlink /proc/"$relay"/root)"; return 1; }
 	# In the unit's mount namespace /usr is read-only and /root hidden.
 	! ct nsenter -t "$main" -m touch /usr/ssd-write-test 2> /dev/null &&
