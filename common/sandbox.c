@@ -172,6 +172,13 @@ sandbox_socket_rules(scmp_filter_ctx ctx, enum sandbox_profile p)
 	    SCMP_A0(SCMP_CMP_EQ, AF_INET));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 	    SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+	/*
+	 * getaddrinfo() asks netlink for the local addresses to sort the
+	 * answers of a name with several (db_host = localhost: ::1 and
+	 * 127.0.0.1); refused, it sorts them without.
+	 */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket),
+	    1, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK));
 	if (p == SANDBOX_API)
 		rc |= sandbox_allow(ctx, "accept4");
 	return rc == 0 ? 0 : -1;
