@@ -54,6 +54,10 @@ struct request {
 	/* Handler state across callbacks; freed with the request. */
 	void			*ctx;
 	void			(*ctx_free)(void *);	/* its insides */
+	/* The web UI's cookie (cookie.c): login into it, or auth from it. */
+	int			 cookie_login;
+	int			 via_cookie;
+	const char		*cache_control;	/* NULL: no-store */
 	/* Mutating requests are audited when answered (audit.c). */
 	int			 audit;
 	char			 audit_id[128];		/* resource created */
@@ -150,8 +154,21 @@ void	sessions_wake(struct request *r);
 struct imsg_stream_end;
 void	audit_stream_end(struct imsg_stream_end *e);
 
-/* webviewer.c */
-void	web_viewer_page(struct request *r);
+/* cookie.c: the web UI's login cookie */
+void	cookie_configure(const struct conf *c);
+/*
+ * The token in the request's cookie (*tok NULL if none) and 0, or -1 when
+ * the CSRF rule refuses the request (answered: 403).
+ */
+int	cookie_credentials(struct request *r, const char **tok, size_t *len);
+/* Set-Cookie (in r->extra_headers) holding token until expires (unix s). */
+void	cookie_set(struct request *r, const char *token, int64_t expires);
+void	cookie_clear(struct request *r);
+void	cookie_login(struct request *r);
+
+/* webfiles.c: the web UI's pages and files, and noVNC's */
+void	web_app_page(struct request *r);
+void	web_ui_file(struct request *r);
 void	web_novnc_file(struct request *r);
 
 /* viewer.c */

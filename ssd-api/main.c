@@ -227,6 +227,7 @@ api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	api.max_inflight = (unsigned)conf_int(c, S_HANDOFF_MAX_INFLIGHT);
 	server_configure(c);
 	auth_configure(c);
+	cookie_configure(c);
 	cache_configure(c);
 	register_configure(c);
 	return 0;

@@ -332,13 +332,18 @@ server_reply(struct request *r, int status, const char *ctype,
 	    r->path[0] ? r->path : "-", status);
 	if (r->audit)
 		audit_request(r, status);
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
-	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
-	    "%s%s\r\n", status, http_status_text(status), ctype, len,
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status,
+	    http_status_text(status));
+	/* A 304 has no body and describes the one the client holds. */
+	if (status != 304)
+		evbuffer_add_printf(out, "Content-Type: %s\r\n"
+		    "Content-Length: %zu\r\n", ctype, len);
+	evbuffer_add_printf(out, "Cache-Control: %s\r\n"
+	    "X-Content-Type-Options: nosniff\r\n%s%s\r\n",
+	    r->cache_control ? r->cache_control : "no-store",
 	    r->extra_headers ? r->extra_headers : "",
 	    c->close_after ? "Connection: close\r\n" : "");
-	if (!head_only && len > 0)
+	if (!head_only && len > 0 && status != 304)
 		evbuffer_add(out, body, len);
 	conn_reset_request(c);
 	c->state = CONN_HEAD;

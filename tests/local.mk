@@ -266,3 +266,7 @@ tests_ws_muxagent_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) \
 	$(LIBEVENT_LIBS) $(OPENSSL_LIBS)
 TESTS += tests/integration/vnc-relay.sh
 EXTRA_DIST += tests/integration/vnc-relay.sh tests/integration/vnc-relay.js
+
+# The web UI over HTTP: files, pages, security headers, the login cookie.
+TESTS += tests/integration/web.sh
+EXTRA_DIST += tests/integration/web.sh
