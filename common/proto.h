@@ -70,7 +70,7 @@ struct imsg_probe {
 };
 
 /* The last migration in schema/ this build expects (checked by a test). */
-#define SSD_SCHEMA_VERSION	"0007_agent_load"
+#define SSD_SCHEMA_VERSION	"0020_web"
 
 /* Exit status of a worker whose configuration cannot work: no restart. */
 #define SSD_EXIT_CONFIG	78

@@ -12,6 +12,7 @@
 
 #include <libpq-fe.h>
 
+#include "db.h"
 #include "http.h"
 #include "jwt.h"
 #include "netlist.h"
@@ -89,6 +90,20 @@ const char *server_addr(const struct request *r);	/* the client */
 int	server_detach(struct request *r, const uint8_t **tail,
 	    size_t *tail_len, size_t max_tail);
 
+/*
+ * A 200 answer that stays open (ctype: text/event-stream): the request is
+ * done and r is gone; the connection is written to with
+ * server_stream_write() until server_stream_close(), or until the client
+ * goes, when gone(arg) is called (then the connection is freed).
+ */
+struct conn *server_stream_open(struct request *r, const char *ctype,
+	    void (*gone)(void *), void *arg);
+/* -1 (nothing written) when more than max_queued bytes would wait. */
+int	server_stream_write(struct conn *c, const void *data, size_t len,
+	    size_t max_queued);
+size_t	server_stream_queued(const struct conn *c);
+void	server_stream_close(struct conn *c);
+
 /* auth.c */
 void	auth_configure(const struct conf *c);
 /*
@@ -132,17 +147,27 @@ void	users_get(struct request *r);
 void	users_create(struct request *r);
 void	users_update(struct request *r);
 void	users_delete(struct request *r);
+void	users_quota_get(struct request *r);
+void	users_quota_set(struct request *r);
 
 /* templates.c */
 void	templates_list(struct request *r);
 void	templates_get(struct request *r);
 void	templates_create(struct request *r);
+void	templates_import(struct request *r);
 void	templates_update(struct request *r);
 void	templates_delete(struct request *r);
 
 /* sessions.c */
 /* "t" when the caller may see every session (operators, admins). */
 const char *sessions_privileged(const struct request *r);
+/*
+ * For the event streams: (session JSON, owner's id) of the sessions ids
+ * (a JSON array) may be about: sessions', agents' (their live sessions)
+ * or users' (theirs).  0, or -1 with why.
+ */
+int	sessions_changed(const char *ids, db_cb cb, void *arg,
+	    const char **why);
 void	sessions_list(struct request *r);
 void	sessions_get(struct request *r);
 void	sessions_create(struct request *r);
@@ -176,6 +201,13 @@ void	viewer_ticket(struct request *r);
 void	viewer_connect(struct request *r);
 
 /* agents.c */
+/*
+ * For the event streams: the agents named in ids (a JSON array), one row
+ * each, deleted ones too; agents_event_json() makes a row an object.
+ * 0, or -1 with why when the database cannot take the query.
+ */
+int	agents_changed(const char *ids, db_cb cb, void *arg, const char **why);
+struct cJSON *agents_event_json(const PGresult *res, int row);
 void	agents_list(struct request *r);
 void	agents_get(struct request *r);
 void	agents_delete(struct request *r);
@@ -223,6 +255,12 @@ unsigned ratelimit_retry_after(const char *key, unsigned max,
 	    uint64_t window_ms);
 void	ratelimit_hit(const char *key, uint64_t window_ms);
 void	ratelimit_clear(const char *key);
+
+/* events.c: GET /api/v1/events, Server-Sent Events */
+void	events_configure(const struct conf *c);
+void	events_open(struct request *r);
+/* A notification (channel NULL: some may have been missed). */
+void	events_notify(const char *channel, const char *payload);
 
 /* cache.c */
 enum cache_ns { CACHE_AUTH, CACHE_SESSIONS, CACHE_NS_COUNT };

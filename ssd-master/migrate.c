@@ -37,8 +37,10 @@ migrate_name_ok(const char *name)
 	for (i = 0; i < 4; i++)
 		if (!isdigit((unsigned char)name[i]))
 			return 0;
+	/* NNNN_name.down.sql is the way back, not a step forward. */
 	return name[4] == '_' && n > 9 && n < 50 &&
-	    strcmp(name + n - 4, ".sql") == 0;
+	    strcmp(name + n - 4, ".sql") == 0 &&
+	    (n < 9 || strcmp(name + n - 9, ".down.sql") != 0);
 }
 
 static int

@@ -268,5 +268,5 @@ TESTS += tests/integration/vnc-relay.sh
 EXTRA_DIST += tests/integration/vnc-relay.sh tests/integration/vnc-relay.js
 
 # The web UI over HTTP: files, pages, security headers, the login cookie.
-TESTS += tests/integration/web.sh
-EXTRA_DIST += tests/integration/web.sh
+TESTS += tests/integration/web.sh tests/integration/events.sh
+EXTRA_DIST += tests/integration/web.sh tests/integration/events.sh

@@ -4,7 +4,8 @@
 # outside web_dir), every page of the app on a deep link, the security
 # headers on every HTML answer, and the login cookie: its flags, no token
 # for scripts, accepted beside tokens, refused from another origin
-# (CSRF, login CSRF), revoked by logout.  TAP output.
+# (CSRF, login CSRF), revoked by logout; and what the pages need of the
+# API (template import and enabling, quotas, audit filters).  TAP output.
 . "$top_srcdir/tests/integration/lib.sh"
 
 export JWT_SECRET=0123456789abcdef0123456789abcdef-test
@@ -144,6 +145,50 @@ ok_if "logout with the cookie: 200 and the cookie cleared" \
     bash -c 'grep -q "^HTTP/1.1 200" <<< "$1" && grep -qE "^Set-Cookie: ssd=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" <<< "$1"' _ "$H"
 ok_if "... revoked server side: the old cookie no longer works" test "$(code /api/v1/users/me -H "$C")" = 401
 ok_if "logout with the cookie from another origin: 403" test "$(code /api/v1/auth/logout -X POST -H "$C" -H 'Origin: http://evil.example')" = 403
+
+# --- what the pages need of the API ----------------------------------------
+ADM=$(curl -s -H 'Content-Type: application/json' -d "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" "$SSD_URL/api/v1/auth/login" | json token)
+api POST /api/v1/users "$ADM" '{"username":"carol","password":"carol-password"}' > /dev/null
+U=$(curl -s -H 'Content-Type: application/json' -d '{"username":"carol","password":"carol-password"}' "$SSD_URL/api/v1/auth/login" | json token)
+yaml=$(/usr/bin/python3 -c 'import json, sys; print(json.dumps({"yaml": open(sys.argv[1]).read()}))' "$top_srcdir/contrib/templates/firefox.yaml")
+r=$(api POST /api/v1/templates/import "$ADM" "$yaml")
+ok_if "a Template YAML file's text imports: 201 ($(cut -c1-60 <<< "$r"))" \
+    bash -c '[ "${1%% *}" = 201 ] && [ "$(json name <<< "${1#* }")" = firefox ] && [ "$(json enabled <<< "${1#* }")" = true ]' _ "$r"
+ok_if "... twice: 409" test "$(api POST /api/v1/templates/import "$ADM" "$yaml" | cut -d' ' -f1)" = 409
+r=$(api POST /api/v1/templates/import "$ADM" '{"yaml":"a: [unclosed"}')
+ok_if "not YAML: 422 saying so" bash -c '[ "${1%% *}" = 422 ] && grep -q "not a YAML or JSON file" <<< "$1"' _ "$r"
+r=$(api POST /api/v1/templates/import "$ADM" '{"yaml":"kind: Template\n---\nkind: Template\n"}')
+ok_if "two documents: 422" bash -c '[ "${1%% *}" = 422 ] && grep -q "2 documents" <<< "$1"' _ "$r"
+ok_if "a user may not import: 403" test "$(api POST /api/v1/templates/import "$U" "$yaml" | cut -d' ' -f1)" = 403
+# field F METHOD PATH TOKEN [BODY]: one field of the answer is printed.
+field() { local f=$1; shift; api "$@" | cut -d' ' -f2- | json "$f"; }
+is() { local want=$1; shift; [ "$("$@")" = "$want" ]; }
+ok_if "an administrator disables it" is false field enabled PATCH /api/v1/templates/firefox "$ADM" '{"enabled":false}'
+ok_if "... users no longer see it, operators and administrators do" \
+    test "$(api GET /api/v1/templates "$U" | cut -d' ' -f2- | json total) $(api GET /api/v1/templates/firefox "$U" | cut -d' ' -f1) $(api GET /api/v1/templates "$ADM" | cut -d' ' -f2- | json total)" = "0 404 1"
+ok_if "... and no session starts from it: 404" test "$(api POST /api/v1/sessions "$U" '{"template":"firefox"}' | cut -d' ' -f1)" = 404
+api PATCH /api/v1/templates/firefox "$ADM" '{"enabled":true}' > /dev/null
+ok_if "\"enabled\" must be a boolean: 400" test "$(api PATCH /api/v1/templates/firefox "$ADM" '{"enabled":"no"}' | cut -d' ' -f1)" = 400
+cid=$(psql -qAt -c "SELECT id FROM users WHERE username = 'carol'")
+r=$(api GET /api/v1/users/me/quota "$U")
+ok_if "a user reads their quota: 5 sessions, none used" \
+    bash -c '[ "$(json maxSessions <<< "${1#* }") $(json usedSessions <<< "${1#* }")" = "5 0" ]' _ "$r"
+ok_if "... not someone else's: 403" test "$(api GET /api/v1/users/admin/quota "$U" | cut -d' ' -f1)" = 403
+ok_if "an administrator sets it to 0" is 0 field maxSessions PUT "/api/v1/users/$cid/quota" "$ADM" '{"maxSessions":0}'
+ok_if "... and a launch is refused: 403 quota_exceeded" \
+    is quota_exceeded field error POST /api/v1/sessions "$U" '{"template":"firefox"}'
+ok_if "a bad quota: 400; a user setting one: 403; no such user: 404" \
+    test "$(api PUT "/api/v1/users/$cid/quota" "$ADM" '{"maxSessions":-1}' | cut -d' ' -f1) $(api PUT "/api/v1/users/$cid/quota" "$U" '{"maxSessions":9}' | cut -d' ' -f1) $(api PUT /api/v1/users/nosuch/quota "$ADM" '{"maxSessions":1}' | cut -d' ' -f1)" = "400 403 404"
+a=$(api GET "/api/v1/admin/audit?user=carol&limit=50" "$ADM" | cut -d' ' -f2-)
+ok_if "the audit log by user name, with the name in each entry" \
+    test "$(json count <<< "$a") $(json entries.0.username <<< "$a")" = "2 carol"
+ok_if "... by a piece of the action or the name a login was for" \
+    is "POST /api/v1/templates/import" field entries.0.action GET "/api/v1/admin/audit?search=templates/imp" "$ADM"
+ok_if "... since a time: nothing from the future" \
+    test "$(api GET "/api/v1/admin/audit?since=2999-01-01T00:00:00Z" "$ADM" | cut -d' ' -f2- | json count)" = 0
+ok_if "... until a time: everything before now" \
+    test "$(api GET "/api/v1/admin/audit?until=2999-01-01T00:00:00Z&limit=1" "$ADM" | cut -d' ' -f2- | json count)" = 1
+ok_if "... a malformed time: 400" test "$(api GET "/api/v1/admin/audit?since=yesterday-ish" "$ADM" | cut -d' ' -f1)" = 400
 
 # web_cookie_secure = yes (a TLS front end on this host): Secure, __Host-.
 ssd_stop

@@ -130,12 +130,22 @@ export function eventsStart() {
   source.addEventListener('session', (e) => { const d = parse(e); if (d) emit('session', d); });
   source.addEventListener('agent', (e) => { const d = parse(e); if (d) emit('agent', d); });
   source.addEventListener('error', () => {
-    // The browser reconnects by itself while readyState is CONNECTING.
-    setState(source && source.readyState === EventSource.CLOSED ? 'closed' : 'connecting');
-    if (source && source.readyState === EventSource.CLOSED) {
-      source = null;
-      setTimeout(eventsStart, 3000);
+    // The browser reconnects by itself while readyState is CONNECTING;
+    // CLOSED means the server refused (signed out?) or failed.
+    if (!source || source.readyState !== EventSource.CLOSED) {
+      setState('connecting');
+      return;
     }
+    source = null;
+    setState('connecting');
+    setTimeout(async () => {
+      try {
+        await get('/api/v1/users/me');
+        eventsStart();
+      } catch (e) {
+        if (e.status !== 401) setTimeout(eventsStart, 3000);
+      }
+    }, 3000);
   });
 }
 
