@@ -270,3 +270,14 @@ EXTRA_DIST += tests/integration/vnc-relay.sh tests/integration/vnc-relay.js
 # The web UI over HTTP: files, pages, security headers, the login cookie.
 TESTS += tests/integration/web.sh tests/integration/events.sh
 EXTRA_DIST += tests/integration/web.sh tests/integration/events.sh
+# ... and in a browser; its screenshots stay in the build directory.
+TESTS += tests/integration/webui.sh
+EXTRA_DIST += tests/integration/webui.sh tests/node/webui/lib.js \
+	tests/node/webui/run.js tests/node/webui/user.js \
+	tests/node/webui/admin.js tests/node/webui/security.js \
+	tests/node/webui/looks.js tests/node/package.json \
+	tests/node/package-lock.json
+clean-local: clean-screenshots
+clean-screenshots:
+	rm -rf tests/screenshots
+.PHONY: clean-screenshots

@@ -3,7 +3,11 @@
 # browsers that take them.  No build step: edit and reload.
 WEB_FILES = web/index.html web/css/app.css web/img/logo.svg \
 	web/js/app.js web/js/api.js web/js/ui.js \
-	web/js/pages/login.js web/js/pages/sessions.js web/js/pages/session.js
+	web/js/pages/login.js web/js/pages/sessions.js web/js/pages/session.js \
+	web/js/pages/catalog.js web/js/pages/settings.js \
+	web/js/pages/admin-dashboard.js web/js/pages/admin-agents.js \
+	web/js/pages/admin-users.js web/js/pages/admin-groups.js \
+	web/js/pages/admin-templates.js web/js/pages/admin-audit.js
 nobase_dist_pkgdata_DATA = $(WEB_FILES)
 
 install-data-hook: install-web-gz

@@ -113,7 +113,7 @@ function header(path) {
     class: 'btn ghost', type: 'button', 'aria-haspopup': 'true', 'aria-expanded': 'false',
     'aria-controls': 'user-menu',
   }, h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(user.fullName || user.username)),
-  h('span', { class: 'user-name' }, user.username));
+  h('span', { class: 'user-name' }, user.username), h('span', { class: 'visually-hidden' }, 'account menu'));
   const setMenu = (open) => {
     menu.hidden = !open;
     menuBtn.setAttribute('aria-expanded', String(open));
@@ -139,10 +139,12 @@ function header(path) {
       toggle.setAttribute('aria-expanded', String(open));
     },
   }, icon('menu', 20));
-  const live = h('span', { class: 'chip plain', title: 'Live updates', role: 'status' });
+  const liveText = h('span', { class: 'live-text' });
+  const live = h('span', { class: 'chip live', title: 'Live updates', role: 'status' }, liveText);
   app.cleanups.push(onEventsState((s) => {
-    live.className = `chip ${s === 'open' ? 'ok' : 'warn busy'}`;
-    live.textContent = s === 'open' ? 'Live' : 'Reconnecting';
+    live.className = `chip live ${s === 'open' ? 'ok' : 'warn busy'}`;
+    liveText.textContent = s === 'open' ? 'Live' : 'Reconnecting';
+    live.title = s === 'open' ? 'Live updates: on' : 'Live updates: reconnecting';
     live.hidden = s === 'closed';
   }));
   return h('header', { class: 'app-header' }, toggle,

@@ -322,3 +322,49 @@ export function copyButton(text, label = 'Copy') {
 export function plural(n, one, many) {
   return `${n} ${n === 1 ? one : (many || `${one}s`)}`;
 }
+
+// ---- tables, figures ------------------------------------------------------------
+
+// table('Agents', [{ label, cell: (row) => node|string, cls }], rows)
+export function table(caption, columns, rows, { rowAttrs } = {}) {
+  // Focusable: on a narrow screen it scrolls sideways, by keyboard too.
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
+    h('table', {},
+      h('caption', { class: 'visually-hidden' }, caption),
+      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: c.cls }, c.label)))),
+      h('tbody', {}, rows.map((r) => h('tr', rowAttrs ? rowAttrs(r) : {},
+        columns.map((c) => h('td', { class: c.cls }, c.cell(r))))))));
+}
+
+export function stat(label, value, note) {
+  return h('div', { class: 'card stat' }, h('div', { class: 'stat-label' }, label),
+    h('div', { class: 'stat-value' }, String(value)), note ? h('div', { class: 'stat-note' }, note) : null);
+}
+
+// bars([[label, count, kind]]): a labelled bar per entry, scaled to the largest.
+export function bars(entries, emptyText = 'Nothing to show') {
+  const max = Math.max(1, ...entries.map((e) => e[1]));
+  if (!entries.length) return h('p', { class: 'muted' }, emptyText);
+  return h('div', { class: 'bar-chart' }, entries.map(([label, n, kind]) => {
+    const fill = h('span', { class: kind || '' });
+    fill.style.width = `${Math.round((n / max) * 100)}%`;
+    return h('div', { class: 'bar-row' }, h('span', {}, label),
+      h('span', { class: 'bar', role: 'img', 'aria-label': `${label}: ${n}` }, fill),
+      h('span', { class: 'num' }, String(n)));
+  }));
+}
+
+// A kind (chip colour) for a state, for bars.
+export function stateKind(state) {
+  const [cls] = STATES[state] || [''];
+  return cls.split(' ')[0] || 'idle';
+}
+
+// Runs fn at most once per ms, the last call winning.
+export function debounce(fn, ms) {
+  let t = null;
+  return (...args) => {
+    clearTimeout(t);
+    t = setTimeout(() => fn(...args), ms);
+  };
+}

@@ -23,7 +23,7 @@ export default async function render(ctx) {
   let templates = new Map();	// name -> template
 
   const count = h('p', { class: 'sub', role: 'status' });
-  const list = h('div', { class: 'grid', id: 'session-list', 'aria-label': 'Sessions' });
+  const list = h('div', { class: 'grid tiles', id: 'session-list', 'aria-label': 'Sessions' });
   const body = h('div', {}, loading('Loading your sessions…'));
 
   const stoppedBox = h('input', { type: 'checkbox', checked: showStopped });
@@ -97,8 +97,7 @@ export default async function render(ctx) {
     const row = (k, v) => [h('dt', {}, k), h('dd', {}, v)];
     return h('article', { class: 'card tile', 'data-session': s.id, 'aria-label': `${title(s)}, ${s.state}` },
       h('div', { class: 'tile-head' }, appIcon(t && t.icon_url, title(s)),
-        h('div', { class: 'tile-title' }, h('h2', {}, title(s)), h('div', { class: 'sub mono' }, s.id)),
-        chip(s.state)),
+        h('div', { class: 'tile-title' }, h('h2', {}, title(s)), h('div', { class: 'sub mono' }, s.id), chip(s.state))),
       reason ? h('p', { class: 'tile-reason' }, reason) : null,
       h('dl', { class: 'tile-meta' },
         row('Platform', platformEl(s.platform)),
