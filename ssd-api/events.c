@@ -158,21 +158,32 @@ ev_frame(const char *type, const char *json, size_t *len)
 	return f;
 }
 
+/*
+ * An event to the streams that may see it: those of min_rank or more
+ * (1 user, 2 operator, 3 admin), and the owner's (a user id, or NULL).
+ */
+static void
+ev_send(const char *type, const char *json, int min_rank, const char *owner)
+{
+	struct ev_stream *s, *next;
+	size_t len;
+	char *f = ev_frame(type, json, &len);
+
+	EV_FOREACH_SAFE(s, next)
+		if (s->rank >= min_rank || (owner != NULL &&
+		    strcmp(s->user_id, owner) == 0))
+			ev_write(s, f, len);
+	free(f);
+}
+
 /* To every stream: resync after a gap (events may have been missed). */
 static void
 ev_broadcast_resync(const char *why)
 {
-	struct ev_stream *s, *next;
-	size_t len;
-	char *f;
-
 	if (ev.n == 0)
 		return;
 	log_info("event streams told to resynchronise: %s", why);
-	f = ev_frame("resync", "{}", &len);
-	EV_FOREACH_SAFE(s, next)
-		ev_write(s, f, len);
-	free(f);
+	ev_send("resync", "{}", 1, NULL);
 }
 
 static void
@@ -243,33 +254,6 @@ events_open(struct request *r)
 	ev_write(s, EV_CLIENT_RETRY, strlen(EV_CLIENT_RETRY));
 	ev_write(s, hello, len);
 	free(hello);
-}
-
-/* A session row: to its owner, and to operators and administrators. */
-static void
-ev_send_session(const char *json, const char *user_id)
-{
-	struct ev_stream *s, *next;
-	size_t len;
-	char *f = ev_frame("session", json, &len);
-
-	EV_FOREACH_SAFE(s, next)
-		if (s->rank >= 2 || strcmp(s->user_id, user_id) == 0)
-			ev_write(s, f, len);
-	free(f);
-}
-
-static void
-ev_send_admins(const char *type, const char *json)
-{
-	struct ev_stream *s, *next;
-	size_t len;
-	char *f = ev_frame(type, json, &len);
-
-	EV_FOREACH_SAFE(s, next)
-		if (s->rank >= 3)
-			ev_write(s, f, len);
-	free(f);
 }
 
 static void
@@ -345,7 +329,7 @@ ev_sessions_read(const PGresult *res, const char *err, const char *sqlstate,
 		ev_broadcast_resync("too many changes at once");
 	else
 		for (i = 0; i < PQntuples(res); i++)
-			ev_send_session(PQgetvalue(res, i, 0),
+			ev_send("session", PQgetvalue(res, i, 0), 2,
 			    PQgetvalue(res, i, 1));
 	ev_query_done();
 }
@@ -367,7 +351,7 @@ ev_agents_read(const PGresult *res, const char *err, const char *sqlstate,
 		for (i = 0; i < PQntuples(res); i++) {
 			o = agents_event_json(res, i);
 			json = cJSON_PrintUnformatted(o);
-			ev_send_admins("agent", json);
+			ev_send("agent", json, 3, NULL);
 			cJSON_free(json);
 			cJSON_Delete(o);
 		}

@@ -368,3 +368,19 @@ export function debounce(fn, ms) {
     t = setTimeout(() => fn(...args), ms);
   };
 }
+
+// A page's load: fetch, then show, unless the page was left meanwhile; a
+// failure goes into box, with a way to try again.  Returns the loader.
+export function loader(ctx, box, fetch, show) {
+  const load = async () => {
+    let data;
+    try {
+      data = await fetch();
+    } catch (e) {
+      if (ctx.isCurrent()) clear(box).append(errorBox(e, load));
+      return;
+    }
+    if (ctx.isCurrent()) show(data);
+  };
+  return load;
+}

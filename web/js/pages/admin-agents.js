@@ -7,7 +7,7 @@
 
 import { get, post, del, enc, q, on } from '../api.js';
 import {
-  h, append, clear, icon, chip, timeEl, absTime, platformEl, platformLabel, loading,
+  loader, h, append, clear, icon, chip, timeEl, absTime, platformEl, platformLabel, loading,
   empty, errorBox, confirm, dialog, toast, field, input, select, table,
   stat, plural, debounce,
 } from '../ui.js';
@@ -67,7 +67,7 @@ export default async function render(ctx) {
 
   function options(sel, values, label, current) {
     append(clear(sel), [h('option', { value: '' }, label),
-      values.map((v) => h('option', { value: v, selected: v === current }, v || '(none)'))]);
+      values.filter(Boolean).map((v) => h('option', { value: v, selected: v === current }, v))]);
   }
 
   function drawStats(list) {
@@ -193,18 +193,11 @@ export default async function render(ctx) {
     }
   }
 
-  async function load() {
-    try {
-      const res = await get('/api/v1/agents');
-      if (!ctx.isCurrent()) return;
-      agents.clear();
-      for (const a of res.agents) agents.set(a.agentId, a);
-      draw();
-    } catch (e) {
-      if (!ctx.isCurrent()) return;
-      clear(body).append(errorBox(e, load));
-    }
-  }
+  const load = loader(ctx, body, () => get('/api/v1/agents'), (res) => {
+    agents.clear();
+    for (const a of res.agents) agents.set(a.agentId, a);
+    draw();
+  });
 
   const redraw = debounce(draw, 100);
   ctx.cleanup(on('agent', (a) => {

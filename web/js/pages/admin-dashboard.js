@@ -4,7 +4,7 @@
 
 import { get, on } from '../api.js';
 import {
-  h, append, clear, icon, chip, timeEl, loading, errorBox, stat, bars, stateKind,
+  loader, h, append, clear, icon, chip, timeEl, loading, stat, bars, stateKind,
   stateLabel, platformLabel, table, debounce, empty,
 } from '../ui.js';
 import { adminNav } from '../app.js';
@@ -73,16 +73,9 @@ export default async function render(ctx) {
         ], agents.slice(0, 10)) : h('p', { class: 'muted' }, 'No agents yet.'))]);
   }
 
-  async function load() {
-    try {
-      const [a, s, u] = await Promise.all([get('/api/v1/agents'), get('/api/v1/sessions'), get('/api/v1/users')]);
-      if (!ctx.isCurrent()) return;
-      draw(a.agents, s.sessions, u.users);
-    } catch (e) {
-      if (!ctx.isCurrent()) return;
-      clear(body).append(errorBox(e, load));
-    }
-  }
+  const load = loader(ctx, body,
+    () => Promise.all([get('/api/v1/agents'), get('/api/v1/sessions'), get('/api/v1/users')]),
+    ([a, s, u]) => draw(a.agents, s.sessions, u.users));
   const later = debounce(load, 1500);
   ctx.cleanup(on('session', later));
   ctx.cleanup(on('agent', later));

@@ -3,7 +3,7 @@
 
 import { get, post, patch, del, enc } from '../api.js';
 import {
-  h, append, clear, icon, timeEl, loading, empty, errorBox, confirm, dialog,
+  loader, h, append, clear, icon, timeEl, loading, empty, errorBox, confirm, dialog,
   formDialog, toast, field, input, select, table, plural,
 } from '../ui.js';
 import { adminNav } from '../app.js';
@@ -124,16 +124,9 @@ export default async function render(ctx) {
     refresh();
   }
 
-  async function load() {
-    try {
-      const res = await get('/api/v1/groups');
-      if (!ctx.isCurrent()) return;
-      groups = res.groups;
-      draw();
-    } catch (e) {
-      if (!ctx.isCurrent()) return;
-      clear(body).append(errorBox(e, load));
-    }
-  }
+  const load = loader(ctx, body, () => get('/api/v1/groups'), (res) => {
+    groups = res.groups;
+    draw();
+  });
   await load();
 }

@@ -5,7 +5,7 @@
 
 import { get, post, patch, del, enc } from '../api.js';
 import {
-  h, clear, icon, appIcon, timeEl, loading, empty, errorBox, confirm,
+  loader, h, clear, icon, appIcon, timeEl, loading, empty, confirm,
   dialog, toast, input, table, plural, alertBox,
 } from '../ui.js';
 import { adminNav } from '../app.js';
@@ -103,16 +103,9 @@ export default async function render(ctx) {
     } catch (e) { toast(e.message, 'bad'); }
   }
 
-  async function load() {
-    try {
-      const res = await get('/api/v1/templates');
-      if (!ctx.isCurrent()) return;
-      templates = res.templates;
-      draw();
-    } catch (e) {
-      if (!ctx.isCurrent()) return;
-      clear(body).append(errorBox(e, load));
-    }
-  }
+  const load = loader(ctx, body, () => get('/api/v1/templates'), (res) => {
+    templates = res.templates;
+    draw();
+  });
   await load();
 }

@@ -4,7 +4,7 @@
 
 import { get, post, patch, put, del, enc } from '../api.js';
 import {
-  h, clear, icon, chip, timeEl, loading, empty, errorBox, confirm,
+  loader, h, clear, icon, chip, timeEl, loading, empty, confirm,
   formDialog, toast, field, input, select, table, plural,
 } from '../ui.js';
 import { adminNav } from '../app.js';
@@ -143,16 +143,9 @@ export default async function render(ctx) {
     } catch (e) { toast(e.message, 'bad'); }
   }
 
-  async function load() {
-    try {
-      const res = await get('/api/v1/users');
-      if (!ctx.isCurrent()) return;
-      users = res.users;
-      draw();
-    } catch (e) {
-      if (!ctx.isCurrent()) return;
-      clear(body).append(errorBox(e, load));
-    }
-  }
+  const load = loader(ctx, body, () => get('/api/v1/users'), (res) => {
+    users = res.users;
+    draw();
+  });
   await load();
 }

@@ -5,7 +5,7 @@
 
 import { get, post, enc, q, on } from '../api.js';
 import {
-  h, append, clear, icon, appIcon, loading, empty, errorBox, dialog, field,
+  loader, h, append, clear, icon, appIcon, loading, empty, dialog, field,
   input, select, alertBox, plural,
 } from '../ui.js';
 import { hasRole } from '../app.js';
@@ -161,19 +161,12 @@ export default async function render(ctx) {
     }
   }
 
-  async function load() {
-    try {
-      const res = await get('/api/v1/templates');
-      if (!ctx.isCurrent()) return;
-      templates = res.templates.filter((t) => t.enabled !== false);
-      append(clear(catSel), [h('option', { value: '' }, 'All categories'),
-        [...new Set(templates.map((t) => t.category).filter(Boolean))].sort()
-          .map((c) => h('option', { value: c, selected: c === category }, c))]);
-      draw();
-    } catch (e) {
-      if (!ctx.isCurrent()) return;
-      clear(body).append(errorBox(e, load));
-    }
-  }
+  const load = loader(ctx, body, () => get('/api/v1/templates'), (res) => {
+    templates = res.templates.filter((t) => t.enabled !== false);
+    append(clear(catSel), [h('option', { value: '' }, 'All categories'),
+      [...new Set(templates.map((t) => t.category).filter(Boolean))].sort()
+        .map((c) => h('option', { value: c, selected: c === category }, c))]);
+    draw();
+  });
   await load();
 }

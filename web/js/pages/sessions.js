@@ -5,8 +5,8 @@
 
 import { get, put, del, enc, q, on } from '../api.js';
 import {
-  h, clear, icon, chip, timeEl, platformEl, appIcon, loading, empty,
-  errorBox, confirm, toast, field, select, plural,
+  loader, h, clear, icon, chip, timeEl, platformEl, appIcon, loading, empty,
+  confirm, toast, field, select, plural,
 } from '../ui.js';
 import { hasRole } from '../app.js';
 
@@ -162,22 +162,15 @@ export default async function render(ctx) {
     summary();
   }
 
-  async function load() {
-    try {
-      const [res, tpl] = await Promise.all([
-        get(q('/api/v1/sessions', { user: privileged && whose === 'mine' ? me.id : '' })),
-        templates.size ? null : get('/api/v1/templates').catch(() => ({ templates: [] })),
-      ]);
-      if (!ctx.isCurrent()) return;
-      if (tpl) templates = new Map(tpl.templates.map((t) => [t.name, t]));
-      sessions.clear();
-      for (const s of res.sessions) sessions.set(s.id, s);
-      draw();
-    } catch (e) {
-      if (!ctx.isCurrent()) return;
-      clear(body).append(errorBox(e, load));
-    }
-  }
+  const load = loader(ctx, body, () => Promise.all([
+    get(q('/api/v1/sessions', { user: privileged && whose === 'mine' ? me.id : '' })),
+    templates.size ? null : get('/api/v1/templates').catch(() => ({ templates: [] })),
+  ]), ([res, tpl]) => {
+    if (tpl) templates = new Map(tpl.templates.map((t) => [t.name, t]));
+    sessions.clear();
+    for (const s of res.sessions) sessions.set(s.id, s);
+    draw();
+  });
 
   ctx.cleanup(on('session', upsert));
   ctx.cleanup(on('resync', load));
