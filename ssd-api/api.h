@@ -36,6 +36,11 @@ struct request {
 	struct conn		*conn;
 	const struct http_request *http;
 	char			 path[2048];	/* decoded */
+	/*
+	 * The route's parameters point into segs: the request's own, as it
+	 * may wait for the database while others are routed.
+	 */
+	char			 segs[2048];
 	const char		*params[ROUTE_MAX_PARAMS];
 	size_t			 nparams;
 	const uint8_t		*body;

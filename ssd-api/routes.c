@@ -192,9 +192,8 @@ route_body_ok(struct request *r)
 static int
 route_match(const char *pattern, const char *path, struct request *r)
 {
-	static char segs[2048];
+	char *segs = r->segs, *out = segs;
 	size_t n, np = 0;
-	char *out = segs;
 	const char *end;
 
 	while (*pattern != '\0') {
@@ -208,7 +207,7 @@ route_match(const char *pattern, const char *path, struct request *r)
 			/* The rest of the path, slashes and all. */
 			n = strlen(path);
 			if (n == 0 || np == ROUTE_MAX_PARAMS ||
-			    out + n + 1 > segs + sizeof(segs))
+			    out + n + 1 > segs + sizeof(r->segs))
 				return 0;
 			memcpy(out, path, n + 1);
 			r->params[np++] = out;
@@ -217,7 +216,7 @@ route_match(const char *pattern, const char *path, struct request *r)
 		}
 		if (*pattern == ':') {
 			if (n == 0 || np == ROUTE_MAX_PARAMS ||
-			    out + n + 1 > segs + sizeof(segs))
+			    out + n + 1 > segs + sizeof(r->segs))
 				return 0;
 			memcpy(out, path, n);
 			out[n] = '\0';

@@ -190,6 +190,19 @@ ok_if "... until a time: everything before now" \
     test "$(api GET "/api/v1/admin/audit?until=2999-01-01T00:00:00Z&limit=1" "$ADM" | cut -d' ' -f2- | json count)" = 1
 ok_if "... a malformed time: 400" test "$(api GET "/api/v1/admin/audit?since=yesterday-ish" "$ADM" | cut -d' ' -f1)" = 400
 
+# A page loads many things at once: a request waiting for the database
+# (an API key is checked there every time) keeps its route's parameters
+# while static files are routed meanwhile.
+key=$(api POST /api/v1/api-keys "$U" '{"name":"parallel"}' | cut -d' ' -f2- | json key)
+urls=()
+for i in $(seq 1 40); do
+	urls+=(-o /dev/null "$SSD_URL/api/v1/users/me" -o /dev/null "$SSD_URL/ui/js/pages/admin-agents.js")
+done
+codes=$(curl -s -Z --parallel-max 80 -H "X-API-Key: $key" -w '%{url_effective} %{http_code}\n' "${urls[@]}" |
+    grep '/users/me ' | sort | uniq -c | tr '\n' ' ')
+ok_if "80 requests at once: every /users/me answered for its caller ($codes)" \
+    test "$(echo $codes)" = "40 $SSD_URL/api/v1/users/me 200"
+
 # web_cookie_secure = yes (a TLS front end on this host): Secure, __Host-.
 ssd_stop
 ssd_start "web_cookie_secure = yes" "web_origin = https://ssd.example.org"
