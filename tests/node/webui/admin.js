@@ -57,7 +57,7 @@ module.exports = async function adminJourney(browser) {
   });
 
   await check('admin: an agent\'s details (capacity, metadata, sessions, heartbeat)', async () => {
-    await page.click('tr[data-agent="k8s-pending"] button:has-text("Details")');
+    await page.click('tr[data-agent="k8s-pending"] button[aria-label="Details of agent k8s-pending"]');
     await page.waitForSelector('dialog dl.kv');
     const text = await page.textContent('dialog');
     if (!/rack-7/.test(text) || !/max_sessions/.test(text)) throw new Error(text);

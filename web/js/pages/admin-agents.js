@@ -83,7 +83,7 @@ export default async function render(ctx) {
   }
 
   function actions(a) {
-    const out = [h('button', { class: 'btn small', type: 'button', onclick: () => details(a.agentId) }, 'Details')];
+    const out = [];
     if (a.approvalStatus === 'pending') {
       out.push(h('button', { class: 'btn small primary', type: 'button', onclick: () => decide(a, 'approve') }, 'Approve'));
       out.push(h('button', { class: 'btn small danger', type: 'button', onclick: () => decide(a, 'reject') }, 'Reject'));
@@ -109,7 +109,7 @@ export default async function render(ctx) {
       return;
     }
     body.append(table('Agents', [
-      { label: 'Agent', cell: (a) => h('span', { class: 'cell-main mono' }, a.agentId) },
+      { label: 'Agent', cell: (a) => h('button', { class: 'link-button cell-main mono', type: 'button', title: 'Details', 'aria-label': `Details of agent ${a.agentId}`, onclick: () => details(a.agentId) }, a.agentId) },
       { label: 'Platform', cell: (a) => platformEl(a.platform) },
       { label: 'Region', cls: 'nowrap', cell: (a) => a.region || '—' },
       { label: 'Status', cell: (a) => chip(a.status) },

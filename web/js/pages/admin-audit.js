@@ -97,7 +97,7 @@ export default async function render(ctx) {
         body.append(empty('list', 'Nothing found', offset ? 'No older entries.' : 'No entry matches these filters.'));
       } else {
         body.append(table('Audit log', [
-          { label: 'When', cell: (e) => timeEl(e.timestamp) },
+          { label: 'When', cls: 'nowrap', cell: (e) => timeEl(e.timestamp) },
           { label: 'User', cell: (e) => e.username || (e.details && e.details.username ? [h('div', {}, e.details.username), h('div', { class: 'cell-sub' }, 'signing in')] : h('span', { class: 'muted' }, '—')) },
           { label: 'Action', cell: (e) => h('span', { class: 'mono' }, e.action) },
           { label: 'Resource', cell: (e) => [h('div', {}, e.resourceType || '—'), e.resourceId ? h('div', { class: 'cell-sub mono' }, e.resourceId) : null] },
