@@ -12,7 +12,7 @@ export JWT_SECRET=0123456789abcdef0123456789abcdef-test
 export ADMIN_PASSWORD=admin-password-for-tests
 export LOG_LEVEL=debug		# the leak checks read every line there is
 ok_if "PostgreSQL starts" pg_up
-[ -n "${PGHOST:-}" ] && ok_if "ssd starts" ssd_start "agent_timeout = 3s"
+[ -n "${PGHOST:-}" ] && ok_if "ssd starts" ssd_start
 [ -n "$SSD_PID" ] || finish
 
 login() { json token <<< "$(api POST /api/v1/auth/login "" "{\"username\":\"$1\",\"password\":\"$2\"}" | cut -d' ' -f2-)"; }
@@ -35,10 +35,10 @@ key=$(ssdctl agent add k8s-vnc | grep -Eo '[0-9a-f]{64}')
 apid=$!
 on_exit "kill $apid"
 agent_is() { sql_is "SELECT status FROM agents WHERE agent_id = 'k8s-vnc'" "$1"; }
-ok_if "the test agent is online" wait_until 5 agent_is online
+ok_if "the test agent is online" wait_until 20 agent_is online
 sid=$(json id <<< "$(body "$(api POST /api/v1/sessions "$A" '{"template":"firefox"}')")")
 state_is() { sql_is "SELECT state FROM sessions WHERE id = '$sid'" "$1"; }
-ok_if "usera's session $sid is running" wait_until 5 state_is running
+ok_if "usera's session $sid is running" wait_until 20 state_is running
 
 # Viewer tickets.
 ticket() { api POST "/api/v1/sessions/$1/viewer-ticket" "$2"; }
@@ -129,7 +129,7 @@ ok_if "issuing drops expired tickets" sql_is "SELECT count(*) FROM viewer_ticket
 
 # A hibernated session.
 api PUT "/api/v1/sessions/$sid/hibernate" "$A" > /dev/null
-ok_if "usera hibernates the session" wait_until 5 state_is hibernated
+ok_if "usera hibernates the session" wait_until 20 state_is hibernated
 r=$(ticket "$sid" "$A")
 [ "$(status "$r")" = 409 ] && \
     [ "$(json state <<< "$(body "$r")")" = hibernated ]
@@ -139,13 +139,13 @@ r=$(vnc "/api/v1/vnc/$sid?token=$A")
     grep -q hibernated <<< "$(json message <<< "$(body "$r")")"
 ok_rc "the WebSocket: 409, saying it is hibernated" $?
 api PUT "/api/v1/sessions/$sid/wake" "$A" > /dev/null
-ok_if "usera wakes it" wait_until 5 state_is running
+ok_if "usera wakes it" wait_until 20 state_is running
 
 # The agent goes away.
 t_off=$(json ticket <<< "$(body "$(ticket "$sid" "$A")")")
 kill "$apid"
 wait "$apid" 2> /dev/null
-ok_if "the test agent is stopped and offline" wait_until 5 agent_is offline
+ok_if "the test agent is stopped and offline" wait_until 20 agent_is offline
 r=$(vnc "/api/v1/vnc/$sid?ticket=$t_off")
 [ "$(status "$r")" = 503 ] && \
     [ "$(json error <<< "$(body "$r")")" = agent_offline ] && \
