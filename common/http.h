@@ -150,6 +150,20 @@ int	http_path_decode(const char *in, size_t len, char *out, size_t outlen);
 int	http_query_get(const char *query, size_t len, const char *key,
 	    char *out, size_t outlen);
 
+/*
+ * The value of cookie name in the request's Cookie fields (RFC 6265
+ * §4.2: "a=b; c=d"): a pointer into the head and its length, surrounding
+ * quotes removed.  NULL when absent, when its value holds anything but
+ * cookie-octets, or when it is given twice (which one would be ours?).
+ */
+const char *http_cookie_get(const struct http_request *req, const char *name,
+	    size_t *len);
+/*
+ * 1 when origin (an Origin field: scheme "://" host [":" port]) is http
+ * or https on exactly host (a Host field, case-insensitive), else 0.
+ */
+int	http_origin_is(const char *origin, size_t len, const char *host,
+	    size_t host_len);
 /* Reason phrase of a status code, "Unknown" if we have none. */
 const char *http_status_text(int status);
 

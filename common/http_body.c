@@ -1,13 +1,14 @@
 /*
  * http_body.c - the rest of the request parser of http.h: chunked bodies
- * (strict CRLF framing, bounded lines and trailers), paths and query
- * strings, and status texts.  Never reads past its input, never
- * allocates.
+ * (strict CRLF framing, bounded lines and trailers), paths, query
+ * strings, cookies and origins, and status texts.  Never reads past its
+ * input, never allocates.
  */
 #include "config.h"
 
 #include <limits.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http.h"
 
@@ -370,4 +371,106 @@ http_status_text(int status)
 	case 505: return "HTTP Version Not Supported";
 	default: return "Unknown";
 	}
+}
+
+/* RFC 6265 cookie-octet: visible ASCII but '"', ',', ';' and '\\'. */
+static int
+http_cookie_octet(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && c != '"' && c != ',' && c != ';' &&
+	    c != '\\';
+}
+
+/* Trims spaces and tabs around p[0..*n). */
+static const char *
+http_trim(const char *p, size_t *n)
+{
+	while (*n > 0 && (*p == ' ' || *p == '\t')) {
+		p++;
+		(*n)--;
+	}
+	while (*n > 0 && (p[*n - 1] == ' ' || p[*n - 1] == '\t'))
+		(*n)--;
+	return p;
+}
+
+/*
+ * One Cookie field: the value of the pair called name, quotes removed.
+ * Returns how many pairs are called name (the value is the last's), or
+ * -1 when one of them is malformed.
+ */
+static int
+http_cookie_in(const char *v, size_t len, const char *name,
+    const char **out, size_t *outlen)
+{
+	size_t nlen = strlen(name), plen, i;
+	const char *p, *semi, *eq, *end = v + len;
+	int found = 0;
+
+	for (p = v; p < end; p = semi + 1) {
+		if ((semi = memchr(p, ';', (size_t)(end - p))) == NULL)
+			semi = end;
+		plen = (size_t)(semi - p);
+		p = http_trim(p, &plen);
+		if ((eq = memchr(p, '=', plen)) == NULL ||
+		    (size_t)(eq - p) != nlen || memcmp(p, name, nlen) != 0)
+			continue;
+		plen -= nlen + 1;
+		p = eq + 1;
+		if (plen >= 2 && p[0] == '"' && p[plen - 1] == '"') {
+			p++;
+			plen -= 2;
+		}
+		for (i = 0; i < plen; i++)
+			if (!http_cookie_octet((unsigned char)p[i]))
+				return -1;
+		*out = p;
+		*outlen = plen;
+		found++;
+	}
+	return found;
+}
+
+const char *
+http_cookie_get(const struct http_request *req, const char *name,
+    size_t *len)
+{
+	const struct http_header *h;
+	const char *val = NULL;
+	size_t i, vlen = 0;
+	int rc, found = 0;
+
+	if (name == NULL || *name == '\0')
+		return NULL;
+	for (i = 0; i < req->nheaders; i++) {
+		h = &req->headers[i];
+		if (h->name_len != 6 || strncasecmp(h->name, "Cookie", 6) != 0)
+			continue;
+		if ((rc = http_cookie_in(h->value, h->value_len, name, &val,
+		    &vlen)) == -1)
+			return NULL;
+		found += rc;
+	}
+	if (found != 1)
+		return NULL;
+	*len = vlen;
+	return val;
+}
+
+int
+http_origin_is(const char *origin, size_t len, const char *host,
+    size_t host_len)
+{
+	size_t skip;
+
+	if (origin == NULL || host == NULL || host_len == 0)
+		return 0;
+	if (len > 7 && strncasecmp(origin, "http://", 7) == 0)
+		skip = 7;
+	else if (len > 8 && strncasecmp(origin, "https://", 8) == 0)
+		skip = 8;
+	else
+		return 0;
+	return len - skip == host_len && memchr(host, '/', host_len) == NULL &&
+	    strncasecmp(origin + skip, host, host_len) == 0;
 }

@@ -74,7 +74,7 @@ struct imsg_probe {
 };
 
 /* The last migration in schema/ this build expects (checked by a test). */
-#define SSD_SCHEMA_VERSION	"0009_user_credentials"
+#define SSD_SCHEMA_VERSION	"0010_web"
 
 /* Exit status of a worker whose configuration cannot work: no restart. */
 #define SSD_EXIT_CONFIG	78

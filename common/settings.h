@@ -188,7 +188,38 @@ X(VIEWER_TICKET_TTL, "viewer_ticket_ttl", NULL, DURATION, NULL, "30s", \
     "stays valid; each ticket is good for one viewer connection.") \
 X(NOVNC_DIR, "novnc_dir", NULL, STRING, NULL, "/usr/share/novnc", 0, 0, 0, \
     "Where noVNC is installed (Debian's novnc package); ssd-api serves it " \
-    "under /novnc/ for the viewer page /vnc-viewer/ID.") \
+    "under /novnc/ for the web UI's session view.") \
+X(WEB_DIR, "web_dir", NULL, STRING, NULL, SSD_DATADIR "/web", 0, 0, 0, \
+    "The web UI's files (HTML, CSS, JavaScript modules), served by ssd-api " \
+    "under /ui/; its pages (/, /sessions/ID, /admin/...) all load " \
+    "index.html from here.") \
+X(WEB_ORIGIN, "web_origin", "WEB_ORIGIN", STRING, NULL, "", 0, 0, 0, \
+    "The web UI's origin as browsers see it (https://ssd.example.org), " \
+    "against which requests authenticated by the UI's cookie are checked " \
+    "(CSRF).  Empty: http or https on the request's Host.  Set it when a " \
+    "front end rewrites Host.") \
+X(WEB_COOKIE_SECURE, "web_cookie_secure", NULL, ENUM, "auto|yes|no", \
+    "auto", 0, 0, 0, \
+    "Whether the UI's login cookie is Secure (sent over HTTPS only; its " \
+    "name is then __Host-ssd, else ssd).  auto: Secure unless " \
+    "listen_address is a loopback address.  Behind a TLS front end on " \
+    "the same host, say yes.") \
+X(EVENTS_MAX_CONNECTIONS, "events_max_connections", NULL, INT, NULL, \
+    "4096", 1, 1000000, 0, \
+    "Most open GET /api/v1/events streams (Server-Sent Events); beyond " \
+    "it new ones get 503.") \
+X(EVENTS_MAX_PER_USER, "events_max_per_user", NULL, INT, NULL, "32", 1, \
+    1000000, 0, \
+    "Most open event streams of one user; beyond it new ones get 429.") \
+X(EVENTS_QUEUE_MAX, "events_queue_max", NULL, SIZE, NULL, "256KiB", 4096, \
+    67108864, 0, \
+    "Event bytes that may wait for one event stream's client; a client " \
+    "that lets more pile up is disconnected (it resynchronises when it " \
+    "reconnects).") \
+X(EVENTS_KEEPALIVE, "events_keepalive", NULL, DURATION, NULL, "15s", 1000, \
+    300000, 0, \
+    "Interval of the comment lines that keep idle event streams (and " \
+    "the proxies in front of them) open.") \
 X(ADMIN_PASSWORD, "admin_password", "ADMIN_PASSWORD", SECRET, NULL, NULL, \
     12, 0, 0, \
     "Password of the first administrator, user admin: set by ssd at " \

@@ -59,7 +59,8 @@ case $what in
 test|all)
 	top=$(cd "$(dirname "$0")/.." && pwd)
 	if [ -f "$top/tests/node/package.json" ] && \
-	    [ ! -d "$top/tests/node/node_modules/playwright-core" ]; then
+	    { [ ! -d "$top/tests/node/node_modules/playwright-core" ] ||
+	    [ ! -d "$top/tests/node/node_modules/axe-core" ]; }; then
 		(cd "$top/tests/node" && npm install --no-audit --no-fund --silent)
 	fi
 	;;

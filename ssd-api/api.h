@@ -12,6 +12,7 @@
 
 #include <libpq-fe.h>
 
+#include "db.h"
 #include "http.h"
 #include "jwt.h"
 #include "netlist.h"
@@ -38,6 +39,11 @@ struct request {
 	struct conn		*conn;
 	const struct http_request *http;
 	char			 path[2048];	/* decoded */
+	/*
+	 * The route's parameters point into segs: the request's own, as it
+	 * may wait for the database while others are routed.
+	 */
+	char			 segs[2048];
 	const char		*params[ROUTE_MAX_PARAMS];
 	size_t			 nparams;
 	const uint8_t		*body;
@@ -59,6 +65,10 @@ struct request {
 	/* Handler state across callbacks; freed with the request. */
 	void			*ctx;
 	void			(*ctx_free)(void *);	/* its insides */
+	/* The web UI's cookie (cookie.c): login into it, or auth from it. */
+	int			 cookie_login;
+	int			 via_cookie;
+	const char		*cache_control;	/* NULL: no-store */
 	/* Mutating requests are audited when answered (audit.c). */
 	int			 audit;
 	char			 audit_id[128];		/* resource created */
@@ -89,6 +99,20 @@ const char *server_addr(const struct request *r);	/* the client */
  */
 int	server_detach(struct request *r, const uint8_t **tail,
 	    size_t *tail_len, size_t max_tail);
+
+/*
+ * A 200 answer that stays open (ctype: text/event-stream): the request is
+ * done and r is gone; the connection is written to with
+ * server_stream_write() until server_stream_close(), or until the client
+ * goes, when gone(arg) is called (then the connection is freed).
+ */
+struct conn *server_stream_open(struct request *r, const char *ctype,
+	    void (*gone)(void *), void *arg);
+/* -1 (nothing written) when more than max_queued bytes would wait. */
+int	server_stream_write(struct conn *c, const void *data, size_t len,
+	    size_t max_queued);
+size_t	server_stream_queued(const struct conn *c);
+void	server_stream_close(struct conn *c);
 
 /* auth.c */
 void	auth_configure(const struct conf *c);
@@ -145,17 +169,27 @@ void	users_get(struct request *r);
 void	users_create(struct request *r);
 void	users_update(struct request *r);
 void	users_delete(struct request *r);
+void	users_quota_get(struct request *r);
+void	users_quota_set(struct request *r);
 
 /* templates.c */
 void	templates_list(struct request *r);
 void	templates_get(struct request *r);
 void	templates_create(struct request *r);
+void	templates_import(struct request *r);
 void	templates_update(struct request *r);
 void	templates_delete(struct request *r);
 
 /* sessions.c */
 /* "t" when the caller may see every session (operators, admins). */
 const char *sessions_privileged(const struct request *r);
+/*
+ * For the event streams: (session JSON, owner's id) of the sessions ids
+ * (a JSON array) may be about: sessions', agents' (their live sessions)
+ * or users' (theirs).  0, or -1 with why.
+ */
+int	sessions_changed(const char *ids, db_cb cb, void *arg,
+	    const char **why);
 void	sessions_list(struct request *r);
 void	sessions_get(struct request *r);
 void	sessions_create(struct request *r);
@@ -173,8 +207,21 @@ void	sessions_bulk_import(struct request *r);
 struct imsg_stream_end;
 void	audit_stream_end(struct imsg_stream_end *e);
 
-/* webviewer.c */
-void	web_viewer_page(struct request *r);
+/* cookie.c: the web UI's login cookie */
+void	cookie_configure(const struct conf *c);
+/*
+ * The token in the request's cookie (*tok NULL if none) and 0, or -1 when
+ * the CSRF rule refuses the request (answered: 403).
+ */
+int	cookie_credentials(struct request *r, const char **tok, size_t *len);
+/* Set-Cookie (in r->extra_headers) holding token until expires (unix s). */
+void	cookie_set(struct request *r, const char *token, int64_t expires);
+void	cookie_clear(struct request *r);
+void	cookie_login(struct request *r);
+
+/* webfiles.c: the web UI's pages and files, and noVNC's */
+void	web_app_page(struct request *r);
+void	web_ui_file(struct request *r);
 void	web_novnc_file(struct request *r);
 
 /* viewer.c */
@@ -182,6 +229,13 @@ void	viewer_ticket(struct request *r);
 void	viewer_connect(struct request *r);
 
 /* agents.c */
+/*
+ * For the event streams: the agents named in ids (a JSON array), one row
+ * each, deleted ones too; agents_event_json() makes a row an object.
+ * 0, or -1 with why when the database cannot take the query.
+ */
+int	agents_changed(const char *ids, db_cb cb, void *arg, const char **why);
+struct cJSON *agents_event_json(const PGresult *res, int row);
 void	agents_list(struct request *r);
 void	agents_get(struct request *r);
 void	agents_delete(struct request *r);
@@ -257,6 +311,12 @@ struct hash_job *hashpool_make(const char *password, hashpool_cb cb,
 	    void *arg);
 void	hashpool_cancel(struct hash_job *j);
 size_t	hashpool_waiting(void);
+
+/* events.c: GET /api/v1/events, Server-Sent Events */
+void	events_configure(const struct conf *c);
+void	events_open(struct request *r);
+/* A notification (channel NULL: some may have been missed). */
+void	events_notify(const char *channel, const char *payload);
 
 /* cache.c */
 enum cache_ns { CACHE_AUTH, CACHE_SESSIONS, CACHE_NS_COUNT };

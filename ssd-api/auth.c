@@ -262,6 +262,8 @@ auth_require(struct request *r, const char *role,
 		auth_require_apikey(r, tok, len);
 		return;
 	}
+	if (tok == NULL && cookie_credentials(r, &tok, &len) == -1)
+		return;
 	if (tok == NULL) {
 		server_reply_error(r, 401, "authentication required");
 		return;
@@ -323,7 +325,12 @@ auth_issue(struct request *r, const PGresult *res, int col, int status)
 	exp = (time_t)c.exp;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&exp, &tm));
 	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "token", tok);
+	/* A cookie's login, or a password changed with one: never seen by
+	 * scripts. */
+	if (r->cookie_login || r->via_cookie)
+		cookie_set(r, tok, c.exp);
+	else
+		cJSON_AddStringToObject(o, "token", tok);
 	cJSON_AddStringToObject(o, "expiresAt", when);
 	cJSON_AddItemToObject(o, "user", auth_user_json(res, 0, col));
 	free(tok);
@@ -616,7 +623,12 @@ auth_logout(struct request *r)
 	char exp[24];
 	size_t len;
 
-	if ((tok = auth_bearer(r, &len)) == NULL) {
+	if ((tok = auth_bearer(r, &len)) == NULL &&
+	    cookie_credentials(r, &tok, &len) == -1)
+		return;
+	if (r->via_cookie)
+		cookie_clear(r);	/* whatever the token's fate */
+	if (tok == NULL) {
 		server_reply_error(r, 401, "authentication required");
 		return;
 	}

@@ -267,22 +267,33 @@ api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	api.max_inflight = (unsigned)conf_int(c, S_HANDOFF_MAX_INFLIGHT);
 	server_configure(c);
 	auth_configure(c);
+	cookie_configure(c);
 	cache_configure(c);
+	events_configure(c);
 	register_configure(c);
 	ratelimit_configure(c);
 	hashpool_configure(c, initial);
 	return 0;
 }
 
+/* What the database says changed: caches, then live event streams. */
+static void
+api_notified(const char *channel, const char *payload, void *arg)
+{
+	cache_notify(channel, payload, arg);
+	events_notify(channel, payload);
+}
+
 /* In the sandbox: libpq connects from here on. */
 static void
 api_start(void)
 {
-	static const char *const channels[] = { "ssd_sessions", "ssd_auth" };
+	static const char *const channels[] = { "ssd_sessions", "ssd_auth",
+	    "ssd_agents" };
 
 	hashpool_start(worker_conf());
 	api.db = db_open(worker_base(), worker_conf(), "ssd-api");
-	db_listen(api.db, channels, nitems(channels), cache_notify, NULL);
+	db_listen(api.db, channels, nitems(channels), api_notified, NULL);
 }
 
 static void

@@ -20,6 +20,7 @@
 #include "agentproto.h"
 #include "api.h"
 #include "conf.h"
+#include "db.h"
 #include "log.h"
 #include "session_state.h"
 #include "template.h"
@@ -236,6 +237,20 @@ ses_agent_timeout(char *buf, size_t len)
 	    S_AGENT_TIMEOUT));
 }
 
+int
+sessions_changed(const char *ids, db_cb cb, void *arg, const char **why)
+{
+	const char *p[1] = { ids };
+
+	return db_query(api_db(), "WITH ids AS (SELECT "
+	    "jsonb_array_elements_text($1::jsonb) AS id) "
+	    "SELECT " SES_JSON ", s.user_id FROM sessions s LEFT JOIN users u "
+	    "ON u.id = s.user_id LEFT JOIN agents a ON a.agent_id = s.agent_id "
+	    "WHERE s.id IN (SELECT id FROM ids) OR (s.state " SES_LIVE " AND "
+	    "(s.agent_id IN (SELECT id FROM ids) OR s.user_id IN (SELECT id "
+	    "FROM ids)))", 1, p, cb, arg, why) == NULL ? -1 : 0;
+}
+
 /* Result columns of the create statement before the session's. */
 enum { SC_TEMPLATE, SC_OWNER, SC_QUOTA, SC_AGENT, SC_SESSION };
 
@@ -308,7 +323,8 @@ static const char ses_create_sql[] =
     "WITH owner AS (SELECT id, username FROM users WHERE (id = $1::text "
     "  OR username = $1::text) AND active LIMIT 1), "
     "tpl AS (SELECT name, manifest FROM catalog_templates WHERE (name = "
-    "  $2::text OR id::text = $2::text) AND repository_id IS NULL LIMIT 1), "
+    "  $2::text OR id::text = $2::text) AND repository_id IS NULL AND "
+    "  enabled LIMIT 1), "
     "agent AS (" SES_PICK("$3::text", "$12::bigint",
     "AND a.region = ANY (ARRAY[$4::text])",
     "a.region, a.pick_load, a.agent_id") " UNION ALL "

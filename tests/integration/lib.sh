@@ -149,6 +149,7 @@ ssd_start() {
 		echo "shutdown_timeout = 5s"
 		echo "log_level = info"
 		echo "schema_dir = $top_srcdir/schema"
+		echo "web_dir = ${SSD_WEB_DIR:-$top_srcdir/web}"
 		if [ -n "${PGHOST:-}" ]; then
 			echo "db_host = $PGHOST"
 			echo "db_port = $PGPORT"
