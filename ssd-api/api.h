@@ -156,6 +156,9 @@ int	body_bool(struct request *r, const struct cJSON *o, const char *key,
 	    int *out);
 int	body_str_array(struct request *r, const struct cJSON *o,
 	    const char *key, size_t max, size_t len, char **out);
+/* The query holds only keys (NULL-terminated), once each, values of at
+ * most max bytes of text; else 400 naming the parameter and -1. */
+int	body_query(struct request *r, const char *const *keys, size_t max);
 
 /* audit.c: one audit_log row; details (may be NULL) is consumed. */
 void	audit_write(struct request *r, const char *user_id,

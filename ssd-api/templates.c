@@ -159,9 +159,12 @@ tpl_listed(struct request *r, const PGresult *res, const char *err,
 void
 templates_list(struct request *r)
 {
+	static const char *const keys[] = { "category", "search", NULL };
 	char cat[256], search[256];
 	const char *params[3];
 
+	if (body_query(r, keys, sizeof(cat) - 1) == -1)
+		return;
 	params[0] = http_query_get(r->http->query, r->http->query_len,
 	    "category", cat, sizeof(cat)) >= 0 ? cat : NULL;
 	params[1] = http_query_get(r->http->query, r->http->query_len,
