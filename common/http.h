@@ -106,6 +106,8 @@ const char *http_header_get(const struct http_request *req, const char *name,
 /* Does any header called name hold token in its comma-separated list? */
 int	http_header_has_token(const struct http_request *req, const char *name,
 	    const char *token);
+/* How many times the header name appears. */
+size_t	http_header_count(const struct http_request *req, const char *name);
 
 /* Incremental decoder of a chunked body (RFC 9112 §7.1). */
 struct http_chunked {
@@ -150,6 +152,31 @@ int	http_path_decode(const char *in, size_t len, char *out, size_t outlen);
 int	http_query_get(const char *query, size_t len, const char *key,
 	    char *out, size_t outlen);
 
+#define HTTP_QUERY_VALUE_MAX	1024
+enum { HTTP_QUERY_UNKNOWN = 1, HTTP_QUERY_REPEATED, HTTP_QUERY_MALFORMED };
+/*
+ * Checks that a query holds only keys (NULL-terminated, at most 64), each
+ * at most once, each value decodable to at most max bytes of UTF-8
+ * without control characters.  Returns 0, or HTTP_QUERY_* with the
+ * offending key, as sent, in bad.
+ */
+int	http_query_check(const char *query, size_t len,
+	    const char *const *keys, size_t max, char *bad, size_t badlen);
+
+/*
+ * The value of cookie name in the request's Cookie fields (RFC 6265
+ * §4.2: "a=b; c=d"): a pointer into the head and its length, surrounding
+ * quotes removed.  NULL when absent, when its value holds anything but
+ * cookie-octets, or when it is given twice (which one would be ours?).
+ */
+const char *http_cookie_get(const struct http_request *req, const char *name,
+	    size_t *len);
+/*
+ * 1 when origin (an Origin field: scheme "://" host [":" port]) is http
+ * or https on exactly host (a Host field, case-insensitive), else 0.
+ */
+int	http_origin_is(const char *origin, size_t len, const char *host,
+	    size_t host_len);
 /* Reason phrase of a status code, "Unknown" if we have none. */
 const char *http_status_text(int status);
 

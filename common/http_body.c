@@ -1,15 +1,19 @@
 /*
  * http_body.c - the rest of the request parser of http.h: chunked bodies
- * (strict CRLF framing, bounded lines and trailers), paths and query
- * strings, and status texts.  Never reads past its input, never
- * allocates.
+ * (strict CRLF framing, bounded lines and trailers), paths, query
+ * strings, cookies and origins, and status texts.  Never reads past its
+ * input, never allocates.
  */
 #include "config.h"
 
 #include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http.h"
+#include "util.h"
 
 static int
 http_hex(unsigned char c)
@@ -325,6 +329,85 @@ http_query_get(const char *query, size_t len, const char *key, char *out,
 	return -1;
 }
 
+/* The decoded component in[0..len) into out (at most outlen - 1): -1 if
+ * undecodable, %00 or too long. */
+static int
+http_form_decode(const char *in, size_t len, char *out, size_t outlen)
+{
+	size_t i = 0, n = 0;
+	int c;
+
+	while (i < len) {
+		if ((c = http_form_byte(in, len, &i)) == -1 || n + 1 >= outlen)
+			return -1;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return (int)n;
+}
+
+/* A key as sent, printable ASCII only, for an error message. */
+static void
+http_query_name(const char *p, size_t n, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < 32 && i + 1 < outlen; i++)
+		out[i] = p[i] > 0x20 && p[i] < 0x7f ? p[i] : '?';
+	if (outlen > 0)
+		out[i] = '\0';
+}
+
+static int
+http_query_value_ok(const char *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return 0;
+	return utf8_valid((const uint8_t *)v, n);
+}
+
+int
+http_query_check(const char *query, size_t len, const char *const *keys,
+    size_t max, char *bad, size_t badlen)
+{
+	char key[64], val[HTTP_QUERY_VALUE_MAX + 1];
+	const char *p, *end, *amp, *eq;
+	uint64_t seen = 0;
+	size_t k;
+	int n;
+
+	if (max > HTTP_QUERY_VALUE_MAX)
+		max = HTTP_QUERY_VALUE_MAX;
+	for (p = query, end = query + len; query != NULL && p < end;
+	    p = amp + 1) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		if (amp == p)
+			continue;
+		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
+			eq = amp;
+		http_query_name(p, (size_t)(eq - p), bad, badlen);
+		if (http_form_decode(p, (size_t)(eq - p), key, sizeof(key)) ==
+		    -1)
+			return HTTP_QUERY_UNKNOWN;
+		for (k = 0; keys[k] != NULL && strcmp(keys[k], key) != 0; k++)
+			;
+		if (keys[k] == NULL || k >= 64)
+			return HTTP_QUERY_UNKNOWN;
+		if (seen & ((uint64_t)1 << k))
+			return HTTP_QUERY_REPEATED;
+		seen |= (uint64_t)1 << k;
+		n = eq < amp ? http_form_decode(eq + 1, (size_t)(amp - eq - 1),
+		    val, max + 1) : 0;
+		if (n == -1 || !http_query_value_ok(val, (size_t)n))
+			return HTTP_QUERY_MALFORMED;
+	}
+	return 0;
+}
+
 const char *
 http_status_text(int status)
 {
@@ -370,4 +453,106 @@ http_status_text(int status)
 	case 505: return "HTTP Version Not Supported";
 	default: return "Unknown";
 	}
+}
+
+/* RFC 6265 cookie-octet: visible ASCII but '"', ',', ';' and '\\'. */
+static int
+http_cookie_octet(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && c != '"' && c != ',' && c != ';' &&
+	    c != '\\';
+}
+
+/* Trims spaces and tabs around p[0..*n). */
+static const char *
+http_trim(const char *p, size_t *n)
+{
+	while (*n > 0 && (*p == ' ' || *p == '\t')) {
+		p++;
+		(*n)--;
+	}
+	while (*n > 0 && (p[*n - 1] == ' ' || p[*n - 1] == '\t'))
+		(*n)--;
+	return p;
+}
+
+/*
+ * One Cookie field: the value of the pair called name, quotes removed.
+ * Returns how many pairs are called name (the value is the last's), or
+ * -1 when one of them is malformed.
+ */
+static int
+http_cookie_in(const char *v, size_t len, const char *name,
+    const char **out, size_t *outlen)
+{
+	size_t nlen = strlen(name), plen, i;
+	const char *p, *semi, *eq, *end = v + len;
+	int found = 0;
+
+	for (p = v; p < end; p = semi + 1) {
+		if ((semi = memchr(p, ';', (size_t)(end - p))) == NULL)
+			semi = end;
+		plen = (size_t)(semi - p);
+		p = http_trim(p, &plen);
+		if ((eq = memchr(p, '=', plen)) == NULL ||
+		    (size_t)(eq - p) != nlen || memcmp(p, name, nlen) != 0)
+			continue;
+		plen -= nlen + 1;
+		p = eq + 1;
+		if (plen >= 2 && p[0] == '"' && p[plen - 1] == '"') {
+			p++;
+			plen -= 2;
+		}
+		for (i = 0; i < plen; i++)
+			if (!http_cookie_octet((unsigned char)p[i]))
+				return -1;
+		*out = p;
+		*outlen = plen;
+		found++;
+	}
+	return found;
+}
+
+const char *
+http_cookie_get(const struct http_request *req, const char *name,
+    size_t *len)
+{
+	const struct http_header *h;
+	const char *val = NULL;
+	size_t i, vlen = 0;
+	int rc, found = 0;
+
+	if (name == NULL || *name == '\0')
+		return NULL;
+	for (i = 0; i < req->nheaders; i++) {
+		h = &req->headers[i];
+		if (h->name_len != 6 || strncasecmp(h->name, "Cookie", 6) != 0)
+			continue;
+		if ((rc = http_cookie_in(h->value, h->value_len, name, &val,
+		    &vlen)) == -1)
+			return NULL;
+		found += rc;
+	}
+	if (found != 1)
+		return NULL;
+	*len = vlen;
+	return val;
+}
+
+int
+http_origin_is(const char *origin, size_t len, const char *host,
+    size_t host_len)
+{
+	size_t skip;
+
+	if (origin == NULL || host == NULL || host_len == 0)
+		return 0;
+	if (len > 7 && strncasecmp(origin, "http://", 7) == 0)
+		skip = 7;
+	else if (len > 8 && strncasecmp(origin, "https://", 8) == 0)
+		skip = 8;
+	else
+		return 0;
+	return len - skip == host_len && memchr(host, '/', host_len) == NULL &&
+	    strncasecmp(origin + skip, host, host_len) == 0;
 }

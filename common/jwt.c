@@ -114,6 +114,7 @@ jwt_sign(const struct jwt_claims *c, const void *key, size_t keylen)
 	cJSON_AddNumberToObject(o, "iat", (double)c->iat);
 	cJSON_AddNumberToObject(o, "nbf", (double)c->nbf);
 	cJSON_AddNumberToObject(o, "exp", (double)c->exp);
+	cJSON_AddNumberToObject(o, "gen", (double)c->gen);
 	payload = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	plen = strlen(payload);
@@ -179,7 +180,7 @@ jwt_claims_read(const uint8_t *json, size_t len, struct jwt_claims *c)
 	    jwt_str(o, "jti", c->jti, sizeof(c->jti), 1) ||
 	    jwt_str(o, "iss", c->iss, sizeof(c->iss), 1) ||
 	    jwt_time(o, "iat", &c->iat, 0) || jwt_time(o, "nbf", &c->nbf, 0) ||
-	    jwt_time(o, "exp", &c->exp, 1))
+	    jwt_time(o, "exp", &c->exp, 1) || jwt_time(o, "gen", &c->gen, 0))
 		goto out;
 	rc = 0;
 out:

@@ -21,6 +21,7 @@ struct jwt_claims {
 	char	jti[72];	/* hex: revocation handle */
 	char	iss[64];
 	int64_t	iat, nbf, exp;	/* seconds since the epoch */
+	int64_t	gen;		/* the user's token generation ("gen") */
 };
 
 /* The signed token (malloc'd), or NULL if a claim does not fit. */

@@ -107,6 +107,28 @@ net_match(const struct net *n, const uint8_t a[16])
 	return (n->addr[whole] & mask) == (a[whole] & mask);
 }
 
+void
+netlist_addr_key(const char *addr, char *out)
+{
+	struct in6_addr net;
+	uint8_t a[16];
+	char s[INET6_ADDRSTRLEN];
+
+	if (addr_parse(addr, a) == -1) {
+		ssd_strlcpy(out, addr, NETLIST_ADDR_MAX);
+		return;
+	}
+	if (addr_is_v4(a)) {
+		inet_ntop(AF_INET, a + 12, out, NETLIST_ADDR_MAX);
+		return;
+	}
+	memset(&net, 0, sizeof(net));
+	memcpy(&net, a, 8);
+	inet_ntop(AF_INET6, &net, s, sizeof(s));
+	/* (At most "ffff:ffff:ffff:ffff::": 21 characters.) */
+	snprintf(out, NETLIST_ADDR_MAX, "%.40s/64", s);
+}
+
 int
 netlist_contains(const struct netlist *nl, const char *addr)
 {

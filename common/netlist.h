@@ -45,4 +45,12 @@ int	netlist_contains(const struct netlist *nl, const char *addr);
 int	netlist_forwarded(const struct netlist *nl, const char *value,
 	    size_t len, char *client);
 
+/*
+ * The key per-address limits count a client by: an IPv4 address as it
+ * is, an IPv6 one by its /64 ("2001:db8:1:2::/64"), since one host may
+ * use every address of its /64.  Anything else is taken as it is.  out
+ * has NETLIST_ADDR_MAX bytes.
+ */
+void	netlist_addr_key(const char *addr, char *out);
+
 #endif

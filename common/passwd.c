@@ -1,11 +1,12 @@
 /*
  * passwd.c - password hashing and checking (passwd.h): yescrypt for new
  * hashes; yescrypt and StreamSpace v1.x's bcrypt checked, nothing else.
- * Not reentrant: one static crypt_data, as every caller is single-threaded.
+ * Thread-safe: ssd-api hashes on a few threads (ssd-api/hashpool.c).
  */
 #include "config.h"
 
 #include <crypt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,8 +18,18 @@
 
 #define PASSWD_METHOD	"$y$"	/* what passwd_hash() makes */
 
-static struct crypt_data passwd_cd;
+/* crypt_r's scratch (32 KiB): one per thread, made on first use. */
+static _Thread_local struct crypt_data *passwd_cd;
 static char passwd_dummy[CRYPT_OUTPUT_SIZE];
+static pthread_once_t passwd_dummy_once = PTHREAD_ONCE_INIT;
+
+static struct crypt_data *
+passwd_data(void)
+{
+	if (passwd_cd == NULL)
+		passwd_cd = xcalloc(1, sizeof(*passwd_cd));
+	return passwd_cd;
+}
 
 /*
  * The methods a stored hash may use: ours, and bcrypt as v1.x's Go code
@@ -45,11 +56,24 @@ passwd_hash(const char *password)
 	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
 	const char *h;
 
-	if (crypt_gensalt_rn(PASSWD_METHOD, 0, NULL, 0, salt,
-	    sizeof(salt)) == NULL ||
-	    (h = crypt_r(password, salt, &passwd_cd)) == NULL || h[0] == '*')
+	if (strlen(password) > PASSWD_MAX || crypt_gensalt_rn(PASSWD_METHOD,
+	    0, NULL, 0, salt, sizeof(salt)) == NULL ||
+	    (h = crypt_r(password, salt, passwd_data())) == NULL ||
+	    h[0] == '*')
 		return NULL;
 	return xstrdup(h);
+}
+
+/* A hash to check passwords against that cannot match. */
+static void
+passwd_make_dummy(void)
+{
+	char *dummy;
+
+	if ((dummy = passwd_hash("-")) != NULL) {
+		ssd_strlcpy(passwd_dummy, dummy, sizeof(passwd_dummy));
+		free(dummy);
+	}
 }
 
 int
@@ -57,20 +81,16 @@ passwd_check(const char *password, const char *hash)
 {
 	const char *out;
 	size_t n = strlen(hash);
-	char *dummy;
 
-	if (n == 0 || !passwd_method_ok(hash)) {
+	if (n == 0 || !passwd_method_ok(hash) ||
+	    strlen(password) > PASSWD_MAX) {
 		/* Spend the time a real check takes, then fail. */
-		if (passwd_dummy[0] == '\0') {
-			if ((dummy = passwd_hash("-")) == NULL)
-				return 0;
-			ssd_strlcpy(passwd_dummy, dummy, sizeof(passwd_dummy));
-			free(dummy);
-		}
-		crypt_r(password, passwd_dummy, &passwd_cd);
+		pthread_once(&passwd_dummy_once, passwd_make_dummy);
+		if (passwd_dummy[0] != '\0')
+			crypt_r("-", passwd_dummy, passwd_data());
 		return 0;
 	}
-	out = crypt_r(password, hash, &passwd_cd);
+	out = crypt_r(password, hash, passwd_data());
 	return out != NULL && out[0] != '*' && strlen(out) == n &&
 	    ssd_timingsafe_bcmp(out, hash, n) == 0;
 }

@@ -7,11 +7,18 @@
 
 #include <stddef.h>
 
-/* A new hash (malloc'd), or NULL if libcrypt cannot make one. */
+/* The longest password crypt(3) takes; longer ones are refused (400). */
+#define PASSWD_MAX	511
+
+/*
+ * A new hash (malloc'd), or NULL if libcrypt cannot make one (or the
+ * password is longer than PASSWD_MAX).  Both functions are thread-safe.
+ */
 char	*passwd_hash(const char *password);
 /*
  * 1 when password matches hash.  An empty hash (no such user, no
- * password), or one of another method, costs the same and never matches.
+ * password), one of another method, or a password longer than PASSWD_MAX
+ * costs the same and never matches.
  */
 int	passwd_check(const char *password, const char *hash);
 /*

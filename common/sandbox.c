@@ -20,7 +20,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -170,8 +172,34 @@ sandbox_socket_rules(scmp_filter_ctx ctx, enum sandbox_profile p)
 	    SCMP_A0(SCMP_CMP_EQ, AF_INET));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 	    SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+	/*
+	 * getaddrinfo() asks netlink for the local addresses to sort the
+	 * answers of a name with several (db_host = localhost: ::1 and
+	 * 127.0.0.1); refused, it sorts them without.
+	 */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket),
+	    1, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK));
 	if (p == SANDBOX_API)
 		rc |= sandbox_allow(ctx, "accept4");
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * ssd-api hashes passwords on threads of its own (ssd-api/hashpool.c):
+ * clone only with CLONE_THREAD, so never a new process; clone3, whose
+ * flags sit in memory a filter cannot read, answers ENOSYS and glibc
+ * falls back to clone.
+ */
+static int
+sandbox_thread_rules(scmp_filter_ctx ctx)
+{
+	int rc = 0;
+
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+	rc |= sandbox_errno(ctx, "clone3", ENOSYS);
+	rc |= sandbox_allow(ctx, "set_robust_list");
+	rc |= sandbox_allow(ctx, "rseq");
 	return rc == 0 ? 0 : -1;
 }
 
@@ -195,6 +223,8 @@ sandbox_seccomp(enum sandbox_profile p, char *err, size_t errlen)
 		rc = sandbox_open_rules(ctx, p != SANDBOX_RELAY);
 	if (rc == 0)
 		rc = sandbox_socket_rules(ctx, p);
+	if (rc == 0 && p == SANDBOX_API)
+		rc = sandbox_thread_rules(ctx);
 	for (i = 0; rc == 0 && i < nitems(sandbox_polite); i++)
 		rc = sandbox_errno(ctx, sandbox_polite[i], EACCES);
 	if (rc == 0 && p == SANDBOX_RELAY)
@@ -262,8 +292,12 @@ sandbox_enter(enum sandbox_profile p, const struct sandbox_opts *o,
 
 	if (sandbox_drop(o, err, errlen) == -1)
 		return -1;
-	/* No children, and no core files with secrets in them. */
-	if (setrlimit(RLIMIT_NPROC, &rl) == -1 ||
+	/*
+	 * No children, and no core files with secrets in them.  RLIMIT_NPROC
+	 * counts threads too, so ssd-api, which hashes on threads, keeps
+	 * its limit and relies on the filter: clone only with CLONE_THREAD.
+	 */
+	if ((p != SANDBOX_API && setrlimit(RLIMIT_NPROC, &rl) == -1) ||
 	    setrlimit(RLIMIT_CORE, &rl) == -1) {
 		snprintf(err, errlen, "setrlimit: %s", strerror(errno));
 		return -1;
@@ -296,6 +330,8 @@ sandbox_probe(const char *what, char *result, size_t len)
 		rc = ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 	else if (strcmp(what, "fork") == 0)
 		rc = syscall(SYS_fork);
+	else if (strcmp(what, "clone") == 0)	/* a process, not a thread */
+		rc = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 	else {
 		snprintf(result, len, "%s: unknown probe", what);
 		return;

@@ -150,16 +150,38 @@ X(JWT_LIFETIME, "jwt_lifetime", "JWT_LIFETIME", DURATION, NULL, "24h", \
     "How long a user token issued by login or refresh is valid.") \
 X(LOGIN_MAX_FAILURES, "login_max_failures", NULL, INT, NULL, "10", 1, \
     10000, 0, \
-    "Failed logins for one user name, or from one client address, after " \
-    "which further attempts get 429 until login_failure_window has " \
-    "passed.") \
+    "Failed logins from one client address (an IPv6 client by its /64) " \
+    "within login_failure_window after which its attempts get 429 until " \
+    "the window has passed; and failed logins for one user name after " \
+    "which addresses it has not logged in from before get one attempt " \
+    "per login_slow_interval between them (the user is slowed down, not " \
+    "locked out).") \
 X(LOGIN_FAILURE_WINDOW, "login_failure_window", NULL, DURATION, NULL, \
     "15m", 1000, 86400000, 0, \
-    "Window over which login_max_failures counts.") \
+    "Window over which login_max_failures counts, and the longest " \
+    "back-off of one user name from one address.") \
+X(LOGIN_BACKOFF_AFTER, "login_backoff_after", NULL, INT, NULL, "3", 0, \
+    1000, 0, \
+    "Failed logins of one user name from one address after which each " \
+    "further attempt from there waits 1 s, then 2 s, 4 s... (at most " \
+    "login_failure_window); a successful login ends it.") \
+X(LOGIN_SLOW_INTERVAL, "login_slow_interval", NULL, DURATION, NULL, "10s", \
+    1000, 3600000, 0, \
+    "While a user name has login_max_failures failures in the window, " \
+    "the time between two attempts from addresses it has not logged in " \
+    "from.") \
 X(BULK_IMPORT_MAX, "bulk_import_max", NULL, INT, NULL, "1000", 1, 100000, \
     0, \
     "Most StreamSpace v1.x sessions one POST /api/v1/sessions/bulk-import " \
     "takes; its body is bounded by http_max_body_size as well.") \
+X(PASSWORD_HASH_THREADS, "password_hash_threads", NULL, INT, NULL, "2", 1, \
+    16, CONF_RESTART, \
+    "Threads of ssd-api that check and make password hashes, beside its " \
+    "event loop (a hash takes tens of milliseconds of CPU).") \
+X(PASSWORD_HASH_QUEUE, "password_hash_queue", NULL, INT, NULL, "64", 1, \
+    100000, 0, \
+    "Password checks and hashes that may wait for a thread; beyond it " \
+    "logins and password changes get 503 with Retry-After.") \
 X(VIEWER_TICKET_TTL, "viewer_ticket_ttl", NULL, DURATION, NULL, "30s", \
     1000, 600000, 0, \
     "How long a viewer ticket (POST /api/v1/sessions/ID/viewer-ticket) " \
@@ -210,7 +232,38 @@ X(CAPACITY_COUNT_HIBERNATED, "capacity_count_hibernated", NULL, BOOL, \
     "no room.") \
 X(NOVNC_DIR, "novnc_dir", NULL, STRING, NULL, "/usr/share/novnc", 0, 0, 0, \
     "Where noVNC is installed (Debian's novnc package); ssd-api serves it " \
-    "under /novnc/ for the viewer page /vnc-viewer/ID.") \
+    "under /novnc/ for the web UI's session view.") \
+X(WEB_DIR, "web_dir", NULL, STRING, NULL, SSD_DATADIR "/web", 0, 0, 0, \
+    "The web UI's files (HTML, CSS, JavaScript modules), served by ssd-api " \
+    "under /ui/; its pages (/, /sessions/ID, /admin/...) all load " \
+    "index.html from here.") \
+X(WEB_ORIGIN, "web_origin", "WEB_ORIGIN", STRING, NULL, "", 0, 0, 0, \
+    "The web UI's origin as browsers see it (https://ssd.example.org), " \
+    "against which requests authenticated by the UI's cookie are checked " \
+    "(CSRF).  Empty: http or https on the request's Host.  Set it when a " \
+    "front end rewrites Host.") \
+X(WEB_COOKIE_SECURE, "web_cookie_secure", NULL, ENUM, "auto|yes|no", \
+    "auto", 0, 0, 0, \
+    "Whether the UI's login cookie is Secure (sent over HTTPS only; its " \
+    "name is then __Host-ssd, else ssd).  auto: Secure unless " \
+    "listen_address is a loopback address.  Behind a TLS front end on " \
+    "the same host, say yes.") \
+X(EVENTS_MAX_CONNECTIONS, "events_max_connections", NULL, INT, NULL, \
+    "4096", 1, 1000000, 0, \
+    "Most open GET /api/v1/events streams (Server-Sent Events); beyond " \
+    "it new ones get 503.") \
+X(EVENTS_MAX_PER_USER, "events_max_per_user", NULL, INT, NULL, "32", 1, \
+    1000000, 0, \
+    "Most open event streams of one user; beyond it new ones get 429.") \
+X(EVENTS_QUEUE_MAX, "events_queue_max", NULL, SIZE, NULL, "256KiB", 4096, \
+    67108864, 0, \
+    "Event bytes that may wait for one event stream's client; a client " \
+    "that lets more pile up is disconnected (it resynchronises when it " \
+    "reconnects).") \
+X(EVENTS_KEEPALIVE, "events_keepalive", NULL, DURATION, NULL, "15s", 1000, \
+    300000, 0, \
+    "Interval of the comment lines that keep idle event streams (and " \
+    "the proxies in front of them) open.") \
 X(ADMIN_PASSWORD, "admin_password", "ADMIN_PASSWORD", SECRET, NULL, NULL, \
     12, 0, 0, \
     "Password of the first administrator, user admin: set by ssd at " \

@@ -53,30 +53,6 @@ v1_session_items(const cJSON *doc, size_t max, char *err, size_t errlen)
 	return items;
 }
 
-/* A Kubernetes quantity: digits, maybe a fraction, maybe a suffix. */
-static int
-v1_quantity(const char *s)
-{
-	static const char *const suffixes[] = { "", "m", "k", "M", "G", "T",
-	    "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
-	size_t i;
-
-	if (!isdigit((unsigned char)*s))
-		return 0;
-	while (isdigit((unsigned char)*s))
-		s++;
-	if (*s == '.') {
-		if (!isdigit((unsigned char)*++s))
-			return 0;
-		while (isdigit((unsigned char)*s))
-			s++;
-	}
-	for (i = 0; i < nitems(suffixes); i++)
-		if (strcmp(s, suffixes[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* n digits at s, between lo and hi. */
 static int
 v1_digits(const char *s, int n, int lo, int hi)
@@ -131,8 +107,8 @@ v1_resources(const cJSON *spec, struct v1_session *s, char *err,
 	    errlen) || json_opt_str(r, "cpu", V1_SHORT_MAX, &s->cpu, err,
 	    errlen))
 		return -1;
-	if ((s->memory != NULL && !v1_quantity(s->memory)) ||
-	    (s->cpu != NULL && !v1_quantity(s->cpu))) {
+	if ((s->memory != NULL && !quantity_ok(s->memory)) ||
+	    (s->cpu != NULL && !quantity_ok(s->cpu))) {
 		snprintf(err, errlen, "resources.memory and resources.cpu must "
 		    "be quantities such as \"2Gi\" and \"1000m\"");
 		return -1;

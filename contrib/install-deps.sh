@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs, with apt and npm, what building, running and testing ssd needs on Debian 12.
 # Only missing packages are installed, so a second run is fast. Needs root for apt.
-# Usage: contrib/install-deps.sh [build|run|test|all]   (default: all)
+# Usage: contrib/install-deps.sh [build|run|test|pkg|all]   (default: all)
+# pkg: what building the Debian packages and tests/packaging need.
 set -eu
 
 BUILD_PKGS="build-essential autoconf automake autoconf-archive libtool pkgconf
@@ -11,13 +12,17 @@ RUN_PKGS="postgresql tigervnc-standalone-server x11-xserver-utils x11-apps novnc
 openssl curl procps iproute2 python3"
 TEST_PKGS="python3 python3-websockets python3-bcrypt websockify wrk systemd clang
 libclang-rt-14-dev valgrind chromium xz-utils"
+PKG_PKGS="debhelper dpkg-dev fakeroot lintian piuparts debootstrap
+systemd-container git"
 
 what=${1:-all}
 case $what in
 build) pkgs=$BUILD_PKGS ;;
 run) pkgs="$BUILD_PKGS $RUN_PKGS" ;;
-test|all) pkgs="$BUILD_PKGS $RUN_PKGS $TEST_PKGS" ;;
-*) echo "usage: $0 [build|run|test|all]" >&2; exit 2 ;;
+test) pkgs="$BUILD_PKGS $RUN_PKGS $TEST_PKGS" ;;
+pkg) pkgs="$BUILD_PKGS $PKG_PKGS" ;;
+all) pkgs="$BUILD_PKGS $RUN_PKGS $TEST_PKGS $PKG_PKGS" ;;
+*) echo "usage: $0 [build|run|test|pkg|all]" >&2; exit 2 ;;
 esac
 command -v kubectl >/dev/null 2>&1 || pkgs="$pkgs kubernetes-client"
 # Node.js may come from elsewhere (its npm conflicts with Debian's): use what is there.
@@ -54,7 +59,8 @@ case $what in
 test|all)
 	top=$(cd "$(dirname "$0")/.." && pwd)
 	if [ -f "$top/tests/node/package.json" ] && \
-	    [ ! -d "$top/tests/node/node_modules/playwright-core" ]; then
+	    { [ ! -d "$top/tests/node/node_modules/playwright-core" ] ||
+	    [ ! -d "$top/tests/node/node_modules/axe-core" ]; }; then
 		(cd "$top/tests/node" && npm install --no-audit --no-fund --silent)
 	fi
 	;;

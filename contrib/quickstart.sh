@@ -4,7 +4,9 @@
 # builds, starts ssd in a scratch state directory with the Kubernetes API
 # double (tests/kube-sim) as its cluster and an agent, starts a demo
 # session, prints what runs and how to reach it, and stays in the
-# foreground until Ctrl-C, which stops it all.
+# foreground until Ctrl-C, which stops it all.  Everything can then be
+# done from a browser: the web UI's address and the admin password are
+# printed at the end.
 # Run as root on Debian 12.  SSD_PORT picks the port (default 8080).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,6 +70,7 @@ worker_dir = $state/libexec
 chroot_dir = $state/empty
 control_socket = $state/ssd.sock
 schema_dir = $top/schema
+web_dir = $state/web
 db_host = $PGHOST
 db_port = $PGPORT
 db_name = $PGDATABASE
@@ -75,6 +78,11 @@ db_user = $PGUSER
 jwt_secret_file = $state/jwt-secret
 admin_password_file = $state/admin-password
 CONF
+# The web UI as make install puts it: readable by the workers' user, with
+# gzip siblings.
+cp -r "$top/web" "$state/web" && rm -f "$state/web/local.mk" &&
+    find "$state/web" -type f -exec gzip -9 -n -k {} + &&
+    chmod -R a+rX "$state/web" || die "cannot copy the web UI"
 "$build/ssd" -d -f "$state/ssd.conf" > "$state/ssd.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
@@ -149,13 +157,18 @@ $("$build/ssdctl" -s "$state/ssd.sock" show workers)
 
 $("$build/ssdctl" -s "$state/ssd.sock" show agents)
 
-The demo session $session is running (its desktop, a real Xvnc, is the
-pod at $pod_ip:5901).  See it in a browser:
+The web UI:  http://127.0.0.1:$port/
+  sign in as admin, password $admin_password
 
-  http://127.0.0.1:$port/vnc-viewer/$session#token=$token
+There you launch desktops from the catalog, open them, hibernate, wake
+and delete them, and administer agents, users, groups, templates and
+the audit log.  The demo session $session is running (its desktop, a
+real Xvnc, is the pod at $pod_ip:5901):
 
-(log in as admin, password $admin_password; the token in the link is the
-admin's, valid for a day).  The "cluster":
+  http://127.0.0.1:$port/sessions/$session
+
+From another machine, tunnel the port first (ssh -L $port:127.0.0.1:$port
+this-host).  The "cluster":
   KUBECONFIG=$state/kube-sim/kubeconfig kubectl get deploy,svc,pvc,pods
 
   curl http://127.0.0.1:$port/health

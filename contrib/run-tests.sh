@@ -5,9 +5,13 @@
 #      integration tests against real PostgreSQL, VNC servers, browsers);
 #   2. the same with ASan+UBSan;
 #   3. every fuzz target under libFuzzer for a short while;
-#   4. `make distcheck` (with the unit tests, to keep it short).
+#   4. `make distcheck` (with the unit tests, to keep it short);
+#   5. the Debian packages, built and run under systemd in a container
+#      (tests/packaging/systemd.sh; skipped, with the reason, where this
+#      machine cannot boot one).
 # Ends with one line "N passed, N failed"; exits non-zero on any failure.
-# SSD_TEST_QUICK=1 runs step 1 only; SSD_FUZZ_SECONDS sets step 3's time.
+# SSD_TEST_QUICK=1 runs step 1 only; SSD_FUZZ_SECONDS sets step 3's time;
+# SSD_TEST_PACKAGING=1 adds step 5 to a quick run, =0 leaves it out.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${SSD_BUILD_DIR:-$top/build}
@@ -96,6 +100,47 @@ fuzz_all() {
 	return $rc
 }
 
+# Adds a TAP log's results to the totals: each ok, not ok and SKIP counts;
+# a script that died before its plan counts as one failure more.
+count_tap() {
+	local f=$1 rc=$2 p fl s
+	p=$(grep -E '^ok [0-9]+' "$f" | grep -vc '# SKIP')
+	fl=$(grep -cE '^not ok [0-9]+' "$f")
+	s=$(grep -E '^ok [0-9]+' "$f" | grep -c '# SKIP')
+	grep -qE '^1\.\.0 # SKIP' "$f" && s=$((s + 1))
+	if ! grep -qE '^1\.\.[0-9]+' "$f" || { [ "$rc" -ne 0 ] && [ "$fl" -eq 0 ]; }; then
+		log "$f: no plan, or exit status $rc without a failed test"
+		tail -20 "$f"
+		fl=$((fl + 1))
+	fi
+	passed=$((passed + p))
+	failed=$((failed + fl))
+	skipped=$((skipped + s))
+	# Failures with their diagnostics; skips by their first reason.
+	awk '/^not ok/ { p = 1; print; next } /^(ok|1\.\.)/ { p = 0 } p' "$f" | head -60
+	[ "$s" -gt 0 ] && log "$s skipped in $f, such as: $(grep -m1 '# SKIP' "$f")"
+	return 0
+}
+
+# Step 5: its checks count one by one.  It needs root, debootstrap and
+# systemd-nspawn (contrib/install-deps.sh pkg), and a Debian mirror; the
+# scripted agent comes from the plain build.
+packaging() {
+	local dir=$out/packaging t0=$SECONDS rc
+	log "Debian packages under systemd (tests/packaging/systemd.sh)"
+	mkdir -p "$dir" || { failed=$((failed + 1)); return; }
+	if [ "$(id -u)" -eq 0 ] && ! "$top/contrib/install-deps.sh" pkg > "$dir/install-deps.out" 2>&1; then
+		tail -5 "$dir/install-deps.out"
+		failed=$((failed + 1))
+		return
+	fi
+	SSD_TESTAGENT=$out/plain/tests/agent/testagent \
+	    "$top/tests/packaging/systemd.sh" "$dir/work" > "$dir/packaging.log" 2>&1
+	rc=$?
+	count_tap "$dir/packaging.log" $rc
+	log "packaging step: $((SECONDS - t0)) s"
+}
+
 distcheck() {
 	(cd "$out/plain" && make distcheck TESTS="$(cd "$out/plain" && make -s print-unit-tests)" > distcheck.out 2>&1) || {
 		tail -40 "$out/plain/distcheck.out"; return 1; }
@@ -118,6 +163,11 @@ if [ "${SSD_TEST_QUICK:-0}" != 1 ]; then
 	step "fuzzing every target for ${SSD_FUZZ_SECONDS:-20}s" fuzz_all
 	step "make distcheck" distcheck
 fi
+case ${SSD_TEST_PACKAGING:-} in
+0) log "packaging step left out (SSD_TEST_PACKAGING=0)"; skipped=$((skipped + 1)) ;;
+1) packaging ;;
+*) [ "${SSD_TEST_QUICK:-0}" != 1 ] && packaging ;;
+esac
 [ "$skipped" -gt 0 ] && log "$skipped tests skipped"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -28,6 +28,17 @@ SELECT ssd_down('column', 'agents', 'hibernated_cpu_millis');
 SELECT ssd_down('column', 'agents', 'live_memory_mib');
 SELECT ssd_down('column', 'agents', 'live_cpu_millis');
 SELECT ssd_down('column', 'agents', 'hibernated_sessions');
+-- 0010's trigger again, without draining.
+DROP TRIGGER IF EXISTS agents_notify_change ON agents;
+CREATE TRIGGER agents_notify_change AFTER UPDATE ON agents
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status
+        OR OLD.approval_status IS DISTINCT FROM NEW.approval_status
+        OR OLD.platform IS DISTINCT FROM NEW.platform
+        OR OLD.region IS DISTINCT FROM NEW.region
+        OR OLD.capacity IS DISTINCT FROM NEW.capacity
+        OR OLD.metadata IS DISTINCT FROM NEW.metadata
+        OR OLD.live_sessions IS DISTINCT FROM NEW.live_sessions)
+    EXECUTE FUNCTION agents_notify();
 SELECT ssd_down('column', 'agents', 'draining');
 SELECT ssd_down('column', 'group_quotas', 'max_session_duration_seconds');
 SELECT ssd_down('column', 'group_quotas', 'idle_timeout_seconds');

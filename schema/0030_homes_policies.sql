@@ -96,6 +96,20 @@ ALTER TABLE agents ADD COLUMN IF NOT EXISTS hibernated_cpu_millis BIGINT
 ALTER TABLE agents ADD COLUMN IF NOT EXISTS hibernated_memory_mib BIGINT
     NOT NULL DEFAULT 0;
 
+-- Live event streams (GET /api/v1/events) show an agent drained or back:
+-- 0010's trigger, with draining.
+DROP TRIGGER IF EXISTS agents_notify_change ON agents;
+CREATE TRIGGER agents_notify_change AFTER UPDATE ON agents
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status
+        OR OLD.approval_status IS DISTINCT FROM NEW.approval_status
+        OR OLD.platform IS DISTINCT FROM NEW.platform
+        OR OLD.region IS DISTINCT FROM NEW.region
+        OR OLD.capacity IS DISTINCT FROM NEW.capacity
+        OR OLD.metadata IS DISTINCT FROM NEW.metadata
+        OR OLD.live_sessions IS DISTINCT FROM NEW.live_sessions
+        OR OLD.draining IS DISTINCT FROM NEW.draining)
+    EXECUTE FUNCTION agents_notify();
+
 -- What a session row adds to its agent's sums (sign: 1 or -1).
 CREATE OR REPLACE FUNCTION sessions_load_apply(s sessions, sign INT)
 RETURNS VOID AS $$

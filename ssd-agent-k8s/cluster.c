@@ -108,7 +108,7 @@ cluster_settings(struct cluster *c, const struct cluster_config *cfg,
 		    "name", cfg->storage_class);
 		return -1;
 	}
-	if (cfg->home_size != NULL && !manifest_quantity(cfg->home_size)) {
+	if (cfg->home_size != NULL && !quantity_ok(cfg->home_size)) {
 		snprintf(err, errlen, "home size \"%.32s\" is not a quantity "
 		    "such as 10Gi", cfg->home_size);
 		return -1;

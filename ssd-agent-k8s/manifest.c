@@ -21,7 +21,6 @@
 #include "units.h"
 #include "util.h"
 
-#define MANIFEST_PATH_MAX	256
 #define MANIFEST_HASH_LEN	8
 
 void
@@ -146,15 +145,6 @@ manifest_label_value(const char *s, char *out, size_t outlen)
 }
 
 int
-manifest_quantity(const char *s)
-{
-	const char *why;
-	uint64_t v;
-
-	return units_quantity_millis(s, &v, &why) == 0;
-}
-
-int
 manifest_session(const cJSON *payload, char *id, size_t idlen, char *name,
     char *err, size_t errlen)
 {
@@ -233,7 +223,7 @@ manifest_resource(const cJSON *payload, const cJSON *spec, const char *key,
 		*out = dflt;
 		return 0;
 	}
-	if (!cJSON_IsString(v) || !manifest_quantity(v->valuestring)) {
+	if (!cJSON_IsString(v) || !quantity_ok(v->valuestring)) {
 		snprintf(err, errlen, "resources.%s must be a quantity such as "
 		    "\"%s\"", key, dflt);
 		return -1;
@@ -242,87 +232,26 @@ manifest_resource(const cJSON *payload, const cJSON *spec, const char *key,
 	return 0;
 }
 
-/* The Template's first port, else MANIFEST_VNC_PORT. */
+/*
+ * template_check() has vetted the spec: its first port (else
+ * MANIFEST_VNC_PORT) and first mount path (else MANIFEST_HOME_PATH).
+ */
 static int
-manifest_port(const cJSON *spec, int *port, char *err, size_t errlen)
+manifest_port(const cJSON *spec)
 {
-	const cJSON *ports = kube_get(spec, "ports", NULL), *p;
+	const cJSON *p = kube_get(cJSON_GetArrayItem(kube_get(spec, "ports",
+	    NULL), 0), "containerPort", NULL);
 
-	*port = MANIFEST_VNC_PORT;
-	if (ports == NULL || cJSON_IsNull(ports) ||
-	    cJSON_GetArraySize(ports) == 0)
-		return 0;
-	p = kube_get(cJSON_GetArrayItem(ports, 0), "containerPort", NULL);
-	if (!cJSON_IsArray(ports) || !cJSON_IsNumber(p) ||
-	    p->valuedouble < 1 || p->valuedouble > 65535 ||
-	    p->valuedouble != (double)(int)p->valuedouble) {
-		snprintf(err, errlen, "template: spec.ports[0].containerPort "
-		    "must be a port number");
-		return -1;
-	}
-	*port = p->valueint;
-	return 0;
+	return cJSON_IsNumber(p) ? p->valueint : MANIFEST_VNC_PORT;
 }
 
-static int
-manifest_env_name(const char *s)
+static const char *
+manifest_home_path(const cJSON *spec)
 {
-	size_t n = strlen(s);
+	const char *p = kube_get_str(cJSON_GetArrayItem(kube_get(spec,
+	    "volumeMounts", NULL), 0), "mountPath", NULL);
 
-	return n > 0 && n <= 128 && !isdigit((unsigned char)s[0]) &&
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789_.-") == n;
-}
-
-static int
-manifest_check_env(const cJSON *env, char *err, size_t errlen)
-{
-	const cJSON *e, *v;
-	const char *name;
-
-	if (env == NULL || cJSON_IsNull(env))
-		return 0;
-	if (!cJSON_IsArray(env) || cJSON_GetArraySize(env) >
-	    MANIFEST_ENV_MAX) {
-		snprintf(err, errlen, "template: spec.env must be a list of at "
-		    "most %d entries", MANIFEST_ENV_MAX);
-		return -1;
-	}
-	cJSON_ArrayForEach(e, env) {
-		name = kube_get_str(e, "name", NULL);
-		v = kube_get(e, "value", NULL);
-		if (name == NULL || !manifest_env_name(name) || (v != NULL &&
-		    !cJSON_IsNull(v) && !cJSON_IsString(v) &&
-		    !cJSON_IsNumber(v) && !cJSON_IsBool(v)) ||
-		    (cJSON_IsString(v) && strlen(v->valuestring) >
-		    MANIFEST_VALUE_MAX)) {
-			snprintf(err, errlen, "template: spec.env entries need "
-			    "a variable name and a short scalar value");
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int
-manifest_home_path(const cJSON *spec, const char **out, char *err,
-    size_t errlen)
-{
-	const cJSON *mounts = kube_get(spec, "volumeMounts", NULL);
-	const char *p;
-
-	*out = MANIFEST_HOME_PATH;
-	if (!cJSON_IsArray(mounts) || cJSON_GetArraySize(mounts) == 0)
-		return 0;
-	p = kube_get_str(cJSON_GetArrayItem(mounts, 0), "mountPath", NULL);
-	if (p == NULL || p[0] != '/' || strlen(p) > MANIFEST_PATH_MAX ||
-	    strchr(p, ':') != NULL) {
-		snprintf(err, errlen, "template: "
-		    "spec.volumeMounts[0].mountPath must be an absolute path");
-		return -1;
-	}
-	*out = p;
-	return 0;
+	return p != NULL ? p : MANIFEST_HOME_PATH;
 }
 
 /* The user's name and id (userId may be absent) into m. */
@@ -450,12 +379,11 @@ manifest_input(const cJSON *payload, const struct manifest_opts *o,
 		snprintf(err, errlen, "resources must be an object");
 		return -1;
 	}
+	m->vnc_port = manifest_port(spec);
+	in->home_path = manifest_home_path(spec);
 	return manifest_resource(payload, spec, "memory", MANIFEST_MEMORY,
 	    &in->memory, err, errlen) || manifest_resource(payload, spec,
-	    "cpu", MANIFEST_CPU, &in->cpu, err, errlen) ||
-	    manifest_port(spec, &m->vnc_port, err, errlen) ||
-	    manifest_check_env(in->env, err, errlen) ||
-	    manifest_home_path(spec, &in->home_path, err, errlen) ? -1 : 0;
+	    "cpu", MANIFEST_CPU, &in->cpu, err, errlen) ? -1 : 0;
 }
 
 static cJSON *

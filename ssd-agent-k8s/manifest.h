@@ -15,8 +15,6 @@
 #define MANIFEST_CLAIM_MAX	63	/* a home claim's name */
 #define MANIFEST_USER_MAX	255	/* a user's name or id */
 #define MANIFEST_LABEL_MAX	63	/* a label value */
-#define MANIFEST_ENV_MAX	64	/* template env entries */
-#define MANIFEST_VALUE_MAX	4096	/* one env value */
 #define MANIFEST_VNC_PORT	5900	/* when the template has no port */
 #define MANIFEST_HOME_SIZE	"10Gi"
 #define MANIFEST_HOME_PATH	"/config"
@@ -102,8 +100,6 @@ int	manifest_session(const cJSON *payload, char *id, size_t idlen,
 void	manifest_name(const char *id, char *name);
 /* s as a label value: [A-Za-z0-9._-], alphanumeric ends, at most 63. */
 void	manifest_label_value(const char *s, char *out, size_t outlen);
-/* 1 when s is a resource quantity ("500m", "2Gi", "1.5", "1e3"). */
-int	manifest_quantity(const char *s);
 /*
  * 1 when obj (a Deployment, Service or PVC read back) carries our
  * managed-by label, session=name and this agent's label, i.e. it may be

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "api.h"
+#include "db.h"
 #include "log.h"
 #include "util.h"
 
@@ -33,6 +34,7 @@
     "json_build_object('sessions', a.live_sessions, 'hibernated', " \
     "a.hibernated_sessions, 'cpuMillis', a.live_cpu_millis, 'memoryMiB', " \
     "a.live_memory_mib)"
+enum { AGENT_NCOLUMNS = 15 };	/* in AGENT_COLUMNS */
 
 /* Agents of platform $1, status $2 and region $3 (NULL: any). */
 static const char agents_list_sql[] =
@@ -75,6 +77,32 @@ agent_json(const PGresult *res, int row)
 	return o;
 }
 
+/* AGENT_COLUMNS, then the id asked for: a is NULL when it is gone. */
+
+int
+agents_changed(const char *ids, db_cb cb, void *arg, const char **why)
+{
+	const char *p[1] = { ids };
+
+	return db_query(api_db(), "SELECT " AGENT_COLUMNS ", ids.id FROM "
+	    "jsonb_array_elements_text($1::jsonb) AS ids(id) LEFT JOIN agents "
+	    "a ON a.agent_id = ids.id", 1, p, cb, arg, why) == NULL ? -1 : 0;
+}
+
+cJSON *
+agents_event_json(const PGresult *res, int row)
+{
+	cJSON *o;
+
+	if (!PQgetisnull(res, row, 0))
+		return agent_json(res, row);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "agentId", PQgetvalue(res, row,
+	    AGENT_NCOLUMNS));
+	cJSON_AddBoolToObject(o, "deleted", 1);
+	return o;
+}
+
 static void
 agents_listed(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
@@ -97,10 +125,14 @@ agents_listed(struct request *r, const PGresult *res, const char *err,
 void
 agents_list(struct request *r)
 {
-	char platform[64], status[64], region[128];
+	static const char *const keys[] = { "platform", "status", "region",
+	    NULL };
+	char platform[128], status[128], region[128];
 	const struct http_request *h = r->http;
 	const char *p[3];
 
+	if (body_query(r, keys, sizeof(region) - 1) == -1)
+		return;
 	p[0] = http_query_get(h->query, h->query_len, "platform", platform,
 	    sizeof(platform)) >= 0 ? platform : NULL;
 	p[1] = http_query_get(h->query, h->query_len, "status", status,
@@ -239,43 +271,59 @@ audit_listed(struct request *r, const PGresult *res, const char *err,
 		    cJSON_Parse(PQgetvalue(res, i, 5)));
 		cJSON_AddStringToObject(e, "timestamp", PQgetvalue(res, i, 6));
 		cJSON_AddStringToObject(e, "ipAddress", PQgetvalue(res, i, 7));
+		cJSON_AddStringToObject(e, "username", PQgetvalue(res, i, 8));
 		cJSON_AddItemToArray(list, e);
 	}
 	cJSON_AddNumberToObject(o, "count", PQntuples(res));
 	server_reply_cjson(r, 200, o);
 }
 
+/*
+ * Filters: user (an id or a user name), action, resource_type and
+ * resource_id exactly, search (a piece of the action, resource or the
+ * name a login was for), since and until (times, UTC); newest first.
+ */
 void
 audit_list(struct request *r)
 {
 	static const char *const keys[] = { "user", "action", "resource_type",
-	    "resource_id", "limit", "offset" };
-	char vals[6][256];
+	    "resource_id", "limit", "offset", "search", "since", "until",
+	    NULL };
+	char vals[nitems(keys) - 1][256];
 	const struct http_request *h = r->http;
-	const char *p[6];
+	const char *p[nitems(keys) - 1];
 	int64_t n;
 	size_t i;
 
-	for (i = 0; i < 6; i++)
+	if (body_query(r, keys, sizeof(vals[0]) - 1) == -1)
+		return;
+	for (i = 0; i < nitems(keys) - 1; i++)
 		p[i] = http_query_get(h->query, h->query_len, keys[i], vals[i],
-		    sizeof(vals[i])) >= 0 ? vals[i] : NULL;
+		    sizeof(vals[i])) > 0 ? vals[i] : NULL;
 	if ((p[4] && parse_int64(p[4], 1, 1000, &n) == -1) ||
 	    (p[5] && parse_int64(p[5], 0, INT32_MAX, &n) == -1)) {
 		server_reply_error(r, 400, "limit must be 1 to 1000, offset "
 		    "0 or more");
 		return;
 	}
-	api_query(r, "SELECT id, COALESCE(user_id, ''), action, "
-	    "COALESCE(resource_type, ''), COALESCE(resource_id, ''), "
-	    "COALESCE(changes, '{}'::jsonb), to_char(timestamp, "
-	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), COALESCE(ip_address, '') "
-	    "FROM audit_log WHERE ($1::text IS NULL OR user_id = $1) AND "
-	    "($2::text IS NULL OR action = $2) AND ($3::text IS NULL OR "
-	    "resource_type = $3) AND ($4::text IS NULL OR resource_id = $4) "
-	    "ORDER BY id DESC LIMIT COALESCE($5::int, 100) OFFSET "
-	    "COALESCE($6::int, 0)", 6, p, audit_listed);
+	api_query(r, "SELECT l.id, COALESCE(l.user_id, ''), l.action, "
+	    "COALESCE(l.resource_type, ''), COALESCE(l.resource_id, ''), "
+	    "COALESCE(l.changes, '{}'::jsonb), to_char(l.timestamp, "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), COALESCE(l.ip_address, ''), "
+	    "COALESCE(u.username, '') FROM audit_log l LEFT JOIN users u ON "
+	    "u.id = l.user_id WHERE ($1::text IS NULL OR l.user_id = $1 OR "
+	    "l.user_id = (SELECT id FROM users WHERE username = $1)) AND "
+	    "($2::text IS NULL OR l.action = $2) AND ($3::text IS NULL OR "
+	    "l.resource_type = $3) AND ($4::text IS NULL OR l.resource_id = "
+	    "$4) AND ($7::text IS NULL OR strpos(lower(l.action || ' ' || "
+	    "COALESCE(l.resource_type, '') || ' ' || COALESCE(l.resource_id, "
+	    "'') || ' ' || COALESCE(l.changes->>'username', '')), lower($7)) > "
+	    "0) AND ($8::text IS NULL OR l.timestamp >= $8::timestamptz AT "
+	    "TIME ZONE 'UTC') AND ($9::text IS NULL OR l.timestamp < "
+	    "$9::timestamptz AT TIME ZONE 'UTC') ORDER BY l.id DESC LIMIT "
+	    "COALESCE($5::int, 100) OFFSET COALESCE($6::int, 0)",
+	    (int)nitems(p), p, audit_listed);
 }
-
 
 static void
 agents_ctl_listed(uint32_t id, const PGresult *res, const char *err,

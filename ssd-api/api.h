@@ -12,6 +12,7 @@
 
 #include <libpq-fe.h>
 
+#include "db.h"
 #include "http.h"
 #include "jwt.h"
 #include "netlist.h"
@@ -26,6 +27,9 @@ struct request;
 
 typedef void (*api_db_cb)(struct request *, const PGresult *,
 	    const char *err, const char *sqlstate);
+/* A password checked (ok) or hashed (hash: valid during the call). */
+typedef void (*api_hash_cb)(struct request *, int ok, const char *hash);
+struct hash_job;
 
 #define ROUTE_MAX_PARAMS	4
 
@@ -35,6 +39,11 @@ struct request {
 	struct conn		*conn;
 	const struct http_request *http;
 	char			 path[2048];	/* decoded */
+	/*
+	 * The route's parameters point into segs: the request's own, as it
+	 * may wait for the database while others are routed.
+	 */
+	char			 segs[2048];
 	const char		*params[ROUTE_MAX_PARAMS];
 	size_t			 nparams;
 	const uint8_t		*body;
@@ -43,9 +52,11 @@ struct request {
 	/* The client: the TCP peer, or X-Forwarded-For via trusted_proxies. */
 	char			 client[NETLIST_ADDR_MAX];
 	char			 who[128];	/* for logs: "addr:port" */
-	/* Set by handlers that wait for the database. */
+	/* Set by handlers that wait for the database or a password hash. */
 	struct db_req		*pending;
 	api_db_cb		 next;
+	struct hash_job		*hashing;
+	api_hash_cb		 hashed;
 	/* Who is asking, once authenticated (auth.c). */
 	int			 authed;
 	const char		*need_role;
@@ -54,6 +65,10 @@ struct request {
 	/* Handler state across callbacks; freed with the request. */
 	void			*ctx;
 	void			(*ctx_free)(void *);	/* its insides */
+	/* The web UI's cookie (cookie.c): login into it, or auth from it. */
+	int			 cookie_login;
+	int			 via_cookie;
+	const char		*cache_control;	/* NULL: no-store */
 	/* Mutating requests are audited when answered (audit.c). */
 	int			 audit;
 	char			 audit_id[128];		/* resource created */
@@ -85,6 +100,20 @@ const char *server_addr(const struct request *r);	/* the client */
 int	server_detach(struct request *r, const uint8_t **tail,
 	    size_t *tail_len, size_t max_tail);
 
+/*
+ * A 200 answer that stays open (ctype: text/event-stream): the request is
+ * done and r is gone; the connection is written to with
+ * server_stream_write() until server_stream_close(), or until the client
+ * goes, when gone(arg) is called (then the connection is freed).
+ */
+struct conn *server_stream_open(struct request *r, const char *ctype,
+	    void (*gone)(void *), void *arg);
+/* -1 (nothing written) when more than max_queued bytes would wait. */
+int	server_stream_write(struct conn *c, const void *data, size_t len,
+	    size_t max_queued);
+size_t	server_stream_queued(const struct conn *c);
+void	server_stream_close(struct conn *c);
+
 /* auth.c */
 void	auth_configure(const struct conf *c);
 /*
@@ -108,6 +137,12 @@ void	auth_revoked(const char *id);
 void	auth_login(struct request *r);
 void	auth_refresh(struct request *r);
 void	auth_logout(struct request *r);
+/*
+ * A new token for the user in res's first row: auth_user_columns() from
+ * col, then the user's token_generation; answered with status.
+ */
+void	auth_issue(struct request *r, const PGresult *res, int col,
+	    int status);
 /* SELECT list of a user as auth_user_json() reads it (10 columns). */
 const char *auth_user_columns(void);
 struct cJSON *auth_user_json(const PGresult *res, int row, int col);
@@ -133,6 +168,9 @@ int	body_duration(struct request *r, const struct cJSON *o,
 /* A Kubernetes quantity ("10Gi") in bytes; -1 when absent. */
 int	body_bytes(struct request *r, const struct cJSON *o,
 	    const char *key, int64_t *bytes);
+/* The query holds only keys (NULL-terminated), once each, values of at
+ * most max bytes of text; else 400 naming the parameter and -1. */
+int	body_query(struct request *r, const char *const *keys, size_t max);
 
 /* audit.c: one audit_log row; details (may be NULL) is consumed. */
 void	audit_write(struct request *r, const char *user_id,
@@ -151,12 +189,20 @@ void	users_delete(struct request *r);
 void	templates_list(struct request *r);
 void	templates_get(struct request *r);
 void	templates_create(struct request *r);
+void	templates_import(struct request *r);
 void	templates_update(struct request *r);
 void	templates_delete(struct request *r);
 
 /* sessions.c */
 /* "t" when the caller may see every session (operators, admins). */
 const char *sessions_privileged(const struct request *r);
+/*
+ * For the event streams: (session JSON, owner's id) of the sessions ids
+ * (a JSON array) may be about: sessions', agents' (their live sessions)
+ * or users' (theirs).  0, or -1 with why.
+ */
+int	sessions_changed(const char *ids, db_cb cb, void *arg,
+	    const char **why);
 void	sessions_list(struct request *r);
 void	sessions_get(struct request *r);
 void	sessions_create(struct request *r);
@@ -191,8 +237,21 @@ void	sessions_bulk_import(struct request *r);
 struct imsg_stream_end;
 void	audit_stream_end(struct imsg_stream_end *e);
 
-/* webviewer.c */
-void	web_viewer_page(struct request *r);
+/* cookie.c: the web UI's login cookie */
+void	cookie_configure(const struct conf *c);
+/*
+ * The token in the request's cookie (*tok NULL if none) and 0, or -1 when
+ * the CSRF rule refuses the request (answered: 403).
+ */
+int	cookie_credentials(struct request *r, const char **tok, size_t *len);
+/* Set-Cookie (in r->extra_headers) holding token until expires (unix s). */
+void	cookie_set(struct request *r, const char *token, int64_t expires);
+void	cookie_clear(struct request *r);
+void	cookie_login(struct request *r);
+
+/* webfiles.c: the web UI's pages and files, and noVNC's */
+void	web_app_page(struct request *r);
+void	web_ui_file(struct request *r);
 void	web_novnc_file(struct request *r);
 
 /* viewer.c */
@@ -200,6 +259,13 @@ void	viewer_ticket(struct request *r);
 void	viewer_connect(struct request *r);
 
 /* agents.c */
+/*
+ * For the event streams: the agents named in ids (a JSON array), one row
+ * each, deleted ones too; agents_event_json() makes a row an object.
+ * 0, or -1 with why when the database cannot take the query.
+ */
+int	agents_changed(const char *ids, db_cb cb, void *arg, const char **why);
+struct cJSON *agents_event_json(const PGresult *res, int row);
 void	agents_list(struct request *r);
 void	agents_get(struct request *r);
 void	agents_delete(struct request *r);
@@ -244,11 +310,45 @@ void	routes_dispatch(struct request *r);
 /* The table as text: "METHOD<TAB>pattern<TAB>role|public" lines. */
 void	routes_print(FILE *f);
 
-/* ratelimit.c: seconds until key may try again, 0 if it may now. */
-unsigned ratelimit_retry_after(const char *key, unsigned max,
-	    uint64_t window_ms);
-void	ratelimit_hit(const char *key, uint64_t window_ms);
-void	ratelimit_clear(const char *key);
+/* ratelimit.c */
+void	ratelimit_configure(const struct conf *c);
+/*
+ * One attempt of key within max per window: 0 (counted), or the seconds
+ * to wait (also when the table has no room for a new key).
+ */
+unsigned ratelimit_take(const char *key, unsigned max, uint64_t window_ms);
+/* A login's counters: its address, its user name, the two together. */
+struct login_attempt {
+	char	addr_key[64];
+	char	user_key[160];
+	char	pair_key[224];
+};
+void	login_limit_keys(const char *user, const char *client,
+	    struct login_attempt *la);
+/*
+ * Before the password is checked: 0 (the attempt is counted as failed
+ * until login_limit_ok), or the seconds to wait and why.
+ */
+unsigned login_limit_begin(const struct login_attempt *la,
+	    const char **why);
+void	login_limit_ok(const struct login_attempt *la);
+
+/* hashpool.c: cb runs on the loop; a made hash lives until it returns. */
+typedef void (*hashpool_cb)(int ok, const char *hash, void *arg);
+void	hashpool_configure(const struct conf *, int);
+void	hashpool_start(const struct conf *c);
+struct hash_job *hashpool_check(const char *password, const char *hash,
+	    hashpool_cb cb, void *arg);
+struct hash_job *hashpool_make(const char *password, hashpool_cb cb,
+	    void *arg);
+void	hashpool_cancel(struct hash_job *j);
+size_t	hashpool_waiting(void);
+
+/* events.c: GET /api/v1/events, Server-Sent Events */
+void	events_configure(const struct conf *c);
+void	events_open(struct request *r);
+/* A notification (channel NULL: some may have been missed). */
+void	events_notify(const char *channel, const char *payload);
 
 /* cache.c */
 enum cache_ns { CACHE_AUTH, CACHE_SESSIONS, CACHE_NS_COUNT };
@@ -299,6 +399,15 @@ int	api_handoff(struct request *r, struct peer *p, uint32_t kind,
  */
 int	api_query(struct request *r, const char *sql, int nparams,
 	    const char *const *params, api_db_cb cb);
+/*
+ * A password checked against a stored hash, or hashed, off the event
+ * loop (hashpool.c); cb gets the outcome.  When the pool's queue is full
+ * r is answered 503 with Retry-After here and -1 returned.  Cancelled if
+ * the client goes away first.
+ */
+int	api_hash_check(struct request *r, const char *password,
+	    const char *hash, api_hash_cb cb);
+int	api_hash_make(struct request *r, const char *password, api_hash_cb cb);
 /* 500 or 503 for a failed query, logged once with what it was for. */
 void	api_db_error(struct request *r, const char *what, const char *err,
 	    const char *sqlstate);

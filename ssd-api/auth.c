@@ -30,8 +30,6 @@ static struct {
 	char		*secret;
 	size_t		 secret_len;
 	uint64_t	 lifetime_ms;
-	unsigned	 max_failures;
-	uint64_t	 window_ms;
 } auth;
 
 /* The columns every user answer is built from, in this order. */
@@ -42,6 +40,7 @@ static struct {
     "COALESCE(provider, 'local'), active, " \
     AUTH_ISO("created_at") ", " AUTH_ISO("updated_at") ", " \
     AUTH_ISO("last_login")
+#define AUTH_USER_NCOLUMNS	10
 
 /*
  * Each revocation also drops the rows of tokens long expired, so the table
@@ -65,8 +64,6 @@ auth_configure(const struct conf *c)
 		auth.secret_len = strlen(auth.secret);
 	}
 	auth.lifetime_ms = conf_ms(c, S_JWT_LIFETIME);
-	auth.max_failures = (unsigned)conf_int(c, S_LOGIN_MAX_FAILURES);
-	auth.window_ms = conf_ms(c, S_LOGIN_FAILURE_WINDOW);
 }
 
 cJSON *
@@ -167,6 +164,13 @@ auth_require_done(struct request *r, const PGresult *res, const char *err,
 		server_reply_error(r, 401, "token revoked");
 		return;
 	}
+	if (PQgetvalue(res, 0, 3)[0] != 't') {
+		log_info("%s: token of user %s from before a password change",
+		    server_peer(r), r->user.username);
+		server_reply_error(r, 401, "token no longer valid: the "
+		    "password was changed");
+		return;
+	}
 	/* The role is the database's now, not the token's at issue. */
 	ssd_strlcpy(r->user.role, PQgetvalue(res, 0, 0),
 	    sizeof(r->user.role));
@@ -258,6 +262,8 @@ auth_require(struct request *r, const char *role,
 		auth_require_apikey(r, tok, len);
 		return;
 	}
+	if (tok == NULL && cookie_credentials(r, &tok, &len) == -1)
+		return;
 	if (tok == NULL) {
 		server_reply_error(r, 401, "authentication required");
 		return;
@@ -269,7 +275,8 @@ void
 auth_require_jwt(struct request *r, const char *tok, size_t len,
     const char *role, void (*next)(struct request *))
 {
-	const char *params[2], *cached_role;
+	const char *params[3], *cached_role;
+	char gen[24];
 
 	r->need_role = role;
 	r->auth_next = next;
@@ -281,15 +288,16 @@ auth_require_jwt(struct request *r, const char *tok, size_t len,
 		auth_granted(r);
 		return;
 	}
+	snprintf(gen, sizeof(gen), "%lld", (long long)r->user.gen);
 	params[0] = r->user.user_id;
 	params[1] = r->user.jti;
+	params[2] = gen;
 	api_query(r, "SELECT u.role, u.active, EXISTS (SELECT 1 FROM "
-	    "revoked_tokens WHERE jti = $2) FROM users u WHERE u.id = $1", 2,
-	    params, auth_require_done);
+	    "revoked_tokens WHERE jti = $2), u.token_generation = $3::bigint "
+	    "FROM users u WHERE u.id = $1", 3, params, auth_require_done);
 }
 
-/* A new token for the user in res's row (AUTH_USER_COLUMNS from col). */
-static void
+void
 auth_issue(struct request *r, const PGresult *res, int col, int status)
 {
 	struct jwt_claims c;
@@ -307,6 +315,7 @@ auth_issue(struct request *r, const PGresult *res, int col, int status)
 	ssd_strlcpy(c.role, PQgetvalue(res, 0, col + 4), sizeof(c.role));
 	ssd_strlcpy(c.iss, AUTH_ISSUER, sizeof(c.iss));
 	random_hex(c.jti, 32);
+	c.gen = strtoll(PQgetvalue(res, 0, col + AUTH_USER_NCOLUMNS), NULL, 10);
 	c.iat = c.nbf = now;
 	c.exp = now + (int64_t)(auth.lifetime_ms / 1000);
 	if ((tok = jwt_sign(&c, auth.secret, auth.secret_len)) == NULL) {
@@ -316,7 +325,12 @@ auth_issue(struct request *r, const PGresult *res, int col, int status)
 	exp = (time_t)c.exp;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&exp, &tm));
 	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "token", tok);
+	/* A cookie's login, or a password changed with one: never seen by
+	 * scripts. */
+	if (r->cookie_login || r->via_cookie)
+		cookie_set(r, tok, c.exp);
+	else
+		cJSON_AddStringToObject(o, "token", tok);
 	cJSON_AddStringToObject(o, "expiresAt", when);
 	cJSON_AddItemToObject(o, "user", auth_user_json(res, 0, col));
 	free(tok);
@@ -325,11 +339,20 @@ auth_issue(struct request *r, const PGresult *res, int col, int status)
 }
 
 struct login_ctx {
-	char	username[AUTH_USERNAME_MAX + 1];
-	char	password[AUTH_PASSWORD_MAX + 1];
-	char	user_key[AUTH_USERNAME_MAX + 8];
-	char	addr_key[80];
+	char			 username[AUTH_USERNAME_MAX + 1];
+	char			 password[AUTH_PASSWORD_MAX + 1];
+	struct login_attempt	 la;
+	PGresult		*user;	/* the row, while its hash is checked */
 };
+
+static void
+auth_login_ctx_free(void *arg)
+{
+	struct login_ctx *lc = arg;
+
+	ssd_explicit_bzero(lc->password, sizeof(lc->password));
+	PQclear(lc->user);
+}
 
 static void
 auth_last_login_done(const PGresult *res, const char *err,
@@ -339,76 +362,90 @@ auth_last_login_done(const PGresult *res, const char *err,
 		log_warnx("recording a login: %s", err);
 }
 
+struct rehash_ctx {
+	char	user_id[128];
+	char	old_hash[256];
+};
+
 static void
 auth_rehash_done(const PGresult *res, const char *err, const char *sqlstate,
     void *arg)
 {
+	struct rehash_ctx *rc = arg;
+
 	if (res == NULL)
 		log_warnx("user %s: storing the new password hash: %s",
-		    (char *)arg, err);
+		    rc->user_id, err);
 	else if (PQntuples(res) == 1)
 		log_info("user %s: StreamSpace v1.x password hash replaced",
-		    (char *)arg);
-	free(arg);
+		    rc->user_id);
+	free(rc);
+}
+
+static void
+auth_rehashed(int ok, const char *hash, void *arg)
+{
+	struct rehash_ctx *rc = arg;
+	const char *params[3], *why;
+
+	if (!ok) {
+		log_warnx("user %s: cannot hash the password again",
+		    rc->user_id);
+		free(rc);
+		return;
+	}
+	params[0] = rc->user_id;
+	params[1] = hash;
+	params[2] = rc->old_hash;
+	if (db_query(api_db(), "UPDATE users SET password_hash = $2, "
+	    "v1_password_hash = password_hash WHERE id = $1 AND "
+	    "password_hash = $3 RETURNING id", 3, params, auth_rehash_done,
+	    rc, &why) == NULL) {
+		log_warnx("user %s: storing the new password hash: %s",
+		    rc->user_id, why);
+		free(rc);
+	}
 }
 
 /*
  * A v1.x bcrypt hash that just matched gives way to one of ours; the old
  * one is kept for going back to v1.x (schema/0008_v1x_passwords.sql).
  * Only while the row still holds it: a password changed meanwhile wins.
- * A failure costs nothing but another try at the next login.
+ * A failure (or a busy hash pool) costs nothing but another try at the
+ * next login.
  */
 static void
 auth_rehash(const char *user_id, const char *old_hash, const char *password)
 {
-	const char *params[3], *why;
-	char *hash, *id;
+	struct rehash_ctx *rc;
 
 	if (!passwd_needs_rehash(old_hash))
 		return;
-	if ((hash = passwd_hash(password)) == NULL) {
-		log_warnx("user %s: cannot hash the password again", user_id);
-		return;
+	rc = xcalloc(1, sizeof(*rc));
+	ssd_strlcpy(rc->user_id, user_id, sizeof(rc->user_id));
+	ssd_strlcpy(rc->old_hash, old_hash, sizeof(rc->old_hash));
+	if (hashpool_make(password, auth_rehashed, rc) == NULL) {
+		log_info("user %s: hash pool busy, rehash at the next login",
+		    user_id);
+		free(rc);
 	}
-	params[0] = user_id;
-	params[1] = hash;
-	params[2] = old_hash;
-	id = xstrdup(user_id);
-	if (db_query(api_db(), "UPDATE users SET password_hash = $2, "
-	    "v1_password_hash = password_hash WHERE id = $1 AND "
-	    "password_hash = $3 RETURNING id", 3, params, auth_rehash_done,
-	    id, &why) == NULL) {
-		log_warnx("user %s: storing the new password hash: %s", id,
-		    why);
-		free(id);
-	}
-	ssd_explicit_bzero(hash, strlen(hash));
-	free(hash);
 }
 
 static void
-auth_login_done(struct request *r, const PGresult *res, const char *err,
-    const char *sqlstate)
+auth_login_checked(struct request *r, int ok, const char *unused)
 {
 	struct login_ctx *lc = r->ctx;
-	const char *hash, *params[1], *why;
-	int found;
+	const PGresult *res = lc->user;
+	const char *params[1], *why;
 
-	if (res == NULL) {
-		api_db_error(r, "login", err, sqlstate);
-		return;
-	}
-	found = PQntuples(res) == 1;
-	hash = found && !PQgetisnull(res, 0, 10) ? PQgetvalue(res, 0, 10) : "";
-	if (!passwd_check(lc->password, hash)) {
-		ratelimit_hit(lc->user_key, auth.window_ms);
-		ratelimit_hit(lc->addr_key, auth.window_ms);
+	if (!ok) {
 		log_info("%s: failed login for \"%s\"", server_peer(r),
 		    lc->username);
 		server_reply_error_code(r, 401, "invalid_credentials",
 		    "Invalid credentials");
 		return;
 	}
+	login_limit_ok(&lc->la);
 	if (PQgetvalue(res, 0, 6)[0] != 't') {
 		log_info("%s: login of disabled user \"%s\"", server_peer(r),
 		    lc->username);
@@ -416,14 +453,37 @@ auth_login_done(struct request *r, const PGresult *res, const char *err,
 		    "Account disabled");
 		return;
 	}
-	ratelimit_clear(lc->user_key);
 	params[0] = PQgetvalue(res, 0, 0);
 	if (db_query(api_db(), "UPDATE users SET last_login = now() "
 	    "WHERE id = $1", 1, params, auth_last_login_done, NULL,
 	    &why) == NULL)
 		log_warnx("recording a login: %s", why);
-	auth_rehash(params[0], hash, lc->password);
+	auth_rehash(params[0], PQgetvalue(res, 0, AUTH_USER_NCOLUMNS + 1),
+	    lc->password);
 	auth_issue(r, res, 0, 200);
+}
+
+/* The row is kept while the password is checked, off the loop. */
+static void
+auth_login_done(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	struct login_ctx *lc = r->ctx;
+	const char *hash = "";
+
+	if (res == NULL) {
+		api_db_error(r, "login", err, sqlstate);
+		return;
+	}
+	if (PQntuples(res) == 1) {
+		lc->user = PQcopyResult(res, PG_COPYRES_ATTRS |
+		    PG_COPYRES_TUPLES);
+		if (lc->user == NULL)
+			fatalx("out of memory copying a login row");
+		if (!PQgetisnull(res, 0, AUTH_USER_NCOLUMNS + 1))
+			hash = PQgetvalue(lc->user, 0, AUTH_USER_NCOLUMNS + 1);
+	}
+	api_hash_check(r, lc->password, hash, auth_login_checked);
 }
 
 /* Reads {"username", "password"} into a fresh login context. */
@@ -446,11 +506,17 @@ auth_login_body(struct request *r)
 	return lc;
 }
 
+/*
+ * POST /api/v1/auth/login.  The attempt counts against the limits
+ * (ratelimit.c) before anything else, so that a burst of attempts is
+ * limited as a sequence would be; user names compare without regard to
+ * case, an exact match first.
+ */
 void
 auth_login(struct request *r)
 {
 	struct login_ctx *lc;
-	const char *params[1];
+	const char *params[1], *why;
 	unsigned wait;
 	char retry[64];
 
@@ -462,22 +528,21 @@ auth_login(struct request *r)
 	if ((lc = auth_login_body(r)) == NULL)
 		return;		/* answered */
 	r->ctx = lc;
+	r->ctx_free = auth_login_ctx_free;
 	ssd_strlcpy(r->audit_subject, lc->username, sizeof(r->audit_subject));
-	snprintf(lc->user_key, sizeof(lc->user_key), "u:%s", lc->username);
-	snprintf(lc->addr_key, sizeof(lc->addr_key), "a:%s", server_addr(r));
-	if ((wait = ratelimit_retry_after(lc->user_key, auth.max_failures,
-	    auth.window_ms)) != 0 || (wait = ratelimit_retry_after(
-	    lc->addr_key, auth.max_failures, auth.window_ms)) != 0) {
-		log_warnx("%s: login for \"%s\" refused: too many failures",
-		    server_peer(r), lc->username);
+	login_limit_keys(lc->username, server_addr(r), &lc->la);
+	if ((wait = login_limit_begin(&lc->la, &why)) != 0) {
+		log_warnx("%s: login for \"%s\" refused: %s", server_peer(r),
+		    lc->username, why);
 		snprintf(retry, sizeof(retry), "Retry-After: %u\r\n", wait);
 		r->extra_headers = retry;
-		server_reply_error(r, 429, "too many failed logins, try later");
+		server_reply_error_code(r, 429, "too_many_attempts", why);
 		return;
 	}
 	params[0] = lc->username;
-	api_query(r, "SELECT " AUTH_USER_COLUMNS ", password_hash FROM users "
-	    "WHERE username = $1", 1, params, auth_login_done);
+	api_query(r, "SELECT " AUTH_USER_COLUMNS ", token_generation, "
+	    "password_hash FROM users WHERE lower(username) = lower($1) ORDER "
+	    "BY username = $1 DESC LIMIT 1", 1, params, auth_login_done);
 }
 
 /* Forget what was cached about jti, here and in other control planes. */
@@ -508,8 +573,8 @@ auth_refresh_done(struct request *r, const PGresult *res, const char *err,
 void
 auth_refresh(struct request *r)
 {
-	const char *params[3], *t;
-	char exp[24];
+	const char *params[4], *t;
+	char exp[24], gen[24];
 	cJSON *o;
 	int rc;
 
@@ -524,15 +589,18 @@ auth_refresh(struct request *r)
 	if (rc == -1)
 		return;
 	snprintf(exp, sizeof(exp), "%lld", (long long)r->user.exp);
+	snprintf(gen, sizeof(gen), "%lld", (long long)r->user.gen);
 	params[0] = r->user.user_id;
 	params[1] = r->user.jti;
 	params[2] = exp;
+	params[3] = gen;
 	api_query(r, "WITH " AUTH_PURGE_REVOKED ", rev AS (INSERT INTO "
 	    "revoked_tokens (jti, expires_at) SELECT $2, "
 	    "to_timestamp($3::bigint) FROM users "
 	    "WHERE id = $1 AND active ON CONFLICT (jti) DO NOTHING "
-	    "RETURNING jti) SELECT " AUTH_USER_COLUMNS " FROM users, rev "
-	    "WHERE id = $1", 3, params, auth_refresh_done);
+	    "RETURNING jti) SELECT " AUTH_USER_COLUMNS ", token_generation "
+	    "FROM users, rev WHERE id = $1 AND token_generation = $4::bigint",
+	    4, params, auth_refresh_done);
 }
 
 static void
@@ -555,7 +623,12 @@ auth_logout(struct request *r)
 	char exp[24];
 	size_t len;
 
-	if ((tok = auth_bearer(r, &len)) == NULL) {
+	if ((tok = auth_bearer(r, &len)) == NULL &&
+	    cookie_credentials(r, &tok, &len) == -1)
+		return;
+	if (r->via_cookie)
+		cookie_clear(r);	/* whatever the token's fate */
+	if (tok == NULL) {
 		server_reply_error(r, 401, "authentication required");
 		return;
 	}

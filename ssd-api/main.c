@@ -80,6 +80,46 @@ api_query(struct request *r, const char *sql, int nparams,
 	return 0;
 }
 
+static void
+api_hash_done(int ok, const char *hash, void *arg)
+{
+	struct request *r = arg;
+
+	r->hashing = NULL;
+	r->hashed(r, ok, hash);
+}
+
+static int
+api_hash_queued(struct request *r, struct hash_job *j, api_hash_cb cb)
+{
+	if (j == NULL) {
+		log_warnx("%s: password hashing busy (%zu waiting), 503",
+		    server_peer(r), hashpool_waiting());
+		r->extra_headers = "Retry-After: 1\r\n";
+		server_reply_error(r, 503, "busy checking passwords, try "
+		    "again in a moment");
+		return -1;
+	}
+	r->hashing = j;
+	r->hashed = cb;
+	return 0;
+}
+
+int
+api_hash_check(struct request *r, const char *password, const char *hash,
+    api_hash_cb cb)
+{
+	return api_hash_queued(r, hashpool_check(password, hash,
+	    api_hash_done, r), cb);
+}
+
+int
+api_hash_make(struct request *r, const char *password, api_hash_cb cb)
+{
+	return api_hash_queued(r, hashpool_make(password, api_hash_done, r),
+	    cb);
+}
+
 void
 api_db_error(struct request *r, const char *what, const char *err,
     const char *sqlstate)
@@ -230,17 +270,23 @@ api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	api.max_inflight = (unsigned)conf_int(c, S_HANDOFF_MAX_INFLIGHT);
 	server_configure(c);
 	auth_configure(c);
+	cookie_configure(c);
 	cache_configure(c);
+	events_configure(c);
 	register_configure(c);
+	ratelimit_configure(c);
+	hashpool_configure(c, initial);
 	policy_configure(c);
 	return 0;
 }
 
+/* What the database says changed: caches, policies, live event streams. */
 static void
 api_notified(const char *channel, const char *payload, void *arg)
 {
 	cache_notify(channel, payload, arg);
 	policy_notify(channel, payload, arg);
+	events_notify(channel, payload);
 }
 
 /* In the sandbox: libpq connects from here on. */
@@ -248,8 +294,9 @@ static void
 api_start(void)
 {
 	static const char *const channels[] = { "ssd_sessions", "ssd_auth",
-	    "ssd_session_end" };
+	    "ssd_agents", "ssd_session_end" };
 
+	hashpool_start(worker_conf());
 	api.db = db_open(worker_base(), worker_conf(), "ssd-api");
 	db_listen(api.db, channels, nitems(channels), api_notified, NULL);
 }

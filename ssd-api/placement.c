@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "log.h"
 #include "sessions.h"
+#include "template.h"
 #include "units.h"
 #include "util.h"
 #include "worker.h"
@@ -179,7 +180,8 @@ static const char pl_create_sql[] =
     "WITH owner AS (SELECT id, username FROM users WHERE (id = $1::text "
     "  OR username = $1::text) AND active LIMIT 1), "
     "tpl AS (SELECT name, manifest FROM catalog_templates WHERE (name = "
-    "  $2::text OR id::text = $2::text) AND repository_id IS NULL LIMIT 1), "
+    "  $2::text OR id::text = $2::text) AND repository_id IS NULL AND "
+    "  enabled LIMIT 1), "
     PL_REQ_CTE(PL_RESOURCE("$6::text", "tpl", "memory", "2Gi"),
     PL_RESOURCE("$7::text", "tpl", "cpu", "1000m"), "FROM tpl") ", "
     "agent AS (" PL_PICK("$3::text", "$12::bigint", "$17::boolean",
@@ -475,6 +477,13 @@ pl_body_read(struct request *r, const cJSON *o, struct pl_body *b)
 	if (res != NULL && (body_str(r, res, "memory", 32, 0, &b->mem) == -1 ||
 	    body_str(r, res, "cpu", 32, 0, &b->cpu) == -1))
 		return -1;
+	if ((b->mem != NULL && !quantity_ok(b->mem)) || (b->cpu != NULL &&
+	    !quantity_ok(b->cpu))) {
+		body_field_error(r, b->mem != NULL && !quantity_ok(b->mem) ?
+		    "resources.memory" : "resources.cpu", "must be a quantity "
+		    "such as \"2Gi\" or \"500m\"");
+		return -1;
+	}
 	b->idle = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o,
 	    "idleTimeout"));
 	b->maxdur = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o,

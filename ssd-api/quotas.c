@@ -15,11 +15,12 @@
 #include <cjson/cJSON.h>
 
 #include "api.h"
+#include "sessions.h"
 #include "template.h"
 #include "units.h"
 #include "util.h"
 
-#define QUOTA_SESSIONS_MAX	100000
+#define QUOTA_SESSIONS_MAX	10000
 #define QUOTA_FIELDS		6
 
 /* The body's fields, their column, and how each is read. */
@@ -41,8 +42,9 @@ static const struct {
  * The quota of a user ($1: id or name) or a group ($1: id), with the
  * defaults that hold where it has no row (for users those placement
  * applies, 5 sessions and 50Gi; 1.x's table defaults for the rest).
- * Columns: owner id, its name, the fields in quota_fields' order, and
- * whether a row exists.
+ * Columns: owner id, its name, the fields in quota_fields' order,
+ * whether a row exists, and for users how many sessions they hold now
+ * (live ones on agents: those the quota counts).
  */
 #define QUOTA_SELECT(owner, q, sessions, cpu, memory, storage) \
     "COALESCE(" q ".max_sessions, " sessions "), COALESCE(" q ".max_cpu, " \
@@ -53,8 +55,12 @@ static const struct {
     QUOTA_SELECT("user_id", q, "5", "4000m", "16Gi", "50Gi")
 #define QUOTA_GROUP_SELECT(q) \
     QUOTA_SELECT("group_id", q, "20", "16000m", "64Gi", "500Gi")
+#define QUOTA_USED(user) \
+    ", (SELECT count(*) FROM sessions s WHERE s.user_id = " user " AND " \
+    "s.agent_id IS NOT NULL AND s.state " SES_LIVE ")"
 static const char quota_user_sql[] =
-    "SELECT u.id, u.username, " QUOTA_USER_SELECT("q") " FROM users u LEFT "
+    "SELECT u.id, u.username, " QUOTA_USER_SELECT("q") QUOTA_USED("u.id")
+    " FROM users u LEFT "
     "JOIN user_quotas q ON q.user_id = u.id WHERE u.id = $1 OR u.username "
     "= $1 LIMIT 1";
 static const char quota_group_sql[] =
@@ -93,7 +99,8 @@ static const char quota_group_sql[] =
 static const char quota_user_put_sql[] =
     QUOTA_UPSERT("user_quotas", "user_id", "SELECT id, username FROM users "
     "WHERE id = $1 OR username = $1 LIMIT 1", "5", "4000m", "16Gi", "100Gi")
-    "SELECT o.id, o.username, " QUOTA_USER_SELECT("q") " FROM o LEFT JOIN "
+    "SELECT o.id, o.username, " QUOTA_USER_SELECT("q") QUOTA_USED("o.id")
+    " FROM o LEFT JOIN "
     "up q ON true";
 static const char quota_group_put_sql[] =
     QUOTA_UPSERT("group_quotas", "group_id", "SELECT id, name FROM groups "
@@ -128,6 +135,9 @@ quota_json(const PGresult *res, const char *owner_key)
 	}
 	cJSON_AddBoolToObject(o, "set", PQgetvalue(res, 0, 2 + QUOTA_FIELDS)[0]
 	    == 't');
+	if (PQnfields(res) > 3 + QUOTA_FIELDS)
+		cJSON_AddNumberToObject(o, "usedSessions", atof(PQgetvalue(res,
+		    0, 3 + QUOTA_FIELDS)));
 	return o;
 }
 
@@ -209,7 +219,7 @@ quota_field(struct request *r, const cJSON *o, size_t i, char *buf,
 		    v->valuedouble > QUOTA_SESSIONS_MAX || v->valuedouble !=
 		    (double)(int)v->valuedouble) {
 			body_field_error(r, quota_fields[i].field, "must be a "
-			    "whole number from 0 to 100000");
+			    "whole number from 0 to 10000");
 			return -1;
 		}
 		snprintf(buf, len, "%d", v->valueint);

@@ -242,18 +242,22 @@ register_body(struct request *r, struct reg_ctx *rc)
 void
 agents_register(struct request *r)
 {
-	char key_hash[65], rl[80];
+	char key_hash[65], rl[80], addr[NETLIST_ADDR_MAX], retry[64];
 	const char *key, *p[2];
 	struct reg_ctx *rc;
+	unsigned wait;
 	size_t len;
 
-	snprintf(rl, sizeof(rl), "r:%s", server_addr(r));
-	if (ratelimit_retry_after(rl, reg.per_minute, REGISTER_WINDOW_MS)) {
+	netlist_addr_key(server_addr(r), addr);
+	snprintf(rl, sizeof(rl), "r:%s", addr);
+	if ((wait = ratelimit_take(rl, reg.per_minute,
+	    REGISTER_WINDOW_MS)) != 0) {
+		snprintf(retry, sizeof(retry), "Retry-After: %u\r\n", wait);
+		r->extra_headers = retry;
 		server_reply_error(r, 429, "too many registrations from this "
 		    "address");
 		return;
 	}
-	ratelimit_hit(rl, REGISTER_WINDOW_MS);
 	if ((key = http_header_get(r->http, "X-Agent-API-Key", &len)) ==
 	    NULL || len == 0 || len > 256) {
 		server_reply_error(r, 401, "X-Agent-API-Key required");

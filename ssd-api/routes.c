@@ -115,11 +115,24 @@ static const struct route routes[] = {
 	{ HTTP_M_PUT, "/api/v1/users/:id/quota", "admin", quotas_user_put },
 	{ HTTP_M_GET, "/api/v1/templates", "user", templates_list },
 	{ HTTP_M_POST, "/api/v1/templates", "operator", templates_create },
+	{ HTTP_M_POST, "/api/v1/templates/import", "operator", templates_import },
 	{ HTTP_M_GET, "/api/v1/templates/:id", "user", templates_get },
 	{ HTTP_M_PATCH, "/api/v1/templates/:id", "operator", templates_update },
 	{ HTTP_M_DELETE, "/api/v1/templates/:id", "operator", templates_delete },
-	{ HTTP_M_GET, "/vnc-viewer/:id", ROUTE_PUBLIC, web_viewer_page },
+	{ HTTP_M_POST, "/api/v1/auth/session", ROUTE_PUBLIC, cookie_login },
+	/* The web UI: its pages (one file: it routes itself) and files. */
+	{ HTTP_M_GET, "/", ROUTE_PUBLIC, web_app_page },
+	{ HTTP_M_GET, "/login", ROUTE_PUBLIC, web_app_page },
+	{ HTTP_M_GET, "/sessions", ROUTE_PUBLIC, web_app_page },
+	{ HTTP_M_GET, "/sessions/:id", ROUTE_PUBLIC, web_app_page },
+	{ HTTP_M_GET, "/catalog", ROUTE_PUBLIC, web_app_page },
+	{ HTTP_M_GET, "/settings", ROUTE_PUBLIC, web_app_page },
+	{ HTTP_M_GET, "/admin", ROUTE_PUBLIC, web_app_page },
+	{ HTTP_M_GET, "/admin/*page", ROUTE_PUBLIC, web_app_page },
+	{ HTTP_M_GET, "/vnc-viewer/:id", ROUTE_PUBLIC, web_app_page },
+	{ HTTP_M_GET, "/ui/*path", ROUTE_PUBLIC, web_ui_file },
 	{ HTTP_M_GET, "/novnc/*path", ROUTE_PUBLIC, web_novnc_file },
+	{ HTTP_M_GET, "/api/v1/events", "user", events_open },
 	{ HTTP_M_GET, "/api/v1/sessions", "user", sessions_list },
 	{ HTTP_M_POST, "/api/v1/sessions", "user", sessions_create },
 	{ HTTP_M_POST, "/api/v1/sessions/bulk-import", "admin",
@@ -188,9 +201,8 @@ route_body_ok(struct request *r)
 static int
 route_match(const char *pattern, const char *path, struct request *r)
 {
-	static char segs[2048];
+	char *segs = r->segs, *out = segs;
 	size_t n, np = 0;
-	char *out = segs;
 	const char *end;
 
 	while (*pattern != '\0') {
@@ -204,7 +216,7 @@ route_match(const char *pattern, const char *path, struct request *r)
 			/* The rest of the path, slashes and all. */
 			n = strlen(path);
 			if (n == 0 || np == ROUTE_MAX_PARAMS ||
-			    out + n + 1 > segs + sizeof(segs))
+			    out + n + 1 > segs + sizeof(r->segs))
 				return 0;
 			memcpy(out, path, n + 1);
 			r->params[np++] = out;
@@ -213,7 +225,7 @@ route_match(const char *pattern, const char *path, struct request *r)
 		}
 		if (*pattern == ':') {
 			if (n == 0 || np == ROUTE_MAX_PARAMS ||
-			    out + n + 1 > segs + sizeof(segs))
+			    out + n + 1 > segs + sizeof(r->segs))
 				return 0;
 			memcpy(out, path, n);
 			out[n] = '\0';

@@ -2,11 +2,14 @@
  * server.c - ssd-api's HTTP/1.1 connections: accept within the global and
  * per-address limits, read a request head and body under their size and
  * time limits, hand it to routes.c, write the answer, keep-alive and
- * pipelining (one request at a time per connection), and detaching a
- * connection for a hand-off.  Parsing itself is common/http.c.
+ * pipelining (one request at a time per connection), detaching a
+ * connection for a hand-off, and streams: answers that stay open and are
+ * written to later (Server-Sent Events), bounded by their owner.
+ * Parsing itself is common/http.c.
  */
 #include "config.h"
 
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -35,8 +38,6 @@
 #include "worker.h"
 
 #define SERVER_ADDR_BUCKETS	1024
-/* Answers queued beyond this stop the reading of pipelined requests. */
-#define SERVER_OUTPUT_HIGH	(1024 * 1024)
 /*
  * Closing with unread request bytes makes the kernel send RST, which can
  * destroy the answer before the client reads it: shut down our side and
@@ -45,7 +46,7 @@
 #define SERVER_LINGER_MS	2000
 #define SERVER_LINGER_BYTES	(4 * 1024 * 1024)
 
-enum conn_state { CONN_HEAD, CONN_BODY, CONN_BUSY };
+enum conn_state { CONN_HEAD, CONN_BODY, CONN_BUSY, CONN_STREAM };
 
 struct addr_count {
 	char			 addr[INET6_ADDRSTRLEN];
@@ -70,6 +71,10 @@ struct conn {
 	int			 in_process;	/* inside conn_process */
 	int			 detached;	/* handed off: free, keep fd */
 	size_t			 lingered;	/* bytes dropped while closing */
+	/* A stream: who to tell when the client goes. */
+	void			(*gone)(void *);
+	void			*gone_arg;
+	LIST_ENTRY(conn)	 streams;
 	struct request		 r;
 };
 
@@ -82,6 +87,7 @@ static struct {
 	uint64_t		 header_ms, body_ms, idle_ms, write_ms;
 	int64_t			 max_conns, max_per_addr;
 	struct netlist		 trusted;
+	LIST_HEAD(, conn)	 streams;
 } srv;
 
 static void	conn_process(struct conn *);
@@ -190,6 +196,8 @@ conn_reset_request(struct conn *c)
 {
 	if (c->r.pending != NULL)
 		db_req_cancel(c->r.pending);
+	if (c->r.hashing != NULL)
+		hashpool_cancel(c->r.hashing);
 	if (c->r.ctx_free != NULL && c->r.ctx != NULL)
 		c->r.ctx_free(c->r.ctx);
 	free(c->r.ctx);
@@ -206,6 +214,11 @@ conn_reset_request(struct conn *c)
 static void
 conn_free(struct conn *c, int close_fd)
 {
+	if (c->state == CONN_STREAM) {
+		LIST_REMOVE(c, streams);
+		if (c->gone != NULL)
+			c->gone(c->gone_arg);
+	}
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
 	if (close_fd && c->fd != -1)
@@ -281,7 +294,8 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
-	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+	if (c->state == CONN_STREAM ||
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0)
 		return;
 	if (c->close_after) {
 		conn_linger(c);
@@ -332,13 +346,18 @@ server_reply(struct request *r, int status, const char *ctype,
 	    r->path[0] ? r->path : "-", status);
 	if (r->audit)
 		audit_request(r, status);
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
-	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
-	    "%s%s\r\n", status, http_status_text(status), ctype, len,
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status,
+	    http_status_text(status));
+	/* A 304 has no body and describes the one the client holds. */
+	if (status != 304)
+		evbuffer_add_printf(out, "Content-Type: %s\r\n"
+		    "Content-Length: %zu\r\n", ctype, len);
+	evbuffer_add_printf(out, "Cache-Control: %s\r\n"
+	    "X-Content-Type-Options: nosniff\r\n%s%s\r\n",
+	    r->cache_control ? r->cache_control : "no-store",
 	    r->extra_headers ? r->extra_headers : "",
 	    c->close_after ? "Connection: close\r\n" : "");
-	if (!head_only && len > 0)
+	if (!head_only && len > 0 && status != 304)
 		evbuffer_add(out, body, len);
 	conn_reset_request(c);
 	c->state = CONN_HEAD;
@@ -432,6 +451,71 @@ server_detach(struct request *r, const uint8_t **tail, size_t *tail_len,
 	else
 		conn_free(c, 0);
 	return fd;
+}
+
+/* A stream's client may not send anything that matters: dropped. */
+static void
+conn_stream_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+struct conn *
+server_stream_open(struct request *r, const char *ctype,
+    void (*gone)(void *), void *arg)
+{
+	struct conn *c = r->conn;
+
+	log_debug("%s: %s %s -> 200 (stream)", c->peer, c->req.method_str,
+	    r->path);
+	/* No length: the body ends when the connection does. */
+	evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: %s\r\nCache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\nX-Accel-Buffering: no\r\n"
+	    "Connection: close\r\n\r\n", ctype);
+	conn_reset_request(c);
+	evtimer_del(c->timer);
+	c->state = CONN_STREAM;
+	c->close_after = 1;
+	c->gone = gone;
+	c->gone_arg = arg;
+	LIST_INSERT_HEAD(&srv.streams, c, streams);
+	bufferevent_setcb(c->bev, conn_stream_read_cb, conn_write_cb,
+	    conn_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return c;
+}
+
+int
+server_stream_write(struct conn *c, const void *data, size_t len,
+    size_t max_queued)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	/* Before judging the client, give the kernel what it takes now. */
+	if (evbuffer_get_length(out) + len > max_queued &&
+	    evbuffer_get_length(out) > 0)
+		(void)evbuffer_write(out, c->fd);
+	if (evbuffer_get_length(out) + len > max_queued)
+		return -1;
+	evbuffer_add(out, data, len);
+	return 0;
+}
+
+size_t
+server_stream_queued(const struct conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+/* The owner ends it: no call back. */
+void
+server_stream_close(struct conn *c)
+{
+	c->gone = NULL;
+	conn_free(c, 1);
 }
 
 static void
@@ -565,9 +649,13 @@ conn_process_requests(struct conn *c)
 {
 	int rc;
 
+	/*
+	 * A pipelined request waits until the answers before it are
+	 * written: it may hand the connection off, and what is still
+	 * queued here would be lost with it (conn_write_cb goes on).
+	 */
 	while (c->state != CONN_BUSY && !c->close_after &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) <
-	    SERVER_OUTPUT_HIGH) {
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
 		if (c->state == CONN_HEAD) {
 			if ((rc = conn_read_head(c)) == 0)
 				return;
@@ -607,7 +695,7 @@ static void
 server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
-	char addr[INET6_ADDRSTRLEN] = "?";
+	char addr[INET6_ADDRSTRLEN] = "?", key[NETLIST_ADDR_MAX];
 	struct timeval wtv;
 	struct addr_count *ac;
 	struct conn *c;
@@ -622,7 +710,8 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		    addr, sizeof(addr));
 		port = ntohs(((struct sockaddr_in6 *)sa)->sin6_port);
 	}
-	if (worker_shutting_down() || (ac = addr_take(addr)) == NULL) {
+	netlist_addr_key(addr, key);
+	if (worker_shutting_down() || (ac = addr_take(key)) == NULL) {
 		log_info("%s: too many connections from this address, "
 		    "refused", addr);
 		close(fd);
@@ -679,7 +768,10 @@ server_listen(int fd)
 	evconnlistener_set_error_cb(srv.listener, server_accept_error_cb);
 }
 
-/* Stops accepting; open connections finish their current request. */
+/*
+ * Stops accepting; open connections finish their current request, and
+ * streams end now (their clients reconnect to another instance).
+ */
 void
 server_shutdown(void)
 {
@@ -687,6 +779,8 @@ server_shutdown(void)
 		evconnlistener_free(srv.listener);
 		srv.listener = NULL;
 	}
+	while (!LIST_EMPTY(&srv.streams))
+		conn_free(LIST_FIRST(&srv.streams), 1);
 	if (srv.nconns == 0)
 		worker_exit(0);
 }

@@ -19,6 +19,7 @@
 
 #include "agentproto.h"
 #include "api.h"
+#include "db.h"
 #include "log.h"
 #include "session_state.h"
 #include "sessions.h"
@@ -80,11 +81,14 @@ ses_listed(struct request *r, const PGresult *res, const char *err,
 void
 sessions_list(struct request *r)
 {
-	char user[256], state[32], agent[256];
+	static const char *const keys[] = { "user", "state", "agent", NULL };
+	char user[256], state[256], agent[256];
 	const char *p[5], *cached;
 	size_t len;
 	const struct http_request *h = r->http;
 
+	if (body_query(r, keys, sizeof(user) - 1) == -1)
+		return;
 	p[0] = r->user.user_id;
 	p[1] = sessions_privileged(r);
 	p[2] = http_query_get(h->query, h->query_len, "user", user,
@@ -93,6 +97,11 @@ sessions_list(struct request *r)
 	    sizeof(state)) >= 0 ? state : NULL;
 	p[4] = http_query_get(h->query, h->query_len, "agent", agent,
 	    sizeof(agent)) >= 0 ? agent : NULL;
+	if (p[3] != NULL && !session_state_known(p[3])) {
+		server_reply_error(r, 400, "query parameter \"state\" is not a "
+		    "session state");
+		return;
+	}
 	/* The same question from the same caller: the same list. */
 	xasprintf((char **)&r->ctx, "%s|%s|%s|%s|%s", p[0], p[1],
 	    p[2] ? p[2] : "", p[3] ? p[3] : "", p[4] ? p[4] : "");
@@ -109,6 +118,20 @@ sessions_list(struct request *r)
 	    "s.user_id = $3 OR u.username = $3) AND ($4::text IS NULL OR "
 	    "s.state = $4) AND ($5::text IS NULL OR s.agent_id = $5) ORDER BY "
 	    "s.created_at DESC, s.id LIMIT 1000) x", 5, p, ses_listed);
+}
+
+int
+sessions_changed(const char *ids, db_cb cb, void *arg, const char **why)
+{
+	const char *p[1] = { ids };
+
+	return db_query(api_db(), "WITH ids AS (SELECT "
+	    "jsonb_array_elements_text($1::jsonb) AS id) "
+	    "SELECT " SES_JSON ", s.user_id FROM sessions s LEFT JOIN users u "
+	    "ON u.id = s.user_id LEFT JOIN agents a ON a.agent_id = s.agent_id "
+	    "WHERE s.id IN (SELECT id FROM ids) OR (s.state " SES_LIVE " AND "
+	    "(s.agent_id IN (SELECT id FROM ids) OR s.user_id IN (SELECT id "
+	    "FROM ids)))", 1, p, cb, arg, why) == NULL ? -1 : 0;
 }
 
 /*

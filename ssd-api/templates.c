@@ -1,7 +1,8 @@
 /*
  * templates.c - /api/v1/templates: what users launch sessions from.
- * Everyone signed in may list and read; operators and administrators
- * create (from a StreamSpace Template document), change and delete.
+ * Everyone signed in may list and read the enabled ones; operators and
+ * administrators see all, create (from a StreamSpace Template document,
+ * as JSON or as a YAML file's text), enable, disable, change and delete.
  * Field names are snake_case, as the original's templates were.
  */
 #include "config.h"
@@ -16,8 +17,10 @@
 #include "log.h"
 #include "template.h"
 #include "util.h"
+#include "yamljson.h"
 
 #define TPL_TEXT_MAX	4096
+#define TPL_FILE_MAX	(256 * 1024)	/* a Template file's text */
 
 #define TPL_COLUMNS \
     "id, name, COALESCE(display_name, ''), COALESCE(description, ''), " \
@@ -26,7 +29,7 @@
     "COALESCE(array_to_json(tags), '[]'::json), COALESCE(install_count, 0), " \
     "COALESCE(platform, 'kubernetes'), " \
     "to_char(created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
-    "to_char(updated_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    "to_char(updated_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), enabled"
 /* A template is named by its id or its name. */
 #define TPL_MATCH	"(id::text = $1 OR name = $1) AND repository_id IS NULL"
 /* Its column after TPL_COLUMNS in tpl_store_sql: 't' when it is new. */
@@ -85,6 +88,7 @@ tpl_json(const PGresult *res, int row)
 	cJSON_AddStringToObject(o, "platform", PQgetvalue(res, row, 10));
 	cJSON_AddStringToObject(o, "created_at", PQgetvalue(res, row, 11));
 	cJSON_AddStringToObject(o, "updated_at", PQgetvalue(res, row, 12));
+	cJSON_AddBoolToObject(o, "enabled", PQgetvalue(res, row, 13)[0] == 't');
 	return o;
 }
 
@@ -151,44 +155,47 @@ tpl_listed(struct request *r, const PGresult *res, const char *err,
 	server_reply_cjson(r, 200, o);
 }
 
+/* Users see the enabled templates; operators all of them. */
 void
 templates_list(struct request *r)
 {
+	static const char *const keys[] = { "category", "search", NULL };
 	char cat[256], search[256];
-	const char *params[2];
+	const char *params[3];
 
+	if (body_query(r, keys, sizeof(cat) - 1) == -1)
+		return;
 	params[0] = http_query_get(r->http->query, r->http->query_len,
 	    "category", cat, sizeof(cat)) >= 0 ? cat : NULL;
 	params[1] = http_query_get(r->http->query, r->http->query_len,
 	    "search", search, sizeof(search)) >= 0 ? search : NULL;
+	params[2] = sessions_privileged(r);
 	api_query(r, "SELECT " TPL_COLUMNS " FROM catalog_templates WHERE "
 	    "repository_id IS NULL AND ($1::text IS NULL OR category = $1) "
 	    "AND ($2::text IS NULL OR strpos(lower(name || ' ' || "
 	    "COALESCE(display_name, '') || ' ' || COALESCE(description, '')), "
-	    "lower($2)) > 0) ORDER BY category, name LIMIT 1000", 2, params,
-	    tpl_listed);
+	    "lower($2)) > 0) AND (enabled OR $3::boolean) ORDER BY category, "
+	    "name LIMIT 1000", 3, params, tpl_listed);
 }
 
 void
 templates_get(struct request *r)
 {
-	const char *params[1] = { r->params[0] };
+	const char *params[2] = { r->params[0], sessions_privileged(r) };
 
 	api_query(r, "SELECT " TPL_COLUMNS " FROM catalog_templates WHERE "
-	    TPL_MATCH, 1, params, tpl_got);
+	    TPL_MATCH " AND (enabled OR $2::boolean)", 2, params, tpl_got);
 }
 
-void
-templates_create(struct request *r)
+/* Stores the Template document doc (consumed) for r. */
+static void
+tpl_insert(struct request *r, cJSON *doc)
 {
 	struct template_doc t;
 	const char *p[9];
 	char err[256], *manifest;
-	cJSON *doc;
 	int status;
 
-	if ((doc = body_object(r)) == NULL)
-		return;
 	if ((status = template_check(doc, &t, err, sizeof(err))) != 0) {
 		cJSON_Delete(doc);
 		server_reply_error(r, status, err);
@@ -202,10 +209,56 @@ templates_create(struct request *r)
 }
 
 void
+templates_create(struct request *r)
+{
+	cJSON *doc;
+
+	if ((doc = body_object(r)) != NULL)
+		tpl_insert(r, doc);
+}
+
+/*
+ * POST /api/v1/templates/import {"yaml": text}: a StreamSpace Template
+ * file as it is (YAML, or JSON, which is YAML), one document.
+ */
+void
+templates_import(struct request *r)
+{
+	const char *text;
+	char err[256], msg[320];
+	cJSON *o, *docs;
+	int n;
+
+	if ((o = body_object(r)) == NULL)
+		return;
+	if (body_str(r, o, "yaml", TPL_FILE_MAX, 1, &text) == -1) {
+		cJSON_Delete(o);
+		return;
+	}
+	docs = yaml_to_json(text, strlen(text), err, sizeof(err));
+	cJSON_Delete(o);
+	if (docs == NULL) {
+		snprintf(msg, sizeof(msg), "not a YAML or JSON file: %s", err);
+		server_reply_error(r, 422, msg);
+		return;
+	}
+	if ((n = cJSON_GetArraySize(docs)) != 1) {
+		snprintf(msg, sizeof(msg), "the file holds %d documents; a "
+		    "template file holds one", n);
+		cJSON_Delete(docs);
+		server_reply_error(r, 422, msg);
+		return;
+	}
+	tpl_insert(r, cJSON_DetachItemFromArray(docs, 0));
+	cJSON_Delete(docs);
+}
+
+void
 templates_update(struct request *r)
 {
-	const char *p[6];
+	const char *p[7];
 	char *tags = NULL;
+	int enabled = -1;
 	cJSON *o;
 
 	if ((o = body_object(r)) == NULL)
@@ -215,17 +268,27 @@ templates_update(struct request *r)
 	    body_str(r, o, "description", TPL_TEXT_MAX, 0, &p[2]) == -1 ||
 	    body_str(r, o, "category", 255, 0, &p[3]) == -1 ||
 	    body_str(r, o, "icon_url", 2048, 0, &p[4]) == -1 ||
-	    body_str_array(r, o, "tags", 64, 64, &tags) == -1) {
+	    body_str_array(r, o, "tags", 64, 64, &tags) == -1 ||
+	    body_bool(r, o, "enabled", &enabled) == -1) {
+		cJSON_Delete(o);
+		return;
+	}
+	if (p[4] != NULL && p[4][0] != '\0' && !template_icon_ok(p[4])) {
+		server_reply_error(r, 422, "field \"icon_url\" must be an "
+		    "https: or http: URL, or a path");
+		free(tags);
 		cJSON_Delete(o);
 		return;
 	}
 	p[5] = tags;
+	p[6] = enabled == -1 ? NULL : enabled ? "t" : "f";
 	api_query(r, "UPDATE catalog_templates SET display_name = "
 	    "COALESCE($2, display_name), description = COALESCE($3, "
 	    "description), category = COALESCE($4, category), icon_url = "
 	    "COALESCE($5, icon_url), tags = COALESCE($6::text[], tags), "
+	    "enabled = COALESCE($7::boolean, enabled), "
 	    "updated_at = now() WHERE " TPL_MATCH " RETURNING " TPL_COLUMNS,
-	    6, p, tpl_got);
+	    7, p, tpl_got);
 	free(tags);
 	cJSON_Delete(o);
 }

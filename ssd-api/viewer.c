@@ -168,9 +168,10 @@ viewer_checked(struct request *r, const PGresult *res, const char *err,
 		return;
 	}
 	if (PQgetvalue(res, 0, VS_ALLOWED)[0] != 't') {
+		/* As the REST routes: another's session is none at all. */
 		log_info("%s: user %s may not view session %s", server_peer(r),
 		    r->user.username, sid);
-		server_reply_error(r, 403, "not your session");
+		server_reply_error(r, 404, "session not found");
 		return;
 	}
 	if (PQgetvalue(res, 0, VS_AGENT)[0] == '\0') {

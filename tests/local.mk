@@ -212,9 +212,10 @@ tests_ws_muxagent_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
 tests_ws_muxagent_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) \
 	$(LIBEVENT_LIBS) $(OPENSSL_LIBS)
 # The longest first, so that make -j2 check keeps both cores busy.
-TESTS += tests/integration/vnc-relay.sh tests/integration/agent-vnc.sh \
-	tests/integration/agent-k8s.sh tests/integration/homes.sh \
-	tests/integration/policies.sh tests/integration/cluster.sh \
+TESTS += tests/integration/webui.sh tests/integration/vnc-relay.sh \
+	tests/integration/agent-vnc.sh tests/integration/agent-k8s.sh \
+	tests/integration/homes.sh tests/integration/policies.sh \
+	tests/integration/cluster.sh \
 	tests/integration/kubesim.sh tests/kube-sim/selftest.py \
 	tests/integration/upgrade.sh tests/integration/import-wake.sh \
 	tests/integration/downgrade.sh tests/integration/bulkimport.sh \
@@ -223,6 +224,7 @@ TESTS += tests/integration/vnc-relay.sh tests/integration/agent-vnc.sh \
 	tests/integration/db.sh tests/integration/ctl.sh tests/integration/users.sh \
 	tests/integration/sessions.sh tests/integration/matrix.sh \
 	tests/integration/crashloop.sh tests/integration/ws-client.sh \
+	tests/integration/web.sh tests/integration/events.sh \
 	tests/schema.sh tests/conf-example.sh
 EXTRA_DIST += tests/integration/upgrade.sh tests/integration/import-wake.sh \
 	tests/integration/downgrade.sh tests/integration/bulkimport.sh \
@@ -254,3 +256,13 @@ EXTRA_DIST += tests/conf-example.sh tests/schema.sh \
 	tests/kube-sim/kubesim/patch.py tests/kube-sim/kubesim/selectors.py \
 	tests/kube-sim/kubesim/server.py tests/kube-sim/kubesim/store.py \
 	tests/kube-sim/kubesim/websocket.py
+EXTRA_DIST += tests/integration/web.sh tests/integration/events.sh \
+	tests/integration/webui.sh tests/node/webui/lib.js \
+	tests/node/webui/run.js tests/node/webui/user.js \
+	tests/node/webui/admin.js tests/node/webui/security.js \
+	tests/node/webui/looks.js
+# The browser tests' screenshots stay in the build directory until clean.
+clean-local: clean-screenshots
+clean-screenshots:
+	rm -rf tests/screenshots
+.PHONY: clean-screenshots

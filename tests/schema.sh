@@ -3,7 +3,8 @@
 # (tests/pg.sh): a fresh database gets every table and column; applying
 # the files again changes nothing (the schema dumps are equal); a v1.x
 # database with rows in it, and one where the seeds' v2.0 script had
-# already run, are upgraded without losing a row.
+# already run, are upgraded without losing a row.  0010_web: its
+# ssd_agents notifications.
 
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 schema=$top/schema
@@ -328,5 +329,30 @@ ok_if "... the guide's schema_migrations row is left alone" \
 dump v2guide "$T/guide1.sql"
 apply v2guide $files
 ok_if "... and applying 0001..0003 once more changes nothing" dumped_same v2guide "$T/guide1.sql" "$T/guide2.sql"
+
+# --- 0010_web: its trigger (its way back: downgrade.sh) -------------------
+later="0004_templates.sql 0005_agent_links.sql 0006_command_retries.sql 0007_agent_load.sql"
+ok_if "0004..0007 and 0010_web apply on top" apply ssd $later 0010_web.sql
+ok_if "catalog_templates.enabled, true by default" \
+    eq t ssd "INSERT INTO catalog_templates (name, display_name) VALUES ('web-t', 'x') RETURNING enabled"
+# notifies EXPECTED SQL...: the ssd_agents notifications the statements
+# send (each its own transaction: PostgreSQL folds equal ones within one),
+# counted by payload ("3:web-a"), as psql prints them, are EXPECTED.
+notifies() {
+	local want=$1 got args=() q
+	shift
+	for q in "$@"; do args+=(-c "$q"); done
+	got=$(psql -X -q -d ssd -c "LISTEN ssd_agents" "${args[@]}" -c "SELECT 1" 2>&1 |
+	    sed -n 's/.*notification "ssd_agents" with payload "\([^"]*\)".*/\1/p' |
+	    sort | uniq -c | awk '{ printf "%s%s:%s", (NR > 1 ? " " : ""), $1, $2 }')
+	[ "$got" = "$want" ] || { echo "expected '$want', got '$got'"; return 1; }
+}
+ok_if "a new agent, its status and its approval notify ssd_agents with its id" \
+    notifies 3:web-a "INSERT INTO agents (agent_id, platform) VALUES ('web-a', 'kubernetes')" \
+    "UPDATE agents SET status = 'online' WHERE agent_id = 'web-a'" \
+    "UPDATE agents SET approval_status = 'rejected' WHERE agent_id = 'web-a'"
+ok_if "... a heartbeat does not" \
+    notifies "" "UPDATE agents SET last_heartbeat = now() WHERE agent_id = 'web-a'"
+ok_if "... deleting it does" notifies 1:web-a "DELETE FROM agents WHERE agent_id = 'web-a'"
 
 finish

@@ -2,7 +2,8 @@
  * fuzz_http.c - the HTTP parser on arbitrary bytes: as a response head
  * (the agent's side), as a request head (and an exact copy of it, as
  * ssd-api re-parses one), then the rest as a chunked body fed whole and
- * byte by byte, the path and query lookups.  Nothing may crash, read out
+ * byte by byte, the path, query and cookie lookups, and the origin
+ * check.  Nothing may crash, read out
  * of bounds, or give different answers.
  */
 #include "config.h"
@@ -64,7 +65,8 @@ fuzz_body(const uint8_t *in, size_t len)
 static void
 fuzz_decoders(const char *p, size_t len)
 {
-	char path[256], val[64];
+	static const char *const keys[] = { "token", "user", "", NULL };
+	char path[256], val[64], bad[40];
 	int n;
 
 	if (http_path_decode(p, len, path, sizeof(path)) == 0 &&
@@ -74,6 +76,30 @@ fuzz_decoders(const char *p, size_t len)
 	if (n >= (int)sizeof(val) || (n >= 0 && strlen(val) != (size_t)n))
 		abort();
 	(void)http_query_get(p, len, "", val, sizeof(val));
+	if (http_query_check(p, len, keys, 256, bad, sizeof(bad)) != 0 &&
+	    strlen(bad) > 32)
+		abort();
+}
+
+/* Cookies and origins: the answer lies within the head, exactly. */
+static void
+fuzz_cookies(const struct http_request *r)
+{
+	const char *v, *o, *h;
+	size_t n, olen, hlen, i;
+
+	if ((v = http_cookie_get(r, "ssd", &n)) != NULL) {
+		if (v < r->target || v + n > r->target + r->head_len)
+			abort();
+		for (i = 0; i < n; i++)
+			if (v[i] <= ' ' || v[i] == ';' || v[i] == '"')
+				abort();
+	}
+	o = http_header_get(r, "Origin", &olen);
+	h = http_header_get(r, "Host", &hlen);
+	if (o != NULL && h != NULL && http_origin_is(o, olen, h, hlen) &&
+	    (olen <= hlen || memchr(h, '/', hlen) != NULL))
+		abort();
 }
 
 /* The same bytes as a response head, as the agent reads one. */
@@ -142,6 +168,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	free(copy);
 
+	fuzz_cookies(&r);
 	fuzz_decoders(r.path, r.path_len);
 	if (r.query != NULL)
 		fuzz_decoders(r.query, r.query_len);

@@ -140,7 +140,7 @@ fi
 if command -v chromium > /dev/null && [ -d "$top_srcdir/tests/node/node_modules/playwright-core" ]; then
 	ip=$(json platformMetadata.podIP <<< "$(api GET "/api/v1/sessions/$sid" "$admin" | cut -d' ' -f2-)")
 	display=$(head -n1 "/tmp/ssd-demo-desktop.$ip")
-	node "$top_srcdir/tests/node/viewer.js" "$SSD_URL/vnc-viewer/$sid#token=$admin" \
+	node "$top_srcdir/tests/node/viewer.js" "$SSD_URL/vnc-viewer/$sid" admin "$ADMIN_PASSWORD" \
 	    "$T/shot" "env DISPLAY=:$display xsetroot -solid '#d02020'" > "$T/browser.out" 2>&1
 	ok_if "noVNC in Chromium connects ($(grep -c . "$T/browser.out") lines)" \
 	    grep -q '"event":"status","text":"Connected' "$T/browser.out"

@@ -10,7 +10,7 @@ set -u
 : "${top_builddir:?run from make check (top_builddir unset)}"
 : "${top_srcdir:?run from make check (top_srcdir unset)}"
 
-T=$(mktemp -d /tmp/ssd-test.XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/ssd-test.XXXXXX")
 chmod 755 "$T"
 TAP_N=0
 TAP_FAILED=0
@@ -149,6 +149,7 @@ ssd_start() {
 		echo "shutdown_timeout = 5s"
 		echo "log_level = info"
 		echo "schema_dir = $top_srcdir/schema"
+		echo "web_dir = ${SSD_WEB_DIR:-$top_srcdir/web}"
 		if [ -n "${PGHOST:-}" ]; then
 			echo "db_host = $PGHOST"
 			echo "db_port = $PGPORT"

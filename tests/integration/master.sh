@@ -109,6 +109,13 @@ ok_if "ssd-api: opening a file for writing is refused" \
 ssdctl debug sandbox-probe ssd-hub ptrace > /dev/null
 ok_if "ssd-hub: ptrace kills it" \
     wait_until "$TEST_WAIT" grep -q 'ssd-hub: killed by signal 31' "$T/ssd.log"
+# ssd-api may make threads (its password hashing pool), never a process.
+ok_if "ssd-api runs its password hashing threads" \
+    [ "$(ls "/proc/$(worker_pid ssd-api)/task" | wc -l)" -ge 3 ]
+n=$(grep -c 'ssd-api: killed by signal 31' "$T/ssd.log")
+ssdctl debug sandbox-probe ssd-api clone > /dev/null
+ok_if "ssd-api: clone() of a process kills it" wait_until "$TEST_WAIT" \
+    test "$(grep -c 'ssd-api: killed by signal 31' "$T/ssd.log")" -gt "$n"
 
 # ssdctl's errors.
 out=$("$top_builddir/ssdctl" -s "$T/nonexistent.sock" show workers 2>&1)

@@ -78,8 +78,12 @@ elsewhere=" GET /health GET /ready GET /health/hub GET /health/relay/:n POST /ap
     GET /api/v1/agent/data GET /api/v1/agents/data POST /api/v1/sessions/:id/viewer-ticket
     POST /api/v1/sessions DELETE /api/v1/api-keys/:id POST /api/v1/api-keys
     POST /api/v1/admin/agents/:id/reject GET /api/v1/admin/agents/:id DELETE /api/v1/admin/agents/:id
-    GET /api/v1/groups/:id/members POST /api/v1/groups/:id/members DELETE /api/v1/groups/:id/members/:user "
-# (master.sh, vnc-auth.sh, users.sh, agents.sh, sessions.sh, ctl.sh)
+    GET /api/v1/groups/:id/members POST /api/v1/groups/:id/members DELETE /api/v1/groups/:id/members/:user
+    POST /api/v1/auth/session GET / GET /login GET /sessions GET /sessions/:id GET /catalog GET /settings
+    GET /admin GET /admin/*page GET /ui/*path GET /api/v1/events POST /api/v1/templates/import
+    GET /api/v1/users/:id/quota PUT /api/v1/users/:id/quota "
+# (master.sh, vnc-auth.sh, users.sh, agents.sh, sessions.sh, ctl.sh, web.sh,
+# events.sh)
 rank() { case $1 in user) echo 1 ;; operator) echo 2 ;; admin) echo 3 ;; *) echo 0 ;; esac; }
 "$top_builddir/ssd-api/ssd-api" -R > "$T/routes"
 ok_if "ssd-api -R lists the route table" test -s "$T/routes"

@@ -107,8 +107,8 @@ out=$(ssdctl template import "$T/bad.yaml" 2>&1)
 ok_if "ssdctl template import: a template whose spec.idleTimeout is negative is refused ($out)" \
     eval '! grep -q created <<< "$out" && grep -q "spec.idleTimeout: must not be negative" <<< "$out"'
 r=$(api POST /api/v1/templates "$admin" '{"apiVersion":"stream.space/v1alpha1","kind":"Template","metadata":{"name":"badidle"},"spec":{"baseImage":"x","maxSessionDuration":"5 fortnights"}}')
-ok_if "POST /api/v1/templates: one whose spec.maxSessionDuration has an unknown unit is 400 ($(json message <<< "${r#* }"))" \
-    [ "${r%% *}" = 400 ]
+ok_if "POST /api/v1/templates: one whose spec.maxSessionDuration has an unknown unit is 422 ($(json message <<< "${r#* }"))" \
+    eval '[ "${r%% *}" = 422 ] && grep -q spec.maxSessionDuration <<< "${r#* }"'
 ok_if "... neither was stored" eval '[ "$(count "catalog_templates WHERE name = '"'"'badidle'"'"'")" = 0 ]'
 
 # --- Which policy a session gets ---------------------------------------------

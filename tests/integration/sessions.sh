@@ -43,6 +43,17 @@ r=$(api POST /api/v1/templates "$O" '{"apiVersion":"stream.space/v1alpha1","kind
 ok_if "a name that is no DNS-1123 label: 422" [ "$(status "$r")" = 422 ]
 r=$(api POST /api/v1/templates "$O" '{"apiVersion":"stream.space/v1alpha1","kind":"Template","metadata":{"name":"x"},"spec":{"baseImage":5}}')
 ok_if "a field of the wrong type: 400" [ "$(status "$r")" = 400 ]
+bad=""
+for spec in '"baseImage":"x y"' '"baseImage":"x","icon":"javascript:alert(1)"' \
+    '"baseImage":"x","ports":[{"containerPort":70000}]' \
+    '"baseImage":"x","env":[{"name":"1X"}]' '"baseImage":"x","defaultResources":{"memory":"lots"}' \
+    '"baseImage":"x","volumeMounts":[{"mountPath":"config"}]'; do
+	r=$(api POST /api/v1/templates "$O" "{\"apiVersion\":\"stream.space/v1alpha1\",\"kind\":\"Template\",\"metadata\":{\"name\":\"x\"},\"spec\":{$spec}}")
+	[ "$(status "$r")" = 422 ] && grep -q '"spec\.' <<< "$(body "$r")" || bad="$bad [$spec: $r]"
+done
+ok_if "an image, icon, port, variable, quantity or mount that an agent or browser would not take: 422 naming the field$bad" [ -z "$bad" ]
+r=$(api PATCH /api/v1/templates/firefox "$O" '{"icon_url":"javascript:alert(1)"}')
+ok_if "an icon that is no URL or path, by PATCH: 422" [ "$(status "$r")" = 422 ]
 r=$(api GET /api/v1/templates "$A")
 ok_if "users list templates" [ "$(json templates.0.name <<< "$(body "$r")")" = firefox ]
 r=$(api PATCH /api/v1/templates/firefox "$O" '{"display_name":"Mozilla Firefox"}')
@@ -75,6 +86,9 @@ r=$(api POST /api/v1/sessions "$B" "{\"template\":\"firefox\",\"user\":\"usera\"
 ok_if "userb may not create sessions for usera: 403" [ "$(status "$r")" = 403 ]
 r=$(api POST /api/v1/sessions "$A" '{"template":"firefox","persistentHome":"yes"}')
 ok_if "a wrong type: 400" [ "$(status "$r")" = 400 ]
+r=$(api POST /api/v1/sessions "$A" '{"template":"firefox","resources":{"memory":"lots"}}')
+ok_if "a memory size that is no quantity: 400 naming it" \
+    eval '[ "$(status "$r")" = 400 ] && grep -q "resources.memory" <<< "$(body "$r")"'
 
 # Who sees what.
 r=$(api GET "/api/v1/sessions/$sid" "$B")

@@ -180,11 +180,11 @@ ok_if "... without a command to any agent" \
 
 # --- back to v1.x: ssdctl migrate down on the running ssd --------------------------
 api POST /api/v1/users "$ADM" '{"username":"zed","password":"zed-password"}' > /dev/null
+applied=$(psql -qAt -c "SELECT count(*) || ' ' || max(version) FROM schema_migrations")
 r=$(ssdctl migrate down 0 2>&1)
 ok_if "ssdctl migrate down 0: refused while bob's sessions run on an agent (table sessions, column agent_id)" \
     grep -q "0002_agents.down.sql failed, nothing reverted: ERROR:  table sessions, column agent_id: 2 session(s) still run on agents" <<< "$r"
-last=$(sed -n 's/^#define SSD_SCHEMA_VERSION[^"]*"\(.*\)"/\1/p' "$top_srcdir/common/proto.h")
-ok_if "... and nothing is reverted" db_is v1 "SELECT max(version) FROM schema_migrations" "$last"
+ok_if "... and nothing is reverted" db_is v1 "SELECT count(*) || ' ' || max(version) FROM schema_migrations" "$applied"
 # What an agent reports once it has stopped them.
 psql -qAt -c "UPDATE sessions SET state = 'terminated' WHERE agent_id IS NOT NULL" > /dev/null
 r=$(ssdctl migrate down 0 2>&1)
@@ -192,8 +192,7 @@ ok_if "then: refused while zed, made in ssd, has no email (table users, column e
     grep -q "table users, column email: 1 row(s) hold NULL.*give 'zed' an email address" <<< "$r"
 api PATCH "/api/v1/users/$(psql -qAt -c "SELECT id FROM users WHERE username = 'zed'")" "$ADM" '{"email":"zed@example.org"}' > /dev/null
 r=$(ssdctl migrate down 0 2>&1)
-ndown=$(ls "$top_srcdir"/schema/[0-9][0-9][0-9][0-9]_*.down.sql | wc -l)
-ok_if "then every migration is reverted ($ndown)" grep -q "^$ndown migrations reverted" <<< "$r"
+ok_if "then every migration is reverted" grep -q "^${applied%% *} migrations reverted" <<< "$r"
 ok_if "... naming the users whose passwords v1.x cannot check (set in ssd)" \
     grep -q "WARNING:  users admin, dave, zed: their passwords were set in ssd" <<< "$r"
 not_ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$SSD_URL/ready")" = 503 ]; }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # users.sh - login, tokens and /api/v1/users against a real PostgreSQL:
 # the first admin from ADMIN_PASSWORD, wrong passwords, roles and
-# ownership, refresh and logout really revoking, disabled accounts, the
+# ownership, refresh and logout really revoking, names without regard to
+# case, password changes revoking every token, disabled accounts, the
 # login rate limit, malformed and oversized bodies.  TAP output.
 . "$top_srcdir/tests/integration/lib.sh"
 
@@ -143,6 +144,42 @@ refused() { [ "$(api GET /api/v1/users/me "$alice2" | cut -d' ' -f1)" = 401 ]; }
 ok_if "a NOTIFY ssd_auth drops cached token checks" wait_until "$TEST_WAIT" refused
 psql -qAt -c "UPDATE users SET active = true WHERE username = 'alice'; NOTIFY ssd_auth" > /dev/null
 
+# Names without regard to case; passwords and the tokens they revoke.
+r=$(api POST /api/v1/users "$admin" '{"username":"ALICE","password":"another-password"}')
+ok_if "ALICE when alice exists: 409" [ "${r%% *}" = 409 ]
+r=$(api POST /api/v1/users "$admin" '{"username":"me","password":"another-password"}')
+ok_if "a user named me: 400 (it is /users/me)" [ "${r%% *}" = 400 ]
+r=$(api POST /api/v1/users "$admin" "{\"username\":\"long\",\"password\":\"$(printf '%512s' | tr ' ' p)\"}")
+ok_if "a password of 512 characters: 400" [ "${r%% *}" = 400 ]
+r=$(api POST /api/v1/auth/login "" '{"username":"Alice","password":"alice-password"}')
+ok_if "alice logs in as Alice" [ "$(json user.username <<< "${r#* }")" = alice ]
+alice=$(json token <<< "${r#* }")
+r=$(api POST /api/v1/auth/login "" '{"username":"Alice","password":"alice-password"}')
+alice_phone=$(json token <<< "${r#* }")
+r=$(api PATCH /api/v1/users/me "$alice" '{"password":"alice-new-password"}')
+ok_if "her own password without currentPassword: 400" [ "${r%% *}" = 400 ]
+r=$(api PATCH /api/v1/users/me "$alice" '{"password":"alice-new-password","currentPassword":"guess"}')
+ok_if "... with a wrong one: 403 wrong_password" \
+    eval '[ "${r%% *}" = 403 ] && [ "$(json error <<< "${r#* }")" = wrong_password ]'
+r=$(api PATCH /api/v1/users/me "$alice" '{"password":"alice-new-password","currentPassword":"alice-password"}')
+ok_if "... with the right one: 200 and a new token" \
+    eval '[ "${r%% *}" = 200 ] && [ -n "$(json token <<< "${r#* }")" ] && [ "$(json user.username <<< "${r#* }")" = alice ]'
+alice_new=$(json token <<< "${r#* }")
+r=$(api GET /api/v1/users/me "$alice_phone")
+ok_if "... her token on another device stops working: 401" [ "${r%% *}" = 401 ]
+r=$(api GET /api/v1/users/me "$alice")
+ok_if "... so does the one she changed it with" [ "${r%% *}" = 401 ]
+r=$(api POST /api/v1/auth/refresh "" "{\"token\":\"$alice_phone\"}")
+ok_if "... and it cannot be refreshed" [ "${r%% *}" = 401 ]
+r=$(api GET /api/v1/users/me "$alice_new")
+ok_if "... the new one works" [ "${r%% *}" = 200 ]
+r=$(api POST /api/v1/auth/login "" '{"username":"alice","password":"alice-new-password"}')
+ok_if "... and so does the new password" [ "${r%% *}" = 200 ]
+r=$(api PATCH "/api/v1/users/$alice_id" "$admin" '{"password":"alice-password"}')
+ok_if "the admin resets it without hers: 200" [ "${r%% *}" = 200 ]
+r=$(api GET /api/v1/users/me "$alice_new")
+ok_if "... which revokes her tokens too" [ "${r%% *}" = 401 ]
+
 # Disabled accounts, deletion.
 r=$(api PATCH "/api/v1/users/$alice_id" "$admin" '{"active":false}')
 ok_if "admin disables alice" [ "$(json active <<< "${r#* }")" = false ]
@@ -176,6 +213,20 @@ ok_if "a form-encoded body: 415 (got $code)" [ "$code" = 415 ]
 r=$(api POST /api/v1/users "$admin" '{"username":1}')
 [ "$(json error <<< "${r#* }")" = bad_request ] && [ -n "$(json message <<< "${r#* }")" ]
 ok_rc "errors have one shape: {error: code, message}" $?
+
+# Filters: read strictly, never ignored.
+long=$(printf '%5000s' | tr ' ' x)
+bad=""
+for q in "admin/audit?resource_id=%00" "admin/audit?search=$long" "admin/audit?user=a&user=b" \
+    "admin/audit?resourceId=x" "sessions?state=bogus" "sessions?owner=alice" "agents?status=%ff" \
+    "templates?category=%0a"; do
+	r=$(api GET "/api/v1/$q" "$admin")
+	[ "${r%% *}" = 400 ] || bad="$bad [$q: ${r:0:80}]"
+done
+ok_if "malformed, repeated or unknown filters: 400 naming them, never everything$bad" [ -z "$bad" ]
+r=$(api GET "/api/v1/admin/audit?resource_id=nothing-has-this" "$admin")
+ok_if "... a well-formed filter that matches nothing: 200, empty" \
+    eval '[ "${r%% *}" = 200 ] && [ "$(json count <<< "${r#* }")" = 0 ]'
 
 # The audit trail.
 audited() { [ "$(psql -qAt -c "$1")" -ge "${2:-1}" ]; }

@@ -1,13 +1,14 @@
 // viewer.js - the VNC viewer page in a real browser: Debian's chromium,
-// driven by playwright-core, opens /vnc-viewer/ID with a token, waits
-// for noVNC to connect, and takes screenshots of the remote screen.
-// Usage: node viewer.js URL OUT-PREFIX [DRAW-CMD]
+// driven by playwright-core, opens /vnc-viewer/ID, signs in on the login
+// page it is sent to (the UI's cookie: no token in any URL), comes back,
+// waits for noVNC to connect, and takes screenshots of the remote screen.
+// Usage: node viewer.js URL USER PASSWORD OUT-PREFIX [DRAW-CMD]
 // Prints JSON lines: {"event":"status",...}, {"event":"shot","file":...,
 // "distinct": number of distinct colours}; exits non-zero on failure.
 'use strict';
 const { chromium } = require('playwright-core');
 const { execSync } = require('child_process');
-const [url, prefix, draw] = process.argv.slice(2);
+const [url, user, password, prefix, draw] = process.argv.slice(2);
 const out = (o) => console.log(JSON.stringify(o));
 
 async function shot(page, file) {
@@ -42,9 +43,15 @@ async function shot(page, file) {
     const page = await browser.newPage({ viewport: { width: 1100, height: 860 } });
     page.on('console', (m) => out({ event: 'console', text: m.text() }));
     await page.goto(url);
-    await page.waitForFunction(() =>
-      document.getElementById('status').textContent.startsWith('Connected'),
-      null, { timeout: 20000 });
+    await page.waitForSelector('input[name=username]', { timeout: 20000 });
+    await page.fill('input[name=username]', user);
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForURL(url, { timeout: 20000 });
+    await page.waitForFunction(() => {
+      const s = document.getElementById('status');
+      return s !== null && s.textContent.startsWith('Connected');
+    }, null, { timeout: 20000 });
     out({ event: 'status', text: await page.textContent('#status') });
     await page.waitForTimeout(1500);
     await shot(page, `${prefix}-1.png`);

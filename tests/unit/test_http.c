@@ -1,8 +1,8 @@
 /*
  * test_http.c - the request parser of common/http.c: valid heads, every
  * malformed case with the status it must give, input split at every
- * byte, limits, keep-alive and WebSocket rules, chunked bodies, paths
- * and query strings.
+ * byte, limits, keep-alive and WebSocket rules, chunked bodies, paths,
+ * query strings, cookies and origins.
  */
 #include "config.h"
 
@@ -591,6 +591,54 @@ START_TEST(paths)
 }
 END_TEST
 
+START_TEST(query_checks)
+{
+	static const char *const keys[] = { "user", "search", NULL };
+	char name[40], big[400];
+	static const struct {
+		const char	*q;
+		int		 want;
+		const char	*bad;
+	} cases[] = {
+		{ "", 0, NULL },
+		{ "user=a&search=b+c%20d", 0, NULL },
+		{ "user=&search", 0, NULL },
+		{ "user=%C3%BC", 0, NULL },
+		{ "&&user=a&", 0, NULL },
+		{ "nope=1", HTTP_QUERY_UNKNOWN, "nope" },
+		{ "user=a&USER=b", HTTP_QUERY_UNKNOWN, "USER" },
+		{ "us%00er=a", HTTP_QUERY_UNKNOWN, "us%00er" },
+		{ "user=a&user=b", HTTP_QUERY_REPEATED, "user" },
+		{ "us%65r=a&user=b", HTTP_QUERY_REPEATED, "user" },
+		{ "user=%00", HTTP_QUERY_MALFORMED, "user" },
+		{ "user=%0a", HTTP_QUERY_MALFORMED, "user" },
+		{ "user=%zz", HTTP_QUERY_MALFORMED, "user" },
+		{ "user=%C3", HTTP_QUERY_MALFORMED, "user" },
+		{ "search=%ff%fe", HTTP_QUERY_MALFORMED, "search" },
+		{ "n%ffpe\x01=1", HTTP_QUERY_UNKNOWN, "n%ffpe?" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(http_query_check(cases[i].q, strlen(cases[i].q),
+		    keys, 16, name, sizeof(name)) == cases[i].want, "%s",
+		    cases[i].q);
+		if (cases[i].bad != NULL)
+			ck_assert_str_eq(name, cases[i].bad);
+	}
+	ck_assert_int_eq(http_query_check(NULL, 0, keys, 16, name,
+	    sizeof(name)), 0);
+	/* A value of max bytes passes, one more does not. */
+	memcpy(big, "search=", 7);
+	memset(big + 7, 'x', 16);
+	ck_assert_int_eq(http_query_check(big, 7 + 16, keys, 16, name,
+	    sizeof(name)), 0);
+	memset(big + 7, 'x', 17);
+	ck_assert_int_eq(http_query_check(big, 7 + 17, keys, 16, name,
+	    sizeof(name)), HTTP_QUERY_MALFORMED);
+}
+END_TEST
+
 START_TEST(queries)
 {
 	const char *q = "a=1&token=x%2By+z&empty=&flag&a=2&sp+ace=%7e&&=v";
@@ -629,6 +677,82 @@ START_TEST(queries)
 	    sizeof(out)), -1);
 	ck_assert_int_eq(http_query_get(NULL, 0, "k", out, sizeof(out)), -1);
 	ck_assert_int_eq(http_query_get("k=1", 3, "k", out, 0), -1);
+}
+END_TEST
+
+/* The cookie called name in head s: its value, or "(none)". */
+static const char *
+cookie(const char *s, const char *name)
+{
+	static char out[256];
+	struct http_request r;
+	const char *v;
+	size_t n;
+
+	ck_assert_int_eq(parse(s, &r), 1);
+	if ((v = http_cookie_get(&r, name, &n)) == NULL)
+		return "(none)";
+	ck_assert_uint_lt(n, sizeof(out));
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return out;
+}
+
+#define CK(fields)	"GET / HTTP/1.1\r\nHost: h\r\n" fields "\r\n"
+
+START_TEST(cookies)
+{
+	ck_assert_str_eq(cookie(CK("Cookie: ssd=abc.def-1_2\r\n"), "ssd"),
+	    "abc.def-1_2");
+	ck_assert_str_eq(cookie(CK("Cookie: a=1; ssd=x; b=2\r\n"), "ssd"),
+	    "x");
+	ck_assert_str_eq(cookie(CK("Cookie: a=1;ssd=x\r\n"), "ssd"), "x");
+	ck_assert_str_eq(cookie(CK("Cookie: ssd=\"q\"\r\n"), "ssd"), "q");
+	ck_assert_str_eq(cookie(CK("Cookie: ssd=\r\n"), "ssd"), "");
+	ck_assert_str_eq(cookie(CK("Cookie: a=1\r\nCookie: ssd=y\r\n"),
+	    "ssd"), "y");
+	/* Names are exact and case-sensitive; prefixes do not match. */
+	ck_assert_str_eq(cookie(CK("Cookie: SSD=x; ssdx=y; xssd=z\r\n"),
+	    "ssd"), "(none)");
+	ck_assert_str_eq(cookie(CK("Cookie: ssd\r\n"), "ssd"), "(none)");
+	ck_assert_str_eq(cookie(CK(""), "ssd"), "(none)");
+	ck_assert_str_eq(cookie(CK("Cookie: ssd=x\r\n"), ""), "(none)");
+	/* Twice, in one field or two: neither is trusted. */
+	ck_assert_str_eq(cookie(CK("Cookie: ssd=x; ssd=y\r\n"), "ssd"),
+	    "(none)");
+	ck_assert_str_eq(cookie(CK("Cookie: ssd=x\r\nCookie: ssd=x\r\n"),
+	    "ssd"), "(none)");
+	/* Values outside cookie-octet. */
+	ck_assert_str_eq(cookie(CK("Cookie: ssd=a b\r\n"), "ssd"), "(none)");
+	ck_assert_str_eq(cookie(CK("Cookie: ssd=a,b\r\n"), "ssd"), "(none)");
+	ck_assert_str_eq(cookie(CK("Cookie: ssd=a\\b\r\n"), "ssd"),
+	    "(none)");
+	ck_assert_str_eq(cookie(CK("Cookie: ssd=\"\r\n"), "ssd"), "(none)");
+	ck_assert_str_eq(cookie(CK("Cookie: ssd=\"a\r\n"), "ssd"), "(none)");
+	ck_assert_str_eq(cookie(CK("Cookie: ssd=\xc3\xa9\r\n"), "ssd"),
+	    "(none)");
+	/* A malformed other pair does not hide ours. */
+	ck_assert_str_eq(cookie(CK("Cookie: junk; =; a=b c; ssd=ok\r\n"),
+	    "ssd"), "ok");
+}
+END_TEST
+
+START_TEST(origins)
+{
+#define OI(o, h)	http_origin_is(o, strlen(o), h, strlen(h))
+	ck_assert_int_eq(OI("http://ssd.example:8080", "ssd.example:8080"), 1);
+	ck_assert_int_eq(OI("https://SSD.example", "ssd.EXAMPLE"), 1);
+	ck_assert_int_eq(OI("http://[::1]:8080", "[::1]:8080"), 1);
+	ck_assert_int_eq(OI("http://ssd.example:8081", "ssd.example:8080"), 0);
+	ck_assert_int_eq(OI("http://ssd.example.evil", "ssd.example"), 0);
+	ck_assert_int_eq(OI("http://evil/ssd.example", "ssd.example"), 0);
+	ck_assert_int_eq(OI("http://ssd.example/", "ssd.example"), 0);
+	ck_assert_int_eq(OI("ftp://ssd.example", "ssd.example"), 0);
+	ck_assert_int_eq(OI("null", "null"), 0);
+	ck_assert_int_eq(OI("http://", ""), 0);
+	ck_assert_int_eq(OI("http://a", "a/"), 0);
+	ck_assert_int_eq(http_origin_is(NULL, 0, "h", 1), 0);
+#undef OI
 }
 END_TEST
 
@@ -747,6 +871,9 @@ http_suite(void)
 	tc = tcase_create("decode");
 	tcase_add_test(tc, paths);
 	tcase_add_test(tc, queries);
+	tcase_add_test(tc, query_checks);
+	tcase_add_test(tc, cookies);
+	tcase_add_test(tc, origins);
 	tcase_add_test(tc, status_texts);
 	suite_add_tcase(s, tc);
 

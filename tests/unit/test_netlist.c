@@ -156,6 +156,28 @@ START_TEST(forwarded_long_entry)
 }
 END_TEST
 
+/* Per-address limits count IPv6 clients by /64. */
+START_TEST(addr_keys)
+{
+	char k[NETLIST_ADDR_MAX];
+
+	netlist_addr_key("192.0.2.7", k);
+	ck_assert_str_eq(k, "192.0.2.7");
+	netlist_addr_key("::ffff:192.0.2.7", k);
+	ck_assert_str_eq(k, "192.0.2.7");
+	netlist_addr_key("2001:db8:1:2:a:b:c:d", k);
+	ck_assert_str_eq(k, "2001:db8:1:2::/64");
+	netlist_addr_key("2001:db8:1:2::ffff", k);
+	ck_assert_str_eq(k, "2001:db8:1:2::/64");
+	netlist_addr_key("2001:db8:1:3::1", k);
+	ck_assert_str_eq(k, "2001:db8:1:3::/64");
+	netlist_addr_key("::1", k);
+	ck_assert_str_eq(k, "::/64");
+	netlist_addr_key("not an address", k);
+	ck_assert_str_eq(k, "not an address");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -169,6 +191,7 @@ main(void)
 	tcase_add_test(tc, parse_malformed);
 	tcase_add_test(tc, forwarded_for);
 	tcase_add_test(tc, forwarded_long_entry);
+	tcase_add_test(tc, addr_keys);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

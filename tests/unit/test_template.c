@@ -1,10 +1,12 @@
 /*
  * test_template.c - Template documents (accepted, and each way one is
- * refused) and the YAML reader (types, documents, hostile input).
+ * refused, field by field), quantities, and the YAML reader (types,
+ * documents, hostile input).
  */
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,13 +57,81 @@ START_TEST(documents)
 	    "\"x\",\"idleTimeout\":\"30m\",\"maxSessionDuration\":\"8h\"}"),
 	    &t), 0);
 	ck_assert_int_eq(check_json(TPL("{\"name\":\"ff\"}", "{\"baseImage\":"
-	    "\"x\",\"idleTimeout\":\"-5m\"}"), &t), 400);
+	    "\"x\",\"idleTimeout\":\"-5m\"}"), &t), 422);
 	ck_assert_int_eq(check_json(TPL("{\"name\":\"ff\"}", "{\"baseImage\":"
-	    "\"x\",\"maxSessionDuration\":\"5 fortnights\"}"), &t), 400);
+	    "\"x\",\"maxSessionDuration\":\"5 fortnights\"}"), &t), 422);
 	ck_assert_int_eq(check_json(TPL("{\"name\":\"ff\"}", "{\"baseImage\":"
-	    "\"x\",\"idleTimeout\":30}"), &t), 400);
+	    "\"x\",\"idleTimeout\":30}"), &t), 422);
 	ck_assert_int_eq(check_json(TPL("{\"name\":\"ff\"}", "{\"baseImage\":"
-	    "\"x\",\"idleTimeout\":\"99999d\"}"), &t), 400);
+	    "\"x\",\"idleTimeout\":\"99999d\"}"), &t), 422);
+}
+END_TEST
+
+START_TEST(spec_fields)
+{
+	static const struct {
+		const char	*spec;
+		int		 want;
+	} cases[] = {
+		{ "{\"baseImage\":\"lscr.io/linuxserver/firefox:1.2@sha256:ab\","
+		    "\"icon\":\"https://example.org/ff.png\",\"ports\":[{"
+		    "\"containerPort\":3000,\"name\":\"http\",\"protocol\":"
+		    "\"TCP\"}],\"env\":[{\"name\":\"PUID\",\"value\":\"1000\"},"
+		    "{\"name\":\"N\",\"value\":2}],\"defaultResources\":{"
+		    "\"memory\":\"2Gi\",\"cpu\":\"500m\"},\"volumeMounts\":[{"
+		    "\"mountPath\":\"/config\"}]}", 0 },
+		{ "{\"baseImage\":\"x y\"}", 422 },
+		{ "{\"baseImage\":\"-x\"}", 422 },
+		{ "{\"baseImage\":\"x\",\"icon\":\"javascript:alert(1)\"}", 422 },
+		{ "{\"baseImage\":\"x\",\"icon\":\"https://a/\\\"b\"}", 422 },
+		{ "{\"baseImage\":\"x\",\"icon\":\"/icons/ff.svg\"}", 0 },
+		{ "{\"baseImage\":\"x\",\"ports\":[{\"containerPort\":0}]}", 422 },
+		{ "{\"baseImage\":\"x\",\"ports\":[{\"containerPort\":65536}]}",
+		    422 },
+		{ "{\"baseImage\":\"x\",\"ports\":[{\"containerPort\":80.5}]}",
+		    422 },
+		{ "{\"baseImage\":\"x\",\"ports\":[{\"containerPort\":\"80\"}]}",
+		    422 },
+		{ "{\"baseImage\":\"x\",\"ports\":[{\"containerPort\":80,"
+		    "\"protocol\":\"ICMP\"}]}", 422 },
+		{ "{\"baseImage\":\"x\",\"ports\":{}}", 422 },
+		{ "{\"baseImage\":\"x\",\"env\":[{\"value\":\"v\"}]}", 422 },
+		{ "{\"baseImage\":\"x\",\"env\":[{\"name\":\"1A\"}]}", 422 },
+		{ "{\"baseImage\":\"x\",\"env\":[{\"name\":\"A\",\"value\":"
+		    "{}}]}", 422 },
+		{ "{\"baseImage\":\"x\",\"defaultResources\":{\"memory\":"
+		    "\"lots\"}}", 422 },
+		{ "{\"baseImage\":\"x\",\"defaultResources\":{\"cpu\":2}}", 422 },
+		{ "{\"baseImage\":\"x\",\"defaultResources\":[]}", 422 },
+		{ "{\"baseImage\":\"x\",\"volumeMounts\":[{\"mountPath\":"
+		    "\"config\"}]}", 422 },
+		{ "{\"baseImage\":\"x\",\"volumeMounts\":[{}]}", 422 },
+	};
+	struct template_doc t;
+	char doc[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(doc, sizeof(doc), TPL("{\"name\":\"ff\"}", "%s"),
+		    cases[i].spec);
+		ck_assert_msg(check_json(doc, &t) == cases[i].want, "%s",
+		    cases[i].spec);
+	}
+}
+END_TEST
+
+START_TEST(quantities)
+{
+	static const char *const good[] = { "1", "500m", "2Gi", "1.5", "0.5Gi",
+	    "1e3", "1E-2", "100Mi", "3k", ".5" };
+	static const char *const bad[] = { "", "Gi", "-1", "1.2.3", "1 Gi",
+	    "1Gb", "1e", "abc", "1m1", "12345678901234567890123456789012Mi" };
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(quantity_ok(good[i]), "%s", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!quantity_ok(bad[i]), "%s", bad[i]);
 }
 END_TEST
 
@@ -140,6 +210,8 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, documents);
+	tcase_add_test(tc, spec_fields);
+	tcase_add_test(tc, quantities);
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, yaml_types);
 	tcase_add_test(tc, yaml_hostile);
