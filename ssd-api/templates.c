@@ -33,7 +33,7 @@
 /* A template is named by its id or its name. */
 #define TPL_MATCH	"(id::text = $1 OR name = $1) AND repository_id IS NULL"
 /* Its column after TPL_COLUMNS in tpl_store_sql: 't' when it is new. */
-#define TPL_CREATED	13
+#define TPL_CREATED	14
 
 /*
  * A template from a checked document (tpl_store_params): created, or, if
