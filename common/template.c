@@ -114,7 +114,8 @@ quantity_ok(const char *s)
 	const char *why;
 	uint64_t v;
 
-	return units_quantity_millis(s, &v, &why) == 0;
+	/* In bytes, not millis: "3E" is a quantity, if a large one. */
+	return units_quantity_bytes(s, &v, &why) == 0;
 }
 
 /* An image reference: registry/name:tag@digest characters, no spaces. */

@@ -84,6 +84,8 @@ START_TEST(quantities_refused)
 	bad_quantity("10gi");
 	bad_quantity("1.2.3");
 	bad_quantity(".");
+	bad_quantity("1.");
+	bad_quantity("1.Gi");
 	bad_quantity("+5");
 	bad_quantity("1e");
 	bad_quantity("0x10");
