@@ -303,7 +303,7 @@ static void
 api_start(void)
 {
 	static const char *const channels[] = { "ssd_sessions", "ssd_auth",
-	    "ssd_agents", "ssd_session_end" };
+	    "ssd_agents", "ssd_session_end", "ssd_session_events" };
 
 	hashpool_start(worker_conf());
 	api.db = db_open(worker_base(), worker_conf(), "ssd-api");

@@ -49,10 +49,18 @@ on_exit "kill $!; wait $!"
 ok_if "the agent comes online" wait_until "$TEST_WAIT" \
     sql_is "SELECT status FROM agents WHERE agent_id = 'k8s-pol'" online
 
-# The sessionWarning events, as the web UI's event stream will see them.
-{ echo "LISTEN ssd_session_events;"; while [ ! -e "$T/listen.stop" ]; do
-	echo "SELECT 1;"; sleep 0.3; done; } | psql -qAt > "$T/events" 2>&1 &
-on_exit "touch $T/listen.stop; wait $!"
+# The web UI's event streams (GET /api/v1/events) of bob and alice.
+for u in bob alice; do
+	curl -sN -H "Authorization: Bearer ${tok[$u]}" "$SSD_URL/api/v1/events" > "$T/$u.sse" 2> /dev/null &
+	on_exit "kill $! 2> /dev/null; wait $!"
+done
+ok_if "bob's and alice's event streams are open" wait_until "$TEST_WAIT" \
+    eval 'grep -q "^event: hello" "$T/bob.sse" && grep -q "^event: hello" "$T/alice.sse"'
+# warned USER SESSION: USER's stream had a sessionWarning (idle) of SESSION.
+warned() {
+	grep -A1 '^event: sessionWarning$' "$T/$1.sse" | grep -q \
+	    "^data: {\"type\":\"sessionWarning\",\"sessionId\":\"$2\",\"userId\":\"${uid[bob]}\",\"reason\":\"idle\""
+}
 
 state_is() { sql_is "SELECT state FROM sessions WHERE id = '$1'" "$2"; }
 field() { json "$2" <<< "$(api GET "/api/v1/sessions/$1" "$admin" | cut -d' ' -f2-)"; }
@@ -162,8 +170,9 @@ ok_if "... its viewer closed with the reason idle ($(tail -1 "$T/v-$b"))" \
     wait_until "$TEST_WAIT" said "$b" '"closed": 1000, "reason": "idle"'
 ok_if "... the audit trail says so" sql_is "SELECT count(*) FROM audit_log WHERE resource_id = '$b' AND action = 'session hibernate' AND changes->>'reason' = 'idle' AND changes->>'by' = 'policy'" 1
 ok_if "... and the session that it ended by idleness" eval '[ "$(field "$b" endedBy)" = idle ]'
-ok_if "its viewers were warned first (a sessionWarning event)" wait_until "$TEST_WAIT" \
-    grep -q "\"type\" : \"sessionWarning\", \"sessionId\" : \"$b\", \"userId\" : \"${uid[bob]}\", \"reason\" : \"idle\"" "$T/events"
+ok_if "bob was warned first: a sessionWarning event in his event stream" \
+    wait_until "$TEST_WAIT" warned bob "$b"
+ok_if "... not in alice's" eval '! grep -q "sessionWarning" "$T/alice.sse"'
 ok_if "once its viewer left, the first is hibernated too" wait_until "$TEST_WAIT" state_is "$a" hibernated
 api PUT "/api/v1/sessions/$b/wake" "${tok[bob]}" > /dev/null
 ok_if "bob wakes the second: running again, the countdown from now" wait_until "$TEST_WAIT" \
