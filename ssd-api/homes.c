@@ -70,10 +70,13 @@ homes_listed(struct request *r, const PGresult *res, const char *err,
 void
 homes_list(struct request *r)
 {
+	static const char *const keys[] = { "user", NULL };
 	char user[256];
 	const struct http_request *h = r->http;
 	const char *p[1];
 
+	if (body_query(r, keys, sizeof(user) - 1) == -1)
+		return;
 	p[0] = http_query_get(h->query, h->query_len, "user", user,
 	    sizeof(user)) >= 0 ? user : NULL;
 	api_query(r, homes_list_sql, 1, p, homes_listed);
@@ -196,10 +199,13 @@ homes_deleted(struct request *r, const PGresult *res, const char *err,
 void
 homes_delete(struct request *r)
 {
+	static const char *const keys[] = { "namespace", NULL };
 	char ns[256];
 	const struct http_request *h = r->http;
 	const char *p[5];
 
+	if (body_query(r, keys, sizeof(ns) - 1) == -1)
+		return;
 	p[0] = r->params[0];
 	p[1] = http_query_get(h->query, h->query_len, "namespace", ns,
 	    sizeof(ns)) >= 0 ? ns : NULL;

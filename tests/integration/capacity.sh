@@ -21,6 +21,7 @@ ok_if "kube-sim starts" wait_until "$TEST_WAIT" test -s "$T/ks/url"
 ok_if "ssd starts" ssd_start "agent_heartbeat_interval = 1s" \
     "agent_timeout = 30s" "command_timeout = 120s"
 [ -n "$SSD_PID" ] && [ -s "$T/ks/url" ] || finish
+ok_if "... and is ready (database up)" wait_until "$TEST_WAIT" curl -sf "$SSD_URL/ready"
 ssdctl template import "$top_srcdir/contrib/templates/xfce-desktop.yaml" > /dev/null
 admin=$(json token <<< "$(api POST /api/v1/auth/login "" "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" | cut -d' ' -f2-)")
 
