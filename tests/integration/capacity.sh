@@ -39,6 +39,10 @@ agent_start() {
 online() { sql_is "SELECT status FROM agents WHERE agent_id = '$1'" online; }
 create() { api POST /api/v1/sessions "$admin" '{"template":"xfce-desktop"}'; }
 state_is() { sql_is "SELECT state FROM sessions WHERE id = '$1'" "$2"; }
+# reply_is STATUS FIELD VALUE: $r, "STATUS BODY", has BODY's FIELD = VALUE.
+reply_is() { [ "${r%% *}" = "$1" ] && [ "$(json "$2" <<< "${r#* }")" = "$3" ]; }
+# reply_says STATUS TEXT: $r has that status and its message says TEXT.
+reply_says() { [ "${r%% *}" = "$1" ] && grep -q "$2" <<< "$(json message <<< "${r#* }")"; }
 
 agent_start k8s-cap-a MAX_SESSIONS=2
 ok_if "agent k8s-cap-a (MAX_SESSIONS=2) is online" wait_until "$TEST_WAIT" online k8s-cap-a
@@ -48,14 +52,14 @@ ids=
 for i in 1 2; do
 	r=$(create)
 	ids="$ids $(json id <<< "${r#* }")"
-	ok_if "session $i is placed on k8s-cap-a" [ "${r%% *}" = 202 ] && \
-	    [ "$(json agentId <<< "${r#* }")" = k8s-cap-a ]
+	ok_if "session $i is placed on k8s-cap-a" \
+	    reply_is 202 agentId k8s-cap-a
 done
 set -- $ids
 ok_if "both run (real pods)" wait_until "$TEST_WAIT" eval "state_is $1 running && state_is $2 running"
 r=$(create)
 ok_if "a third is refused while k8s-cap-a is full: 503 no_capacity" \
-    [ "${r%% *}" = 503 ] && [ "$(json error <<< "${r#* }")" = no_capacity ]
+    reply_is 503 error no_capacity
 ok_if "... saying why: $(json message <<< "${r#* }")" \
     grep -q '1 at their max_sessions' <<< "$(json message <<< "${r#* }")"
 ok_if "... and k8s-cap-a got no third command" \
@@ -67,21 +71,21 @@ ok_if "... and reports its capacity" wait_until "$TEST_WAIT" \
     sql_is "SELECT capacity->>'max_cpu' || ' ' || (capacity->>'max_memory') FROM agents WHERE agent_id = 'k8s-cap-b'" "1 3"
 r=$(create)
 sid3=$(json id <<< "${r#* }")
-ok_if "the third now goes to k8s-cap-b" [ "${r%% *}" = 202 ] && \
-    [ "$(json agentId <<< "${r#* }")" = k8s-cap-b ]
+ok_if "the third now goes to k8s-cap-b" \
+    reply_is 202 agentId k8s-cap-b
 ok_if "... and runs" wait_until "$TEST_WAIT" state_is "$sid3" running
 r=$(create)
 ok_if "a fourth asking for 1000m CPU finds no CPU left on k8s-cap-b: 503 no_capacity" \
-    [ "${r%% *}" = 503 ] && [ "$(json error <<< "${r#* }")" = no_capacity ]
+    reply_is 503 error no_capacity
 ok_if "... saying so: $(json message <<< "${r#* }")" \
     grep -q '1 without the CPU' <<< "$(json message <<< "${r#* }")"
 r=$(api POST /api/v1/sessions "$admin" '{"template":"xfce-desktop","resources":{"cpu":"0","memory":"1Gi"}}')
 sid4=$(json id <<< "${r#* }")
-ok_if "... one asking for no CPU and 1Gi fits (3Gi of memory)" [ "${r%% *}" = 202 ] && \
-    [ "$(json agentId <<< "${r#* }")" = k8s-cap-b ]
+ok_if "... one asking for no CPU and 1Gi fits (3Gi of memory)" \
+    reply_is 202 agentId k8s-cap-b
 r=$(api POST /api/v1/sessions "$admin" '{"template":"xfce-desktop","resources":{"cpu":"0","memory":"512Mi"}}')
 ok_if "... then memory runs out (2Gi + 1Gi of 3Gi): 503 no_capacity without the memory" \
-    [ "${r%% *}" = 503 ] && grep -q '1 without the memory' <<< "$(json message <<< "${r#* }")"
+    reply_says 503 '1 without the memory'
 ok_if "k8s-cap-b's sums are what its sessions ask for" \
     sql_is "SELECT live_cpu_millis || ' ' || live_memory_mib FROM agents WHERE agent_id = 'k8s-cap-b'" "1000 3072"
 
@@ -91,20 +95,20 @@ ok_if "one of k8s-cap-a's sessions is deleted (it has room again)" [ "${r%% *}" 
 ok_if "... and is gone" wait_until "$TEST_WAIT" state_is "$1" terminated
 r=$(api POST /api/v1/admin/agents/k8s-cap-a/drain "$admin")
 ok_if "POST /api/v1/admin/agents/k8s-cap-a/drain: 200, draining" \
-    [ "${r%% *}" = 200 ] && [ "$(json status <<< "${r#* }")" = draining ]
+    reply_is 200 status draining
 ok_if "GET /api/v1/agents shows it draining" eval \
     '[ "$(api GET "/api/v1/agents?status=draining" "$admin" | cut -d" " -f2- | json agents.0.agentId)" = k8s-cap-a ]'
 ok_if "ssdctl show agents shows it draining" eval \
     "ssdctl show agents | grep -Eq '^k8s-cap-a +draining '"
 r=$(api POST /api/v1/sessions "$admin" '{"template":"xfce-desktop","resources":{"cpu":"0","memory":"256Mi"}}')
 ok_if "a new session does not go to the draining agent, which has room: 503 no_capacity, 1 draining" \
-    [ "${r%% *}" = 503 ] && grep -q '1 is draining' <<< "$(json message <<< "${r#* }")"
+    reply_says 503 '1 is draining'
 ok_if "... its running session stays" state_is "$2" running
 ok_if "ssdctl agent undrain k8s-cap-a" eval "ssdctl agent undrain k8s-cap-a | grep -q 'takes new sessions'"
 ok_if "... audited" sql_is "SELECT count(*) FROM audit_log WHERE action = 'agent undrain' AND resource_id = 'k8s-cap-a'" 1
 r=$(api POST /api/v1/sessions "$admin" '{"template":"xfce-desktop","resources":{"cpu":"0","memory":"256Mi"}}')
-ok_if "... and gets new sessions again" [ "${r%% *}" = 202 ] && \
-    [ "$(json agentId <<< "${r#* }")" = k8s-cap-a ]
+ok_if "... and gets new sessions again" \
+    reply_is 202 agentId k8s-cap-a
 ok_if "ssdctl agent drain k8s-cap-b" eval "ssdctl agent drain k8s-cap-b | grep -q 'is draining'"
 ok_if "... shown by ssdctl show agents" eval "ssdctl show agents | grep -Eq '^k8s-cap-b +draining '"
 r=$(api POST /api/v1/admin/agents/nope/drain "$admin")
@@ -132,13 +136,13 @@ ok_if "one of k8s-cap-a's two sessions is hibernated" wait_until "$TEST_WAIT" st
 small='{"template":"xfce-desktop","resources":{"cpu":"0","memory":"64Mi"}}'
 r=$(api POST /api/v1/sessions "$admin" "$small")
 ok_if "... it keeps its room: no capacity for another (k8s-cap-b draining)" \
-    [ "${r%% *}" = 503 ] && grep -q '1 at their max_sessions' <<< "$(json message <<< "${r#* }")"
+    reply_says 503 '1 at their max_sessions'
 echo "capacity_count_hibernated = no" >> "$T/ssd.conf"
 ok_if "ssdctl reload: capacity_count_hibernated = no" ssdctl reload
 r=$(api POST /api/v1/sessions "$admin" "$small")
 sid6=$(json id <<< "${r#* }")
-ok_if "... now a new session takes its room on k8s-cap-a" [ "${r%% *}" = 202 ] && \
-    [ "$(json agentId <<< "${r#* }")" = k8s-cap-a ]
+ok_if "... now a new session takes its room on k8s-cap-a" \
+    reply_is 202 agentId k8s-cap-a
 ok_if "... and the agent, told so, runs it" wait_until "$TEST_WAIT" state_is "$sid6" running
 api PUT "/api/v1/sessions/$hib/wake" "$admin" > /dev/null
 ok_if "waking the hibernated one finds k8s-cap-a full: it stays hibernated" \
