@@ -69,9 +69,10 @@ static const char quota_group_sql[] =
 
 /*
  * Writes the fields present ($8: their names) of user or group $1,
- * $2..$7 their values in quota_fields' order; a new row takes the
- * table's 1.x defaults for the others (sessions, cpu, memory, storage
- * given as dflt).  Returns what QUOTA_SELECT does.
+ * $2..$7 their values in quota_fields' order; a new row takes for the
+ * others the defaults QUOTA_SELECT shows (sessions, cpu, memory, storage
+ * given as dflt), so that writing one field changes no other.  Returns
+ * what QUOTA_SELECT does.
  */
 #define QUOTA_NEW(field, value, dflt) \
     "CASE WHEN '" field "' = ANY($8::text[]) THEN " value " ELSE " dflt \
@@ -98,7 +99,7 @@ static const char quota_group_sql[] =
     "  updated_at = now() RETURNING q.*) "
 static const char quota_user_put_sql[] =
     QUOTA_UPSERT("user_quotas", "user_id", "SELECT id, username FROM users "
-    "WHERE id = $1 OR username = $1 LIMIT 1", "5", "4000m", "16Gi", "100Gi")
+    "WHERE id = $1 OR username = $1 LIMIT 1", "5", "4000m", "16Gi", "50Gi")
     "SELECT o.id, o.username, " QUOTA_USER_SELECT("q") QUOTA_USED("o.id")
     " FROM o LEFT JOIN "
     "up q ON true";
