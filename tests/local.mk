@@ -203,6 +203,7 @@ TESTS += tests/integration/webui.sh tests/integration/vnc-relay.sh \
 	tests/integration/capacity.sh tests/integration/agents.sh \
 	tests/integration/vnc-auth.sh tests/integration/master.sh \
 	tests/integration/db.sh tests/integration/ctl.sh tests/integration/users.sh \
+	tests/integration/abuse.sh \
 	tests/integration/sessions.sh tests/integration/matrix.sh \
 	tests/integration/crashloop.sh tests/integration/ws-client.sh \
 	tests/integration/web.sh tests/integration/events.sh \
@@ -215,6 +216,7 @@ EXTRA_DIST += tests/conf-example.sh tests/schema.sh \
 	tests/kube-sim/selftest.py tests/integration/master.sh \
 	tests/integration/crashloop.sh tests/integration/db.sh \
 	tests/integration/users.sh tests/integration/sessions.sh \
+	tests/integration/abuse.sh tests/ws/logins.py \
 	tests/integration/ctl.sh tests/integration/agents.sh \
 	tests/integration/matrix.sh tests/integration/capacity.sh \
 	tests/integration/vnc-auth.sh tests/integration/ws-client.sh \
@@ -222,7 +224,7 @@ EXTRA_DIST += tests/conf-example.sh tests/schema.sh \
 	tests/integration/agent-k8s.sh tests/integration/agent-vnc.sh \
 	tests/integration/vnc-relay.sh tests/integration/lib.sh \
 	tests/integration/vnc-relay.js tests/pg.sh tests/agent/flood.py \
-	tests/ws/rfbclient.py tests/ws/bytetarget.py tests/ws/echo-server.py \
+	tests/ws/rfbclient.py tests/ws/pingflood.py tests/ws/bytetarget.py tests/ws/echo-server.py \
 	tests/node/viewer.js tests/node/vnc-client.js tests/node/ws-agent.js \
 	tests/node/ws-echo-server.js tests/node/package.json \
 	tests/node/package-lock.json tests/README tests/kube-sim/README.md \
