@@ -703,8 +703,9 @@ conf_check(const struct conf *c, struct conf_error *err)
 {
 	static struct netlist trusted;
 	unsigned char addr[16];
-	char why[128];
+	char why[128], host[NETLIST_ADDR_MAX];
 	const char *s;
+	int port;
 
 	s = conf_str(c, S_LISTEN_ADDRESS);
 	if (inet_pton(AF_INET, s, addr) != 1 &&
@@ -724,6 +725,21 @@ conf_check(const struct conf *c, struct conf_error *err)
 		conf_seterr(err, "%s (trusted_proxies): %s",
 		    c->v[S_TRUSTED_PROXIES].origin != NULL ?
 		    c->v[S_TRUSTED_PROXIES].origin : "default", why);
+		return -1;
+	}
+	if (netlist_parse(&trusted, conf_str(c, S_METRICS_ALLOW), why,
+	    sizeof(why)) == -1) {
+		conf_seterr(err, "%s (metrics_allow): %s",
+		    c->v[S_METRICS_ALLOW].origin != NULL ?
+		    c->v[S_METRICS_ALLOW].origin : "default", why);
+		return -1;
+	}
+	s = conf_str(c, S_METRICS_LISTEN);
+	if (*s != '\0' && netlist_hostport(s, host, sizeof(host), &port, why,
+	    sizeof(why)) == -1) {
+		conf_seterr(err, "%s (metrics_listen): %s",
+		    c->v[S_METRICS_LISTEN].origin != NULL ?
+		    c->v[S_METRICS_LISTEN].origin : "default", why);
 		return -1;
 	}
 	if (conf_abs_path(c, S_CHROOT_DIR, err) == -1 ||
