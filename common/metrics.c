@@ -38,12 +38,7 @@ struct metrics_family {
 	int		 overflow_logged;
 	const char	*label_names[METRICS_LABELS_MAX];
 	size_t		 nlabels;
-	void		(*writer)(struct metrics_out *);
-};
-
-struct metrics_out {
-	struct evbuffer		*buf;
-	enum metric_id		 id;
+	void		(*writer)(struct evbuffer *);
 };
 
 #define METRICS_COLLECTORS_MAX	8
@@ -199,6 +194,18 @@ metrics_escape(char *out, size_t outlen, const char *value)
 	return n;
 }
 
+/* Appends src (n bytes) at *off in out (len); 0, or -1 when it is full. */
+static int
+metrics_put(char *out, size_t len, size_t *off, const char *src, size_t n)
+{
+	if (*off + n >= len)
+		return -1;
+	memcpy(out + *off, src, n);
+	*off += n;
+	out[*off] = '\0';
+	return 0;
+}
+
 /* a="x",b="y" from the family's names and values; -1 on a count mismatch. */
 static int
 metrics_render_labels(enum metric_id id, const char *const *values,
@@ -206,20 +213,25 @@ metrics_render_labels(enum metric_id id, const char *const *values,
 {
 	struct metrics_family *f = &reg.fam[id];
 	char esc[2 * METRICS_VALUE_MAX + 1];
-	size_t i, n = 0;
+	size_t i, n = 0, k;
 
 	out[0] = '\0';
 	for (i = 0; i < f->nlabels; i++) {
 		if (values == NULL || values[i] == NULL)
 			return -1;
-		metrics_escape(esc, sizeof(esc), values[i]);
-		n += (size_t)snprintf(out + n, n < len ? len - n : 0,
-		    "%s%s=\"%s\"", i ? "," : "", f->label_names[i], esc);
+		k = metrics_escape(esc, sizeof(esc), values[i]);
+		if ((i > 0 && metrics_put(out, len, &n, ",", 1) == -1) ||
+		    metrics_put(out, len, &n, f->label_names[i],
+		    strlen(f->label_names[i])) == -1 ||
+		    metrics_put(out, len, &n, "=\"", 2) == -1 ||
+		    metrics_put(out, len, &n, esc, k) == -1 ||
+		    metrics_put(out, len, &n, "\"", 1) == -1)
+			return -1;
 	}
 	if ((f->nlabels == 0 && values != NULL && values[0] != NULL) ||
 	    (values != NULL && values[f->nlabels] != NULL))
 		return -1;
-	return n < len ? 0 : -1;
+	return 0;
 }
 
 static struct metric *
@@ -344,9 +356,28 @@ metrics_on_collect(void (*fn)(void))
 }
 
 void
-metrics_writer(enum metric_id id, void (*fn)(struct metrics_out *))
+metrics_writer(enum metric_id id, void (*fn)(struct evbuffer *))
 {
 	reg.fam[id].writer = fn;
+}
+
+/* Decimal, without printf: most values are whole numbers. */
+static void
+metrics_format_int(char *out, size_t len, int64_t v)
+{
+	char tmp[24];
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t n = 0, i = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0 && i + 1 < len)
+		out[i++] = '-';
+	while (n > 0 && i + 1 < len)
+		out[i++] = tmp[--n];
+	out[i] = '\0';
 }
 
 void
@@ -358,7 +389,7 @@ metrics_format_value(char *out, size_t len, double v)
 		snprintf(out, len, "%sInf", v > 0 ? "+" : "-");
 	else if (v > -9007199254740992.0 && v < 9007199254740992.0 &&
 	    v == (double)(int64_t)v)
-		snprintf(out, len, "%.0f", v);
+		metrics_format_int(out, len, (int64_t)v);
 	else {
 		/* The shortest text that reads back as the same double. */
 		snprintf(out, len, "%.15g", v);
@@ -367,20 +398,45 @@ metrics_format_value(char *out, size_t len, double v)
 	}
 }
 
-/* name+suffix{worker="w",labels[,extra]} value */
+/*
+ * name+suffix{worker="w",labels[,extra]} value: put together with memcpy,
+ * not printf, as 30,000 of them (every agent's status) make one scrape.
+ */
 static void
 metrics_line(struct evbuffer *b, enum metric_id id, const char *suffix,
     const char *labels, const char *extra, double v)
 {
+	char line[METRICS_LABELS_LEN + 256], val[40];
+	const char *name = metrics_defs[id].name;
 	int worker = !metrics_own_worker_label(id);
-	char val[40];
+	size_t n = 0;
+	int rc = 0;
 
 	metrics_format_value(val, sizeof(val), v);
-	evbuffer_add_printf(b, "%s%s{%s%s%s%s%s%s%s} %s\n",
-	    metrics_defs[id].name, suffix, worker ? "worker=\"" : "",
-	    worker ? reg.worker : "", worker ? "\"" : "",
-	    worker && *labels ? "," : "", labels,
-	    extra && (worker || *labels) ? "," : "", extra ? extra : "", val);
+	rc |= metrics_put(line, sizeof(line), &n, name, strlen(name));
+	rc |= metrics_put(line, sizeof(line), &n, suffix, strlen(suffix));
+	rc |= metrics_put(line, sizeof(line), &n, "{", 1);
+	if (worker) {
+		rc |= metrics_put(line, sizeof(line), &n, "worker=\"", 8);
+		rc |= metrics_put(line, sizeof(line), &n, reg.worker,
+		    strlen(reg.worker));
+		rc |= metrics_put(line, sizeof(line), &n, "\"", 1);
+		if (*labels != '\0')
+			rc |= metrics_put(line, sizeof(line), &n, ",", 1);
+	}
+	rc |= metrics_put(line, sizeof(line), &n, labels, strlen(labels));
+	if (extra != NULL) {
+		if (worker || *labels != '\0')
+			rc |= metrics_put(line, sizeof(line), &n, ",", 1);
+		rc |= metrics_put(line, sizeof(line), &n, extra, strlen(extra));
+	}
+	rc |= metrics_put(line, sizeof(line), &n, "} ", 2);
+	rc |= metrics_put(line, sizeof(line), &n, val, strlen(val));
+	rc |= metrics_put(line, sizeof(line), &n, "\n", 1);
+	/* Labels are bounded well below the line: never happens. */
+	if (rc != 0)
+		fatalx("metric %s: sample line too long", name);
+	evbuffer_add(b, line, n);
 }
 
 static void
@@ -417,23 +473,22 @@ metrics_series_lines(struct evbuffer *b, const struct metric *m)
 }
 
 void
-metrics_out_sample(struct metrics_out *o, const char *const *values,
-    double v)
+metrics_sample_to(struct evbuffer *out, enum metric_id id,
+    const char *const *values, double v)
 {
 	char labels[METRICS_LABELS_LEN];
 
-	if (metrics_render_labels(o->id, values, labels, sizeof(labels)) == -1)
+	if (metrics_render_labels(id, values, labels, sizeof(labels)) == -1)
 		fatalx("metric %s: label values do not match %s",
-		    metrics_defs[o->id].name, metrics_defs[o->id].labels);
-	metrics_line(o->buf, o->id, metrics_defs[o->id].type ==
-	    METRIC_COUNTER ? "_total" : "", labels, NULL, v);
+		    metrics_defs[id].name, metrics_defs[id].labels);
+	metrics_line(out, id, metrics_defs[id].type == METRIC_COUNTER ?
+	    "_total" : "", labels, NULL, v);
 }
 
 void
 metrics_snapshot(struct evbuffer *out, size_t max)
 {
 	struct evbuffer *lines = evbuffer_new();
-	struct metrics_out o;
 	struct metrics_rec rec;
 	const struct metric *m;
 	size_t i;
@@ -443,10 +498,8 @@ metrics_snapshot(struct evbuffer *out, size_t max)
 	for (i = 0; i < reg.ncollect; i++)
 		reg.collect[i]();
 	for (i = 0; i < M_COUNT; i++) {
-		o.buf = lines;
-		o.id = (enum metric_id)i;
 		if (reg.fam[i].writer != NULL)
-			reg.fam[i].writer(&o);
+			reg.fam[i].writer(lines);
 		else
 			for (m = reg.fam[i].first; m != NULL; m = m->order)
 				metrics_series_lines(lines, m);

@@ -75,15 +75,15 @@ void	metrics_clear(enum metric_id id);
 
 /*
  * Render time.  Collectors run first (they set gauges from the state they
- * describe); a family with a writer is written by it instead of from its
- * series (for large sets held elsewhere, e.g. every agent's status).
+ * describe); a family with a writer is written by it, into out, instead
+ * of from its series: for large sets held elsewhere (every agent's
+ * status), which the writer may keep rendered between changes.
  */
-struct metrics_out;
 void	metrics_on_collect(void (*fn)(void));
-void	metrics_writer(enum metric_id id, void (*fn)(struct metrics_out *));
-/* One sample of the family being written. */
-void	metrics_out_sample(struct metrics_out *o, const char *const *values,
-	    double v);
+void	metrics_writer(enum metric_id id, void (*fn)(struct evbuffer *out));
+/* Appends one sample line of family id to out (for writers). */
+void	metrics_sample_to(struct evbuffer *out, enum metric_id id,
+	    const char *const *values, double v);
 
 /*
  * The snapshot: for each family with samples, a record

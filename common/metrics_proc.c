@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -87,16 +88,26 @@ metrics_proc_read_stat(struct proc_stat *st)
 	return metrics_proc_parse_stat(buf, (size_t)n, st);
 }
 
-/* Entries of /proc/self/fd, less the directory's own descriptor. */
+/*
+ * Entries of /proc/self/fd, less the directory's own descriptor.  Since
+ * Linux 6.2 the directory's size is that count: one fstat, where listing
+ * 10,000 agents' links took ssd-hub 8 ms a scrape; older kernels say 0,
+ * and are counted entry by entry.
+ */
 static int
 metrics_proc_count_fds(void)
 {
 	char buf[4096];
 	struct dirent64 *d;
+	struct stat st;
 	ssize_t n, off;
 	int count = 0;
 
-	if (pm.fd_dir == -1 || lseek(pm.fd_dir, 0, SEEK_SET) == -1)
+	if (pm.fd_dir == -1)
+		return -1;
+	if (fstat(pm.fd_dir, &st) == 0 && st.st_size > 0)
+		return (int)st.st_size - 1;
+	if (lseek(pm.fd_dir, 0, SEEK_SET) == -1)
 		return -1;
 	while ((n = getdents64(pm.fd_dir, buf, sizeof(buf))) > 0)
 		for (off = 0; off < n; off += d->d_reclen) {

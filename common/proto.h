@@ -81,6 +81,7 @@ struct imsg_snap_req {
 
 #define SNAP_F_LAST	0x01	/* the snapshot ends with these bytes */
 #define SNAP_F_GONE	0x02	/* no such snapshot (any more): start over */
+#define SNAP_F_MORE	0x04	/* more of this answer follows: ask later */
 
 struct imsg_snap_data {
 	uint32_t	kind;

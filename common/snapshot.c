@@ -58,7 +58,8 @@ snapshot_answer(struct ipc_chan *c, const struct ipc_msg *m)
 {
 	struct imsg_snap_req req;
 	const uint8_t *p;
-	size_t len, n;
+	size_t len, n, off;
+	int i;
 
 	if (ipc_msg_get(m, &req, sizeof(req)) == -1 || req.kind == 0 ||
 	    req.kind >= SNAP_KINDS || snap.render[req.kind] == NULL) {
@@ -85,11 +86,16 @@ snapshot_answer(struct ipc_chan *c, const struct ipc_msg *m)
 		return;
 	}
 	p = evbuffer_pullup(snap.buf[req.kind], -1);
-	n = len - req.offset > SNAP_CHUNK ? SNAP_CHUNK : len - req.offset;
-	snapshot_send(c, m->peerid, req.kind, req.offset + n == len ?
-	    SNAP_F_LAST : 0, p + req.offset, n);
-	if (req.offset + n == len) {
-		evbuffer_free(snap.buf[req.kind]);
-		snap.buf[req.kind] = NULL;
+	for (i = 0, off = req.offset; i < SNAP_BURST; i++, off += n) {
+		n = len - off > SNAP_CHUNK ? SNAP_CHUNK : len - off;
+		if (off + n == len) {
+			snapshot_send(c, m->peerid, req.kind, SNAP_F_LAST,
+			    p + off, n);
+			evbuffer_free(snap.buf[req.kind]);
+			snap.buf[req.kind] = NULL;
+			return;
+		}
+		snapshot_send(c, m->peerid, req.kind, i + 1 < SNAP_BURST ?
+		    SNAP_F_MORE : 0, p + off, n);
 	}
 }

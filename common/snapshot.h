@@ -1,8 +1,8 @@
 /*
  * snapshot.h - the answering side of IMSG_SNAP_REQ (proto.h): a process
  * renders what it was asked for once, at offset 0, and hands it out a
- * chunk per request, so a large snapshot (every agent's status) never
- * fills a channel that also carries pings and hand-offs.
+ * few chunks per request, so a large snapshot (every agent's status)
+ * never fills a channel that also carries pings and hand-offs.
  */
 #ifndef SSD_SNAPSHOT_H
 #define SSD_SNAPSHOT_H
@@ -15,8 +15,12 @@ struct evbuffer;
 struct ipc_chan;
 struct ipc_msg;
 
-/* Bytes of snapshot per IMSG_SNAP_DATA. */
+/*
+ * Bytes of snapshot per IMSG_SNAP_DATA, and IMSG_SNAP_DATA per request:
+ * 240 KiB at a time, a quarter of the smallest channel queue.
+ */
 #define SNAP_CHUNK	(60 * 1024)
+#define SNAP_BURST	4
 
 /* What renders kind: at most max bytes into out. */
 void	snapshot_register(enum snap_kind kind,

@@ -295,6 +295,8 @@ gather_chunk(struct gather *g, struct gather_src *s,
 		return;
 	}
 	evbuffer_add(s->fresh, data, len);
+	if (d->flags & SNAP_F_MORE)
+		return;
 	if (!(d->flags & SNAP_F_LAST)) {
 		gather_request(g, s, (uint32_t)evbuffer_get_length(s->fresh));
 		return;

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
+
 #include "conf.h"
 #include "dbpoll.h"
 #include "hub.h"
@@ -26,56 +28,38 @@ static const char *const hubm_states[] = { "online", "offline", "draining" };
 
 static struct {
 	struct db_poll	*agents, *queue;
-	char		**ids, **status;
-	size_t		 n;
+	/* Every agent's status lines, rendered when read, copied per scrape. */
+	struct evbuffer	*status;
 } hubm;
 
-static void
-hubm_forget_agents(void)
-{
-	size_t i;
-
-	for (i = 0; i < hubm.n; i++) {
-		free(hubm.ids[i]);
-		free(hubm.status[i]);
-	}
-	free(hubm.ids);
-	free(hubm.status);
-	hubm.ids = hubm.status = NULL;
-	hubm.n = 0;
-}
-
+/* Each agent as a state set: 1 for its status, 0 for the others. */
 static void
 hubm_agents_done(const PGresult *res, const char *err, const char *sqlstate,
     void *arg)
 {
-	size_t i, n;
+	const char *id, *status;
+	int i, k;
 
 	if (res == NULL) {
 		log_warnx("metrics: agents' status not read: %s", err);
 		return;
 	}
-	hubm_forget_agents();
-	n = (size_t)PQntuples(res);
-	hubm.ids = xcalloc(n ? n : 1, sizeof(char *));
-	hubm.status = xcalloc(n ? n : 1, sizeof(char *));
-	for (i = 0; i < n; i++) {
-		hubm.ids[i] = xstrdup(PQgetvalue(res, (int)i, 0));
-		hubm.status[i] = xstrdup(PQgetvalue(res, (int)i, 1));
+	evbuffer_drain(hubm.status, evbuffer_get_length(hubm.status));
+	for (i = 0; i < PQntuples(res); i++) {
+		id = PQgetvalue(res, i, 0);
+		status = PQgetvalue(res, i, 1);
+		for (k = 0; k < (int)nitems(hubm_states); k++)
+			metrics_sample_to(hubm.status, M_AGENT_STATUS,
+			    ML(id, hubm_states[k]),
+			    strcmp(status, hubm_states[k]) == 0);
 	}
-	hubm.n = n;
 }
 
-/* Each agent as a state set: 1 for its status, 0 for the others. */
 static void
-hubm_write_status(struct metrics_out *o)
+hubm_write_status(struct evbuffer *out)
 {
-	size_t i, k;
-
-	for (i = 0; i < hubm.n; i++)
-		for (k = 0; k < nitems(hubm_states); k++)
-			metrics_out_sample(o, ML(hubm.ids[i], hubm_states[k]),
-			    strcmp(hubm.status[i], hubm_states[k]) == 0);
+	evbuffer_add(out, evbuffer_pullup(hubm.status, -1),
+	    evbuffer_get_length(hubm.status));
 }
 
 static void
@@ -103,6 +87,8 @@ hubm_collect(void)
 void
 hubm_start(void)
 {
+	if ((hubm.status = evbuffer_new()) == NULL)
+		fatalx("out of memory for metrics");
 	metrics_on_collect(hubm_collect);
 	metrics_writer(M_AGENT_STATUS, hubm_write_status);
 	hubm.agents = db_poll_new(worker_base(), hub_db(), "SELECT agent_id, "

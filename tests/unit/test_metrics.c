@@ -141,10 +141,10 @@ START_TEST(series_bound)
 END_TEST
 
 static void
-write_two(struct metrics_out *o)
+write_two(struct evbuffer *out)
 {
-	metrics_out_sample(o, ML("a1", "online"), 1);
-	metrics_out_sample(o, ML("a1", "offline"), 0);
+	metrics_sample_to(out, M_AGENT_STATUS, ML("a1", "online"), 1);
+	metrics_sample_to(out, M_AGENT_STATUS, ML("a1", "offline"), 0);
 }
 
 START_TEST(formats_and_merge)
