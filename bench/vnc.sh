@@ -118,12 +118,22 @@ for n in $idle_counts; do
 	sleep 3
 done
 
+# CPU ticks of every relay (user and system).
+relay_ticks() {
+	local p t=0
+	for p in $(ssdctl show workers | awk '$1 ~ /^ssd-relay/ { print $2 }'); do
+		t=$((t + $(awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[12] + f[13] }' "/proc/$p/stat")))
+	done
+	echo $t
+}
+
 # Throughput and latency, rounds in rotated order; round 0 is warm-up.
 orders=("D W R N" "W R N D" "R N D W" "N D W R")
 for ((r = 0; r <= rounds; r++)); do
 	for v in ${orders[$((r % 4))]}; do
 		[[ $variants == *" $v "* ]] || continue
 		[ $v = N ] && metrics no
+		c0=$(relay_ticks)
 		o=$(client down "$(url $v source)" "$down")
 		[ "$(field exact <<< "$o")" = True ] || echo "round $r $v: download not byte-exact: $o"
 		[ $r -gt 0 ] && field mbps <<< "$o" >> "$T/down.$v"
@@ -133,6 +143,10 @@ for ((r = 0; r <= rounds; r++)); do
 		wait_until 10 grep -qx "$up" "$T/sink.count" ||
 		    echo "round $r $v: upload not byte-exact ($(grep -vx 0 "$T/sink.count" | tr '\n' ' ')of $up)"
 		[ $r -gt 0 ] && field mbps <<< "$o" >> "$T/up.$v"
+		# The relays' CPU per GiB relayed: less noisy than throughput.
+		[ $r -gt 0 ] && [ $v != D ] && [ $v != W ] && awk -v t=$(( $(relay_ticks) - c0 )) \
+		    -v hz="$(getconf CLK_TCK)" -v b=$((down + up)) \
+		    'BEGIN { print t * 1000 / hz / (b / 1073741824) }' >> "$T/cpu.$v"
 		o=$(client rtt "$(url $v xfce-desktop)" "$rtt_n")
 		[ $r -gt 0 ] && { field p50 <<< "$o" >> "$T/p50.$v"; field p99 <<< "$o" >> "$T/p99.$v"; }
 		[ $v = N ] && metrics yes
@@ -174,10 +188,16 @@ spread() { sort -g "$T/$1.$2" | awk '{ v[NR] = $1 } END { m = v[int((NR + 1) / 2
 if [[ $variants == *" R "* && $variants == *" N "* ]]; then
 	printf '\nmetrics on (R) and off (N), same build, %d rounds\n' "$rounds"
 	printf '%-34s %12s %12s %8s %14s %14s\n' metric R N R/N "R spread %" "N spread %"
-	for m in down up p50 p99; do
-		[ "$(med $m R)" != 0 ] && [ "$(med $m N)" != 0 ] ||
+	for m in down up p50 p99 cpu; do
+		[ -s "$T/$m.R" ] && [ -s "$T/$m.N" ] && [ "$(med $m R)" != 0 ] &&
+		    [ "$(med $m N)" != 0 ] ||
 		    { echo "bench: no $m figure for R or N"; exit 1; }
-		printf '%-34s %12.0f %12.0f %8.3f %14s %14s\n' "$m$([ $m = down ] || [ $m = up ] && echo ' MB/s' || echo ' (us)')" \
+		case $m in
+		down|up) label="$m MB/s" ;;
+		cpu) label="relay CPU ms per GiB" ;;
+		*) label="$m (us)" ;;
+		esac
+		printf '%-34s %12.0f %12.0f %8.3f %14s %14s\n' "$label" \
 		    "$(med $m R)" "$(med $m N)" "$(ratio "$(med $m R)" "$(med $m N)")" \
 		    "$(spread $m R)" "$(spread $m N)"
 	done

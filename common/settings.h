@@ -267,9 +267,9 @@ X(METRICS_DB_INTERVAL, "metrics_db_interval", NULL, DURATION, NULL, "15s", \
     "one query each per interval, whatever the number of scrapes.") \
 X(METRICS_MAX_SIZE, "metrics_max_size", NULL, SIZE, NULL, "64MiB", \
     1048576, 1073741824, 0, \
-    "Largest part of /metrics one process may send (about 90 bytes per " \
-    "agent and status, so 64 MiB is some 200,000 agents); what does not " \
-    "fit is left out and logged.") \
+    "Largest part of /metrics one process may send (ssd-hub's is about " \
+    "250 bytes per agent, so 64 MiB holds some 250,000 agents); what " \
+    "does not fit is left out and logged.") \
 X(JWT_SECRET, "jwt_secret", "JWT_SECRET", SECRET, NULL, NULL, 32, 0, 0, \
     "Key that signs and checks user tokens (HS256).") \
 X(DB_PASSWORD, "db_password", "DB_PASSWORD", SECRET, NULL, NULL, 0, 0, \

@@ -37,6 +37,8 @@ static void
 hubm_agents_done(const PGresult *res, const char *err, const char *sqlstate,
     void *arg)
 {
+	size_t max = conf_size(worker_conf(), S_METRICS_MAX_SIZE);
+	static int over_logged;
 	const char *id, *status;
 	int i, k;
 
@@ -46,6 +48,14 @@ hubm_agents_done(const PGresult *res, const char *err, const char *sqlstate,
 	}
 	evbuffer_drain(hubm.status, evbuffer_get_length(hubm.status));
 	for (i = 0; i < PQntuples(res); i++) {
+		/* The snapshot could not carry more anyway. */
+		if (evbuffer_get_length(hubm.status) > max) {
+			if (!over_logged++)
+				log_warnx("metrics: %d agents' status over "
+				    "metrics_max_size, the rest left out",
+				    PQntuples(res) - i);
+			return;
+		}
 		id = PQgetvalue(res, i, 0);
 		status = PQgetvalue(res, i, 1);
 		for (k = 0; k < (int)nitems(hubm_states); k++)
@@ -53,6 +63,7 @@ hubm_agents_done(const PGresult *res, const char *err, const char *sqlstate,
 			    ML(id, hubm_states[k]),
 			    strcmp(status, hubm_states[k]) == 0);
 	}
+	over_logged = 0;
 }
 
 static void
