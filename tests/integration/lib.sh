@@ -229,3 +229,14 @@ worker_pid() {
 worker_field() {
 	ssdctl show workers | awk -v n="$1" -v f="$2" '$1 == n { print $f }'
 }
+
+# scrape [URL [curl args...]]: ssd's /metrics into $T/metrics.
+scrape() {
+	local url=${1:-$SSD_URL/metrics}
+	shift 2> /dev/null
+	curl -sf -o "$T/metrics" "$@" "$url"
+}
+
+# sample 'name{labels}': that series' value in the last scrape, or nothing.
+# Labels as ssd writes them: worker first, then the family's own in order.
+sample() { awk -v s="$1" 'index($0, s " ") == 1 { print $2 }' "$T/metrics"; }
