@@ -92,8 +92,8 @@ units_quantity(const char *s, int scale, uint64_t *out, const char **why)
 			return *why = "too many digits", -1;
 		mant = mant * 10 + (uint64_t)(*p - '0');
 	}
-	/* A dot needs a digit after it (".5" is a quantity, "1." is not). */
-	if (p == s || (seen && p[-1] == '.') || units_suffix(p, &pow2,
+	/* "1." and ".5" are quantities, as Kubernetes reads them; "." not. */
+	if (p == s || (p == s + 1 && seen) || units_suffix(p, &pow2,
 	    &pow10) == -1)
 		return -1;
 	/* Trailing zeros of the fraction change nothing. */
