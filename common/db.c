@@ -130,12 +130,9 @@ db_conninfo(const struct conf *c, const char *application_name,
 static int
 db_stmt_find(struct db *db, const char *sql)
 {
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
-	const char *p;
+	uint64_t h = fnv1a64(sql);
 	int i;
 
-	for (p = sql; *p != '\0'; p++)
-		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
 	for (i = 0; i < db->nstmts; i++)
 		if (db->stmts[i].hash == h && strcmp(db->stmts[i].sql, sql) == 0)
 			return i;

@@ -45,6 +45,23 @@ X(LOG_LEVEL, "log_level", "LOG_LEVEL", ENUM, "debug|info|warn|error", \
     "info", 0, 0, 0, \
     "Least severe level logged by every process; ssdctl log changes it " \
     "at run time.") \
+X(LOG_LIMIT_INTERVAL, "log_limit_interval", NULL, DURATION, NULL, "10s", \
+    1000, 3600000, 0, \
+    "Interval over which log_repeat_max and log_similar_max count the " \
+    "lines of every process; at its end, what they held back is said " \
+    "in one line per kind.") \
+X(LOG_REPEAT_MAX, "log_repeat_max", NULL, INT, NULL, "5", 0, 1000000, 0, \
+    "Times one line, word for word, is logged within log_limit_interval; " \
+    "further repeats are counted and said once as \"LINE [repeated N " \
+    "more times]\".  Lines about different objects (agents, sessions, " \
+    "clients) differ, so they are never counted as repeats of each " \
+    "other.  Debug lines are not limited.  0: no limit.") \
+X(LOG_SIMILAR_MAX, "log_similar_max", NULL, INT, NULL, "200", 0, 1000000, \
+    0, \
+    "Lines of one kind (one message, whatever it is about) logged " \
+    "within log_limit_interval, so that a flood of peers cannot fill the " \
+    "disk; the rest are counted and said once as \"N similar lines " \
+    "suppressed, the first: LINE\".  0: no limit.") \
 X(SHUTDOWN_TIMEOUT, "shutdown_timeout", "SHUTDOWN_TIMEOUT", DURATION, NULL, \
     "10s", 1000, 600000, 0, \
     "How long workers may drain connections at shutdown before they are " \
