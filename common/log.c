@@ -19,7 +19,10 @@
 #include "util.h"
 
 #define LOG_LINE_MAX	2048
-/* The limiter's table: kinds of line counted at once, and its probing. */
+/*
+ * The limiter's tables, one per kind (a flood of lines all different
+ * must not push out the count of their format): slots, and probing.
+ */
 #define LOG_SLOTS	256
 #define LOG_PROBE	8
 #define LOG_KEEP	240	/* bytes of a line kept for its summary */
@@ -44,7 +47,7 @@ static int		 log_copy_fd = -1;	/* the terminal, or -1 */
 static unsigned		 log_limit_ms = LOG_LIMIT_INTERVAL_MS;
 static unsigned		 log_limit_same = LOG_LIMIT_SAME;
 static unsigned		 log_limit_similar = LOG_LIMIT_SIMILAR;
-static struct log_slot	 log_slots[LOG_SLOTS];
+static struct log_slot	 log_slots[2][LOG_SLOTS];	/* by log_kind */
 static uint64_t		 log_flushed_ms;
 
 static void	log_line(int, const char *);
@@ -273,13 +276,15 @@ void
 log_flush(int all)
 {
 	uint64_t now = now_ms();
+	struct log_slot *sl;
 	size_t i;
 
 	log_flushed_ms = now;
-	for (i = 0; i < LOG_SLOTS; i++)
-		if (log_slots[i].key != 0 && (all ||
-		    now - log_slots[i].since >= log_limit_ms))
-			log_slot_summary(&log_slots[i]);
+	for (i = 0; i < 2 * LOG_SLOTS; i++) {
+		sl = &log_slots[i / LOG_SLOTS][i % LOG_SLOTS];
+		if (sl->key != 0 && (all || now - sl->since >= log_limit_ms))
+			log_slot_summary(sl);
+	}
 }
 
 static void
@@ -300,8 +305,8 @@ log_slot_get(uint64_t key, enum log_kind kind, uint64_t now)
 	size_t i;
 
 	for (i = 0; i < LOG_PROBE && mine == NULL; i++) {
-		sl = &log_slots[(key + i) % LOG_SLOTS];
-		if (sl->key == key && sl->kind == kind)
+		sl = &log_slots[kind][(key + i) % LOG_SLOTS];
+		if (sl->key == key)
 			mine = sl;
 		else if (take == NULL || (take->key != 0 && (sl->key == 0 ||
 		    sl->since < take->since)))

@@ -123,6 +123,30 @@ START_TEST(similar_lines)
 }
 END_TEST
 
+/*
+ * More different lines of one format than the tables hold: their format's
+ * count is not pushed out by them (it was, and each push showed 10 more).
+ */
+START_TEST(similar_many)
+{
+	char *s;
+	int i;
+
+	capture();
+	log_set_limits(60000, 5, 10);
+	for (i = 0; i < 2000; i++)
+		log_info("127.0.0.1:%d: token refused: bad signature",
+		    10000 + i);
+	s = logged();
+	ck_assert_uint_eq(count(s, ": token refused"), 10);
+	free(s);
+	log_flush(1);
+	s = logged();
+	ck_assert_uint_eq(count(s, "1990 similar lines suppressed"), 1);
+	free(s);
+}
+END_TEST
+
 /* An interval over: its summary, then the line is shown again. */
 START_TEST(interval_ends)
 {
@@ -208,6 +232,7 @@ main(void)
 	tcase_add_test(tc, repeats_counted);
 	tcase_add_test(tc, objects_apart);
 	tcase_add_test(tc, similar_lines);
+	tcase_add_test(tc, similar_many);
 	tcase_add_test(tc, interval_ends);
 	tcase_add_test(tc, table_full);
 	tcase_add_test(tc, debug_and_off);
