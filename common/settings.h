@@ -278,6 +278,23 @@ X(AGENT_MAX_BAD_MESSAGES, "agent_max_bad_messages", NULL, INT, NULL, "10", \
     0, 100000, 0, \
     "Malformed or unexpected messages an agent's control link may send " \
     "(each answered with an error message) before it is closed (1008).") \
+X(AGENT_MESSAGE_RATE, "agent_message_rate", NULL, INT, NULL, "200", 1, \
+    1000000, 0, \
+    "Messages a second an agent's control link may send on average; " \
+    "a link that sends agent_message_burst more than that is closed " \
+    "(1008, message rate limit exceeded), which ssd-hub logs once with " \
+    "the agent's id.") \
+X(AGENT_MESSAGE_BURST, "agent_message_burst", NULL, INT, NULL, "10000", \
+    1, 100000000, 0, \
+    "Messages an agent may send at once beyond agent_message_rate (an " \
+    "agent back from an outage sends the session states it kept, up to " \
+    "4096).") \
+X(AGENT_MAX_QUERIES, "agent_max_queries", NULL, INT, NULL, "16", 1, \
+    100000, 0, \
+    "Database queries the messages of one agent's control link may have " \
+    "waiting or running in ssd-hub, its share of db_queue_max: at this " \
+    "bound the hub stops reading the link until one is done, so that " \
+    "one busy or hostile agent cannot fill the queue all agents share.") \
 X(VNC_PROXY_TIMEOUT, "vnc_proxy_timeout", "VNC_PROXY_TIMEOUT", DURATION, \
     NULL, "2m", 10000, 86400000, 0, \
     "A viewer's VNC WebSocket from which nothing (not even the answer to " \
