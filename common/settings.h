@@ -295,6 +295,16 @@ X(AGENT_MAX_QUERIES, "agent_max_queries", NULL, INT, NULL, "16", 1, \
     "waiting or running in ssd-hub, its share of db_queue_max: at this " \
     "bound the hub stops reading the link until one is done, so that " \
     "one busy or hostile agent cannot fill the queue all agents share.") \
+X(AGENT_STOP_UNKNOWN_INTERVAL, "agent_stop_unknown_interval", NULL, \
+    DURATION, NULL, "10m", 1000, 86400000, 0, \
+    "A session an agent reports that the control plane does not want " \
+    "(unknown, ended or another agent's) gets a stop_session command at " \
+    "most once in this interval, however often it is reported.") \
+X(AGENT_STOP_UNKNOWN_MAX, "agent_stop_unknown_max", NULL, INT, NULL, \
+    "1000", 0, 1000000, 0, \
+    "stop_session commands for such sessions one agent may be sent " \
+    "within agent_stop_unknown_interval, whatever its sessions messages " \
+    "list; the rest wait for a later list.") \
 X(VNC_PROXY_TIMEOUT, "vnc_proxy_timeout", "VNC_PROXY_TIMEOUT", DURATION, \
     NULL, "2m", 10000, 86400000, 0, \
     "A viewer's VNC WebSocket from which nothing (not even the answer to " \

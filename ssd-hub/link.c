@@ -46,6 +46,8 @@ struct hub_link {
 	struct db_share		*share;
 	/* Messages it may send now, in thousandths, and since when. */
 	uint64_t		 credit, credit_ms;
+	int			 reconciling;	/* a sessions list */
+	char			*next_sessions;	/* the one waiting */
 };
 
 static TAILQ_HEAD(, hub_link) links = TAILQ_HEAD_INITIALIZER(links);
@@ -58,6 +60,41 @@ const char *
 hub_link_agent(const struct hub_link *l)
 {
 	return l->agent_id;
+}
+
+uint64_t
+hub_link_serial(const struct hub_link *l)
+{
+	return l->serial;
+}
+
+int
+hub_link_reconciling(struct hub_link *l, char *ids)
+{
+	if (!l->reconciling) {
+		l->reconciling = 1;
+		return 0;
+	}
+	if (l->next_sessions != NULL)
+		log_info("agent %s: a newer sessions list replaces one not "
+		    "yet reconciled", l->agent_id);
+	cJSON_free(l->next_sessions);
+	l->next_sessions = ids;
+	return 1;
+}
+
+char *
+hub_link_reconciled(const char *agent_id, uint64_t serial)
+{
+	struct hub_link *l = hub_link_find(agent_id);
+	char *next;
+
+	if (l == NULL || l->serial != serial)
+		return NULL;
+	if ((next = l->next_sessions) == NULL)
+		l->reconciling = 0;
+	l->next_sessions = NULL;
+	return next;
 }
 
 size_t
@@ -311,6 +348,7 @@ hub_link_closed(struct wsconn *c, int code, const char *reason, void *arg)
 	log_info("agent %s: link closed (%d %s)", l->agent_id, code, reason);
 	hub_link_gone(l);
 	db_share_free(l->share);
+	cJSON_free(l->next_sessions);
 	TAILQ_REMOVE(&links, l, entry);
 	LIST_REMOVE(l, bucket);
 	nlinks--;
