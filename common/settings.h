@@ -113,6 +113,25 @@ X(TRUSTED_PROXIES, "trusted_proxies", "TRUSTED_PROXIES", STRING, NULL, "", \
     "rate-limited by the rightmost address in X-Forwarded-For that is not " \
     "itself a trusted proxy; from anyone else the header is ignored.  " \
     "Empty: trust no one.") \
+X(AUDIT_REFUSED_INTERVAL, "audit_refused_interval", NULL, DURATION, NULL, \
+    "1m", 1000, 86400000, 0, \
+    "Refused requests that would be audited (answered 4xx or 5xx) are " \
+    "recorded one by one only for the first audit_refused_each of each " \
+    "kind (client address, user, name a login tried, method, resource " \
+    "type, status) in this interval; the others are counted, and when " \
+    "the interval ends one audit row (action \"refused requests\") per " \
+    "kind says how many, first and last seen, with an example.  A flood " \
+    "of refused requests thus costs a bounded number of rows and never " \
+    "takes the database from ordinary requests.") \
+X(AUDIT_REFUSED_EACH, "audit_refused_each", NULL, INT, NULL, "10", 1, \
+    1000000, 0, \
+    "Refused requests of one kind recorded one by one in an " \
+    "audit_refused_interval, before the rest are counted.") \
+X(AUDIT_REFUSED_KINDS, "audit_refused_kinds", NULL, INT, NULL, "256", 1, \
+    1000000, 0, \
+    "Kinds of refused request counted apart in one audit_refused_interval " \
+    "(about 500 bytes each); refused requests of further kinds are " \
+    "counted together in one row, none recorded on its own.") \
 X(HANDOFF_MAX_INFLIGHT, "handoff_max_inflight", NULL, INT, NULL, "64", \
     1, 100000, 0, \
     "Connections ssd-api may have handed to one worker without an " \

@@ -273,6 +273,7 @@ api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	register_configure(c);
 	ratelimit_configure(c);
 	hashpool_configure(c, initial);
+	refused_configure(c);
 	return 0;
 }
 
@@ -316,6 +317,14 @@ api_notify(const char *channel, const char *payload)
 		log_warnx("NOTIFY %s failed: %s", channel, why);
 }
 
+/* What was counted goes to the audit trail before the clients go. */
+static void
+api_shutdown(void)
+{
+	refused_flush();
+	server_shutdown();
+}
+
 static void
 api_peer(const struct imsg_peer *p, int fd)
 {
@@ -330,7 +339,7 @@ static const struct worker_ops api_ops = {
 	.start = api_start,
 	.peer = api_peer,
 	.listener = server_listen,
-	.shutdown = server_shutdown,
+	.shutdown = api_shutdown,
 	.admin = admin_request,
 };
 

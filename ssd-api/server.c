@@ -233,8 +233,7 @@ conn_free(struct conn *c, int close_fd)
 		srv.paused = 0;
 		evconnlistener_enable(srv.listener);
 	}
-	if (worker_shutting_down() && srv.nconns == 0)
-		worker_exit(0);
+	server_exit_if_done();
 }
 
 static void
@@ -781,6 +780,12 @@ server_shutdown(void)
 	}
 	while (!LIST_EMPTY(&srv.streams))
 		conn_free(LIST_FIRST(&srv.streams), 1);
-	if (srv.nconns == 0)
+	server_exit_if_done();
+}
+
+void
+server_exit_if_done(void)
+{
+	if (worker_shutting_down() && srv.nconns == 0 && audit_pending() == 0)
 		worker_exit(0);
 }

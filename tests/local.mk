@@ -209,7 +209,7 @@ TESTS += tests/integration/webui.sh tests/integration/vnc-relay.sh \
 	tests/integration/sessions.sh tests/integration/matrix.sh \
 	tests/integration/crashloop.sh tests/integration/ws-client.sh \
 	tests/integration/web.sh tests/integration/events.sh \
-	tests/schema.sh tests/conf-example.sh
+	tests/integration/floods.sh tests/schema.sh tests/conf-example.sh
 EXTRA_DIST += tests/integration/upgrade.sh tests/integration/import-wake.sh \
 	tests/integration/downgrade.sh tests/integration/bulkimport.sh \
 	tests/upgrade/lib.sh tests/upgrade/ssd-0007.sql \
@@ -239,7 +239,8 @@ EXTRA_DIST += tests/conf-example.sh tests/schema.sh \
 	tests/kube-sim/kubesim/server.py tests/kube-sim/kubesim/store.py \
 	tests/kube-sim/kubesim/websocket.py
 EXTRA_DIST += tests/integration/web.sh tests/integration/events.sh \
-	tests/integration/webui.sh tests/node/webui/lib.js \
+	tests/integration/floods.sh tests/integration/webui.sh \
+	tests/node/webui/lib.js \
 	tests/node/webui/run.js tests/node/webui/user.js \
 	tests/node/webui/admin.js tests/node/webui/security.js \
 	tests/node/webui/looks.js
