@@ -45,7 +45,10 @@ enum imsg_peer_type {
 	IMSG_STREAM_END,	/* relay->api: struct imsg_stream_end */
 };
 
-/* A viewer's VNC stream is over: for the audit trail and last_activity. */
+/*
+ * A viewer handed to a relay is gone (peerid: the hand-off's id): one for
+ * each, refused or not; audited and counted as activity when upgraded.
+ */
 struct imsg_stream_end {
 	char		session_id[256];
 	char		user[256];
@@ -53,7 +56,7 @@ struct imsg_stream_end {
 	char		reason[128];	/* how the viewer's side closed */
 	uint64_t	bytes_up, bytes_down, ms;
 	int32_t		code;		/* its WebSocket close code */
-	int32_t		pad;
+	int32_t		upgraded;	/* 1 once the viewer had its 101 */
 };
 
 /* control socket: ssdctl <-> master, JSON payloads */

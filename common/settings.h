@@ -222,6 +222,14 @@ X(VIEWER_TICKET_TTL, "viewer_ticket_ttl", NULL, DURATION, NULL, "30s", \
     1000, 600000, 0, \
     "How long a viewer ticket (POST /api/v1/sessions/ID/viewer-ticket) " \
     "stays valid; each ticket is good for one viewer connection.") \
+X(VIEWER_MAX_PER_SESSION, "viewer_max_per_session", NULL, INT, NULL, "10", \
+    0, 10000, 0, \
+    "Viewers one session may have open at once; one more gets 429 " \
+    "too_many_viewers.  0: no limit.") \
+X(VIEWER_MAX_PER_USER, "viewer_max_per_user", NULL, INT, NULL, "20", 0, \
+    100000, 0, \
+    "Viewers one user may have open at once, over all sessions; one more " \
+    "gets 429 too_many_viewers.  0: no limit.") \
 X(NOVNC_DIR, "novnc_dir", NULL, STRING, NULL, "/usr/share/novnc", 0, 0, 0, \
     "Where noVNC is installed (Debian's novnc package); ssd-api serves it " \
     "under /novnc/ for the web UI's session view.") \

@@ -158,6 +158,23 @@ int	body_bool(struct request *r, const struct cJSON *o, const char *key,
 	    int *out);
 int	body_str_array(struct request *r, const struct cJSON *o,
 	    const char *key, size_t max, size_t len, char **out);
+/* The query holds only keys (NULL-terminated), once each, values of at
+ * most max bytes of text; else 400 naming the parameter and -1. */
+int	body_query(struct request *r, const char *const *keys, size_t max);
+
+/*
+ * viewcap.c: viewers open per session and per user.  viewcap_full() is
+ * why one more may not open (NULL: it may); a viewer counts from
+ * viewcap_add() at its hand-off to viewcap_end() (the relay's NACK or
+ * IMSG_STREAM_END) or its relay's loss.
+ */
+void	viewcap_configure(const struct conf *c);
+const char *viewcap_full(const char *session_id, const char *user);
+void	viewcap_add(uint32_t id, int relay, const char *session_id,
+	    const char *user);
+void	viewcap_end(uint32_t id, int relay);
+void	viewcap_relay_lost(int relay);
+size_t	viewcap_live(void);
 
 /* audit.c: one audit_log row; details (may be NULL) is consumed. */
 void	audit_write(struct request *r, const char *user_id,
@@ -370,9 +387,9 @@ struct peer *api_relay(int instance);
 int	api_relay_count(void);
 /*
  * Hands the request's connection to peer for kind; on failure answers the
- * client itself (503).  Returns 0 when handed off.
+ * client itself (503).  Returns the hand-off's id (never 0), or 0.
  */
-int	api_handoff(struct request *r, struct peer *p, uint32_t kind,
+uint32_t api_handoff(struct request *r, struct peer *p, uint32_t kind,
 	    const void *meta, size_t meta_len);
 /*
  * Runs sql with params for r; cb gets the outcome.  When the database

@@ -163,7 +163,7 @@ api_not_ready(char *out, size_t len)
 			    i);
 }
 
-int
+uint32_t
 api_handoff(struct request *r, struct peer *p, uint32_t kind,
     const void *meta, size_t meta_len)
 {
@@ -176,18 +176,18 @@ api_handoff(struct request *r, struct peer *p, uint32_t kind,
 
 	if (p == NULL || p->chan == NULL) {
 		server_reply_error(r, 503, "worker not available");
-		return -1;
+		return 0;
 	}
 	if (p->inflight >= api.max_inflight) {
 		log_warnx("%s: %u hand-offs unanswered, refusing more",
 		    p->name, p->inflight);
 		server_reply_error(r, 503, "worker busy");
-		return -1;
+		return 0;
 	}
 	/* meta may live in the request, which detaching frees. */
 	if (meta_len > sizeof(meta_copy)) {
 		server_reply_error(r, 500, "hand-off record too large");
-		return -1;
+		return 0;
 	}
 	if (meta_len > 0) {
 		memcpy(meta_copy, meta, meta_len);
@@ -199,19 +199,20 @@ api_handoff(struct request *r, struct peer *p, uint32_t kind,
 	    r->path, p->name);
 	if ((fd = server_detach(r, &tail, &tail_len, HANDOFF_TAIL_MAX)) == -1) {
 		server_reply_error(r, 400, "too much data after the request");
-		return -1;
+		return 0;
 	}
-	id = ++api.next_id;
+	if ((id = ++api.next_id) == 0)
+		id = ++api.next_id;
 	if (handoff_send(p->chan, id, fd, (enum handoff_kind)kind, peer, meta,
 	    meta_len, tail, tail_len) == -1) {
 		log_warn("%s: hand-off %u for %s failed", p->name, id, peer);
 		handoff_reply_http(worker_base(), fd, 503,
 		    "{\"error\":\"unavailable\",\"message\":\"worker busy\"}",
 		    5000);
-		return -1;
+		return 0;
 	}
 	p->inflight++;
-	return 0;
+	return id;
 }
 
 static void
@@ -222,10 +223,13 @@ api_peer_msg(struct peer *p, struct ipc_msg *m)
 	case IMSG_HANDOFF_NACK:
 		if (p->inflight > 0)
 			p->inflight--;
-		if (m->type == IMSG_HANDOFF_NACK)
+		if (m->type == IMSG_HANDOFF_NACK) {
 			log_info("%s: hand-off %u refused: %.*s", p->name,
 			    m->peerid, (int)(m->len > 200 ? 200 : m->len),
 			    (const char *)m->data);
+			if (p->kind == PROC_RELAY)
+				viewcap_end(m->peerid, p->instance);
+		}
 		break;
 	case IMSG_STREAM_END:
 		if (p->kind != PROC_RELAY || m->len != sizeof(struct
@@ -235,7 +239,9 @@ api_peer_msg(struct peer *p, struct ipc_msg *m)
 			peers_drop(p, "protocol error");
 			break;
 		}
-		audit_stream_end((struct imsg_stream_end *)m->data);
+		viewcap_end(m->peerid, p->instance);
+		if (((struct imsg_stream_end *)m->data)->upgraded)
+			audit_stream_end((struct imsg_stream_end *)m->data);
 		break;
 	default:
 		log_warnx("%s: unexpected message type %u, closing the channel",
@@ -250,6 +256,8 @@ api_peer_down(struct peer *p, const char *why)
 	if (p->inflight > 0)
 		log_warnx("%s: channel lost with %u hand-offs unanswered (%s)",
 		    p->name, p->inflight, why);
+	if (p->kind == PROC_RELAY)
+		viewcap_relay_lost(p->instance);
 }
 
 static const struct peer_ops api_peer_ops = {
@@ -274,6 +282,7 @@ api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	ratelimit_configure(c);
 	hashpool_configure(c, initial);
 	refused_configure(c);
+	viewcap_configure(c);
 	return 0;
 }
 

@@ -30,7 +30,9 @@ void
 relay_handoff_viewer(struct request *r, const struct handoff_viewer *v)
 {
 	struct peer *p = relay_of_agent(v->agent_id);
+	const char *full;
 	char msg[320];
+	uint32_t id;
 
 	if (p == NULL || p->chan == NULL) {
 		snprintf(msg, sizeof(msg), "the relay of agent %s is not "
@@ -40,11 +42,18 @@ relay_handoff_viewer(struct request *r, const struct handoff_viewer *v)
 		server_reply_error_code(r, 503, "relay_unavailable", msg);
 		return;
 	}
+	if ((full = viewcap_full(v->session_id, v->user)) != NULL) {
+		log_info("%s: user %s: session %s: viewer refused: %s",
+		    server_peer(r), v->user, v->session_id, full);
+		server_reply_error_code(r, 429, "too_many_viewers", full);
+		return;
+	}
 	log_info("%s: user %s: session %s: viewer handed to %s",
 	    server_peer(r), v->user, v->session_id, p->name);
 	if (r->audit) {
 		audit_request(r, 101);
 		r->audit = 0;
 	}
-	api_handoff(r, p, HANDOFF_VIEWER, v, sizeof(*v));
+	if ((id = api_handoff(r, p, HANDOFF_VIEWER, v, sizeof(*v))) != 0)
+		viewcap_add(id, p->instance, v->session_id, v->user);
 }

@@ -72,6 +72,7 @@ struct stream {
 	char			 protocol[16];
 	char			 accept[32];
 	int			 upgraded;	/* the viewer got its 101 */
+	uint32_t		 handoff_id;	/* ssd-api's, for its count */
 	int			 close_code;
 	char			 close_reason[128];
 };

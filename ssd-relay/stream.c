@@ -43,15 +43,31 @@ stream_count(void)
 	return nstreams;
 }
 
-/* ssd-api records a viewer's stream in the audit trail (we cannot). */
+/*
+ * Every viewer handed to us ends with a record to ssd-api, which counts
+ * viewers (viewer_max_per_session) and, for those that got their 101,
+ * writes the audit trail (we cannot).
+ */
+static void
+stream_send_end(uint32_t handoff_id, const struct imsg_stream_end *e)
+{
+	struct peer *api = peers_get(PROC_API, 0);
+
+	if (api == NULL || api->chan == NULL)
+		return;
+	if (ipc_send(api->chan, IMSG_STREAM_END, handoff_id, -1, e,
+	    sizeof(*e)) == -1)
+		log_warnx("session %s: viewer %s's end not reported (channel "
+		    "to ssd-api full): it counts against the session's "
+		    "viewers until this relay restarts", e->session_id,
+		    e->peer);
+}
+
 static void
 stream_report_end(const struct stream *s)
 {
-	struct peer *api = peers_get(PROC_API, 0);
 	struct imsg_stream_end e;
 
-	if (!s->upgraded || api == NULL || api->chan == NULL)
-		return;
 	memset(&e, 0, sizeof(e));
 	ssd_strlcpy(e.session_id, s->session, sizeof(e.session_id));
 	ssd_strlcpy(e.user, s->user, sizeof(e.user));
@@ -61,10 +77,8 @@ stream_report_end(const struct stream *s)
 	e.bytes_down = s->bytes_down;
 	e.ms = now_ms() - s->started_ms;
 	e.code = s->close_code;
-	if (ipc_send(api->chan, IMSG_STREAM_END, 0, -1, &e, sizeof(e)) == -1)
-		log_warnx("agent %s session %s stream %u: its audit record is "
-		    "lost (channel to ssd-api full)", s->agent, s->session,
-		    s->mux.id);
+	e.upgraded = s->upgraded;
+	stream_send_end(s->handoff_id, &e);
 }
 
 static void
@@ -499,10 +513,18 @@ static void
 stream_refuse(struct handoff *h, const struct handoff_viewer *v,
     const char *error, const char *msg)
 {
+	struct imsg_stream_end e;
+
 	log_info("agent %s session %s: viewer %s (user %s) refused: %s",
 	    v->agent_id, v->session_id, h->hdr.peer, v->user, msg);
 	relay_reply(h->fd, 503, error, msg, NULL);
 	h->fd = -1;
+	memset(&e, 0, sizeof(e));
+	ssd_strlcpy(e.session_id, v->session_id, sizeof(e.session_id));
+	ssd_strlcpy(e.user, v->user, sizeof(e.user));
+	ssd_strlcpy(e.peer, h->hdr.peer, sizeof(e.peer));
+	ssd_strlcpy(e.reason, error, sizeof(e.reason));
+	stream_send_end(h->id, &e);
 }
 
 void
@@ -536,6 +558,7 @@ stream_viewer(const struct handoff_viewer *v, struct handoff *h)
 	}
 	s->fd = h->fd;
 	h->fd = -1;
+	s->handoff_id = h->id;
 	fd_set_nonblock(s->fd);
 	ssd_strlcpy(s->session, v->session_id, sizeof(s->session));
 	ssd_strlcpy(s->agent, v->agent_id, sizeof(s->agent));
