@@ -363,6 +363,37 @@ X(RELAY_OPEN_TIMEOUT, "relay_open_timeout", NULL, DURATION, NULL, "10s", \
 X(RELAY_VIEWER_MAX_MESSAGE, "relay_viewer_max_message", NULL, SIZE, \
     NULL, "256KiB", 4096, 16777216, 0, \
     "Largest WebSocket message ssd-relay takes from a viewer.") \
+X(METRICS, "metrics", NULL, BOOL, NULL, "yes", 0, 0, 0, \
+    "Serve GET /metrics (Prometheus; ssd-metrics(7) lists what it shows) " \
+    "and count what it shows.  With no, /metrics answers 404 and the " \
+    "workers count nothing.") \
+X(METRICS_ALLOW, "metrics_allow", NULL, STRING, NULL, "127.0.0.1, ::1", 0, \
+    0, 0, \
+    "Who may read /metrics on the main listener: IPv4 or IPv6 addresses " \
+    "or networks, as trusted_proxies.  A request through a proxy is " \
+    "judged by the client address the proxy names, and refused when the " \
+    "proxy is not in trusted_proxies.  Empty: nobody (then only " \
+    "metrics_listen serves it).") \
+X(METRICS_LISTEN, "metrics_listen", NULL, STRING, NULL, "", 0, 0, \
+    CONF_RESTART, \
+    "A listener of its own for /metrics and nothing else, as address:port " \
+    "(192.0.2.1:9101, [2001:db8::1]:9101): whoever reaches it may read " \
+    "the metrics, so bind it to a monitoring network.  Empty: none.") \
+X(METRICS_TIMEOUT, "metrics_timeout", NULL, DURATION, NULL, "5s", 100, \
+    60000, 0, \
+    "How long a scrape waits for each worker's numbers; one that has not " \
+    "answered by then (restarting, busy) is shown with its last ones and " \
+    "ssd_metrics_stale 1.  Keep it below Prometheus's scrape_timeout.") \
+X(METRICS_DB_INTERVAL, "metrics_db_interval", NULL, DURATION, NULL, "15s", \
+    1000, 3600000, 0, \
+    "How often ssd-api and ssd-hub refresh what /metrics shows from " \
+    "PostgreSQL (sessions by state, agents' status, the command queue): " \
+    "one query each per interval, whatever the number of scrapes.") \
+X(METRICS_MAX_SIZE, "metrics_max_size", NULL, SIZE, NULL, "64MiB", \
+    1048576, 1073741824, 0, \
+    "Largest part of /metrics one process may send (ssd-hub's is about " \
+    "250 bytes per agent, so 64 MiB holds some 250,000 agents); what " \
+    "does not fit is left out and logged.") \
 X(JWT_SECRET, "jwt_secret", "JWT_SECRET", SECRET, NULL, NULL, 32, 0, 0, \
     "Key that signs and checks user tokens (HS256).") \
 X(DB_PASSWORD, "db_password", "DB_PASSWORD", SECRET, NULL, NULL, 0, 0, \

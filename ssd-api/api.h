@@ -73,11 +73,16 @@ struct request {
 	int			 audit;
 	char			 audit_id[128];		/* resource created */
 	char			 audit_subject[129];	/* login: the name */
+	/* For /metrics: the route's pattern, when the head was complete. */
+	const char		*route;
+	uint64_t		 started_us;
+	int			 metrics_listener;	/* came that way */
 };
 
 /* server.c */
 void	server_configure(const struct conf *c);
 void	server_listen(int fd);
+void	server_listen_metrics(int fd);
 void	server_shutdown(void);
 /* Once shutting down: exits when no client and no audit row is left. */
 void	server_exit_if_done(void);
@@ -94,6 +99,8 @@ void	server_reply_cjson(struct request *r, int status, struct cJSON *obj);
 /* "addr:port", or "client via addr:port" through a trusted proxy. */
 const char *server_peer(const struct request *r);
 const char *server_addr(const struct request *r);	/* the client */
+const char *server_conn_addr(const struct request *r);	/* TCP peer */
+unsigned server_conn_count(void);
 /*
  * Gives the client socket up: returns its fd (the caller owns it) and the
  * bytes read past the current request in *tail; the connection is gone.
@@ -306,6 +313,33 @@ struct peer *relay_of_agent(const char *agent_id);
 /* An authorized viewer's upgrade, answered by the relay from now on. */
 void	relay_handoff_viewer(struct request *r,
 	    const struct handoff_viewer *v);
+
+/* gather.c: snapshots of every process (metrics) or relay (streams) */
+struct gather_wait;
+struct ipc_msg;
+struct metrics_source;
+typedef void (*gather_fn)(const struct metrics_source *src, size_t n,
+	    void *arg);
+void	gather_init(int nrelays);
+/*
+ * Calls fn with every process's part once they are all in, or after
+ * metrics_timeout.  Returns the wait, to cancel it; NULL when fn has run
+ * already (nothing could be asked).
+ */
+struct gather_wait *gather(enum snap_kind kind, gather_fn fn, void *arg);
+void	gather_cancel(struct gather_wait *w);
+void	gather_data(enum proc_kind kind, int instance, const struct ipc_msg *m);
+void	gather_peer_down(enum proc_kind kind, int instance);
+
+/* metrics.c */
+void	apim_configure(const struct conf *c);
+void	apim_start(void);
+void	apim_reply(const struct request *r, int status);
+void	metrics_scrape(struct request *r);
+void	metrics_listener_dispatch(struct request *r);
+
+/* streams.c: ssdctl show streams */
+void	streams_ctl_show(uint32_t id);
 
 /* routes.c */
 void	routes_dispatch(struct request *r);

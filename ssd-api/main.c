@@ -15,6 +15,7 @@
 #include "handoff.h"
 #include "ipc.h"
 #include "log.h"
+#include "metrics.h"
 #include "peers.h"
 #include "util.h"
 #include "worker.h"
@@ -163,6 +164,19 @@ api_not_ready(char *out, size_t len)
 			    i);
 }
 
+/* ssd_api_handoffs; a viewer not handed over is a VNC failure too. */
+static void
+api_handoff_count(uint32_t kind, const char *result)
+{
+	static const char *const kinds[] = { "other", "health", "agent_link",
+	    "data_link", "viewer" };
+
+	metrics_add(M_HANDOFFS, ML(kind < nitems(kinds) ? kinds[kind] :
+	    kinds[0], result), 1);
+	if (kind == HANDOFF_VIEWER && strcmp(result, "failed") == 0)
+		metrics_add(M_VNC_FAILURES, ML("handoff_failed"), 1);
+}
+
 uint32_t
 api_handoff(struct request *r, struct peer *p, uint32_t kind,
     const void *meta, size_t meta_len)
@@ -175,12 +189,14 @@ api_handoff(struct request *r, struct peer *p, uint32_t kind,
 	int fd;
 
 	if (p == NULL || p->chan == NULL) {
+		api_handoff_count(kind, "failed");
 		server_reply_error(r, 503, "worker not available");
 		return 0;
 	}
 	if (p->inflight >= api.max_inflight) {
 		log_warnx("%s: %u hand-offs unanswered, refusing more",
 		    p->name, p->inflight);
+		api_handoff_count(kind, "failed");
 		server_reply_error(r, 503, "worker busy");
 		return 0;
 	}
@@ -206,12 +222,14 @@ api_handoff(struct request *r, struct peer *p, uint32_t kind,
 	if (handoff_send(p->chan, id, fd, (enum handoff_kind)kind, peer, meta,
 	    meta_len, tail, tail_len) == -1) {
 		log_warn("%s: hand-off %u for %s failed", p->name, id, peer);
+		api_handoff_count(kind, "failed");
 		handoff_reply_http(worker_base(), fd, 503,
 		    "{\"error\":\"unavailable\",\"message\":\"worker busy\"}",
 		    5000);
 		return 0;
 	}
 	p->inflight++;
+	api_handoff_count(kind, "sent");
 	return id;
 }
 
@@ -243,6 +261,9 @@ api_peer_msg(struct peer *p, struct ipc_msg *m)
 		if (((struct imsg_stream_end *)m->data)->upgraded)
 			audit_stream_end((struct imsg_stream_end *)m->data);
 		break;
+	case IMSG_SNAP_DATA:
+		gather_data(p->kind, p->instance, m);
+		break;
 	default:
 		log_warnx("%s: unexpected message type %u, closing the channel",
 		    p->name, m->type);
@@ -253,6 +274,7 @@ api_peer_msg(struct peer *p, struct ipc_msg *m)
 static void
 api_peer_down(struct peer *p, const char *why)
 {
+	gather_peer_down(p->kind, p->instance);
 	if (p->inflight > 0)
 		log_warnx("%s: channel lost with %u hand-offs unanswered (%s)",
 		    p->name, p->inflight, why);
@@ -270,8 +292,10 @@ api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 {
 	int64_t n = conf_int(c, S_RELAY_WORKERS);
 
-	if (initial)
+	if (initial) {
 		api.nrelays = n == 0 ? ncpus() : (int)n;
+		gather_init(api.nrelays);
+	}
 	api.max_inflight = (unsigned)conf_int(c, S_HANDOFF_MAX_INFLIGHT);
 	server_configure(c);
 	auth_configure(c);
@@ -283,6 +307,7 @@ api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	hashpool_configure(c, initial);
 	refused_configure(c);
 	viewcap_configure(c);
+	apim_configure(c);
 	return 0;
 }
 
@@ -304,6 +329,7 @@ api_start(void)
 	hashpool_start(worker_conf());
 	api.db = db_open(worker_base(), worker_conf(), "ssd-api");
 	db_listen(api.db, channels, nitems(channels), api_notified, NULL);
+	apim_start();
 }
 
 static void
@@ -334,6 +360,13 @@ api_shutdown(void)
 	server_shutdown();
 }
 
+/* The master's part of /metrics. */
+static void
+api_master_snapshot(const struct ipc_msg *m)
+{
+	gather_data(PROC_MASTER, 0, m);
+}
+
 static void
 api_peer(const struct imsg_peer *p, int fd)
 {
@@ -348,6 +381,8 @@ static const struct worker_ops api_ops = {
 	.start = api_start,
 	.peer = api_peer,
 	.listener = server_listen,
+	.metrics_listener = server_listen_metrics,
+	.snapshot = api_master_snapshot,
 	.shutdown = api_shutdown,
 	.admin = admin_request,
 };

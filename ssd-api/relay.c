@@ -12,6 +12,7 @@
 #include "api.h"
 #include "handoff.h"
 #include "log.h"
+#include "metrics.h"
 #include "peers.h"
 #include "util.h"
 
@@ -39,6 +40,7 @@ relay_handoff_viewer(struct request *r, const struct handoff_viewer *v)
 		    "running", v->agent_id);
 		log_info("%s: user %s: session %s: %s", server_peer(r),
 		    v->user, v->session_id, msg);
+		metrics_add(M_VNC_FAILURES, ML("relay_unavailable"), 1);
 		server_reply_error_code(r, 503, "relay_unavailable", msg);
 		return;
 	}

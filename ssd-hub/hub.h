@@ -43,6 +43,10 @@ char	*hub_link_reconciled(const char *agent_id, uint64_t serial);
 void	hub_link_close_all(const char *why);
 size_t	hub_link_count(void);
 
+/* metrics.c */
+void	hubm_start(void);
+void	hubm_links_changed(void);
+
 /* dispatch.c */
 /* Sends the agent's pending commands (after NOTIFY or a new link). */
 void	dispatch_agent(const char *agent_id);
