@@ -51,6 +51,21 @@ ap_str(const cJSON *o, const char *key, size_t max, const char **out)
 	return 0;
 }
 
+/* An optional boolean: -1 in *out when absent or null. */
+static int
+ap_bool(const cJSON *o, const char *key, int *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	*out = -1;
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsBool(v))
+		return -1;
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
 /* A required non-empty string. */
 static int
 ap_str_req(const cJSON *o, const char *key, size_t max, const char **out)
@@ -123,7 +138,9 @@ ap_hello(struct ap_msg *m, const char **why)
 	    &m->u.hello.namespace) == -1 ||
 	    ap_int(p, AP_PROTOCOL, INT32_MAX, &m->u.hello.protocol) == -1 ||
 	    ap_int(p, AP_HEARTBEAT_INTERVAL, 86400,
-	    &m->u.hello.heartbeat_s) == -1) {
+	    &m->u.hello.heartbeat_s) == -1 ||
+	    ap_bool(p, AP_COUNT_HIBERNATED,
+	    &m->u.hello.count_hibernated) == -1) {
 		*why = "malformed hello";
 		return -1;
 	}
@@ -202,7 +219,7 @@ static int
 ap_reply(struct ap_msg *m, const char **why)
 {
 	const cJSON *p = m->payload;
-	const cJSON *r = cJSON_GetObjectItemCaseSensitive(p, AP_RETRYABLE);
+	int retryable, full;
 
 	if (m->id == NULL) {
 		*why = "a command reply without an id";
@@ -211,11 +228,13 @@ ap_reply(struct ap_msg *m, const char **why)
 	if (ap_str(p, AP_ERROR_TEXT, AP_TEXT_MAX, &m->u.reply.error) == -1 ||
 	    ap_str(p, AP_POD_NAME, AP_SESSION_ID_MAX,
 	    &m->u.reply.pod_name) == -1 ||
-	    (r != NULL && !cJSON_IsBool(r) && !cJSON_IsNull(r))) {
+	    ap_bool(p, AP_RETRYABLE, &retryable) == -1 ||
+	    ap_bool(p, AP_NO_CAPACITY, &full) == -1) {
 		*why = "malformed command reply";
 		return -1;
 	}
-	m->u.reply.retryable = cJSON_IsTrue(r);
+	m->u.reply.retryable = retryable == 1;
+	m->u.reply.no_capacity = full == 1;
 	return 0;
 }
 

@@ -14,12 +14,19 @@
  *   sessions  {sessions: [{sessionId, state, podName, podIP} | "id"]}
  *   status    {sessionId, state, reason, ...metadata}
  *   ack, complete, failed (id)  {podName, podIP, vncHost, vncPort,
- *              namespace, ...} or {error, retryable}
+ *              namespace, homeClaim, ...} or {error, retryable,
+ *              noCapacity}
  * Control plane to agent:
- *   hello     {protocolVersion, heartbeatInterval}
+ *   hello     {protocolVersion, heartbeatInterval, countHibernated}
  *   command (id)  {commandType, sessionId, data: {sessionId, user,
- *              template, resources: {memory, cpu}, persistentHome,
- *              deleteHome, reason}}
+ *              userId, template, resources: {memory, cpu},
+ *              persistentHome, home: {scope, accessMode, size,
+ *              storageClass}, deleteHome, reason}}
+ *   A home of scope "user" is the user's claim in the agent's namespace,
+ *   shared by their sessions and kept when they stop; "session" is the
+ *   session's own claim (v2.0's, for sessions woken from before).
+ *   delete_home's data is {user, userId, namespace}: the user's claim
+ *   goes, unless a pod still mounts it.
  *   error     {message}
  * Registration (POST /api/v1/agents/register) is a JSON body
  *   {agentId, platform, region, capacity, metadata: {version, namespace}}
@@ -87,12 +94,26 @@ struct cJSON;
 #define AP_CPU			"cpu"
 #define AP_PERSISTENT_HOME	"persistentHome"
 #define AP_DELETE_HOME		"deleteHome"
+#define AP_USER_ID		"userId"
+#define AP_HOME			"home"
+#define AP_HOME_SCOPE		"scope"
+#define AP_HOME_ACCESS_MODE	"accessMode"
+#define AP_HOME_SIZE		"size"
+#define AP_HOME_STORAGE_CLASS	"storageClass"
+#define AP_HOME_CLAIM		"homeClaim"
+#define AP_NO_CAPACITY		"noCapacity"
+#define AP_COUNT_HIBERNATED	"countHibernated"
+
+/* Home scopes. */
+#define AP_HOME_SCOPE_USER	"user"
+#define AP_HOME_SCOPE_SESSION	"session"
 
 /* Command types. */
 #define AP_CMD_START		"start_session"
 #define AP_CMD_STOP		"stop_session"
 #define AP_CMD_HIBERNATE	"hibernate_session"
 #define AP_CMD_WAKE		"wake_session"
+#define AP_CMD_DELETE_HOME	"delete_home"
 
 /* Registration. */
 #define AP_REG_AGENT_ID		"agentId"
@@ -141,6 +162,7 @@ struct ap_msg {
 			const char	*namespace;
 			int64_t		 protocol;	/* -1: not said */
 			int64_t		 heartbeat_s;	/* -1: not said */
+			int		 count_hibernated; /* -1: not said */
 		} hello;
 		struct {
 			const char	*status;
@@ -162,6 +184,7 @@ struct ap_msg {
 			const char	*error;
 			const char	*pod_name;
 			int		 retryable;
+			int		 no_capacity;	/* refused: full */
 		} reply;
 		struct {
 			const char		*command_type;

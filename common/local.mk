@@ -26,6 +26,7 @@ common_libssd_a_SOURCES = \
 	common/snapshot.c common/snapshot.h \
 	common/template.c common/template.h \
 	common/sdnotify.c common/sdnotify.h \
+	common/units.c common/units.h \
 	common/util.c common/util.h \
 	common/v1session.c common/v1session.h \
 	common/worker.c common/worker.h \

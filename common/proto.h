@@ -44,6 +44,22 @@ enum imsg_peer_type {
 	IMSG_HANDOFF_ACK,	/* w->api: peerid = hand-off id */
 	IMSG_HANDOFF_NACK,	/* w->api: peerid = hand-off id, reason text */
 	IMSG_STREAM_END,	/* relay->api: struct imsg_stream_end */
+	IMSG_SESSION_ACTIVITY,	/* relay->api: struct imsg_session_activity */
+	IMSG_SESSION_END,	/* api->relay: struct imsg_session_end */
+};
+
+/*
+ * Viewers of a session sent input (keys, pointer, clipboard) since the
+ * relay last said so: at most one per viewer each relay_activity_interval.
+ */
+struct imsg_session_activity {
+	char		session_id[256];
+};
+
+/* A policy ended the session: its viewers are closed with the reason. */
+struct imsg_session_end {
+	char		session_id[256];
+	char		reason[64];	/* idle, max_duration */
 };
 
 /*
@@ -109,7 +125,7 @@ struct imsg_probe {
 };
 
 /* The last migration in schema/ this build expects (checked by a test). */
-#define SSD_SCHEMA_VERSION	"0010_web"
+#define SSD_SCHEMA_VERSION	"0030_homes_policies"
 
 /* Exit status of a worker whose configuration cannot work: no restart. */
 #define SSD_EXIT_CONFIG	78

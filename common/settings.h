@@ -230,6 +230,50 @@ X(VIEWER_MAX_PER_USER, "viewer_max_per_user", NULL, INT, NULL, "20", 0, \
     100000, 0, \
     "Viewers one user may have open at once, over all sessions; one more " \
     "gets 429 too_many_viewers.  0: no limit.") \
+X(SESSION_IDLE_TIMEOUT, "session_idle_timeout", "SESSION_IDLE_TIMEOUT", \
+    DURATION, NULL, "30m", 0, 315360000000, 0, \
+    "A session no viewer has sent input to (keys, pointer, clipboard) " \
+    "for this long is hibernated, unless its template, its owner's or " \
+    "their groups' policy says otherwise; 0: never.") \
+X(SESSION_MAX_DURATION, "session_max_duration", "SESSION_MAX_DURATION", \
+    DURATION, NULL, "0", 0, 315360000000, 0, \
+    "A session this old is stopped (its home is kept), unless its " \
+    "template, its owner's or their groups' policy says otherwise; 0: " \
+    "never.") \
+X(SESSION_WARNING_TIME, "session_warning_time", NULL, DURATION, NULL, \
+    "5m", 0, 86400000, 0, \
+    "How long before a policy hibernates or stops a session its viewers " \
+    "are warned (a sessionWarning event); 0: no warning.") \
+X(SESSION_POLICY_INTERVAL, "session_policy_interval", NULL, DURATION, \
+    NULL, "10s", 1000, 3600000, 0, \
+    "How often ssd-api looks for sessions a policy ends (one statement " \
+    "for all; with several control planes each session is acted on " \
+    "once).  A policy acts at most this late.") \
+X(POLICY_DURATION_MAX, "policy_duration_max", NULL, DURATION, NULL, \
+    "366d", 60000, 315360000000, 0, \
+    "Longest idle timeout or maximum duration a template, a user's or a " \
+    "group's policy or a session may ask for; longer ones are refused " \
+    "(400).") \
+X(HOME_ACCESS_MODE, "home_access_mode", NULL, ENUM, \
+    "ReadWriteMany|ReadWriteOnce|ReadWriteOncePod", "ReadWriteMany", 0, 0, \
+    0, \
+    "Access mode of a new home claim.  With ReadWriteOnce or " \
+    "ReadWriteOncePod a user has at most one live session per agent " \
+    "namespace that mounts it: a second is refused (409 home_in_use).") \
+X(HOME_SIZE, "home_size", NULL, SIZE, NULL, "10GiB", 1048576, \
+    1125899906842624, 0, \
+    "Size of a new home claim, at most the owner's storage quota " \
+    "(user_quotas.max_storage, 50Gi without one).") \
+X(HOME_STORAGE_CLASS, "home_storage_class", NULL, STRING, NULL, "", 0, 0, \
+    0, \
+    "Storage class of a new home claim; empty: the agent's " \
+    "STORAGE_CLASS, else the cluster's default class.") \
+X(CAPACITY_COUNT_HIBERNATED, "capacity_count_hibernated", NULL, BOOL, \
+    NULL, "yes", 0, 0, 0, \
+    "Whether an agent's hibernated sessions count against its " \
+    "max_sessions, max_cpu and max_memory (their room is kept for when " \
+    "they wake).  With no, more sessions are placed and a wake may find " \
+    "no room.") \
 X(NOVNC_DIR, "novnc_dir", NULL, STRING, NULL, "/usr/share/novnc", 0, 0, 0, \
     "Where noVNC is installed (Debian's novnc package); ssd-api serves it " \
     "under /novnc/ for the web UI's session view.") \
@@ -363,6 +407,11 @@ X(RELAY_OPEN_TIMEOUT, "relay_open_timeout", NULL, DURATION, NULL, "10s", \
 X(RELAY_VIEWER_MAX_MESSAGE, "relay_viewer_max_message", NULL, SIZE, \
     NULL, "256KiB", 4096, 16777216, 0, \
     "Largest WebSocket message ssd-relay takes from a viewer.") \
+X(RELAY_ACTIVITY_INTERVAL, "relay_activity_interval", NULL, DURATION, \
+    NULL, "10s", 100, 600000, 0, \
+    "How often each ssd-relay reports the sessions whose viewers sent " \
+    "input (one message per session), which keeps them from idle " \
+    "hibernation; keep it well below the shortest idle timeout.") \
 X(METRICS, "metrics", NULL, BOOL, NULL, "yes", 0, 0, 0, \
     "Serve GET /metrics (Prometheus; ssd-metrics(7) lists what it shows) " \
     "and count what it shows.  With no, /metrics answers 404 and the " \

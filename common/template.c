@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "template.h"
+#include "units.h"
 #include "util.h"
 
 int
@@ -80,36 +81,41 @@ json_opt_str(const cJSON *o, const char *key, size_t max, const char **out,
 	return 0;
 }
 
+/*
+ * A template's policies (spec.idleTimeout, spec.maxSessionDuration), if
+ * it says them: durations as sessions' are (common/units.h).
+ */
+static int
+template_durations(const cJSON *spec, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "idleTimeout",
+	    "maxSessionDuration" };
+	const char *s, *why;
+	uint64_t secs;
+	size_t i;
+
+	for (i = 0; i < nitems(keys); i++) {
+		if (json_opt_str(spec, keys[i], UNITS_DURATION_MAX, &s, err,
+		    errlen) == -1)
+			return -1;
+		if (s != NULL && units_duration(s, TEMPLATE_DURATION_MAX, &secs,
+		    &why) == -1) {
+			snprintf(err, errlen, "spec.%s: %s", keys[i], why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One grammar of quantities for all of ssd: common/units.c's. */
 int
 quantity_ok(const char *s)
 {
-	static const char *const suffixes[] = { "", "n", "u", "m", "k", "M",
-	    "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
-	size_t digits, i, n = strlen(s);
-	const char *p = s;
+	const char *why;
+	uint64_t v;
 
-	if (n == 0 || n > TEMPLATE_QUANTITY_MAX)
-		return 0;
-	digits = strspn(p, "0123456789");
-	p += digits;
-	if (*p == '.') {
-		p++;
-		i = strspn(p, "0123456789");
-		digits += i;
-		p += i;
-	}
-	if (digits == 0)
-		return 0;
-	if ((*p == 'e' || *p == 'E') && p[1] != '\0') {
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		return *p != '\0' && strspn(p, "0123456789") == strlen(p);
-	}
-	for (i = 0; i < nitems(suffixes); i++)
-		if (strcmp(p, suffixes[i]) == 0)
-			return 1;
-	return 0;
+	/* In bytes, not millis: "3E" is a quantity, if a large one. */
+	return units_quantity_bytes(s, &v, &why) == 0;
 }
 
 /* An image reference: registry/name:tag@digest characters, no spaces. */
@@ -292,7 +298,8 @@ template_spec(const cJSON *spec, const struct template_doc *t, char *err,
 	return template_ports(spec, err, errlen) == -1 ||
 	    template_env(spec, err, errlen) == -1 ||
 	    template_resources(spec, err, errlen) == -1 ||
-	    template_mounts(spec, err, errlen) == -1 ? -1 : 0;
+	    template_mounts(spec, err, errlen) == -1 ||
+	    template_durations(spec, err, errlen) == -1 ? -1 : 0;
 }
 
 int

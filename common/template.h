@@ -11,6 +11,8 @@
 struct cJSON;
 
 #define TEMPLATE_NAME_MAX	63
+/* Longest spec.idleTimeout or spec.maxSessionDuration: 3650 days. */
+#define TEMPLATE_DURATION_MAX	(3650ULL * 86400)
 #define TEMPLATE_IMAGE_MAX	512
 #define TEMPLATE_LIST_MAX	16	/* ports, volume mounts */
 #define TEMPLATE_ENV_MAX	64

@@ -44,6 +44,18 @@ worker_base(void)
 	return w.base;
 }
 
+void
+worker_every(struct event **ev, uint64_t ms, void (*cb)(int, short, void *))
+{
+	struct timeval tv = { (time_t)(ms / 1000),
+	    (suseconds_t)(ms % 1000) * 1000 };
+
+	if (*ev == NULL && (*ev = event_new(w.base, -1, EV_PERSIST, cb,
+	    NULL)) == NULL)
+		fatalx("out of memory for a timer");
+	event_add(*ev, &tv);
+}
+
 const struct conf *
 worker_conf(void)
 {

@@ -12,6 +12,8 @@
 
 #include "conf.h"
 #include "proto.h"
+
+struct event;
 #include "sandbox.h"
 
 struct event_base;
@@ -55,6 +57,12 @@ struct worker_ops {
 int	worker_main(int argc, char *argv[], const struct worker_ops *ops);
 
 struct event_base *worker_base(void);
+/*
+ * *ev (made on first call) runs cb every ms from now on: for timers
+ * whose period is a setting, called again on every reload.
+ */
+void	worker_every(struct event **ev, uint64_t ms,
+	    void (*cb)(int, short, void *));
 const struct conf *worker_conf(void);
 int	worker_instance(void);
 /* The channel to the master (fd 3). */

@@ -102,6 +102,8 @@ typedef int (*commands_send_fn)(const char *type, const char *id,
 	    const cJSON *payload);
 void	commands_init(struct cluster *cluster, commands_send_fn send,
 	    uint64_t max_sessions);
+/* Whether hibernated sessions count against MAX_SESSIONS (hello). */
+void	commands_count_hibernated(int yes);
 /* A command arrived: ack it, run it (or answer from what we have). */
 void	commands_handle(const char *id, const char *type,
 	    const char *session_id, const cJSON *data);

@@ -206,3 +206,9 @@ cluster_session_count(struct cluster *c)
 {
 	return view_count(c->view);
 }
+
+size_t
+cluster_session_count_awake(struct cluster *c)
+{
+	return view_count_awake(c->view);
+}

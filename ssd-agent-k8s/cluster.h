@@ -70,6 +70,13 @@ void	cluster_hibernate(struct cluster *c, const cJSON *payload,
 	    cluster_done_fn done, void *arg);
 void	cluster_wake(struct cluster *c, const cJSON *payload,
 	    cluster_done_fn done, void *arg);
+/*
+ * A user's home (payload: user, userId) deleted, unless a pod mounts it
+ * or it is another user's; gone already is done.  The result names the
+ * claim (homeClaim) and namespace.
+ */
+void	cluster_delete_home(struct cluster *c, const cJSON *payload,
+	    cluster_done_fn done, void *arg);
 
 /*
  * The sessions the cluster holds (objects labelled managed-by=ssd-agent-k8s
@@ -80,6 +87,8 @@ void	cluster_wake(struct cluster *c, const cJSON *payload,
 cJSON	*cluster_sessions(struct cluster *c);
 /* How many sessions exist (any state but terminated), for heartbeats. */
 size_t	 cluster_session_count(struct cluster *c);
+/* The same, less the hibernated ones. */
+size_t	 cluster_session_count_awake(struct cluster *c);
 
 /*
  * A byte stream to a session's VNC endpoint (its Ready pod's address and

@@ -35,6 +35,7 @@ static size_t ncommands, nrunning;
 static struct cluster *cluster;
 static commands_send_fn send_msg;
 static uint64_t max_sessions;
+static int count_hibernated = 1;
 
 void
 commands_init(struct cluster *c, commands_send_fn send, uint64_t max)
@@ -42,6 +43,12 @@ commands_init(struct cluster *c, commands_send_fn send, uint64_t max)
 	cluster = c;
 	send_msg = send;
 	max_sessions = max;
+}
+
+void
+commands_count_hibernated(int yes)
+{
+	count_hibernated = yes;
 }
 
 size_t
@@ -124,6 +131,32 @@ commands_done(const cJSON *result, const char *error, int retryable,
 }
 
 /*
+ * A start (or a wake) beyond MAX_SESSIONS, counted as the control plane
+ * counts (hibernated sessions or not): refused, saying it is capacity,
+ * not the session, that is wrong.
+ */
+static int
+commands_full(struct command *cmd)
+{
+	cJSON *r;
+
+	if (max_sessions == 0 || (count_hibernated ?
+	    cluster_session_count(cluster) :
+	    cluster_session_count_awake(cluster)) < max_sessions)
+		return 0;
+	log_warnx("session %s: %s refused: the agent is at MAX_SESSIONS "
+	    "(%llu) (command %s)", cmd->session, cmd->type,
+	    (unsigned long long)max_sessions, cmd->id);
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, AP_ERROR_TEXT, "the agent is at "
+	    "MAX_SESSIONS");
+	cJSON_AddFalseToObject(r, AP_RETRYABLE);
+	cJSON_AddTrueToObject(r, AP_NO_CAPACITY);
+	commands_finish(cmd, AP_FAILED, r);
+	return 1;
+}
+
+/*
  * Runs a new command; the answer comes through commands_done.  The
  * cluster gets the command's data ({sessionId, user, template, ...}).
  */
@@ -131,19 +164,18 @@ static void
 commands_run(struct command *cmd, const cJSON *data)
 {
 	if (strcmp(cmd->type, AP_CMD_START) == 0) {
-		if (max_sessions > 0 &&
-		    cluster_session_count(cluster) >= max_sessions) {
-			commands_done(NULL, "the agent is at MAX_SESSIONS", 0,
-			    cmd);
-			return;
-		}
-		cluster_start(cluster, data, commands_done, cmd);
+		if (!commands_full(cmd))
+			cluster_start(cluster, data, commands_done, cmd);
 	} else if (strcmp(cmd->type, AP_CMD_STOP) == 0)
 		cluster_stop(cluster, data, commands_done, cmd);
 	else if (strcmp(cmd->type, AP_CMD_HIBERNATE) == 0)
 		cluster_hibernate(cluster, data, commands_done, cmd);
-	else if (strcmp(cmd->type, AP_CMD_WAKE) == 0)
-		cluster_wake(cluster, data, commands_done, cmd);
+	else if (strcmp(cmd->type, AP_CMD_DELETE_HOME) == 0)
+		cluster_delete_home(cluster, data, commands_done, cmd);
+	else if (strcmp(cmd->type, AP_CMD_WAKE) == 0) {
+		if (count_hibernated || !commands_full(cmd))
+			cluster_wake(cluster, data, commands_done, cmd);
+	}
 	else
 		commands_done(NULL, "unknown command type", 0, cmd);
 }

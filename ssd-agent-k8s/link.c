@@ -189,6 +189,8 @@ link_message(struct wsconn *c, int opcode, const uint8_t *data, size_t len,
 		hb = m.u.hello.heartbeat_s;
 		if (hb >= 1 && (uint64_t)hb * 1000 < lk.cfg->heartbeat_ms)
 			link_beat_every((uint64_t)hb * 1000);
+		if (m.u.hello.count_hibernated != -1)
+			commands_count_hibernated(m.u.hello.count_hibernated);
 		break;
 	case AP_T_ERROR:
 		log_warnx("control plane: %s", m.u.error.message ?

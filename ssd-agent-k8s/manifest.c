@@ -18,6 +18,7 @@
 #include "kubeproto.h"
 #include "manifest.h"
 #include "template.h"
+#include "units.h"
 #include "util.h"
 
 #define MANIFEST_HASH_LEN	8
@@ -60,6 +61,70 @@ manifest_name(const char *id, char *name)
 		name[n + 1 + i] = hex[i];
 	name[n] = '-';
 	name[n + 1 + MANIFEST_HASH_LEN] = '\0';
+}
+
+/* 1 when s is a DNS-1123 subdomain of at most max characters. */
+static int
+manifest_subdomain(const char *s, size_t max)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]))
+			continue;
+		if ((s[i] != '-' && s[i] != '.') || i == 0 || i == n - 1 ||
+		    (s[i] == '.' && (s[i - 1] == '.' || s[i - 1] == '-' ||
+		    s[i + 1] == '-')))
+			return 0;
+	}
+	return 1;
+}
+
+void
+manifest_home_name(const char *user, char *name)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char hex[SHA256_DIGEST_LENGTH * 2 + 1];
+	size_t n, keep = MANIFEST_CLAIM_MAX - MANIFEST_HASH_LEN - 1;
+	const char *p;
+
+	snprintf(name, MANIFEST_CLAIM_MAX + 1, "home-%s", user);
+	if (strlen(user) + 5 <= MANIFEST_CLAIM_MAX &&
+	    manifest_subdomain(name, MANIFEST_CLAIM_MAX))
+		return;
+	/* Lossy: the hash keeps users apart (no lossless name has one). */
+	n = 5;
+	for (p = user; *p != '\0' && n < keep; p++) {
+		char ch = (char)tolower((unsigned char)*p);
+
+		if (!isalnum((unsigned char)ch))
+			ch = '-';
+		if (ch == '-' && name[n - 1] == '-')
+			continue;
+		name[n++] = ch;
+	}
+	while (name[n - 1] == '-')
+		n--;
+	SHA256((const unsigned char *)user, strlen(user), md);
+	hex_encode(md, sizeof(md), hex);
+	snprintf(name + n, MANIFEST_CLAIM_MAX + 1 - n, "-%.*s",
+	    MANIFEST_HASH_LEN, hex);
+}
+
+int
+manifest_home_owned(const cJSON *claim, const char *user, const char *user_id)
+{
+	const char *who = kube_get_str(claim, "metadata", "annotations",
+	    MANIFEST_ANN_HOME_USER, NULL);
+	const char *uid = kube_get_str(claim, "metadata", "annotations",
+	    MANIFEST_ANN_HOME_UID, NULL);
+
+	/* A user of that name deleted and made again is another user. */
+	if (uid != NULL && user_id[0] != '\0')
+		return strcmp(uid, user_id) == 0;
+	return who == NULL || strcmp(who, user) == 0;
 }
 
 void
@@ -138,7 +203,13 @@ struct manifest_in {
 	const char	*home_path;
 	const cJSON	*env;
 	int		 home;
+	const char	*access_mode;	/* of a new claim */
+	const char	*storage_class;	/* NULL: the cluster's default */
+	char		 size[UNITS_QUANTITY_MAX + 1];
 };
+
+static const char *const manifest_access_modes[] = { "ReadWriteMany",
+    "ReadWriteOnce", "ReadWriteOncePod" };
 
 static int
 manifest_resource(const cJSON *payload, const cJSON *spec, const char *key,
@@ -183,9 +254,95 @@ manifest_home_path(const cJSON *spec)
 	return p != NULL ? p : MANIFEST_HOME_PATH;
 }
 
+/* The user's name and id (userId may be absent) into m. */
 static int
-manifest_input(const cJSON *payload, struct manifest *m,
-    struct manifest_in *in, char *err, size_t errlen)
+manifest_user(const cJSON *payload, struct manifest *m, char *err,
+    size_t errlen)
+{
+	const char *user = kube_get_str(payload, AP_USER, NULL);
+	const cJSON *uid = kube_get(payload, AP_USER_ID, NULL);
+
+	if (user == NULL || user[0] == '\0' || strlen(user) >
+	    MANIFEST_USER_MAX) {
+		snprintf(err, errlen, "user must be a string");
+		return -1;
+	}
+	if (uid != NULL && !cJSON_IsNull(uid) && (!cJSON_IsString(uid) ||
+	    strlen(uid->valuestring) > MANIFEST_USER_MAX)) {
+		snprintf(err, errlen, "userId must be a string");
+		return -1;
+	}
+	ssd_strlcpy(m->user, user, sizeof(m->user));
+	ssd_strlcpy(m->user_id, cJSON_IsString(uid) ? uid->valuestring : "",
+	    sizeof(m->user_id));
+	return 0;
+}
+
+/*
+ * The payload's home: {scope, accessMode, size, storageClass}, each
+ * checked; none, or scope "session", is the session's own claim (as
+ * agents made it before homes were the user's), of the agent's size and
+ * class.
+ */
+static int
+manifest_home(const cJSON *payload, const struct manifest_opts *o,
+    struct manifest *m, struct manifest_in *in, char *err, size_t errlen)
+{
+	const cJSON *h = kube_get(payload, AP_HOME, NULL);
+	const char *scope, *mode, *size, *cls, *why;
+	uint64_t bytes;
+	size_t i;
+
+	in->access_mode = manifest_access_modes[1];
+	in->storage_class = o->storage_class;
+	ssd_strlcpy(in->size, o->home_size ? o->home_size :
+	    MANIFEST_HOME_SIZE, sizeof(in->size));
+	if (h == NULL || cJSON_IsNull(h))
+		return 0;
+	scope = kube_get_str(h, AP_HOME_SCOPE, NULL);
+	mode = kube_get_str(h, AP_HOME_ACCESS_MODE, NULL);
+	size = kube_get_str(h, AP_HOME_SIZE, NULL);
+	cls = kube_get_str(h, AP_HOME_STORAGE_CLASS, NULL);
+	if (!cJSON_IsObject(h) || scope == NULL ||
+	    (strcmp(scope, AP_HOME_SCOPE_USER) != 0 &&
+	    strcmp(scope, AP_HOME_SCOPE_SESSION) != 0)) {
+		snprintf(err, errlen, "home must be an object with a scope of "
+		    AP_HOME_SCOPE_USER " or " AP_HOME_SCOPE_SESSION);
+		return -1;
+	}
+	m->user_home = strcmp(scope, AP_HOME_SCOPE_USER) == 0;
+	if (!m->user_home)
+		return 0;
+	for (i = 0; mode != NULL && i < nitems(manifest_access_modes); i++)
+		if (strcmp(mode, manifest_access_modes[i]) == 0)
+			in->access_mode = manifest_access_modes[i];
+	if (mode == NULL || strcmp(mode, in->access_mode) != 0) {
+		snprintf(err, errlen, "home.accessMode must be ReadWriteMany, "
+		    "ReadWriteOnce or ReadWriteOncePod");
+		return -1;
+	}
+	if (size != NULL) {
+		if (units_quantity_bytes(size, &bytes, &why) == -1 ||
+		    (bytes == 0 && (why = "must not be 0"))) {
+			snprintf(err, errlen, "home.size: %s", why);
+			return -1;
+		}
+		units_bytes_quantity(bytes, in->size, sizeof(in->size));
+	}
+	if (cls != NULL && !manifest_subdomain(cls, 253)) {
+		snprintf(err, errlen, "home.storageClass must be a storage "
+		    "class name");
+		return -1;
+	}
+	if (cls != NULL)
+		in->storage_class = cls;
+	manifest_home_name(m->user, m->pvc_name);
+	return 0;
+}
+
+static int
+manifest_input(const cJSON *payload, const struct manifest_opts *o,
+    struct manifest *m, struct manifest_in *in, char *err, size_t errlen)
 {
 	const cJSON *tpl = kube_get(payload, AP_TEMPLATE, NULL), *spec, *home;
 	struct template_doc t;
@@ -195,11 +352,9 @@ manifest_input(const cJSON *payload, struct manifest *m,
 	if (manifest_session(payload, m->session_id, sizeof(m->session_id),
 	    m->name, err, errlen) == -1)
 		return -1;
-	if ((in->user = kube_get_str(payload, AP_USER, NULL)) == NULL ||
-	    strlen(in->user) > 255) {
-		snprintf(err, errlen, "user must be a string");
+	if (manifest_user(payload, m, err, errlen) == -1)
 		return -1;
-	}
+	in->user = m->user;
 	if (template_check(tpl, &t, terr, sizeof(terr)) != 0) {
 		template_doc_free(&t);
 		snprintf(err, errlen, "template: %s", terr);
@@ -215,6 +370,8 @@ manifest_input(const cJSON *payload, struct manifest *m,
 		return -1;
 	}
 	in->home = cJSON_IsTrue(home);
+	if (in->home && manifest_home(payload, o, m, in, err, errlen) == -1)
+		return -1;
 	in->env = kube_get(spec, "env", NULL);
 	if (kube_get(payload, AP_RESOURCES, NULL) != NULL &&
 	    !cJSON_IsObject(kube_get(payload, AP_RESOURCES, NULL)) &&
@@ -425,6 +582,27 @@ manifest_service(const struct manifest *m, const struct manifest_in *in,
 	return s;
 }
 
+/*
+ * A user's home is no session's and no agent's: agents sharing the
+ * namespace mount it for the same user, and none watches or deletes it
+ * but on an administrator's delete_home.  Its annotations say whose.
+ */
+static void
+manifest_home_meta(cJSON *meta, const struct manifest *m)
+{
+	cJSON *l = cJSON_AddObjectToObject(meta, "labels");
+	cJSON *a = cJSON_AddObjectToObject(meta, "annotations");
+	char user[MANIFEST_LABEL_MAX + 1];
+
+	manifest_label_value(m->user, user, sizeof(user));
+	cJSON_AddStringToObject(l, "app", "streamspace-home");
+	cJSON_AddStringToObject(l, "user", user);
+	cJSON_AddStringToObject(l, MANIFEST_LABEL_MANAGED, MANIFEST_MANAGER);
+	cJSON_AddStringToObject(a, MANIFEST_ANN_HOME_USER, m->user);
+	if (m->user_id[0] != '\0')
+		cJSON_AddStringToObject(a, MANIFEST_ANN_HOME_UID, m->user_id);
+}
+
 static cJSON *
 manifest_pvc(const struct manifest *m, const struct manifest_in *in,
     const struct manifest_opts *o)
@@ -433,18 +611,34 @@ manifest_pvc(const struct manifest *m, const struct manifest_in *in,
 
 	meta = manifest_meta(p, "v1", "PersistentVolumeClaim", m->pvc_name,
 	    o->namespace);
-	manifest_labels(meta, m, in);
-	manifest_annotations(meta, m, o->nonce);
+	if (m->user_home)
+		manifest_home_meta(meta, m);
+	else {
+		manifest_labels(meta, m, in);
+		manifest_annotations(meta, m, o->nonce);
+	}
 	spec = cJSON_AddObjectToObject(p, "spec");
 	modes = cJSON_AddArrayToObject(spec, "accessModes");
-	cJSON_AddItemToArray(modes, cJSON_CreateString("ReadWriteOnce"));
+	cJSON_AddItemToArray(modes, cJSON_CreateString(in->access_mode));
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(
-	    spec, "resources"), "requests"), "storage", o->home_size ?
-	    o->home_size : MANIFEST_HOME_SIZE);
-	if (o->storage_class != NULL)
+	    spec, "resources"), "requests"), "storage", in->size);
+	if (in->storage_class != NULL)
 		cJSON_AddStringToObject(spec, "storageClassName",
-		    o->storage_class);
+		    in->storage_class);
 	return p;
+}
+
+int
+manifest_home_target(const cJSON *payload, struct manifest *m, char *err,
+    size_t errlen)
+{
+	memset(m, 0, sizeof(*m));
+	if (!cJSON_IsObject(payload) || manifest_user(payload, m, err,
+	    errlen) == -1)
+		return -1;
+	m->user_home = 1;
+	manifest_home_name(m->user, m->pvc_name);
+	return 0;
 }
 
 int
@@ -458,11 +652,12 @@ manifest_build(const cJSON *payload, const struct manifest_opts *o,
 		snprintf(err, errlen, "the payload must be an object");
 		return -1;
 	}
-	if (manifest_input(payload, m, &in, err, errlen) == -1)
+	if (manifest_input(payload, o, m, &in, err, errlen) == -1)
 		return -1;
 	manifest_label_value(o->agent ? o->agent : "", m->agent,
 	    sizeof(m->agent));
-	snprintf(m->pvc_name, sizeof(m->pvc_name), "%s-home", m->name);
+	if (!m->user_home)
+		snprintf(m->pvc_name, sizeof(m->pvc_name), "%s-home", m->name);
 	m->deployment = manifest_deployment(m, &in, o);
 	m->service = manifest_service(m, &in, o);
 	if (in.home)

@@ -12,6 +12,8 @@
 
 #define MANIFEST_ID_MAX		253	/* a session id as the CP gives it */
 #define MANIFEST_NAME_MAX	47	/* names (KUBERNETES.md §7.10) */
+#define MANIFEST_CLAIM_MAX	63	/* a home claim's name */
+#define MANIFEST_USER_MAX	255	/* a user's name or id */
 #define MANIFEST_LABEL_MAX	63	/* a label value */
 #define MANIFEST_VNC_PORT	5900	/* when the template has no port */
 #define MANIFEST_HOME_SIZE	"10Gi"
@@ -26,8 +28,12 @@
 /* Which agent made it: agents sharing a namespace leave the rest alone. */
 #define MANIFEST_LABEL_AGENT	"streamspace.io/agent"
 #define MANIFEST_ANN_ID		"streamspace.io/session-id"
+/* Whose home a user's claim is: name and id, as the control plane says. */
+#define MANIFEST_ANN_HOME_USER	"streamspace.io/home-user"
+#define MANIFEST_ANN_HOME_UID	"streamspace.io/home-user-id"
 #define MANIFEST_ANN_NONCE	"ssd-agent-k8s/start"
 
+/* The agent's own defaults, where the payload's home does not say. */
 struct manifest_opts {
 	const char	*namespace;
 	const char	*agent;		/* label value (manifest_label_value) */
@@ -40,7 +46,11 @@ struct manifest {
 	char	 session_id[MANIFEST_ID_MAX + 1];
 	char	 agent[MANIFEST_LABEL_MAX + 1];	/* its label value */
 	char	 name[MANIFEST_NAME_MAX + 1];	/* Deployment, Service */
-	char	 pvc_name[MANIFEST_NAME_MAX + 6];	/* name + "-home" */
+	/* The home's claim: home-USER, or (a session's own) name-home. */
+	char	 pvc_name[MANIFEST_CLAIM_MAX + 1];
+	int	 user_home;	/* the claim is the user's, not the session's */
+	char	 user[MANIFEST_USER_MAX + 1];
+	char	 user_id[MANIFEST_USER_MAX + 1];	/* "" if not said */
 	int	 vnc_port;
 	cJSON	*deployment;
 	cJSON	*service;
@@ -48,12 +58,31 @@ struct manifest {
 };
 
 /*
- * A start_session payload (sessionId, user, template, resources,
- * persistentHome) into m.  -1 with the reason in err.
+ * A start_session payload (sessionId, user, userId, template, resources,
+ * persistentHome, home) into m.  -1 with the reason in err.
  */
 int	manifest_build(const cJSON *payload, const struct manifest_opts *o,
 	    struct manifest *m, char *err, size_t errlen);
 void	manifest_free(struct manifest *m);
+/*
+ * The claim of user's home: "home-USER" when that is a valid name, else
+ * a cleaned prefix and 8 hex digits of the name's SHA-256 (the same user
+ * always gives the same claim, two users never the same readable one).
+ */
+void	manifest_home_name(const char *user, char *name);
+/*
+ * 1 when claim (read back) may be mounted as the home of user (user_id
+ * "": not known): its annotations name them, or it has none of ours
+ * (StreamSpace 1.x's home-USER).  0 when it names someone else.
+ */
+int	manifest_home_owned(const cJSON *claim, const char *user,
+	    const char *user_id);
+/*
+ * The claim of a user's home from a delete_home payload (user, userId)
+ * into m (pvc_name, user, user_id).  -1 and err.
+ */
+int	manifest_home_target(const cJSON *payload, struct manifest *m,
+	    char *err, size_t errlen);
 /* The Deployment (name, uid) owns obj: the GC removes obj with it. */
 void	manifest_set_owner(cJSON *obj, const char *name, const char *uid);
 

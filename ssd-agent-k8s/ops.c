@@ -1,9 +1,11 @@
 /*
- * ops.c - the four session commands (cluster.h) as chains of API calls:
- * start creates PVC, Deployment, Service (adopting what exists, undoing
- * what it created when it fails) and waits for a Ready pod; stop deletes;
- * hibernate and wake scale.  Each wait has a deadline; done is called
- * exactly once.  One command per session: a newer one ends the older.
+ * ops.c - the session commands (cluster.h) as chains of API calls: start
+ * creates PVC, Deployment, Service (adopting what exists, undoing what it
+ * created when it fails, never the user's home) and waits for a Ready
+ * pod; stop deletes (never the user's home); hibernate and wake scale;
+ * delete home deletes a user's claim no pod mounts.  Each wait has a
+ * deadline; done is called exactly once.  One command per session: a
+ * newer one ends the older.
  */
 #include "config.h"
 
@@ -20,9 +22,9 @@
 #include "manifest.h"
 #include "util.h"
 
-enum op_kind { OP_START, OP_STOP, OP_HIBERNATE, OP_WAKE };
+enum op_kind { OP_START, OP_STOP, OP_HIBERNATE, OP_WAKE, OP_DELETE_HOME };
 static const char *const op_names[] = { "start", "stop", "hibernate",
-    "wake" };
+    "wake", "delete home" };
 
 enum op_obj { OBJ_DEPLOY, OBJ_SERVICE, OBJ_PVC, OBJ_N };
 static const struct {
@@ -76,6 +78,7 @@ struct op {
 };
 
 static void	op_create(struct op *);
+static void	op_create_next(struct op *);
 static void	op_delete_next(struct op *);
 
 /* The collection, or (item) the session's object in it + suffix. */
@@ -181,6 +184,8 @@ op_ready(struct op *op, const struct view_pod *pod)
 	cJSON_AddStringToObject(res, AP_VNC_HOST, pod->ip);
 	cJSON_AddNumberToObject(res, AP_VNC_PORT, port);
 	cJSON_AddStringToObject(res, AP_NAMESPACE, op->c->namespace);
+	if (op->m.pvc != NULL)
+		cJSON_AddStringToObject(res, AP_HOME_CLAIM, op->m.pvc_name);
 	op_end(op, res, NULL, 0);
 	cJSON_Delete(res);
 }
@@ -428,6 +433,34 @@ op_take_uid(struct op *op, const cJSON *obj)
 	return 0;
 }
 
+/*
+ * The user's home exists (made by an earlier session, another agent of
+ * the namespace, or StreamSpace 1.x): mounted if it is theirs.  Never
+ * created by this start, so never undone by it.
+ */
+static void
+op_adopt_home(struct op *op, const cJSON *claim)
+{
+	char err[sizeof(op->err)];
+
+	if (!manifest_home_owned(claim, op->m.user, op->m.user_id)) {
+		snprintf(err, sizeof(err), "the claim %s is the home of another "
+		    "user (one deleted and made again?): an administrator "
+		    "must delete it first", op->m.pvc_name);
+		op_fail(op, err, 0);
+		return;
+	}
+	if (kube_get(claim, "metadata", "deletionTimestamp", NULL) != NULL) {
+		snprintf(err, sizeof(err), "the user's home %s is being "
+		    "deleted", op->m.pvc_name);
+		op_fail(op, err, 1);
+		return;
+	}
+	log_info("session %s: mounting the user's home %s", op->id,
+	    op->m.pvc_name);
+	op_create_next(op);
+}
+
 static void
 op_adopt_cb(const struct kube_resp *resp, void *arg)
 {
@@ -441,6 +474,10 @@ op_adopt_cb(const struct kube_resp *resp, void *arg)
 	op->req = NULL;
 	if (resp->code != 200) {
 		op_fail_resp(op, "reading the existing objects", resp);
+		return;
+	}
+	if (op->obj == OBJ_PVC && op->m.user_home) {
+		op_adopt_home(op, resp->body);
 		return;
 	}
 	ours = manifest_owned(resp->body, op->name, op->c->agent);
@@ -482,7 +519,9 @@ op_created_cb(const struct kube_resp *resp, void *arg)
 		op_fail_resp(op, doing, resp);
 		return;
 	}
-	op->created |= 1u << op->obj;
+	/* A user's home outlives a failed start: another may mount it. */
+	if (op->obj != OBJ_PVC || !op->m.user_home)
+		op->created |= 1u << op->obj;
 	if (op->obj == OBJ_DEPLOY && op_take_uid(op, resp->body) == -1)
 		return;
 	op_create_next(op);
@@ -598,6 +637,114 @@ cluster_wake(struct cluster *c, const cJSON *payload, cluster_done_fn done,
 
 	if ((op = op_new(c, OP_WAKE, payload, done, arg)) != NULL)
 		op_scale(op, 1);
+}
+
+static void
+op_home_deleted_cb(const struct kube_resp *resp, void *arg)
+{
+	struct op *op = arg;
+	cJSON *res;
+
+	op->req = NULL;
+	if (resp->code != 200 && resp->code != 202 && resp->code != 404) {
+		op_fail_resp(op, "deleting the user's home", resp);
+		return;
+	}
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, AP_HOME_CLAIM, op->m.pvc_name);
+	cJSON_AddStringToObject(res, AP_NAMESPACE, op->c->namespace);
+	op_end(op, res, NULL, 0);
+	cJSON_Delete(res);
+}
+
+/* The pods of the namespace: none may mount the claim. */
+static void
+op_home_pods_cb(const struct kube_resp *resp, void *arg)
+{
+	struct op *op = arg;
+	const cJSON *pod, *vol;
+	const char *claim;
+	char err[sizeof(op->err)];
+	cJSON *opts;
+
+	op->req = NULL;
+	if (resp->code != 200) {
+		op_fail_resp(op, "looking for pods that mount the home", resp);
+		return;
+	}
+	cJSON_ArrayForEach(pod, kube_get(resp->body, "items", NULL))
+		cJSON_ArrayForEach(vol, kube_get(pod, "spec", "volumes", NULL)) {
+			claim = kube_get_str(vol, "persistentVolumeClaim",
+			    "claimName", NULL);
+			if (claim == NULL || strcmp(claim, op->m.pvc_name) != 0)
+				continue;
+			snprintf(err, sizeof(err), "pod %.100s still mounts "
+			    "%s", kube_get_str(pod, "metadata", "name", NULL) ?
+			    kube_get_str(pod, "metadata", "name", NULL) : "?",
+			    op->m.pvc_name);
+			op_fail(op, err, 0);
+			return;
+		}
+	/* Only the claim read: not a newer one of the same name. */
+	opts = cJSON_CreateObject();
+	cJSON_AddStringToObject(opts, "kind", "DeleteOptions");
+	cJSON_AddStringToObject(opts, "apiVersion", "v1");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(opts,
+	    "preconditions"), "uid", op->uid);
+	op->req = op_call(op, "DELETE", OBJ_PVC, 1, "", NULL, opts,
+	    op_home_deleted_cb);
+	cJSON_Delete(opts);
+}
+
+static void
+op_home_got_cb(const struct kube_resp *resp, void *arg)
+{
+	struct op *op = arg;
+	const char *uid = kube_get_str(resp->body, "metadata", "uid", NULL);
+	char err[sizeof(op->err)], *path;
+
+	op->req = NULL;
+	if (resp->code == 404) {
+		op_home_deleted_cb(resp, op);
+		return;
+	}
+	if (resp->code != 200) {
+		op_fail_resp(op, "reading the user's home", resp);
+		return;
+	}
+	if (!manifest_home_owned(resp->body, op->m.user, op->m.user_id)) {
+		snprintf(err, sizeof(err), "the claim %s is not the home of %s",
+		    op->m.pvc_name, op->m.user);
+		op_fail(op, err, 0);
+		return;
+	}
+	if (uid == NULL || strlen(uid) >= sizeof(op->uid)) {
+		op_fail(op, "the API server's claim has no uid", 0);
+		return;
+	}
+	ssd_strlcpy(op->uid, uid, sizeof(op->uid));
+	xasprintf(&path, "/api/v1/namespaces/%s/pods", op->c->namespace);
+	op->req = kube_call(op->c->kube, "GET", path, NULL, NULL, op->what,
+	    op_home_pods_cb, op);
+	free(path);
+}
+
+void
+cluster_delete_home(struct cluster *c, const cJSON *payload,
+    cluster_done_fn done, void *arg)
+{
+	struct op *op;
+	char err[256];
+
+	if ((op = op_new(c, OP_DELETE_HOME, payload, done, arg)) == NULL)
+		return;
+	if (manifest_home_target(payload, &op->m, err, sizeof(err)) == -1) {
+		op_end(op, NULL, err, 0);
+		return;
+	}
+	snprintf(op->what, sizeof(op->what), "home %s", op->m.pvc_name);
+	op->req = op_call(op, "GET", OBJ_PVC, 1, "", NULL, NULL,
+	    op_home_got_cb);
 }
 
 void

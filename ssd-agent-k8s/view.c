@@ -536,3 +536,14 @@ view_count(const struct view *v)
 {
 	return v->nsessions;
 }
+
+size_t
+view_count_awake(const struct view *v)
+{
+	const struct view_session *s;
+	size_t n = 0;
+
+	TAILQ_FOREACH(s, &v->sessions, entry)
+		n += strcmp(s->state, "hibernated") != 0;
+	return n;
+}

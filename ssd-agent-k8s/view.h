@@ -82,6 +82,8 @@ const struct view_session *view_find(const struct view *v,
 /* The array for cluster_sessions(), or NULL until view_synced(). */
 cJSON		*view_sessions(const struct view *v);
 size_t		 view_count(const struct view *v);
+/* Those of them not hibernated. */
+size_t		 view_count_awake(const struct view *v);
 
 /* A pod or Deployment of ours as the view keeps it; -1 if not ours. */
 int	view_pod_parse(const cJSON *obj, struct view_pod *p);

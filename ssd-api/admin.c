@@ -21,6 +21,8 @@
 #include "util.h"
 #include "worker.h"
 
+#define ADMIN_AGENT_USAGE	"agent approve|reject|add|drain|undrain ID"
+
 struct admin_query {
 	uint32_t	 id;
 	admin_db_cb	 cb;
@@ -106,15 +108,17 @@ admin_agent(uint32_t id, const cJSON *req)
 	const char *what = admin_str(req, "what");
 
 	if (agent == NULL || what == NULL)
-		admin_end(id, 0, "agent approve|reject|add ID");
+		admin_end(id, 0, ADMIN_AGENT_USAGE);
 	else if (strcmp(what, "add") == 0)
 		agents_ctl_add(id, agent);
 	else if (strcmp(what, "approve") == 0)
 		agents_ctl_approval(id, agent, "approved");
 	else if (strcmp(what, "reject") == 0)
 		agents_ctl_approval(id, agent, "rejected");
+	else if (strcmp(what, "drain") == 0 || strcmp(what, "undrain") == 0)
+		agents_ctl_drain(id, agent, what[0] == 'd');
 	else
-		admin_end(id, 0, "agent approve|reject|add ID");
+		admin_end(id, 0, ADMIN_AGENT_USAGE);
 }
 
 void
@@ -145,6 +149,11 @@ admin_request(uint32_t id, const char *text, size_t len)
 		streams_ctl_show(id);
 	else if (strcmp(cmd, "agent") == 0)
 		admin_agent(id, req);
+	else if (strcmp(cmd, "show-homes") == 0)
+		homes_ctl_list(id);
+	else if (strcmp(cmd, "home-delete") == 0)
+		homes_ctl_delete(id, admin_str(req, "user"),
+		    admin_str(req, "namespace"));
 	else
 		admin_end(id, 0, "unknown command");
 	cJSON_Delete(req);

@@ -1,6 +1,7 @@
 /*
- * agents.c - what administrators see of agents and of the audit trail:
- * /api/v1/agents (also under /api/v1/admin/agents, the original's paths)
+ * agents.c - what administrators see and do of agents and of the audit
+ * trail: /api/v1/agents (also under /api/v1/admin/agents, the original's
+ * paths), draining an agent (no new sessions, its running ones stay)
  * and /api/v1/admin/audit.  Registration and links are the hub's.
  */
 #include "config.h"
@@ -13,24 +14,32 @@
 
 #include "api.h"
 #include "db.h"
+#include "log.h"
 #include "util.h"
 
+/* Online and draining shows as draining: it takes no new sessions. */
+#define AGENT_STATUS \
+    "CASE WHEN a.draining AND a.status = 'online' THEN 'draining' ELSE " \
+    "COALESCE(a.status, 'offline') END"
 #define AGENT_COLUMNS \
     "a.id, a.agent_id, a.platform, COALESCE(a.region, ''), " \
-    "COALESCE(a.status, 'offline'), COALESCE(a.approval_status, " \
+    AGENT_STATUS ", COALESCE(a.approval_status, " \
     "'approved'), COALESCE(a.capacity, '{}'::jsonb), COALESCE(a.metadata, " \
     "'{}'::jsonb), to_char(a.last_heartbeat, " \
     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), to_char(a.created_at, " \
     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), (SELECT count(*) FROM sessions s " \
     "WHERE s.agent_id = a.agent_id AND s.state NOT IN ('terminated', " \
     "'failed')), to_char(a.connected_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
-    "extract(epoch FROM now() - a.connected_at)::bigint"
-enum { AGENT_NCOLUMNS = 13 };	/* in AGENT_COLUMNS */
+    "extract(epoch FROM now() - a.connected_at)::bigint, a.draining, " \
+    "json_build_object('sessions', a.live_sessions, 'hibernated', " \
+    "a.hibernated_sessions, 'cpuMillis', a.live_cpu_millis, 'memoryMiB', " \
+    "a.live_memory_mib)"
+enum { AGENT_NCOLUMNS = 15 };	/* in AGENT_COLUMNS */
 
 /* Agents of platform $1, status $2 and region $3 (NULL: any). */
 static const char agents_list_sql[] =
     "SELECT " AGENT_COLUMNS " FROM agents a WHERE ($1::text IS NULL OR "
-    "a.platform = $1) AND ($2::text IS NULL OR a.status = $2) AND "
+    "a.platform = $1) AND ($2::text IS NULL OR " AGENT_STATUS " = $2) AND "
     "($3::text IS NULL OR a.region = $3) ORDER BY a.agent_id LIMIT 1000";
 
 static cJSON *
@@ -53,6 +62,11 @@ agent_json(const PGresult *res, int row)
 		    PQgetvalue(res, row, 8));
 	cJSON_AddStringToObject(o, "createdAt", PQgetvalue(res, row, 9));
 	cJSON_AddNumberToObject(o, "sessions", atoi(PQgetvalue(res, row, 10)));
+	cJSON_AddBoolToObject(o, "draining", PQgetvalue(res, row, 13)[0] ==
+	    't');
+	/* What its live sessions hold, as placement counts it. */
+	cJSON_AddItemToObject(o, "load", cJSON_Parse(PQgetvalue(res, row,
+	    14)));
 	/* Since when its control link is up (absent when it is not). */
 	if (!PQgetisnull(res, row, 11)) {
 		cJSON_AddStringToObject(o, "connectedAt", PQgetvalue(res, row,
@@ -179,6 +193,59 @@ agents_delete(struct request *r)
 	    p, agents_deleted);
 }
 
+/*
+ * Agent $1 drained or not ($2), asked by user $3 through $4 (api or
+ * ssdctl; ssdctl's is audited here, the API's by its request).
+ */
+static const char agents_drain_sql[] =
+    "WITH a AS (UPDATE agents SET draining = $2::boolean, updated_at = "
+    "  now() WHERE agent_id = $1 RETURNING *), "
+    "au AS (INSERT INTO audit_log (user_id, action, resource_type, "
+    "  resource_id, changes, timestamp, ip_address, org_id) SELECT $3, "
+    "  CASE WHEN $2::boolean THEN 'agent drain' ELSE 'agent undrain' END, "
+    "  'agents', a.agent_id, jsonb_build_object('via', $4::text, "
+    "  'liveSessions', a.live_sessions), now(), NULL, 'default-org' FROM "
+    "  a WHERE $4::text = 'ssdctl' RETURNING 1) "
+    "SELECT " AGENT_COLUMNS ", (SELECT count(*) FROM au) FROM a";
+
+static void
+agents_drained(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	if (res == NULL) {
+		api_db_error(r, "draining an agent", err, sqlstate);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		server_reply_error(r, 404, "agent not found");
+		return;
+	}
+	log_info("%s: agent %s %s", server_peer(r), PQgetvalue(res, 0, 1),
+	    PQgetvalue(res, 0, 13)[0] == 't' ? "draining: no new sessions" :
+	    "no longer draining");
+	server_reply_cjson(r, 200, agent_json(res, 0));
+}
+
+static void
+agents_drain_set(struct request *r, const char *to)
+{
+	const char *p[4] = { r->params[0], to, r->user.user_id, "api" };
+
+	api_query(r, agents_drain_sql, 4, p, agents_drained);
+}
+
+void
+agents_drain(struct request *r)
+{
+	agents_drain_set(r, "t");
+}
+
+void
+agents_undrain(struct request *r)
+{
+	agents_drain_set(r, "f");
+}
+
 static void
 audit_listed(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
@@ -280,4 +347,34 @@ agents_ctl_list(uint32_t id)
 	const char *p[3] = { NULL, NULL, NULL };
 
 	admin_query(id, agents_list_sql, 3, p, agents_ctl_listed, NULL);
+}
+
+static void
+agents_ctl_drained(uint32_t id, const PGresult *res, const char *err,
+    const char *sqlstate, void *arg)
+{
+	char msg[320];
+
+	if (res == NULL) {
+		admin_end(id, 0, err);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		admin_end(id, 0, "no such agent");
+		return;
+	}
+	snprintf(msg, sizeof(msg), "agent %s %s", PQgetvalue(res, 0, 1),
+	    PQgetvalue(res, 0, 13)[0] == 't' ? "is draining: it gets no new "
+	    "sessions, its running ones stay" : "takes new sessions again");
+	log_info("ssdctl: %s", msg);
+	admin_end(id, 1, msg);
+}
+
+/* ssdctl agent drain|undrain: the statement of the admin routes. */
+void
+agents_ctl_drain(uint32_t id, const char *agent, int drain)
+{
+	const char *p[4] = { agent, drain ? "t" : "f", NULL, "ssdctl" };
+
+	admin_query(id, agents_drain_sql, 4, p, agents_ctl_drained, NULL);
 }

@@ -165,6 +165,18 @@ int	body_bool(struct request *r, const struct cJSON *o, const char *key,
 	    int *out);
 int	body_str_array(struct request *r, const struct cJSON *o,
 	    const char *key, size_t max, size_t len, char **out);
+/* 400 naming the field: {"error", "message", "field"}. */
+void	body_field_error(struct request *r, const char *key,
+	    const char *why);
+/*
+ * A policy duration ("30m", "1h30m", "0": common/units.h) within
+ * policy_duration_max, in seconds; -1 when absent.
+ */
+int	body_duration(struct request *r, const struct cJSON *o,
+	    const char *key, int64_t *secs);
+/* A Kubernetes quantity ("10Gi") in bytes; -1 when absent. */
+int	body_bytes(struct request *r, const struct cJSON *o,
+	    const char *key, int64_t *bytes);
 /* The query holds only keys (NULL-terminated), once each, values of at
  * most max bytes of text; else 400 naming the parameter and -1. */
 int	body_query(struct request *r, const char *const *keys, size_t max);
@@ -210,8 +222,6 @@ void	users_get(struct request *r);
 void	users_create(struct request *r);
 void	users_update(struct request *r);
 void	users_delete(struct request *r);
-void	users_quota_get(struct request *r);
-void	users_quota_set(struct request *r);
 
 /* templates.c */
 void	templates_list(struct request *r);
@@ -240,6 +250,23 @@ void	sessions_wake(struct request *r);
 /* 409 legacy_session: a session without an agent cannot be <cannot>ed. */
 void	sessions_reply_legacy(struct request *r, const char *state,
 	    const char *cannot);
+
+/* policy.c: idle and duration policies, viewers' activity */
+struct ipc_msg;
+void	policy_configure(const struct conf *c);
+/* A relay's IMSG_SESSION_ACTIVITY. */
+void	policy_activity(struct peer *p, struct ipc_msg *m);
+void	policy_notify(const char *channel, const char *payload, void *arg);
+
+/* quotas.c */
+void	quotas_user_get(struct request *r);
+void	quotas_user_put(struct request *r);
+void	quotas_group_get(struct request *r);
+void	quotas_group_put(struct request *r);
+
+/* homes.c */
+void	homes_list(struct request *r);
+void	homes_delete(struct request *r);
 
 /* bulkimport.c */
 void	sessions_bulk_import(struct request *r);
@@ -280,6 +307,8 @@ struct cJSON *agents_event_json(const PGresult *res, int row);
 void	agents_list(struct request *r);
 void	agents_get(struct request *r);
 void	agents_delete(struct request *r);
+void	agents_drain(struct request *r);
+void	agents_undrain(struct request *r);
 void	audit_list(struct request *r);
 
 /* apikeys.c */
@@ -413,6 +442,9 @@ void	users_ctl_add(uint32_t id, const char *name, const char *role,
 void	agents_ctl_list(uint32_t id);
 void	agents_ctl_add(uint32_t id, const char *agent);
 void	agents_ctl_approval(uint32_t id, const char *agent, const char *to);
+void	agents_ctl_drain(uint32_t id, const char *agent, int drain);
+void	homes_ctl_list(uint32_t id);
+void	homes_ctl_delete(uint32_t id, const char *user, const char *ns);
 
 /* main.c */
 /* NOTIFY channel (payload: an id) for other control planes' caches. */

@@ -15,9 +15,12 @@
 #include <cjson/cJSON.h>
 
 #include "api.h"
+#include "conf.h"
 #include "json.h"
 #include "template.h"
+#include "units.h"
 #include "util.h"
+#include "worker.h"
 
 cJSON *
 body_json(struct request *r)
@@ -115,6 +118,79 @@ body_str_array(struct request *r, const cJSON *o, const char *key,
 	    "%zu strings of at most %zu bytes", key, max, len);
 	server_reply_error(r, 400, msg);
 	return -1;
+}
+
+void
+body_field_error(struct request *r, const char *key, const char *why)
+{
+	cJSON *o = cJSON_CreateObject();
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "field \"%s\": %s", key, why);
+	cJSON_AddStringToObject(o, "error", "bad_request");
+	cJSON_AddStringToObject(o, "message", msg);
+	cJSON_AddStringToObject(o, "field", key);
+	server_reply_cjson(r, 400, o);
+}
+
+/* A string field for units.c: absent (NULL), or one it may read. */
+static int
+body_units_str(struct request *r, const cJSON *o, const char *key,
+    size_t max, const char *what, const char **out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	*out = NULL;
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsString(v) || strlen(v->valuestring) > max) {
+		body_field_error(r, key, what);
+		return -1;
+	}
+	*out = v->valuestring;
+	return 0;
+}
+
+int
+body_duration(struct request *r, const cJSON *o, const char *key,
+    int64_t *secs)
+{
+	uint64_t max = conf_ms(worker_conf(), S_POLICY_DURATION_MAX) / 1000, v;
+	const char *s, *why;
+
+	*secs = -1;
+	if (body_units_str(r, o, key, UNITS_DURATION_MAX, "must be a string "
+	    "such as \"30m\", \"1h30m\" or \"0\"", &s) == -1)
+		return -1;
+	if (s == NULL)
+		return 0;
+	if (units_duration(s, max, &v, &why) == -1) {
+		body_field_error(r, key, why);
+		return -1;
+	}
+	*secs = (int64_t)v;
+	return 0;
+}
+
+int
+body_bytes(struct request *r, const cJSON *o, const char *key,
+    int64_t *bytes)
+{
+	const char *s, *why;
+	uint64_t v;
+
+	*bytes = -1;
+	if (body_units_str(r, o, key, UNITS_QUANTITY_MAX, "must be a string "
+	    "such as \"10Gi\"", &s) == -1)
+		return -1;
+	if (s == NULL)
+		return 0;
+	if (units_quantity_bytes(s, &v, &why) == -1) {
+		body_field_error(r, key, why);
+		return -1;
+	}
+	*bytes = (int64_t)v;
+	return 0;
 }
 
 int

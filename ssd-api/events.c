@@ -5,7 +5,9 @@
  * session's, agent's or user's id; ssd_agents: an agent's); the ids that
  * arrive together are read in one query at a time, and each row goes to
  * the streams that may see it: a session to its owner, operators and
- * administrators, an agent to administrators.  Bounded: streams in all
+ * administrators, an agent to administrators.  Policy warnings
+ * (ssd_session_events, policy.c) carry their event whole and go to the
+ * same streams as their session.  Bounded: streams in all
  * and per user, and bytes queued per stream (a client that does not read
  * is dropped, never buffered for).  Never blocks, never buffers per row.
  */
@@ -67,6 +69,7 @@ static struct {
 	uint64_t		 keepalive_ms;
 	struct event		*keepalive, *batch;
 	struct ev_ids		 sessions, agents;
+	struct ev_ids		 warnings;	/* whole events, as sent */
 	const char		*resync;	/* why, when one is due */
 	int			 inflight;
 	uint64_t		 seq;
@@ -297,7 +300,7 @@ static void
 ev_query_done(void)
 {
 	ev.inflight = 0;
-	if (ev.sessions.n > 0 || ev.agents.n > 0)
+	if (ev.sessions.n > 0 || ev.agents.n > 0 || ev.warnings.n > 0)
 		ev_timer_add(ev.batch, EV_BATCH_MS);
 }
 
@@ -358,6 +361,39 @@ ev_agents_read(const PGresult *res, const char *err, const char *sqlstate,
 	ev_query_done();
 }
 
+/*
+ * The policy warnings gathered (each arrives once per database
+ * connection: the set keeps one), to their session's streams: ssd's own
+ * JSON, {"type": "sessionWarning", "sessionId", "userId", ...}.
+ */
+static void
+ev_warnings_send(void)
+{
+	const char *type, *owner;
+	char *json;
+	cJSON *o;
+	size_t i;
+
+	for (i = 0; i < ev.warnings.n; i++) {
+		o = cJSON_Parse(ev.warnings.id[i]);
+		type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o,
+		    "type"));
+		owner = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o,
+		    "userId"));
+		if (type != NULL && owner != NULL && strcmp(type,
+		    "sessionWarning") == 0 && (json = cJSON_PrintUnformatted(o))
+		    != NULL) {
+			ev_send(type, json, 2, owner);
+			cJSON_free(json);
+		} else
+			log_warnx("event streams: not a session warning: %.80s",
+			    ev.warnings.id[i]);
+		cJSON_Delete(o);
+		free(ev.warnings.id[i]);
+	}
+	ev.warnings.n = ev.warnings.overflow = 0;
+}
+
 /* One query for what is pending, sessions first; then the next. */
 static void
 ev_run(void)
@@ -370,6 +406,7 @@ ev_run(void)
 		ev_broadcast_resync(ev.resync);
 		ev.resync = NULL;
 	}
+	ev_warnings_send();
 	if (ev.inflight || (ev.sessions.n == 0 && ev.agents.n == 0))
 		return;
 	if (ev.sessions.overflow || ev.agents.overflow) {
@@ -437,6 +474,8 @@ events_notify(const char *channel, const char *payload)
 		ev_ids_add(&ev.sessions, payload);
 	else if (strcmp(channel, "ssd_agents") == 0)
 		ev_ids_add(&ev.agents, payload);
+	else if (strcmp(channel, "ssd_session_events") == 0)
+		ev_ids_add(&ev.warnings, payload);
 	else
 		return;
 	if (!ev.inflight && !evtimer_pending(ev.batch, NULL))

@@ -261,6 +261,9 @@ api_peer_msg(struct peer *p, struct ipc_msg *m)
 		if (((struct imsg_stream_end *)m->data)->upgraded)
 			audit_stream_end((struct imsg_stream_end *)m->data);
 		break;
+	case IMSG_SESSION_ACTIVITY:
+		policy_activity(p, m);
+		break;
 	case IMSG_SNAP_DATA:
 		gather_data(p->kind, p->instance, m);
 		break;
@@ -305,17 +308,19 @@ api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	register_configure(c);
 	ratelimit_configure(c);
 	hashpool_configure(c, initial);
+	policy_configure(c);
 	refused_configure(c);
 	viewcap_configure(c);
 	apim_configure(c);
 	return 0;
 }
 
-/* What the database says changed: caches, then live event streams. */
+/* What the database says changed: caches, policies, live event streams. */
 static void
 api_notified(const char *channel, const char *payload, void *arg)
 {
 	cache_notify(channel, payload, arg);
+	policy_notify(channel, payload, arg);
 	events_notify(channel, payload);
 }
 
@@ -324,7 +329,7 @@ static void
 api_start(void)
 {
 	static const char *const channels[] = { "ssd_sessions", "ssd_auth",
-	    "ssd_agents" };
+	    "ssd_agents", "ssd_session_end", "ssd_session_events" };
 
 	hashpool_start(worker_conf());
 	api.db = db_open(worker_base(), worker_conf(), "ssd-api");

@@ -24,8 +24,6 @@
 #define USER_PASSWORD_MIN	8
 #define USER_PASSWORD_MAX	1024	/* read; more than PASSWD_MAX is 400 */
 #define USER_LIST_MAX		"1000"
-#define USER_QUOTA_MAX		10000
-#define USER_QUOTA_MAX_TEXT	"10000"
 
 /* The user a /users/:id request is about ("me" is the caller). */
 static const char *
@@ -583,83 +581,3 @@ users_ctl_add(uint32_t id, const char *name, const char *role,
 	}
 }
 
-static void
-users_quota_reply(struct request *r, const PGresult *res, const char *err,
-    const char *sqlstate)
-{
-	cJSON *o;
-
-	if (res == NULL) {
-		api_db_error(r, "user quota", err, sqlstate);
-		return;
-	}
-	if (PQntuples(res) != 1) {
-		server_reply_error(r, 404, "user not found");
-		return;
-	}
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "userId", PQgetvalue(res, 0, 0));
-	cJSON_AddNumberToObject(o, "maxSessions",
-	    atoi(PQgetvalue(res, 0, 1)));
-	cJSON_AddNumberToObject(o, "usedSessions",
-	    atoi(PQgetvalue(res, 0, 2)));
-	server_reply_cjson(r, 200, o);
-}
-
-/*
- * The quota sessions_create enforces: live sessions on agents at most
- * max_sessions (5 without a user_quotas row), and how many the user has
- * now (StreamSpace 1.x's legacy sessions do not count).
- */
-#define USERS_QUOTA_USED(user) \
-    "(SELECT count(*) FROM sessions s WHERE s.user_id = " user " AND " \
-    "s.agent_id IS NOT NULL AND s.state NOT IN ('terminated', 'failed'))"
-#define USERS_QUOTA_SELECT \
-    "SELECT u.id, COALESCE(q.max_sessions, 5), " USERS_QUOTA_USED("u.id") \
-    " FROM users u LEFT JOIN user_quotas q ON q.user_id = u.id " \
-    "WHERE u.id = $1"
-
-void
-users_quota_get(struct request *r)
-{
-	const char *params[1] = { users_target(r) };
-
-	if (!users_is_self(r) && !auth_has_role(r, "admin")) {
-		server_reply_error(r, 403, "insufficient permissions");
-		return;
-	}
-	api_query(r, USERS_QUOTA_SELECT, 1, params, users_quota_reply);
-}
-
-/* PUT {"maxSessions": n}: administrators set a user's quota. */
-void
-users_quota_set(struct request *r)
-{
-	const char *params[2];
-	const cJSON *v;
-	char n[16];
-	cJSON *o;
-
-	if ((o = body_object(r)) == NULL)
-		return;
-	v = cJSON_GetObjectItemCaseSensitive(o, "maxSessions");
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
-	    v->valuedouble > USER_QUOTA_MAX ||
-	    v->valuedouble != (double)(int)v->valuedouble) {
-		cJSON_Delete(o);
-		server_reply_error(r, 400, "field \"maxSessions\" must be a "
-		    "whole number from 0 to " USER_QUOTA_MAX_TEXT);
-		return;
-	}
-	snprintf(n, sizeof(n), "%d", (int)v->valuedouble);
-	cJSON_Delete(o);
-	params[0] = users_target(r);
-	params[1] = n;
-	/* The statement's own SELECT would not see its INSERT: RETURNING. */
-	api_query(r, "WITH q AS (INSERT INTO user_quotas (user_id, "
-	    "max_sessions) SELECT id, $2::int FROM users WHERE id = $1 ON "
-	    "CONFLICT (user_id) DO UPDATE SET max_sessions = $2::int, "
-	    "updated_at = now() RETURNING user_id, max_sessions) SELECT "
-	    "q.user_id, q.max_sessions, " USERS_QUOTA_USED("q.user_id")
-	    " FROM q", 2, params, users_quota_reply);
-}

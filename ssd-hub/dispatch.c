@@ -155,18 +155,22 @@ dispatch_answered(const PGresult *res, const char *err, const char *sqlstate,
 
 /*
  * The agent's answer.  Completion moves the session to the state its
- * command leads to, failure of a start to failed; only from the states
+ * command leads to, and a start's result (pod, home claim) is kept even
+ * when the pod's watch made the session running first (its last
+ * activity stays); failure of a start to failed (marked no_capacity when
+ * the agent was full, full: nothing is wrong with the session), of a
+ * hibernation or a wake back to where it was; only from the states
  * common/session_state.c allows, passed in as arrays.  A session being
  * stopped does not fail: its stop command decides how it ends.
  */
 static void
 dispatch_record(const char *agent, enum ap_type type, const char *id,
-    const char *error, const char *pod, const cJSON *payload)
+    const char *error, const char *pod, int full, const cJSON *payload)
 {
 	static const char *const targets[] = { "running", "hibernated",
 	    "terminated", "failed" };
 	char from[4][160], *result = NULL, *what;
-	const char *p[10], *why;
+	const char *p[11], *why;
 	size_t i;
 
 	for (i = 0; i < nitems(targets); i++)
@@ -186,6 +190,7 @@ dispatch_record(const char *agent, enum ap_type type, const char *id,
 	p[5] = pod;
 	for (i = 0; i < nitems(targets); i++)
 		p[6 + i] = from[i];
+	p[10] = full ? "t" : "f";
 	if (db_query(hub_db(), "WITH c AS (UPDATE agent_commands SET status = "
 	    "$3::text, result = COALESCE($4::jsonb, result), error_message = "
 	    "COALESCE($5::text, error_message), acknowledged_at = CASE WHEN "
@@ -199,25 +204,33 @@ dispatch_record(const char *agent, enum ap_type type, const char *id,
 	    "CASE c.command_type WHEN '" AP_CMD_START "' THEN 'running' WHEN "
 	    "'" AP_CMD_WAKE "' THEN 'running' WHEN '" AP_CMD_HIBERNATE "' THEN "
 	    "'hibernated' WHEN '" AP_CMD_STOP "' THEN 'terminated' END WHEN "
-	    "c.status = 'failed' AND c.command_type = '" AP_CMD_START "' THEN "
-	    "'failed' END AS state FROM c), "
+	    "c.status = 'failed' THEN CASE c.command_type WHEN '" AP_CMD_START
+	    "' THEN 'failed' WHEN '" AP_CMD_WAKE "' THEN 'hibernated' WHEN '"
+	    AP_CMD_HIBERNATE "' THEN 'running' END END AS state, c.status "
+	    "FROM c), "
 	    "s AS (UPDATE sessions SET state = t.state, pod_name = COALESCE($6::text, "
 	    "pod_name), platform_metadata = CASE t.state WHEN 'running' THEN "
 	    "COALESCE(platform_metadata, '{}') || jsonb_strip_nulls(COALESCE("
 	    "$4::jsonb, '{}') - '" AP_RETRYABLE "') WHEN 'failed' THEN "
 	    "COALESCE(platform_metadata, '{}') || jsonb_build_object('"
-	    AP_REASON "', $5::text) WHEN 'hibernated' THEN platform_metadata "
+	    AP_REASON "', $5::text) || CASE WHEN $11::boolean THEN "
+	    "jsonb_build_object('failure', 'no_capacity') ELSE '{}' END "
+	    "WHEN 'hibernated' THEN platform_metadata "
 	    "- '" AP_POD_IP "' - '" AP_POD_NAME "' "
-	    "ELSE platform_metadata END, updated_at = now() FROM t WHERE sessions.id = "
-	    "t.session_id AND sessions.agent_id = $2::text AND sessions.state = "
-	    "ANY(CASE t.state WHEN 'running' THEN $7::text[] WHEN 'hibernated' "
-	    "THEN $8::text[] WHEN 'terminated' THEN $9::text[] WHEN 'failed' "
-	    "THEN $10::text[] END) AND NOT (t.state = 'failed' AND "
-	    "sessions.state = 'terminating') RETURNING sessions.id, t.state), "
+	    "ELSE platform_metadata END, last_activity = CASE WHEN t.state = "
+	    "'running' AND t.status = 'completed' AND sessions.state <> "
+	    "'running' THEN now() ELSE last_activity END, updated_at = now() "
+	    "FROM t WHERE sessions.id = t.session_id AND sessions.agent_id = "
+	    "$2::text AND (sessions.state = ANY(CASE t.state WHEN 'running' "
+	    "THEN $7::text[] WHEN 'hibernated' THEN $8::text[] WHEN "
+	    "'terminated' THEN $9::text[] WHEN 'failed' THEN $10::text[] END) "
+	    "OR (t.state = 'running' AND sessions.state = 'running')) AND NOT "
+	    "(t.state = 'failed' AND sessions.state = 'terminating') "
+	    "RETURNING sessions.id, t.state), "
 	    "n AS (SELECT pg_notify('ssd_sessions', id) FROM s) "
 	    "SELECT c.session_id, (SELECT count(*) FROM n), c.command_type, "
 	    "c.status, c.rtt, (SELECT count(*) FROM s WHERE s.state = "
-	    "'failed') FROM c", 10, p, dispatch_answered, what, &why) ==
+	    "'failed') FROM c", 11, p, dispatch_answered, what, &why) ==
 	    NULL) {
 		log_warnx("%s: not recorded: %s", what, why);
 		free(what);
@@ -258,7 +271,7 @@ dispatch_retry_done(const PGresult *res, const char *err,
 	}
 	else	/* out of retries (or not its command): a plain failure */
 		dispatch_record(rc->agent, AP_T_FAILED, rc->id, rc->error,
-		    NULL, rc->payload);
+		    NULL, 0, rc->payload);
 	dispatch_retry_free(rc);
 }
 
@@ -305,7 +318,8 @@ dispatch_reply(struct hub_link *l, const struct ap_msg *m)
 		dispatch_retry(hub_link_agent(l), m);
 	else
 		dispatch_record(hub_link_agent(l), m->type, m->id,
-		    m->u.reply.error, m->u.reply.pod_name, m->payload);
+		    m->u.reply.error, m->u.reply.pod_name,
+		    m->u.reply.no_capacity, m->payload);
 }
 
 /* The agent reported sessions failed: those the database took count. */
@@ -324,7 +338,8 @@ dispatch_failed_reported(const PGresult *res, const char *err,
 /*
  * A session state the agent observed (pod ready, crash-looping, ...).
  * A session that failed is over: a stop command frees what it holds in
- * the cluster (failed sessions no longer count against quotas).
+ * the cluster (failed sessions no longer count against quotas), never
+ * the user's home.
  */
 void
 dispatch_status(struct hub_link *l, const struct ap_msg *m)
@@ -358,7 +373,7 @@ dispatch_status(struct hub_link *l, const struct ap_msg *m)
 	    "c AS (INSERT INTO agent_commands (agent_id, session_id, "
 	    "command_type, payload) SELECT $2, id, '" AP_CMD_STOP "', "
 	    "jsonb_build_object('" AP_SESSION_ID "', id, '" AP_DELETE_HOME
-	    "', true, '" AP_REASON "', 'session failed') FROM s WHERE "
+	    "', false, '" AP_REASON "', 'session failed') FROM s WHERE "
 	    "$3::text = 'failed' RETURNING "
 	    "agent_id) "
 	    "SELECT 's' AS what, pg_notify('ssd_sessions', id) FROM s UNION "

@@ -41,6 +41,8 @@ uint64_t hub_link_serial(const struct hub_link *l);
 int	hub_link_reconciling(struct hub_link *l, char *ids);
 char	*hub_link_reconciled(const char *agent_id, uint64_t serial);
 void	hub_link_close_all(const char *why);
+/* Settings the agents are told of changed: each is told again. */
+void	hub_link_hello_all(const struct conf *c);
 size_t	hub_link_count(void);
 
 /* metrics.c */

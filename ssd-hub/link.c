@@ -204,17 +204,59 @@ hub_link_error(struct hub_link *l, const char *what)
 		hub_link_close(l, WS_CLOSE_POLICY, "too many bad messages");
 }
 
+/*
+ * The namespace it runs sessions in is kept with it: users' homes are
+ * per namespace (ssd-api's placement.c reads it).
+ */
 static void
-hub_link_hello(struct hub_link *l, const struct ap_msg *m)
+hub_link_namespace(struct hub_link *l, const char *ns)
+{
+	const char *p[2] = { l->agent_id, ns }, *why;
+
+	if (ns == NULL || ns[0] == '\0')
+		return;
+	if (db_query(hub_db(), "UPDATE agents SET metadata = COALESCE("
+	    "metadata, '{}') || jsonb_build_object('" AP_NAMESPACE "', $2::text) "
+	    "WHERE agent_id = $1 AND metadata->>'" AP_NAMESPACE "' IS "
+	    "DISTINCT FROM $2::text", 2, p, hub_link_db_done, NULL,
+	    &why) == NULL)
+		log_warnx("agent %s: its namespace not recorded: %s",
+		    l->agent_id, why);
+}
+
+/* The control plane's hello, under settings c. */
+static void
+hub_link_say_hello(struct hub_link *l, const struct conf *c)
 {
 	cJSON *p = cJSON_CreateObject();
 
-	log_info("agent %s: hello (%s)", l->agent_id, m->u.hello.version ?
-	    m->u.hello.version : "no version");
 	cJSON_AddNumberToObject(p, AP_PROTOCOL, AP_PROTOCOL_VERSION);
 	cJSON_AddNumberToObject(p, AP_HEARTBEAT_INTERVAL,
-	    (double)(conf_ms(hub_conf(), S_AGENT_HEARTBEAT_INTERVAL) / 1000));
+	    (double)(conf_ms(c, S_AGENT_HEARTBEAT_INTERVAL) / 1000));
+	/* So that the agent counts its sessions as placement does. */
+	cJSON_AddBoolToObject(p, AP_COUNT_HIBERNATED, conf_bool(c,
+	    S_CAPACITY_COUNT_HIBERNATED));
 	hub_link_send(l, AP_HELLO, NULL, p);
+}
+
+static void
+hub_link_hello(struct hub_link *l, const struct ap_msg *m)
+{
+	log_info("agent %s: hello (%s, namespace %s)", l->agent_id,
+	    m->u.hello.version ? m->u.hello.version : "no version",
+	    m->u.hello.namespace ? m->u.hello.namespace : "not said");
+	hub_link_namespace(l, m->u.hello.namespace);
+	hub_link_say_hello(l, hub_conf());
+}
+
+void
+hub_link_hello_all(const struct conf *c)
+{
+	struct hub_link *l;
+
+	TAILQ_FOREACH(l, &links, entry)
+		if (!l->closing)
+			hub_link_say_hello(l, c);
 }
 
 /* Its capacity is stored as the keys it said, nothing else. */

@@ -59,6 +59,10 @@ static const struct peer_ops hub_peer_ops = {
 static int
 hub_configure(const struct conf *c, int initial, char *err, size_t errlen)
 {
+	if (!initial && (!conf_equal(c, hub_conf(),
+	    S_CAPACITY_COUNT_HIBERNATED) || !conf_equal(c, hub_conf(),
+	    S_AGENT_HEARTBEAT_INTERVAL)))
+		hub_link_hello_all(c);
 	return 0;
 }
 

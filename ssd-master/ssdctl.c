@@ -34,8 +34,9 @@ usage(void)
 {
 	fprintf(stderr, "usage: ssdctl [-j] [-s socket] command [argument ...]\n"
 	    "commands:\n"
-	    "  show workers | agents | streams\n"
-	    "  agent approve | reject | add id\n"
+	    "  show workers | agents | homes | streams\n"
+	    "  agent approve | reject | add | drain | undrain id\n"
+	    "  home delete user [namespace]\n"
 	    "  reload\n"
 	    "  migrate [status | down version]\n"
 	    "  template import file ...\n"
@@ -98,6 +99,15 @@ ssdctl_request(int argc, char *argv[])
 	    strcmp(argv[1], "agents") == 0)
 		cJSON_AddStringToObject(req, "cmd", "show-agents");
 	else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
+	    strcmp(argv[1], "homes") == 0)
+		cJSON_AddStringToObject(req, "cmd", "show-homes");
+	else if ((argc == 3 || argc == 4) && strcmp(argv[0], "home") == 0 &&
+	    strcmp(argv[1], "delete") == 0) {
+		cJSON_AddStringToObject(req, "cmd", "home-delete");
+		cJSON_AddStringToObject(req, "user", argv[2]);
+		if (argc == 4)
+			cJSON_AddStringToObject(req, "namespace", argv[3]);
+	} else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
 	    strcmp(argv[1], "streams") == 0)
 		cJSON_AddStringToObject(req, "cmd", "show-streams");
 	else if (argc == 3 && strcmp(argv[0], "agent") == 0) {
@@ -208,6 +218,31 @@ ssdctl_print_agent(const cJSON *o, int *header)
 	    cJSON_IsString(hb) ? hb->valuestring : "-", n->valuedouble, agebuf);
 }
 
+/* A row of GET /api/v1/admin/homes, as ssd-api answers show homes. */
+static void
+ssdctl_print_home(const cJSON *o, int *header)
+{
+	const cJSON *user = cJSON_GetObjectItem(o, "user");
+	const cJSON *ns = cJSON_GetObjectItem(o, "namespace");
+	const cJSON *claim = cJSON_GetObjectItem(o, "claim");
+	const cJSON *mode = cJSON_GetObjectItem(o, "accessMode");
+	const cJSON *state = cJSON_GetObjectItem(o, "state");
+	const cJSON *sessions = cJSON_GetObjectItem(o, "sessions");
+
+	if (!cJSON_IsString(user) || !cJSON_IsString(ns) ||
+	    !cJSON_IsString(mode) || !cJSON_IsString(state))
+		die("malformed answer from ssd");
+	if (!*header) {
+		printf("%-20s %-20s %-32s %-16s %-9s %s\n", "USER", "NAMESPACE",
+		    "CLAIM", "ACCESS-MODE", "STATE", "SESSIONS");
+		*header = 1;
+	}
+	printf("%-20s %-20s %-32s %-16s %-9s %d\n", user->valuestring,
+	    ns->valuestring, cJSON_IsString(claim) ? claim->valuestring : "-",
+	    mode->valuestring, state->valuestring,
+	    cJSON_GetArraySize(sessions));
+}
+
 /* A viewer's stream, as a relay reports it for show streams. */
 static void
 ssdctl_print_stream(const cJSON *o, int *header)
@@ -243,6 +278,8 @@ ssdctl_print_data(const cJSON *o, int *header)
 		ssdctl_print_stream(o, header);
 	else if (cJSON_GetObjectItem(o, "agentId") != NULL)
 		ssdctl_print_agent(o, header);
+	else if (cJSON_GetObjectItem(o, "accessMode") != NULL)
+		ssdctl_print_home(o, header);
 	else if (cJSON_GetObjectItem(o, "version") != NULL)
 		ssdctl_print_migration(o);
 	else

@@ -1,7 +1,8 @@
 /*
  * main.c - ssd-relay: owns agents' data links (link.c) and the
- * browsers' VNC streams on them (stream.c), all handed over by ssd-api;
- * answers health hand-offs too.  Chrooted and sandboxed: only I/O on
+ * browsers' VNC streams on them (stream.c), all handed over by ssd-api,
+ * and tells ssd-api which viewers sent input (activity.c); answers
+ * health hand-offs too.  Chrooted and sandboxed: only I/O on
  * descriptors it was given, never an open, socket or connect.
  */
 #include "config.h"
@@ -46,6 +47,10 @@ relay_peer_msg(struct peer *p, struct ipc_msg *m)
 {
 	struct handoff h;
 
+	if (m->type == IMSG_SESSION_END) {
+		activity_session_end(p, m);
+		return;
+	}
 	if (handoff_accept(worker_base(), p, m, worker_shutting_down(),
 	    &h) != 1)
 		return;
@@ -90,6 +95,7 @@ relay_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	rl->open_timeout_ms = conf_ms(c, S_RELAY_OPEN_TIMEOUT);
 	rl->viewer_message_max = conf_size(c, S_RELAY_VIEWER_MAX_MESSAGE);
 	rl->viewer_output_max = 2 * (size_t)rl->window_max + 64 * 1024;
+	activity_configure(c);
 	return 0;
 }
 

@@ -13,9 +13,13 @@
 #include <stdint.h>
 
 #include "mux.h"
+#include "rfbin.h"
 
+struct conf;
 struct event;
 struct evbuffer;
+struct ipc_msg;
+struct peer;
 struct handoff;
 struct handoff_viewer;
 struct wsconn;
@@ -75,6 +79,8 @@ struct stream {
 	uint32_t		 handoff_id;	/* ssd-api's, for its count */
 	int			 close_code;
 	char			 close_reason[128];
+	struct rfbin		 rfbin;		/* what the viewer sends */
+	int			 input;		/* since activity last said */
 };
 
 /* link.c */
@@ -110,6 +116,19 @@ void	 stream_metrics_init(void);
 /* ssdctl show streams: a JSON object a line, at most max bytes. */
 void	 stream_list(struct evbuffer *out, size_t max);
 void	 stream_close_all(const char *why);
+/* Calls fn for every stream (fn must not free it). */
+void	 stream_foreach(void (*fn)(struct stream *, void *), void *arg);
+/* Closes the viewers of session with code and reason (a policy's end). */
+void	 stream_close_session(const char *session, int code,
+	    const char *reason);
+
+/* activity.c: viewers' input, reported to ssd-api in batches. */
+void	 activity_configure(const struct conf *c);
+/* A viewer's bytes: noted when they are input. */
+void	 activity_viewer(struct stream *s, const uint8_t *data, size_t len);
+/* ssd-api's IMSG_SESSION_END: that session's viewers are closed. */
+void	 activity_session_end(struct peer *p, struct ipc_msg *m);
+
 /* Shutting down and nothing left: exit. */
 void	 relay_maybe_exit(void);
 

@@ -304,6 +304,7 @@ viewer_message(struct wsconn *c, int opcode, const uint8_t *data, size_t len,
 	}
 	if (s->link == NULL)
 		return;
+	activity_viewer(s, data, len);
 	if (evbuffer_get_length(s->up) == 0)
 		sent = stream_send(s, data, len);
 	if (sent < len) {
@@ -626,6 +627,7 @@ stream_viewer(const struct handoff_viewer *v, struct handoff *h)
 	    worker_base(), stream_timeout, s)) == NULL)
 		fatalx("out of memory for a viewer");
 	s->started_ms = now_ms();
+	rfbin_init(&s->rfbin);
 	s->link = l;
 	TAILQ_INSERT_TAIL(&streams, s, all);
 	nstreams++;
@@ -634,6 +636,31 @@ stream_viewer(const struct handoff_viewer *v, struct handoff *h)
 	evtimer_add(s->timer, &tv);
 	if (dlink_send(l, open, n) == -1)
 		stream_end(s, WS_CLOSE_INTERNAL, "agent data link lost");
+}
+
+void
+stream_foreach(void (*fn)(struct stream *, void *), void *arg)
+{
+	struct stream *s;
+
+	TAILQ_FOREACH(s, &streams, all)
+		fn(s, arg);
+}
+
+void
+stream_close_session(const char *session, int code, const char *reason)
+{
+	struct stream *s, *next;
+
+	for (s = TAILQ_FIRST(&streams); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, all);
+		if (strcmp(s->session, session) != 0)
+			continue;
+		log_info("agent %s session %s stream %u: viewer %s closed: %s",
+		    s->agent, s->session, s->mux.id, s->peer, reason);
+		stream_send_reset(s, MUX_E_CANCEL, reason);
+		stream_end(s, code, reason);
+	}
 }
 
 void

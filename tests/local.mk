@@ -11,14 +11,16 @@ check_PROGRAMS += tests/unit/test_util tests/unit/test_ipc \
 	tests/unit/test_template tests/unit/test_ws tests/unit/test_kubecfg \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
 	tests/unit/test_agentproto tests/unit/test_passwd \
-	tests/unit/test_v1session tests/unit/test_log tests/unit/test_metrics
+	tests/unit/test_v1session tests/unit/test_units tests/unit/test_rfbin \
+	tests/unit/test_log tests/unit/test_metrics
 TESTS += tests/unit/test_util tests/unit/test_ipc tests/unit/test_conf \
 	tests/unit/test_jwt tests/unit/test_http tests/unit/test_bevio \
 	tests/unit/test_netlist tests/unit/test_session_state \
 	tests/unit/test_template tests/unit/test_ws tests/unit/test_kubecfg \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
 	tests/unit/test_agentproto tests/unit/test_passwd \
-	tests/unit/test_v1session tests/unit/test_log tests/unit/test_metrics
+	tests/unit/test_v1session tests/unit/test_units tests/unit/test_rfbin \
+	tests/unit/test_log tests/unit/test_metrics
 endif
 tests_unit_test_log_SOURCES = tests/unit/test_log.c
 tests_unit_test_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -84,6 +86,13 @@ tests_unit_test_metrics_LDADD = $(LIBSSD) $(LIBEVENT_LIBS) $(CHECK_LIBS)
 tests_unit_test_v1session_SOURCES = tests/unit/test_v1session.c
 tests_unit_test_v1session_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CJSON_CFLAGS)
 tests_unit_test_v1session_LDADD = $(LIBSSD) $(CJSON_LIBS) $(CHECK_LIBS)
+tests_unit_test_units_SOURCES = tests/unit/test_units.c
+tests_unit_test_units_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_units_LDADD = $(LIBSSD) $(CHECK_LIBS)
+tests_unit_test_rfbin_SOURCES = tests/unit/test_rfbin.c ssd-relay/rfbin.c
+tests_unit_test_rfbin_CPPFLAGS = $(RELAY_CPPFLAGS)
+tests_unit_test_rfbin_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_rfbin_LDADD = $(CHECK_LIBS)
 
 ## Fuzz targets: tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput.  By
 ## default each is linked with replay.c and replays tests/fuzz/corpus/NAME/
@@ -102,12 +111,14 @@ check_PROGRAMS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_conf \
 	tests/fuzz/fuzz_jwt tests/fuzz/fuzz_http tests/fuzz/fuzz_netlist \
 	tests/fuzz/fuzz_yaml tests/fuzz/fuzz_ws tests/fuzz/fuzz_kubecfg \
 	tests/fuzz/fuzz_kubewatch tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto \
-	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_metrics
+	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_units tests/fuzz/fuzz_rfbin \
+	tests/fuzz/fuzz_metrics
 TESTS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_conf tests/fuzz/fuzz_jwt \
 	tests/fuzz/fuzz_http tests/fuzz/fuzz_netlist tests/fuzz/fuzz_yaml \
 	tests/fuzz/fuzz_ws tests/fuzz/fuzz_kubecfg tests/fuzz/fuzz_kubewatch \
 	tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto \
-	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_metrics
+	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_units tests/fuzz/fuzz_rfbin \
+	tests/fuzz/fuzz_metrics
 tests_fuzz_fuzz_ipc_SOURCES = tests/fuzz/fuzz_ipc.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_ipc_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"ipc"'
 tests_fuzz_fuzz_ipc_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) $(LIBEVENT_CFLAGS)
@@ -180,6 +191,17 @@ tests_fuzz_fuzz_v1session_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) \
 	$(CJSON_CFLAGS)
 tests_fuzz_fuzz_v1session_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_v1session_LDADD = $(LIBSSD) $(CJSON_LIBS)
+tests_fuzz_fuzz_units_SOURCES = tests/fuzz/fuzz_units.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_units_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"units"'
+tests_fuzz_fuzz_units_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_units_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_units_LDADD = $(LIBSSD)
+tests_fuzz_fuzz_rfbin_SOURCES = tests/fuzz/fuzz_rfbin.c ssd-relay/rfbin.c \
+	$(FUZZ_MAIN)
+tests_fuzz_fuzz_rfbin_CPPFLAGS = $(RELAY_CPPFLAGS) -DFUZZ_NAME='"rfbin"'
+tests_fuzz_fuzz_rfbin_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_rfbin_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_rfbin_LDADD = $(LIBSSD)
 
 ## Integration tests: bash scripts printing TAP (tests/integration/lib.sh),
 ## and the peers they drive.  testagent: the scripted control-link agent
@@ -209,7 +231,8 @@ tests_ws_muxagent_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) \
 # The longest first, so that make -j2 check keeps both cores busy.
 TESTS += tests/integration/webui.sh tests/integration/vnc-relay.sh \
 	tests/integration/agent-vnc.sh tests/integration/prometheus.sh \
-	tests/integration/agent-k8s.sh tests/integration/cluster.sh \
+	tests/integration/agent-k8s.sh tests/integration/homes.sh \
+	tests/integration/policies.sh tests/integration/cluster.sh \
 	tests/integration/kubesim.sh tests/kube-sim/selftest.py \
 	tests/integration/upgrade.sh tests/integration/import-wake.sh \
 	tests/integration/downgrade.sh tests/integration/bulkimport.sh \
@@ -239,7 +262,9 @@ EXTRA_DIST += tests/conf-example.sh tests/schema.sh \
 	tests/integration/vnc-relay.sh tests/integration/lib.sh \
 	tests/integration/metrics.sh tests/integration/prometheus.sh \
 	tests/integration/vnc-relay.js tests/pg.sh tests/agent/flood.py \
-	tests/ws/rfbclient.py tests/ws/pingflood.py tests/ws/bytetarget.py tests/ws/echo-server.py \
+	tests/ws/rfbclient.py tests/ws/pingflood.py tests/ws/bytetarget.py \
+	tests/ws/echo-server.py tests/ws/podfile.py tests/integration/homes.sh \
+	tests/ws/idleviewer.py tests/integration/policies.sh \
 	tests/node/viewer.js tests/node/vnc-client.js tests/node/ws-agent.js \
 	tests/node/ws-echo-server.js tests/node/package.json \
 	tests/node/package-lock.json tests/README tests/kube-sim/README.md \

@@ -4,7 +4,7 @@
 # processes on loopback addresses), checked through the API and with real
 # kubectl.  Registration with the bootstrap key and approval; a session's
 # whole life (start with its pod IP, hibernate, wake on a new pod,
-# delete with nothing left); API faults (500s, 422), a crashing pod, the
+# delete with nothing left but the user's home); API faults (500s, 422), a crashing pod, the
 # agent killed mid-create, the control plane restarted, and in-cluster
 # configuration.  TAP output.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -87,8 +87,13 @@ kip=$(kc get pods -l "session=$sid" -o jsonpath='{.items[0].status.podIP}')
 ok_if "platformMetadata has the pod's IP, as kubectl shows it ($ip)" \
     test -n "$ip" -a "$ip" = "$kip"
 ok_if "its VNC port answers on the pod IP" rfb_at "$ip" 5901
-ok_if "kubectl lists its deployment, service, PVC and pod" \
-    [ "$(session_objects "$sid")" = 4 ]
+ok_if "kubectl lists its deployment, service and pod, no claim of its own" \
+    [ "$(session_objects "$sid")" = 3 ]
+ok_if "... its pod mounts the user's home, home-admin" eval \
+    '[ "$(kc get pods -l "session=$sid" -o jsonpath="{.items[0].spec.volumes[0].persistentVolumeClaim.claimName}")" = home-admin ]'
+ok_if "... a claim of the user's, in no session, of no agent" eval \
+    '[ "$(kc get pvc home-admin -o jsonpath="{.metadata.labels.app} {.metadata.labels.session}{.metadata.labels.streamspace\.io/agent} {.metadata.annotations.streamspace\.io/home-user} {.spec.accessModes[0]}")" = "streamspace-home  admin ReadWriteMany" ]'
+
 api PUT "/api/v1/sessions/$sid/hibernate" "$admin" > /dev/null
 ok_if "hibernate: state hibernated" wait_until "$TEST_WAIT" is_state "$sid" hibernated
 sh -c "[ -z \"\$(KUBECONFIG=$T/ks/kubeconfig kubectl get pods -l session=$sid -o name)\" ] && ! /usr/bin/python3 -c 'import socket; socket.create_connection((\"$ip\", 5901), 1)'"
@@ -101,6 +106,7 @@ ok_if "... where its VNC port answers" rfb_at "$ip2" 5901
 api DELETE "/api/v1/sessions/$sid" "$admin" > /dev/null
 ok_if "delete: terminated" wait_until "$TEST_WAIT" is_state "$sid" terminated
 ok_if "... and kubectl shows nothing left of it" wait_until "$TEST_WAIT" objects_are "$sid" 0
+ok_if "... but the user's home" kc get pvc home-admin
 
 # The API server fails three times, then recovers: created once.
 ks requests-clear > /dev/null
@@ -146,8 +152,8 @@ ok_if "agent killed mid-create, restarted: the session ends running" \
 # running before the start command has created the service.)
 ok_if "... its command completed once" \
     wait_until "$TEST_WAIT" sql_is "SELECT status FROM agent_commands WHERE session_id = '$sid'" completed
-ok_if "... with one deployment, one service, one PVC, one pod" \
-    [ "$(session_objects "$sid")" = 4 ]
+ok_if "... with one deployment, one service, one pod, and the user's one home" \
+    [ "$(session_objects "$sid")/$(kc get pvc -o name | wc -l)" = 3/1 ]
 
 # The control plane restarts: the agent comes back (it redials with a
 # back-off of at most RECONNECT_MAX).

@@ -3,7 +3,9 @@
 # against the real kubectl over TLS with a bearer token: discovery, create
 # and apply of a session's Deployment + Service + PVC, a pod that runs as a
 # real process on its own loopback IP and turns Ready when its port
-# answers, scale to 0 and delete ending that process, Status errors (422,
+# answers, its claim a directory it writes into (gone with the claim), a
+# ReadWriteOncePod claim for one pod at a time, scale to 0 and delete
+# ending that process, Status errors (422,
 # 409, 404, 401), list selectors and paging, watch (ADDED/MODIFIED/DELETED,
 # 410 after compaction), port-forward over WebSocket (v4.channel.k8s.io,
 # read with python3-websockets), fault injection, crash loops, image pull
@@ -183,6 +185,10 @@ greeting() {
 	py "import socket; s = socket.create_connection(('$ip', 5900), 5); assert s.recv(12) == b'RFB 003.008\n'"
 }
 ok_if "the pod's process answers on podIP:5900 with an RFB greeting" greeting
+# Its claim is a directory on the host, mounted at /config for its pod.
+volume="$D/volumes/$(K get pvc s1-home -o jsonpath='{.spec.volumeName}')"
+ok_if "the pod writes /config/note into its claim's volume ($volume)" eval \
+    "py \"import socket; s = socket.create_connection(('\$ip', 5900), 5); s.recv(12); s.sendall(b'SIM-PUT /config/note kept\\n'); assert s.recv(100) == b'SIM-OK\\n'\" && [ \"\$(cat '$volume/note')\" = kept ]"
 ok_if "kubectl rollout status: successfully rolled out" \
     eval 'K rollout status deploy/s1 --timeout=20s | grep -q "successfully rolled out"'
 checkjson() {
@@ -500,11 +506,48 @@ seen=$(pullstates)
 eval 'grep -q "Pending/ErrImagePull Pending/ImagePullBackOff" <<< "$seen" && ! grep -q Running <<< "$seen"'
 ok_rc "--bad-image: the pod stays Pending, ErrImagePull then ImagePullBackOff ($seen)" $?
 
+# ------------------------------------------------------------ access modes
+cat > "$T/once.yaml" << 'EOF2'
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: once}
+spec:
+  accessModes: [ReadWriteOncePod]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: once-a}
+spec:
+  containers: [{name: c, image: example/once, ports: [{containerPort: 7000}]}]
+  volumes: [{name: v, persistentVolumeClaim: {claimName: once}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: once-b}
+spec:
+  containers: [{name: c, image: example/once, ports: [{containerPort: 7000}]}]
+  volumes: [{name: v, persistentVolumeClaim: {claimName: once}}]
+EOF2
+K create -f "$T/once.yaml" > /dev/null
+ok_if "kubectl get pvc once: Bound, access mode RWOP" wait_until "$TEST_WAIT" \
+    eval 'K get pvc once | grep -Eq "^once +Bound +pvc-[-0-9a-f]+ +1Gi +RWOP "'
+ok_if "a ReadWriteOncePod claim: one pod runs" K wait --for=condition=Ready pod/once-a --timeout=20s
+unschedulable() {
+	[ "$(K get pod once-b -o jsonpath='{.status.phase} {.status.conditions[0].reason}')" = "Pending Unschedulable" ] &&
+	    K get pod once-b -o jsonpath='{.status.conditions[0].message}' | grep -q 'ReadWriteOncePod access mode'
+}
+ok_if "... the other stays Pending, Unschedulable, saying why" wait_until "$TEST_WAIT" unschedulable
+K delete pod once-a --wait=false > /dev/null
+ok_if "... and runs once the first is gone" K wait --for=condition=Ready pod/once-b --timeout=60s
+K delete -f "$T/once.yaml" --wait=false > /dev/null 2>&1
+
 # ------------------------------------------------------------------ delete
 ok_if "kubectl delete --cascade=foreground of a Deployment waits for its pod" \
     K delete deploy crashy --cascade=foreground --timeout=20s
 eval 'K delete -f "$T/s1.yaml" --timeout=20s > /dev/null && [ -z "$(K get deploy,svc,pvc,pods -l session=s1 -o name)" ]'
 ok_rc "kubectl delete -f: everything of s1 is gone" $?
+ok_if "... its claim's volume with it" wait_until "$TEST_WAIT" test ! -e "$volume"
 pid=$(state "([c['pid'] for p in s['pods'] for c in p['containers'] if p['name'].startswith('s1-')] or [0])[0]")
 ok_if "... and no s1 pod process is left" [ "$pid" = 0 ]
 

@@ -4,7 +4,8 @@ kubesim.sh proves with kubectl, over raw HTTPS: object API details
 (generateName, dryRun, immutable fields, patches, preconditions,
 propagation, finalizers), the controller (RollingUpdate, paused,
 deadlines, minReadySeconds), the kubelet (probes of every kind, restart
-policies, grace periods, image changes, logs, --image-map placeholders),
+policies, grace periods, image changes, logs, --image-map placeholders,
+claims' volumes and access modes),
 watch details, Tables, port-forward with several ports, faults, token and
 CA rotation.  Starts its own kube-sim; TAP output (make check)."""
 import base64
@@ -220,7 +221,10 @@ def main():
             "while :; do sleep 0.1; done",
             "--image-map", "example/exit0:1=exit 0",
             "--image-map", "example/exit3:1=exit 3",
-            "--image-map", "example/never:1=exec sleep 600")
+            "--image-map", "example/never:1=exec sleep 600",
+            "--image-map", "example/vol:1=echo mounts=$SIM_MOUNTS; "
+            "ls {mount:/data}; echo hi > {mount:/data}/from-{pod}; "
+            "exec sleep 600")
     try:
         run_tests(s, flag)
     finally:
@@ -504,6 +508,79 @@ def run_tests(s, flag):
         assert s.req("GET", NS + "/persistentvolumeclaims/claim-home")[0] == 200
         s.req("DELETE", APPS + "/deployments/claim")
         return wait(lambda: s.req("GET", NS + "/persistentvolumeclaims/claim-home")[0] == 404)
+
+    def vol_pod(name, claim, image="example/vol:1"):
+        return pod(name, image, volumes=[
+            {"name": "d", "persistentVolumeClaim": {"claimName": claim}},
+            {"name": "shm", "emptyDir": {"medium": "Memory"}}],
+            containers=[{"name": "c", "image": image, "volumeMounts": [
+                {"name": "d", "mountPath": "/data"},
+                {"name": "shm", "mountPath": "/dev/shm"}]}])
+
+    def phase(name):
+        return s.get(NS + "/pods/" + name)["status"].get("phase")
+
+    def pod_log(name):
+        with open(s.path("pods", f"default_{name}_c.log")) as f:
+            return f.read()
+
+    def gone(path):
+        return s.req("GET", path)[0] == 404
+
+    @check("a claim's volume is a directory its pods see (SIM_MOUNTS, {mount:PATH}), kept across pods")
+    def _():
+        s.req("POST", NS + "/persistentvolumeclaims", pvc("vol-a"))
+        uid = wait(lambda: s.get(NS + "/persistentvolumeclaims/vol-a")["metadata"]["uid"])
+        volume = s.path("volumes", "pvc-" + uid)
+        s.req("POST", NS + "/pods", vol_pod("vol-p1", "vol-a"))
+        assert wait(lambda: os.path.exists(os.path.join(volume, "from-vol-p1"))), \
+            os.listdir(s.path("volumes"))
+        assert f"/data={volume}" in pod_log("vol-p1"), pod_log("vol-p1")
+        assert "/dev/shm=" in pod_log("vol-p1"), pod_log("vol-p1")
+        s.req("DELETE", NS + "/pods/vol-p1?gracePeriodSeconds=0")
+        assert wait(lambda: gone(NS + "/pods/vol-p1"))
+        s.req("POST", NS + "/pods", vol_pod("vol-p2", "vol-a"))
+        return wait(lambda: "from-vol-p1" in pod_log("vol-p2"))
+
+    @check("ReadWriteOnce on the one node: a second pod mounts the claim too, as Kubernetes allows")
+    def _():
+        s.req("POST", NS + "/pods", vol_pod("vol-p3", "vol-a"))
+        return wait(lambda: phase("vol-p2") == "Running" and phase("vol-p3") == "Running")
+
+    @check("ReadWriteOncePod: a second pod is Unschedulable with the scheduler's message until the first is gone")
+    def _():
+        c = pvc("vol-once")
+        c["spec"]["accessModes"] = ["ReadWriteOncePod"]
+        s.req("POST", NS + "/persistentvolumeclaims", c)
+        s.req("POST", NS + "/pods", vol_pod("vol-o1", "vol-once"))
+        assert wait(lambda: phase("vol-o1") == "Running")
+        s.req("POST", NS + "/pods", vol_pod("vol-o2", "vol-once"))
+
+        def refused():
+            cond = s.get(NS + "/pods/vol-o2")["status"]["conditions"][0]
+            return cond["reason"] == "Unschedulable" and "ReadWriteOncePod " \
+                "access mode" in cond["message"]
+        assert wait(refused), s.get(NS + "/pods/vol-o2")["status"]
+        time.sleep(0.3)
+        assert phase("vol-o2") == "Pending"
+        s.req("DELETE", NS + "/pods/vol-o1")
+        return wait(lambda: phase("vol-o2") == "Running")
+
+    @check("a claim being deleted takes no new pod; once its pods are gone its volume goes with it")
+    def _():
+        uid = s.get(NS + "/persistentvolumeclaims/vol-a")["metadata"]["uid"]
+        s.req("DELETE", NS + "/persistentvolumeclaims/vol-a")
+        s.req("POST", NS + "/pods", vol_pod("vol-p4", "vol-a"))
+
+        def refused():
+            cond = s.get(NS + "/pods/vol-p4")["status"]["conditions"][0]
+            return 'persistentvolumeclaim "vol-a" is being deleted' in cond["message"]
+        assert wait(refused), s.get(NS + "/pods/vol-p4")["status"]
+        assert os.path.isdir(s.path("volumes", "pvc-" + uid))
+        for name in ("vol-p2", "vol-p3", "vol-p4"):
+            s.req("DELETE", NS + "/pods/" + name + "?gracePeriodSeconds=0")
+        assert wait(lambda: gone(NS + "/persistentvolumeclaims/vol-a"))
+        return wait(lambda: not os.path.exists(s.path("volumes", "pvc-" + uid)))
 
     @check("RollingUpdate: a template change replaces both pods, status converges, revision 2")
     def _():

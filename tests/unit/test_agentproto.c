@@ -111,6 +111,12 @@ START_TEST(control_plane_messages)
 	cJSON_AddNumberToObject(p, AP_HEARTBEAT_INTERVAL, 30);
 	ck_assert_int_eq(roundtrip(AP_HELLO, NULL, p, &m), 0);
 	ck_assert_int_eq(m.u.hello.heartbeat_s, 30);
+	ck_assert_int_eq(m.u.hello.count_hibernated, -1);
+	agentproto_free(&m);
+	p = cJSON_CreateObject();
+	cJSON_AddFalseToObject(p, AP_COUNT_HIBERNATED);
+	ck_assert_int_eq(roundtrip(AP_HELLO, NULL, p, &m), 0);
+	ck_assert_int_eq(m.u.hello.count_hibernated, 0);
 	agentproto_free(&m);
 
 	p = cJSON_CreateObject();
@@ -128,6 +134,17 @@ START_TEST(control_plane_messages)
 	/* A reply with no payload at all has an empty one. */
 	ck_assert_int_eq(roundtrip(AP_ACK, "c-1", NULL, &m), 0);
 	ck_assert(cJSON_IsObject(m.payload));
+	ck_assert_int_eq(m.u.reply.retryable, 0);
+	ck_assert_int_eq(m.u.reply.no_capacity, 0);
+	agentproto_free(&m);
+
+	/* A start the agent had no room for. */
+	p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, AP_ERROR_TEXT, "the agent is at MAX_SESSIONS");
+	cJSON_AddFalseToObject(p, AP_RETRYABLE);
+	cJSON_AddTrueToObject(p, AP_NO_CAPACITY);
+	ck_assert_int_eq(roundtrip(AP_FAILED, "c-2", p, &m), 0);
+	ck_assert_int_eq(m.u.reply.no_capacity, 1);
 	ck_assert_int_eq(m.u.reply.retryable, 0);
 	agentproto_free(&m);
 }
@@ -174,6 +191,10 @@ START_TEST(malformed)
 	ck_assert(refused("{\"type\":\"ack\",\"id\":7}"));
 	ck_assert(refused("{\"type\":\"failed\",\"id\":\"c\",\"payload\":"
 	    "{\"retryable\":\"yes\"}}"));
+	ck_assert(refused("{\"type\":\"failed\",\"id\":\"c\",\"payload\":"
+	    "{\"noCapacity\":1}}"));
+	ck_assert(refused("{\"type\":\"hello\",\"payload\":"
+	    "{\"countHibernated\":\"no\"}}"));
 	ck_assert(refused("{\"type\":\"status\",\"payload\":{\"state\":"
 	    "\"running\"}}"));
 	ck_assert(refused("{\"type\":\"status\",\"payload\":{\"sessionId\":"

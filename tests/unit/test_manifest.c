@@ -231,6 +231,102 @@ START_TEST(bodies)
 }
 END_TEST
 
+START_TEST(homes)
+{
+	char a[MANIFEST_CLAIM_MAX + 1], b[MANIFEST_CLAIM_MAX + 1], user[300];
+	static const char *const users[] = { "alice", "Alice", "alice@corp.com",
+	    "bob.smith", "-x-", "é", "a..b", "", "ALICE" };
+	struct manifest m;
+	char err[256];
+	cJSON *claim;
+	size_t i;
+
+	manifest_home_name("alice", a);
+	ck_assert_str_eq(a, "home-alice");
+	manifest_home_name("bob.smith", a);
+	ck_assert_str_eq(a, "home-bob.smith");
+	/* Lossy names are hashed: "Alice" is not "alice". */
+	manifest_home_name("Alice", a);
+	ck_assert_int_eq(strncmp(a, "home-alice-", 11), 0);
+	ck_assert_uint_eq(strlen(a), 19);
+	manifest_home_name("alice@corp.com", b);
+	ck_assert_int_eq(strncmp(b, "home-alice-corp-com-", 20), 0);
+	ck_assert_str_ne(a, b);
+	memset(user, 'u', 299);
+	user[299] = '\0';
+	manifest_home_name(user, a);
+	ck_assert_uint_le(strlen(a), MANIFEST_CLAIM_MAX);
+	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+		manifest_home_name(users[i], a);
+		ck_assert_msg(strlen(a) > 5 && strlen(a) <= MANIFEST_CLAIM_MAX &&
+		    islower((unsigned char)a[0]) && a[strlen(a) - 1] != '-' &&
+		    strspn(a, "abcdefghijklmnopqrstuvwxyz0123456789-.") ==
+		    strlen(a), "%s -> %s", users[i], a);
+		manifest_home_name(users[i], b);
+		ck_assert_str_eq(a, b);
+	}
+
+	/* The user's home: named for them, theirs, no session's. */
+	ck_assert_int_eq(build("{\"sessionId\":\"alice-firefox-1\","
+	    "\"user\":\"alice\",\"userId\":\"u-1\",\"template\":" TPL ","
+	    "\"persistentHome\":true,\"home\":{\"scope\":\"user\","
+	    "\"accessMode\":\"ReadWriteMany\",\"size\":\"10737418240\"}}", &m,
+	    err, sizeof(err)), 0);
+	ck_assert(m.user_home);
+	ck_assert_str_eq(m.pvc_name, "home-alice");
+	ck_assert_str_eq(str(m.pvc, "metadata.name"), "home-alice");
+	ck_assert_str_eq(str(m.pvc, "spec.accessModes.0"), "ReadWriteMany");
+	ck_assert_str_eq(str(m.pvc, "spec.resources.requests.storage"), "10Gi");
+	ck_assert_str_eq(str(m.pvc, "spec.storageClassName"), "fast");
+	ck_assert_str_eq(str(m.pvc, "metadata.labels.app"), "streamspace-home");
+	ck_assert_ptr_null(kube_get(m.pvc, "metadata", "labels", "session",
+	    NULL));
+	ck_assert_ptr_null(kube_get(m.pvc, "metadata", "labels",
+	    MANIFEST_LABEL_AGENT, NULL));
+	ck_assert_ptr_null(kube_get(m.pvc, "metadata", "ownerReferences",
+	    NULL));
+	ck_assert_str_eq(kube_get_str(m.pvc, "metadata", "annotations",
+	    MANIFEST_ANN_HOME_UID, NULL), "u-1");
+	ck_assert_str_eq(str(m.deployment, "spec.template.spec.volumes.0."
+	    "persistentVolumeClaim.claimName"), "home-alice");
+	ck_assert(manifest_home_owned(m.pvc, "alice", "u-1"));
+	ck_assert(!manifest_home_owned(m.pvc, "alice", "u-2"));
+	ck_assert(!manifest_home_owned(m.pvc, "bob", ""));
+	manifest_free(&m);
+	/* StreamSpace 1.x's home-alice has none of our annotations. */
+	claim = cJSON_Parse("{\"metadata\":{\"name\":\"home-alice\"}}");
+	ck_assert(manifest_home_owned(claim, "alice", "u-1"));
+	cJSON_Delete(claim);
+
+	/* A class of its own; a session's own claim as before. */
+	ck_assert_int_eq(build("{\"sessionId\":\"s2\",\"user\":\"alice\","
+	    "\"template\":" TPL ",\"persistentHome\":true,\"home\":{\"scope\":"
+	    "\"user\",\"accessMode\":\"ReadWriteOncePod\",\"storageClass\":"
+	    "\"nfs.example\"}}", &m, err, sizeof(err)), 0);
+	ck_assert_str_eq(str(m.pvc, "spec.storageClassName"), "nfs.example");
+	ck_assert_str_eq(str(m.pvc, "spec.resources.requests.storage"), "5Gi");
+	manifest_free(&m);
+	ck_assert_int_eq(build("{\"sessionId\":\"s3\",\"user\":\"alice\","
+	    "\"template\":" TPL ",\"persistentHome\":true,\"home\":{\"scope\":"
+	    "\"session\"}}", &m, err, sizeof(err)), 0);
+	ck_assert(!m.user_home);
+	ck_assert_str_eq(m.pvc_name, "s3-home");
+	ck_assert_str_eq(str(m.pvc, "metadata.labels.session"), "s3");
+	manifest_free(&m);
+
+	/* What delete_home needs. */
+	claim = cJSON_Parse("{\"user\":\"Alice\",\"userId\":\"u-9\"}");
+	ck_assert_int_eq(manifest_home_target(claim, &m, err, sizeof(err)), 0);
+	manifest_home_name("Alice", a);
+	ck_assert_str_eq(m.pvc_name, a);
+	ck_assert_str_eq(m.user_id, "u-9");
+	cJSON_Delete(claim);
+	claim = cJSON_Parse("{\"userId\":\"u-9\"}");
+	ck_assert_int_eq(manifest_home_target(claim, &m, err, sizeof(err)), -1);
+	cJSON_Delete(claim);
+}
+END_TEST
+
 static int
 refused(const char *payload, const char *needle)
 {
@@ -294,6 +390,26 @@ START_TEST(payloads_refused)
 	ck_assert(refused("{\"sessionId\":\"s\",\"user\":\"a\",\"template\":"
 	    MIN_TPL(",\"defaultResources\":{\"cpu\":\"-1\"}") "}",
 	    "defaultResources.cpu"));
+	ck_assert(refused("{\"sessionId\":\"s\",\"user\":\"u\",\"template\":"
+	    MIN_TPL("") ",\"persistentHome\":true,\"home\":{\"scope\":\"all\"}}",
+	    "scope"));
+	ck_assert(refused("{\"sessionId\":\"s\",\"user\":\"u\",\"template\":"
+	    MIN_TPL("") ",\"persistentHome\":true,\"home\":\"user\"}", "scope"));
+	ck_assert(refused("{\"sessionId\":\"s\",\"user\":\"u\",\"template\":"
+	    MIN_TPL("") ",\"persistentHome\":true,\"home\":{\"scope\":\"user\","
+	    "\"accessMode\":\"ReadOnlyMany\"}}", "accessMode"));
+	ck_assert(refused("{\"sessionId\":\"s\",\"user\":\"u\",\"template\":"
+	    MIN_TPL("") ",\"persistentHome\":true,\"home\":{\"scope\":\"user\","
+	    "\"accessMode\":\"ReadWriteMany\",\"size\":\"0\"}}", "must not be 0"));
+	ck_assert(refused("{\"sessionId\":\"s\",\"user\":\"u\",\"template\":"
+	    MIN_TPL("") ",\"persistentHome\":true,\"home\":{\"scope\":\"user\","
+	    "\"accessMode\":\"ReadWriteMany\",\"size\":\"ten\"}}", "home.size"));
+	ck_assert(refused("{\"sessionId\":\"s\",\"user\":\"u\",\"template\":"
+	    MIN_TPL("") ",\"persistentHome\":true,\"home\":{\"scope\":\"user\","
+	    "\"accessMode\":\"ReadWriteMany\",\"storageClass\":\"Bad_Class\"}}",
+	    "storageClass"));
+	ck_assert(refused("{\"sessionId\":\"s\",\"user\":\"u\",\"userId\":7,"
+	    "\"template\":" MIN_TPL("") "}", "userId"));
 }
 END_TEST
 
@@ -506,6 +622,7 @@ main(void)
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, label_values);
 	tcase_add_test(tc, bodies);
+	tcase_add_test(tc, homes);
 	tcase_add_test(tc, payloads_refused);
 	tcase_add_test(tc, pods_parsed);
 	tcase_add_test(tc, states);

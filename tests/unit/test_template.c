@@ -52,6 +52,18 @@ START_TEST(documents)
 	ck_assert_int_eq(check_json(TPL("{\"name\":\"ff\"}",
 	    "{\"baseImage\":\"x\",\"tags\":\"a\"}"), &t), 400);
 	ck_assert_int_eq(check_json(TPL("[]", "{}"), &t), 400);
+	/* Its session policies, if it says them, are durations. */
+	ck_assert_int_eq(check_json(TPL("{\"name\":\"ff\"}", "{\"baseImage\":"
+	    "\"x\",\"idleTimeout\":\"30m\",\"maxSessionDuration\":\"8h\"}"),
+	    &t), 0);
+	ck_assert_int_eq(check_json(TPL("{\"name\":\"ff\"}", "{\"baseImage\":"
+	    "\"x\",\"idleTimeout\":\"-5m\"}"), &t), 422);
+	ck_assert_int_eq(check_json(TPL("{\"name\":\"ff\"}", "{\"baseImage\":"
+	    "\"x\",\"maxSessionDuration\":\"5 fortnights\"}"), &t), 422);
+	ck_assert_int_eq(check_json(TPL("{\"name\":\"ff\"}", "{\"baseImage\":"
+	    "\"x\",\"idleTimeout\":30}"), &t), 422);
+	ck_assert_int_eq(check_json(TPL("{\"name\":\"ff\"}", "{\"baseImage\":"
+	    "\"x\",\"idleTimeout\":\"99999d\"}"), &t), 422);
 }
 END_TEST
 

@@ -3,10 +3,13 @@ objects need, in one thread woken by every store write: the Deployment
 controller (pods named <deploy>-<hash>-<5>, Recreate and RollingUpdate,
 scaling, status and conditions), the garbage collector (Background and
 Foreground cascades over ownerReferences), the PVC binder and
-pvc-protection, and handing new pods to the kubelet.  There is no
+pvc-protection, a directory per bound claim (its volume, deleted with
+the claim), and handing new pods to the kubelet.  There is no
 ReplicaSet layer: pods are owned by their Deployment directly."""
 import hashlib
 import json
+import os
+import shutil
 import threading
 import traceback
 
@@ -300,8 +303,10 @@ class Controller(threading.Thread):
     # ------------------------------------------------------------- claims
 
     def claims(self):
+        volumes = set()
         for c in self.store.items("persistentvolumeclaims"):
             md = c["metadata"]
+            volumes.add(c["spec"].get("volumeName") or "pvc-" + md["uid"])
             if md.get("deletionTimestamp"):
                 if "kubernetes.io/pvc-protection" in (md.get("finalizers") or []) \
                         and not self._claim_in_use(c):
@@ -311,8 +316,18 @@ class Controller(threading.Thread):
             if c.get("status", {}).get("phase") != "Bound" or \
                     c["status"].get("capacity", {}).get("storage") != \
                     c["spec"]["resources"]["requests"]["storage"]:
+                os.makedirs(self.sim.volume_dir("pvc-" + md["uid"]),
+                            exist_ok=True)
                 self.store.mutate("persistentvolumeclaims", md["namespace"],
                                   md["name"], self._bind, md["uid"])
+        self.reclaim(volumes)
+
+    def reclaim(self, volumes):
+        """A claim gone, its volume goes too (reclaimPolicy Delete, what
+        dynamically provisioned volumes get): files and all."""
+        for name in os.listdir(self.sim.volume_dir("")):
+            if name not in volumes:
+                shutil.rmtree(self.sim.volume_dir(name), ignore_errors=True)
 
     def _claim_in_use(self, c):
         for p in self.store.items("pods", c["metadata"]["namespace"]):

@@ -1,7 +1,9 @@
 """kubelet.py - the "node": one worker thread per pod that schedules it
-(claims must exist), gives it its own loopback IP, runs each container as
-a real process (/bin/sh -c COMMAND in its own process group, output to a
-per-container log file), runs readiness/liveness/startup probes for real,
+(claims must exist and be bound; a ReadWriteOncePod claim serves one pod
+at a time), gives it its own loopback IP, runs each container as a real
+process (/bin/sh -c COMMAND in its own process group, output to a
+per-container log file, its mounts' host directories in SIM_MOUNTS),
+runs readiness/liveness/startup probes for real,
 restarts exited containers with CrashLoopBackOff back-off, fails pulls of
 "bad" images (ErrImagePull -> ImagePullBackOff), and on deletion stops
 the processes (SIGTERM, grace, SIGKILL) before removing the pod.  Every
@@ -11,6 +13,7 @@ import http.client
 import ipaddress
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -38,6 +41,7 @@ class Kubelet:
         self.net = pod_network(self.opts.pod_network)
         self.ip_next = 2
         self.ips, self.displays = set(), set()
+        self.claim_holders = {}     # (ns, ReadWriteOncePod claim) -> pod
         self.stopping = False
 
     # ----------------------------------------------------------- workers
@@ -106,6 +110,17 @@ class Kubelet:
     def release_ip(self, ip):
         with self.lock:
             self.ips.discard(ip)
+
+    def hold_claim(self, ns, name, uid):
+        """A ReadWriteOncePod claim for pod uid: True if it has it now."""
+        with self.lock:
+            holder = self.claim_holders.setdefault((ns, name), uid)
+            return holder == uid
+
+    def release_claims(self, uid):
+        with self.lock:
+            for k in [k for k, v in self.claim_holders.items() if v == uid]:
+                del self.claim_holders[k]
 
     def alloc_display(self):
         with self.lock:
@@ -195,6 +210,9 @@ class PodWorker(threading.Thread):
             self.kl.sim.log(f"pod {self.ns}/{self.name}: worker failed: {e!r}")
         finally:
             self.kill_all(0)
+            self.kl.release_claims(self.uid)
+            shutil.rmtree(self.kl.sim.pod_volume_dir(self.ns, self.name, ""),
+                          ignore_errors=True)
             if self.ip:
                 self.kl.release_ip(self.ip)
             if self.display is not None:
@@ -213,18 +231,43 @@ class PodWorker(threading.Thread):
             c.step(now, pod)
         self.publish(pod)
 
+    def claim_problem(self, pod):
+        """Why the pod's claims keep it from this node, as the scheduler
+        says it, or None.  The one node may mount a ReadWriteOnce claim
+        for any number of pods (that is the real rule); a ReadWriteOncePod
+        one for one pod at a time."""
+        for v in pod["spec"].get("volumes") or []:
+            name = (v.get("persistentVolumeClaim") or {}).get("claimName")
+            if not isinstance(name, str):
+                continue
+            c = self.kl.store.get("persistentvolumeclaims", self.ns, name)
+            if c is None:
+                return (f'0/1 nodes are available: persistentvolumeclaim '
+                        f'"{name}" not found. preemption: 0/1 nodes are '
+                        f'available: 1 Preemption is not helpful for '
+                        f'scheduling.')
+            if c["metadata"].get("deletionTimestamp"):
+                return (f'0/1 nodes are available: persistentvolumeclaim '
+                        f'"{name}" is being deleted. preemption: 0/1 nodes '
+                        f'are available: 1 Preemption is not helpful for '
+                        f'scheduling.')
+            if (c.get("status") or {}).get("phase") != "Bound":
+                return ("0/1 nodes are available: pod has unbound immediate "
+                        "PersistentVolumeClaims. preemption: 0/1 nodes are "
+                        "available: 1 Preemption is not helpful for "
+                        "scheduling.")
+            if "ReadWriteOncePod" in c["spec"].get("accessModes", []) and \
+                    not self.kl.hold_claim(self.ns, name, self.uid):
+                return ("0/1 nodes are available: 1 node has pod using "
+                        "PersistentVolumeClaim with the same name and "
+                        "ReadWriteOncePod access mode. preemption: 0/1 nodes "
+                        "are available: 1 No preemption victims found for "
+                        "incoming pod.")
+        return None
+
     def schedule(self, pod):
-        missing = [v["persistentVolumeClaim"]["claimName"]
-                   for v in pod["spec"].get("volumes") or []
-                   if isinstance(v.get("persistentVolumeClaim"), dict) and
-                   self.kl.store.get("persistentvolumeclaims", self.ns,
-                                     v["persistentVolumeClaim"]["claimName"])
-                   is None]
-        if missing:
-            self.sched_problem = (
-                f'0/1 nodes are available: persistentvolumeclaim '
-                f'"{missing[0]}" not found. preemption: 0/1 nodes are '
-                f'available: 1 Preemption is not helpful for scheduling.')
+        self.sched_problem = self.claim_problem(pod)
+        if self.sched_problem:
             return
         ports = [p.get("containerPort") for c in pod["spec"]["containers"]
                  for p in c.get("ports") or [] if p.get("containerPort")]
@@ -402,12 +445,17 @@ class Container:
                  "{statedir}": self.kl.sim.state_dir}
         for k, v in subst.items():
             cmd = cmd.replace(k, v)
+        mounts = self.mounts(pod)
+        cmd = re.sub(r"\{mount:([^}]*)\}",
+                     lambda m: mounts.get(m.group(1), "/nonexistent"), cmd)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                "HOME": os.environ.get("HOME", "/"), "LANG": "C.UTF-8",
                "HOSTNAME": self.w.name, "POD_NAME": self.w.name,
                "POD_NAMESPACE": self.w.ns, "POD_IP": self.w.ip,
                "KUBERNETES_SERVICE_HOST": "127.0.0.1",
-               "KUBERNETES_SERVICE_PORT": str(self.kl.sim.port)}
+               "KUBERNETES_SERVICE_PORT": str(self.kl.sim.port),
+               "SIM_MOUNTS": ":".join(f"{k}={v}" for k, v in
+                                      sorted(mounts.items()))}
         fields = {"metadata.name": self.w.name, "metadata.namespace": self.w.ns,
                   "status.podIP": self.w.ip, "spec.nodeName": NODE,
                   "metadata.uid": self.w.uid}
@@ -439,6 +487,32 @@ class Container:
         self.probe_state = {}
         self.started = "startupProbe" not in self.spec
         self.ready = self.started and "readinessProbe" not in self.spec
+
+    def mounts(self, pod):
+        """The container's volumeMounts as host directories: a claim's
+        volume (made by the controller when it bound the claim), or an
+        emptyDir of this pod.  Other volume kinds are not mounted."""
+        volumes = {v.get("name"): v for v in pod["spec"].get("volumes") or []}
+        out = {}
+        for m in self.spec.get("volumeMounts") or []:
+            v = volumes.get(m.get("name")) or {}
+            claim = (v.get("persistentVolumeClaim") or {}).get("claimName")
+            if claim:
+                c = self.kl.store.get("persistentvolumeclaims", self.w.ns,
+                                      claim)
+                if c is None:
+                    continue
+                path = self.kl.sim.volume_dir(
+                    c["spec"].get("volumeName") or "pvc-" +
+                    c["metadata"]["uid"])
+            elif "emptyDir" in v:
+                path = self.kl.sim.pod_volume_dir(self.w.ns, self.w.name,
+                                                  v["name"])
+                os.makedirs(path, exist_ok=True)
+            else:
+                continue
+            out[m.get("mountPath")] = path
+        return out
 
     def exited(self, now, pod):
         code = self.kill()

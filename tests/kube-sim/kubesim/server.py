@@ -63,6 +63,7 @@ class Sim:
         self.opts = opts
         self.state_dir = os.path.abspath(opts.state_dir)
         os.makedirs(self.path("pods"), exist_ok=True)
+        os.makedirs(self.path("volumes"), exist_ok=True)
         self.log_lock = threading.Lock()
         self.logf = open(opts.log, "a", buffering=1) if opts.log else sys.stderr
         self.namespace = opts.namespace
@@ -95,6 +96,14 @@ class Sim:
 
     def pod_log(self, ns, pod, container):
         return self.path("pods", f"{ns}_{pod}_{container}.log")
+
+    def volume_dir(self, volume_name):
+        """The directory that is a bound claim's volume (its "disk")."""
+        return self.path("volumes", volume_name)
+
+    def pod_volume_dir(self, ns, pod, volume):
+        """An emptyDir of one pod."""
+        return self.path("pods", f"{ns}_{pod}.volumes", volume)
 
     def default_pod_command(self):
         return (f"exec {shlex.quote(sys.executable)} "
