@@ -145,7 +145,8 @@ test_users() {
 }
 
 # ssd_start [extra "key = value" lines...]: writes $T/ssd.conf and starts
-# ssd -d; SSD_PORT, SSD_URL, SSD_SOCK are set.  Waits for /health.
+# ssd -d; SSD_PORT, SSD_URL, SSD_SOCK are set.  Waits for /ready (for
+# /health without a database).
 ssd_start() {
 	local users
 	read -r -a users <<< "$(test_users)"
@@ -184,7 +185,13 @@ ssd_start() {
 	} > "$T/ssd.conf"
 	"$top_builddir/ssd" -d -f "$T/ssd.conf" >> "$T/ssd.log" 2>&1 &
 	SSD_PID=$!
-	wait_until "$TEST_WAIT" curl -sf "$SSD_URL/health"
+	# With a database, ready means migrated and connected: what a test
+	# does next (import a template, say) needs that, not just /health.
+	if [ -n "${PGHOST:-}" ]; then
+		wait_until "$TEST_WAIT" curl -sf "$SSD_URL/ready"
+	else
+		wait_until "$TEST_WAIT" curl -sf "$SSD_URL/health"
+	fi
 }
 
 # pg_up: a private PostgreSQL for this test (tests/pg.sh); ssd_start then
