@@ -256,13 +256,13 @@ ok_if "... and after it wakes up viewers work again" run until "$(url "$s_echo")
 
 ok_if "no token in ssd.log" bash -c "! grep -qF -- '$A' '$T/ssd.log'"
 ok_if "the other relay never restarted" [ "$(worker_field "ssd-relay[$((1 - relay))]" 4)" = 0 ]
-node "$js" idle "$(url "$s_echo")" 10 > "$T/idle.out" 2>&1 &
+node "$js" idle "$(url "$s_echo")" 10 > "$T/idle3.out" 2>&1 &
 idle=$!
-wait_until "$TEST_WAIT" grep -q open "$T/idle.out"
+wait_until "$TEST_WAIT" grep -q open "$T/idle3.out"
 ssd_stop
 wait "$idle"
-stopped_close() { [ "$(tail -1 "$T/idle.out" | json code)/$(tail -1 "$T/idle.out" | json reason)" = "1001/relay stopping" ]; }
-ok_if "ssd stops: its viewer gets 1001 relay stopping ($(tail -1 "$T/idle.out"))" stopped_close
+stopped_close() { [ "$(tail -1 "$T/idle3.out" | json code)/$(tail -1 "$T/idle3.out" | json reason)" = "1001/relay stopping" ]; }
+ok_if "ssd stops: its viewer gets 1001 relay stopping ($(tail -1 "$T/idle3.out"))" stopped_close
 ok_if "no sanitizer report from ssd (at exit too) or muxagent" \
     bash -c "! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' '$T/ssd.log' '$T/mux.out'"
 finish
