@@ -18,6 +18,14 @@ ok_if "PostgreSQL starts" pg_up
     "metrics_db_interval = 1s" "metrics_timeout = 1s" "worker_ping_interval = 60s" \
     "trusted_proxies = 127.0.0.3"
 [ -n "$SSD_PID" ] || finish
+# Ready is ssd-api and the database; the relays may still be starting.
+workers_up() {
+	local w
+	for w in ssd-api ssd-hub 'ssd-relay[0]' 'ssd-relay[1]'; do
+		[ "$(worker_field "$w" 3)" = ready ] || return 1
+	done
+}
+wait_until "$TEST_WAIT" workers_up
 
 ok_if "GET /metrics from 127.0.0.1: 200" scrape
 ctype=$(curl -s -o /dev/null -w '%{content_type}' "$SSD_URL/metrics")
