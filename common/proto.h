@@ -43,17 +43,31 @@ enum imsg_peer_type {
 	IMSG_HANDOFF_ACK,	/* w->api: peerid = hand-off id */
 	IMSG_HANDOFF_NACK,	/* w->api: peerid = hand-off id, reason text */
 	IMSG_STREAM_END,	/* relay->api: struct imsg_stream_end */
+	IMSG_STREAMS_CUT,	/* api->relay: struct imsg_streams_cut */
 };
 
-/* A viewer's VNC stream is over: for the audit trail and last_activity. */
+/* What a stream carries: a viewer's VNC, or a web session's bytes. */
+enum stream_kind { STREAM_VNC = 0, STREAM_WEB = 1 };
+
+/* A viewer's stream is over: for the audit trail and last_activity. */
 struct imsg_stream_end {
 	char		session_id[256];
 	char		user[256];
 	char		peer[64];
 	char		reason[128];	/* how the viewer's side closed */
 	uint64_t	bytes_up, bytes_down, ms;
-	int32_t		code;		/* its WebSocket close code */
-	int32_t		pad;
+	int32_t		code;		/* its WebSocket close code, or 0 */
+	int32_t		kind;		/* enum stream_kind */
+};
+
+/*
+ * The streams of a session that stopped, or of a user who was disabled,
+ * end now (an empty field matches nothing).
+ */
+struct imsg_streams_cut {
+	char		session_id[256];
+	char		user[256];
+	char		reason[128];
 };
 
 /* control socket: ssdctl <-> master, JSON payloads */
@@ -74,7 +88,7 @@ struct imsg_probe {
 };
 
 /* The last migration in schema/ this build expects (checked by a test). */
-#define SSD_SCHEMA_VERSION	"0010_web"
+#define SSD_SCHEMA_VERSION	"0040_websessions"
 
 /* Exit status of a worker whose configuration cannot work: no restart. */
 #define SSD_EXIT_CONFIG	78
