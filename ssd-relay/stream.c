@@ -1,10 +1,12 @@
 /*
- * stream.c - browsers' VNC streams: a viewer handed over by ssd-api gets
- * a mux stream on its agent's data link, its 101 once the agent has the
+ * stream.c - browsers' streams: a viewer handed over by ssd-api gets a
+ * mux stream on its agent's data link, its 101 once the agent has the
  * session's VNC endpoint open, then bytes both ways within the stream's
- * credit.  A stalled browser stops only its own stream: what the agent
- * may send it is bounded by its window, which only grows back as the
- * browser's socket takes the bytes.  Only stream_settle() frees a stream.
+ * credit (web sessions' connections share the stream's life here, their
+ * browser side is web.c).  A stalled browser stops only its own stream:
+ * what the agent may send it is bounded by its window, which only grows
+ * back as the browser's socket takes the bytes.  Only stream_settle()
+ * frees a stream.
  */
 #include "config.h"
 
@@ -35,8 +37,6 @@
 static TAILQ_HEAD(, stream) streams = TAILQ_HEAD_INITIALIZER(streams);
 static size_t nstreams;
 
-static void	stream_flush_up(struct stream *);
-
 size_t
 stream_count(void)
 {
@@ -61,6 +61,7 @@ stream_report_end(const struct stream *s)
 	e.bytes_down = s->bytes_down;
 	e.ms = now_ms() - s->started_ms;
 	e.code = s->close_code;
+	e.kind = s->kind;
 	if (ipc_send(api->chan, IMSG_STREAM_END, 0, -1, &e, sizeof(e)) == -1)
 		log_warnx("agent %s session %s stream %u: its audit record is "
 		    "lost (channel to ssd-api full)", s->agent, s->session,
@@ -102,13 +103,12 @@ stream_detach(struct stream *s)
 		wsconn_set_reading(s->ws, 1);
 }
 
-/* Frees s once neither the browser nor the link refers to it. */
-static void
+void
 stream_settle(struct stream *s)
 {
 	if (s->link != NULL && s->mux.state == MUX_ST_CLOSED)
 		stream_detach(s);
-	if (s->ws == NULL && s->fd == -1 && s->link == NULL)
+	if (s->ws == NULL && s->web == NULL && s->fd == -1 && s->link == NULL)
 		stream_free(s);
 }
 
@@ -139,7 +139,7 @@ stream_reply(struct stream *s, int status, const char *error,
 	s->fd = -1;
 }
 
-static void
+void
 stream_send_reset(struct stream *s, unsigned int code, const char *why)
 {
 	uint8_t frame[MUX_RESET_MAX];
@@ -171,7 +171,7 @@ stream_send_fin(struct stream *s)
 }
 
 /* The consumer took n bytes: a WINDOW when half the window is free. */
-static void
+void
 stream_consumed(struct stream *s, size_t n)
 {
 	uint8_t frame[MUX_WINDOW_LEN];
@@ -213,7 +213,7 @@ stream_send(struct stream *s, const uint8_t *data, size_t len)
 }
 
 /* What waits for credit goes out; then reading resumes, or FIN. */
-static void
+void
 stream_flush_up(struct stream *s)
 {
 	size_t len, n, sent;
@@ -233,6 +233,8 @@ stream_flush_up(struct stream *s)
 		wsconn_set_reading(s->ws, 1);
 	else if (s->browser_done)
 		stream_send_fin(s);
+	else if (s->web != NULL)
+		bufferevent_enable(s->web, EV_READ);
 }
 
 static void
@@ -374,6 +376,10 @@ stream_refused(struct stream *s, const struct mux_frame *f)
 static void
 stream_down(struct stream *s, const uint8_t *data, size_t len)
 {
+	if (s->kind == STREAM_WEB) {
+		web_down(s, data, len);
+		return;
+	}
 	if (s->ws == NULL) {
 		/* The browser left cleanly: keep the agent flowing to FIN. */
 		stream_consumed(s, len);
@@ -396,6 +402,8 @@ stream_down(struct stream *s, const uint8_t *data, size_t len)
 static void
 stream_remote_fin(struct stream *s)
 {
+	if (s->kind == STREAM_WEB)
+		web_remote_fin(s);
 	if (s->ws == NULL)
 		return;
 	if (wsconn_queued(s->ws) == 0)
@@ -417,6 +425,7 @@ stream_remote_reset(struct stream *s, const struct mux_frame *f)
 	    f->reason : mux_code_name(f->code));
 	if (s->ws != NULL)
 		wsconn_close(s->ws, WS_CLOSE_INTERNAL, why);
+	web_close(s, why);
 }
 
 void
@@ -435,7 +444,10 @@ stream_frame(struct stream *s, const struct mux_frame *f)
 		if (s->ws != NULL)
 			wsconn_close(s->ws, WS_CLOSE_INTERNAL,
 			    "agent stream protocol error");
-	} else if (f->type == MUX_OPEN_OK)
+		web_close(s, "agent stream protocol error");
+	} else if (f->type == MUX_OPEN_OK && s->kind == STREAM_WEB)
+		web_open(s);
+	else if (f->type == MUX_OPEN_OK)
 		stream_upgrade(s);
 	else if (f->type == MUX_OPEN_FAIL)
 		stream_refused(s, f);
@@ -466,6 +478,7 @@ stream_end(struct stream *s, int ws_code, const char *why)
 		stream_reply(s, 503, "agent_offline", why, NULL);
 	if (s->ws != NULL)
 		wsconn_close(s->ws, ws_code, why);
+	web_close(s, why);
 	stream_settle(s);
 }
 
@@ -490,23 +503,27 @@ stream_timeout(evutil_socket_t fd, short what, void *arg)
 		snprintf(msg, sizeof(msg), "agent %s did not open session %s "
 		    "in time", s->agent, s->session);
 		stream_reply(s, 504, "vnc_timeout", msg, NULL);
-	} else
+	} else if (s->kind == STREAM_WEB)
+		web_idle(s);
+	else
 		stream_send_reset(s, MUX_E_CANCEL, "viewer gone");
 	stream_settle(s);
 }
 
 static void
-stream_refuse(struct handoff *h, const struct handoff_viewer *v,
-    const char *error, const char *msg)
+stream_refuse(struct handoff *h, const char *session, const char *agent,
+    const char *user, const char *error, const char *msg)
 {
 	log_info("agent %s session %s: viewer %s (user %s) refused: %s",
-	    v->agent_id, v->session_id, h->hdr.peer, v->user, msg);
+	    agent, session, h->hdr.peer, user, msg);
 	relay_reply(h->fd, 503, error, msg, NULL);
 	h->fd = -1;
 }
 
-void
-stream_viewer(const struct handoff_viewer *v, struct handoff *h)
+struct stream *
+stream_new(struct handoff *h, int kind, const char *session,
+    const char *agent, const char *user, unsigned int target,
+    unsigned int port)
 {
 	struct timeval tv = { (time_t)(relay_limits.open_timeout_ms / 1000),
 	    (suseconds_t)(relay_limits.open_timeout_ms % 1000) * 1000 };
@@ -516,33 +533,31 @@ stream_viewer(const struct handoff_viewer *v, struct handoff *h)
 	char msg[1024];
 	size_t n;
 
-	if ((l = dlink_pick(v->agent_id)) == NULL) {
+	if ((l = dlink_pick(agent)) == NULL) {
 		snprintf(msg, sizeof(msg), "no relay holds a data link to "
-		    "agent %s", v->agent_id);
-		stream_refuse(h, v, "no_data_link", msg);
-		return;
+		    "agent %s", agent);
+		stream_refuse(h, session, agent, user, "no_data_link", msg);
+		return NULL;
 	}
 	s = xcalloc(1, sizeof(*s));
 	if (mux_stream_open(&s->mux, dlink_mux(l), now_usec()) == -1 ||
 	    (n = mux_put_open(open, s->mux.id, s->mux.recv_window,
-	    v->session_id, MUX_TARGET_VNC, 0)) == 0) {
+	    session, target, port)) == 0) {
 		mux_stream_release(&s->mux);
 		free(s);
 		snprintf(msg, sizeof(msg), "no room for another stream to "
-		    "session %s on agent %s's data link", v->session_id,
-		    v->agent_id);
-		stream_refuse(h, v, "relay_busy", msg);
-		return;
+		    "session %s on agent %s's data link", session, agent);
+		stream_refuse(h, session, agent, user, "relay_busy", msg);
+		return NULL;
 	}
+	s->kind = kind;
 	s->fd = h->fd;
 	h->fd = -1;
 	fd_set_nonblock(s->fd);
-	ssd_strlcpy(s->session, v->session_id, sizeof(s->session));
-	ssd_strlcpy(s->agent, v->agent_id, sizeof(s->agent));
-	ssd_strlcpy(s->user, v->user, sizeof(s->user));
+	ssd_strlcpy(s->session, session, sizeof(s->session));
+	ssd_strlcpy(s->agent, agent, sizeof(s->agent));
+	ssd_strlcpy(s->user, user, sizeof(s->user));
 	ssd_strlcpy(s->peer, h->hdr.peer, sizeof(s->peer));
-	ssd_strlcpy(s->protocol, v->protocol, sizeof(s->protocol));
-	ssd_strlcpy(s->accept, v->accept, sizeof(s->accept));
 	if ((s->tail_len = h->hdr.tail_len) > 0) {
 		s->tail = xmalloc(s->tail_len);
 		memcpy(s->tail, h->tail, s->tail_len);
@@ -556,8 +571,42 @@ stream_viewer(const struct handoff_viewer *v, struct handoff *h)
 	nstreams++;
 	dlink_attach(l, s);
 	evtimer_add(s->timer, &tv);
-	if (dlink_send(l, open, n) == -1)
+	if (dlink_send(l, open, n) == -1) {
 		stream_end(s, WS_CLOSE_INTERNAL, "agent data link lost");
+		return NULL;
+	}
+	return s;
+}
+
+void
+stream_viewer(const struct handoff_viewer *v, struct handoff *h)
+{
+	struct stream *s;
+
+	if ((s = stream_new(h, STREAM_VNC, v->session_id, v->agent_id,
+	    v->user, MUX_TARGET_VNC, 0)) == NULL)
+		return;
+	ssd_strlcpy(s->protocol, v->protocol, sizeof(s->protocol));
+	ssd_strlcpy(s->accept, v->accept, sizeof(s->accept));
+}
+
+void
+stream_cut(const char *session, const char *user, const char *why)
+{
+	struct stream *s, *next;
+
+	for (s = TAILQ_FIRST(&streams); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, all);
+		if ((session[0] == '\0' || strcmp(s->session, session) != 0) &&
+		    (user[0] == '\0' || strcmp(s->user, user) != 0))
+			continue;
+		log_info("agent %s session %s stream %u: viewer %s (user %s) "
+		    "cut off: %s", s->agent, s->session, s->mux.id, s->peer,
+		    s->user, why);
+		ssd_strlcpy(s->close_reason, why, sizeof(s->close_reason));
+		stream_send_reset(s, MUX_E_CANCEL, why);
+		stream_end(s, WS_CLOSE_POLICY, why);
+	}
 }
 
 void
