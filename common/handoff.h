@@ -63,7 +63,13 @@ struct handoff_web {
 unsigned	handoff_relay_for(const char *agent_id, unsigned nrelays);
 
 
-#define HANDOFF_TAIL_MAX	(32 * 1024)
+/*
+ * A tail is what ssd-api read past a request's head (at most
+ * HANDOFF_READ_AHEAD), with, for a web session, the head rewritten for its
+ * pod first: all in one IPC message.
+ */
+#define HANDOFF_READ_AHEAD	(32 * 1024)
+#define HANDOFF_TAIL_MAX	(56 * 1024)
 #define HANDOFF_META_MAX	(4 * 1024)
 
 struct handoff_hdr {

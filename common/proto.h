@@ -61,8 +61,8 @@ struct imsg_stream_end {
 };
 
 /*
- * The streams of a session that stopped, or of a user who was disabled,
- * end now (an empty field matches nothing).
+ * The web sessions' connections of a session that is stopping, or of a
+ * user who was disabled, end now (an empty field matches nothing).
  */
 struct imsg_streams_cut {
 	char		session_id[256];

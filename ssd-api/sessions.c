@@ -25,6 +25,7 @@
 #include "session_state.h"
 #include "template.h"
 #include "util.h"
+#include "webhost.h"
 #include "worker.h"
 
 #define SES_ID_USER_MAX		20
@@ -63,7 +64,8 @@
     "'{}'), 'createdAt', " SES_ISO("s.created_at") ", 'updatedAt', " \
     SES_ISO("s.updated_at") ", 'lastActivity', " SES_ISO("s.last_activity") \
     ", 'streamingProtocol', COALESCE(s.streaming_protocol, 'vnc'), " \
-    "'streamingPort', COALESCE(s.streaming_port, 5900), 'namespace', " \
+    "'streamingPort', COALESCE(s.streaming_port, 5900), 'view', " \
+    "ssd_session_view(s.streaming_protocol), 'namespace', " \
     "COALESCE(s.namespace, 'streamspace'), 'legacy', s.agent_id IS NULL))"
 #define SES_COLUMNS \
     SES_JSON ", s.id, COALESCE(u.username, ''), COALESCE(s.agent_id, '')"
@@ -337,15 +339,16 @@ static const char ses_create_sql[] =
     "ins AS (INSERT INTO sessions (id, user_id, template_name, state, "
     "  agent_id, platform, region, memory, cpu, persistent_home, "
     "  idle_timeout, max_session_duration, tags, streaming_protocol, "
-    "  streaming_port, created_at, updated_at, last_activity) SELECT $5::text, "
+    "  streaming_port, streaming_path, web_label, created_at, updated_at, "
+    "  last_activity) SELECT $5::text, "
     "  owner.id, tpl.name, 'pending', agent.agent_id, agent.platform, "
     "  agent.region, " SES_RESOURCE("$6::text", "tpl", "memory", "2Gi") ", "
     "  " SES_RESOURCE("$7::text", "tpl", "cpu", "1000m") ", "
     "  $8::boolean, $9::text, $10::text, "
-    "  $11::text[], 'vnc', CASE WHEN tpl.manifest#>>'{spec,ports,0,"
-    "  containerPort}' ~ '^[0-9]{1,5}$' THEN (tpl.manifest#>>'{spec,"
-    "  ports,0,containerPort}')::int ELSE 5900 END, now(), now(), now() "
-    "  FROM owner, tpl, agent, quota WHERE quota.ok RETURNING *), "
+    "  $11::text[], st.protocol, st.port, st.path, $13::text, now(), "
+    "  now(), now() FROM owner, tpl, agent, quota, "
+    "  LATERAL ssd_streaming(tpl.manifest) st WHERE quota.ok "
+    "  RETURNING *), "
     "cmd AS (INSERT INTO agent_commands (agent_id, session_id, "
     "  command_type, payload) SELECT ins.agent_id, ins.id, "
     "  '" AP_CMD_START "', " SES_START_PAYLOAD("ins", "owner", "tpl")
@@ -376,8 +379,8 @@ void
 sessions_create(struct request *r)
 {
 	const char *owner, *tpl, *platform, *region, *mem = NULL, *cpu = NULL;
-	const char *idle, *maxdur, *p[12];
-	char timeout[24];
+	const char *idle, *maxdur, *p[13];
+	char timeout[24], label[WEBHOST_LABEL_MAX + 1];
 	const cJSON *res;
 	char id[64], *tags = NULL;
 	int home = 1;
@@ -428,7 +431,9 @@ sessions_create(struct request *r)
 	p[10] = tags;
 	ses_agent_timeout(timeout, sizeof(timeout));
 	p[11] = timeout;
-	api_query(r, ses_create_sql, 12, p, ses_created);
+	dns_label_from(id, WEBHOST_LABEL_MAX, label);
+	p[12] = label;
+	api_query(r, ses_create_sql, 13, p, ses_created);
 	free(tags);
 	cJSON_Delete(o);
 }
@@ -493,6 +498,7 @@ ses_moved(struct request *r, const PGresult *res, const char *err,
 		return;
 	}
 	cache_clear(CACHE_SESSIONS);
+	relay_cut(r->params[0], "", "session stopping");
 	server_reply_json(r, 202, PQgetvalue(res, 0, ST_SESSION));
 }
 

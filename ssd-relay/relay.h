@@ -121,7 +121,7 @@ void	 stream_send_reset(struct stream *s, unsigned int code,
 	    const char *why);
 /* Frees s once neither the browser nor the link refers to it. */
 void	 stream_settle(struct stream *s);
-/* Ends the streams of session or of user (see imsg_streams_cut). */
+/* Ends the web streams of session or of user (imsg_streams_cut). */
 void	 stream_cut(const char *session, const char *user, const char *why);
 void	 stream_frame(struct stream *s, const struct mux_frame *f);
 /* Its link is gone: the stream ends with why. */

@@ -597,6 +597,8 @@ stream_cut(const char *session, const char *user, const char *why)
 
 	for (s = TAILQ_FIRST(&streams); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, all);
+		if (s->kind != STREAM_WEB)
+			continue;
 		if ((session[0] == '\0' || strcmp(s->session, session) != 0) &&
 		    (user[0] == '\0' || strcmp(s->user, user) != 0))
 			continue;
