@@ -204,6 +204,7 @@ tests_ws_muxagent_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) \
 # The longest first, so that make -j2 check keeps both cores busy.
 TESTS += tests/integration/webui.sh tests/integration/vnc-relay.sh \
 	tests/integration/agent-vnc.sh tests/integration/websessions.sh \
+	tests/integration/websession-desktop.sh \
 	tests/integration/agent-k8s.sh tests/integration/cluster.sh \
 	tests/integration/kubesim.sh tests/kube-sim/selftest.py \
 	tests/integration/upgrade.sh tests/integration/import-wake.sh \
@@ -232,6 +233,7 @@ EXTRA_DIST += tests/conf-example.sh tests/schema.sh \
 	tests/integration/vnc-relay.js tests/pg.sh tests/agent/flood.py \
 	tests/ws/rfbclient.py tests/ws/bytetarget.py tests/ws/echo-server.py \
 	tests/ws/webapp.py tests/ws/webclient.py tests/integration/websessions.sh \
+	tests/integration/websession-desktop.sh tests/node/websession.js \
 	tests/node/viewer.js tests/node/vnc-client.js tests/node/ws-agent.js \
 	tests/node/ws-echo-server.js tests/node/package.json \
 	tests/node/package-lock.json tests/README tests/kube-sim/README.md \
