@@ -11,7 +11,9 @@ stalled the loop up to 60 ms at 10,000 agents), heartbeats are spread
 over the 30 s as in a fleet at steady state, and the connections'
 objects are frozen out of the garbage collector (its full passes over
 10,000 of them stalled the loop 0.4 s).
-Usage: hub.py URL KEY N TOKEN HUB_PID"""
+With "hold" (bench/metrics.sh) it only connects the agents, says how many
+are up, and keeps them (acking commands) until it is killed.
+Usage: hub.py URL KEY N TOKEN HUB_PID [hold]"""
 import asyncio
 import base64
 import gc
@@ -23,6 +25,7 @@ import sys
 import time
 
 url, key, n, token, hub_pid = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+hold = sys.argv[6:] == ["hold"]
 host, port = url.split("//")[1].split(":")
 port = int(port)
 received = {}
@@ -184,6 +187,9 @@ async def main():
             break
     up = time.time() - t
     gc.freeze()
+    if hold:
+        print(f"agents connected: {connected}/{n} in {up:.1f} s", flush=True)
+        await asyncio.Event().wait()
     await asyncio.sleep(5)
     c0, w0 = cpu_ticks(hub_pid), time.time()
     await asyncio.sleep(15)

@@ -3,7 +3,9 @@
 #   D  direct TCP to the target,
 #   W  Debian's websockify in front of it,
 #   R  ssd: /api/v1/vnc/ID -> ssd-relay -> data link -> ssd-agent-k8s
-#      -> the session's pod (a process of the Kubernetes API double).
+#      -> the session's pod (a process of the Kubernetes API double),
+#   N  the same as R with metrics = no (same build, switched by a reload):
+#      what counting for /metrics costs the relay.
 # The same client (tests/node/vnc-client.js, npm ws) and targets for all:
 # download and upload throughput (byte counts checked), RFB round trip
 # of small updates against a real Xvnc, and memory per idle stream.
@@ -11,7 +13,7 @@
 # Not part of make check.  Usage: bench/vnc.sh [BUILD_DIR]
 # Environment: ROUNDS (3), DOWN_MB (1024), UP_MB (512), RTT_N (1000),
 #   IDLE_COUNTS ("1000 10000"; "none" skips), DATA_LINKS (10),
-#   VARIANTS ("D W R"; a subset measures only those, e.g. for a profile).
+#   VARIANTS ("D W R N"; a subset measures only those, e.g. for a profile).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build/plain}" && pwd) || exit 1
@@ -22,7 +24,7 @@ up=$(( ${UP_MB:-512} * 1024 * 1024 ))
 rtt_n=${RTT_N:-1000}
 idle_counts=${IDLE_COUNTS:-1000 10000}
 [ "$idle_counts" = none ] && idle_counts=
-variants=" ${VARIANTS:-D W R} "
+variants=" ${VARIANTS:-D W R N} "
 ulimit -n 20000
 . "$top/tests/integration/lib.sh"
 export JWT_SECRET=bench-secret-0123456789abcdef0123456789
@@ -79,8 +81,14 @@ url() {	# url VARIANT TARGET
 	case $1 in
 	D) echo "tcp://${ip[$2]}:5901" ;;
 	W) echo "ws://127.0.0.1:${wport[$2]}/" ;;
-	R) echo "ws://127.0.0.1:$SSD_PORT/api/v1/vnc/${sid[$2]}?token=$jwt" ;;
+	R|N) echo "ws://127.0.0.1:$SSD_PORT/api/v1/vnc/${sid[$2]}?token=$jwt" ;;
 	esac
+}
+# metrics yes|no: ssd.conf's metrics, taken by a reload (no restart).
+metrics() {
+	sed -i '/^metrics = /d' "$T/ssd.conf"
+	echo "metrics = $1" >> "$T/ssd.conf"
+	ssdctl reload > /dev/null || { echo "bench: reload with metrics = $1 failed"; exit 1; }
 }
 
 # Memory per idle stream: RSS of the relays and the agent, before and
@@ -110,11 +118,22 @@ for n in $idle_counts; do
 	sleep 3
 done
 
+# CPU ticks of every relay (user and system).
+relay_ticks() {
+	local p t=0
+	for p in $(ssdctl show workers | awk '$1 ~ /^ssd-relay/ { print $2 }'); do
+		t=$((t + $(awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[12] + f[13] }' "/proc/$p/stat")))
+	done
+	echo $t
+}
+
 # Throughput and latency, rounds in rotated order; round 0 is warm-up.
-orders=("D W R" "W R D" "R D W")
+orders=("D W R N" "W R N D" "R N D W" "N D W R")
 for ((r = 0; r <= rounds; r++)); do
-	for v in ${orders[$((r % 3))]}; do
+	for v in ${orders[$((r % 4))]}; do
 		[[ $variants == *" $v "* ]] || continue
+		[ $v = N ] && metrics no
+		c0=$(relay_ticks)
 		o=$(client down "$(url $v source)" "$down")
 		[ "$(field exact <<< "$o")" = True ] || echo "round $r $v: download not byte-exact: $o"
 		[ $r -gt 0 ] && field mbps <<< "$o" >> "$T/down.$v"
@@ -124,8 +143,13 @@ for ((r = 0; r <= rounds; r++)); do
 		wait_until 10 grep -qx "$up" "$T/sink.count" ||
 		    echo "round $r $v: upload not byte-exact ($(grep -vx 0 "$T/sink.count" | tr '\n' ' ')of $up)"
 		[ $r -gt 0 ] && field mbps <<< "$o" >> "$T/up.$v"
+		# The relays' CPU per GiB relayed: less noisy than throughput.
+		[ $r -gt 0 ] && [ $v != D ] && [ $v != W ] && awk -v t=$(( $(relay_ticks) - c0 )) \
+		    -v hz="$(getconf CLK_TCK)" -v b=$((down + up)) \
+		    'BEGIN { print t * 1000 / hz / (b / 1073741824) }' >> "$T/cpu.$v"
 		o=$(client rtt "$(url $v xfce-desktop)" "$rtt_n")
 		[ $r -gt 0 ] && { field p50 <<< "$o" >> "$T/p50.$v"; field p99 <<< "$o" >> "$T/p99.$v"; }
+		[ $v = N ] && metrics yes
 	done
 done
 
@@ -134,7 +158,7 @@ calc() { awk "BEGIN { print $1 }"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print b == 0 ? 0 : a / b }'; }
 printf '\nVNC path, %d rounds (medians; ratios to direct D)\n' "$rounds"
 printf '%-34s %12s %12s %12s %8s %8s\n' metric D W R W/D R/D
-for v in D W R; do
+for v in D W R N; do
 	for m in down up p50 p99; do [ -s "$T/$m.$v" ] || echo 0 > "$T/$m.$v"; done
 done
 for m in down up; do
@@ -156,4 +180,25 @@ if [ -s "$T/idle" ]; then
 	while read -r n s; do
 		printf '%-34s %12s %12s %12.1f\n' "R time to open $n streams (s)" - - "$s"
 	done < "$T/idle-open"
+fi
+
+# Metrics on (R) against off (N): medians, their ratio, and how far R's
+# own rounds spread (max - min over the median), to tell noise from cost.
+spread() { sort -g "$T/$1.$2" | awk '{ v[NR] = $1 } END { m = v[int((NR + 1) / 2)]; printf "%.1f", m ? (v[NR] - v[1]) * 100 / m : 0 }'; }
+if [[ $variants == *" R "* && $variants == *" N "* ]]; then
+	printf '\nmetrics on (R) and off (N), same build, %d rounds\n' "$rounds"
+	printf '%-34s %12s %12s %8s %14s %14s\n' metric R N R/N "R spread %" "N spread %"
+	for m in down up p50 p99 cpu; do
+		[ -s "$T/$m.R" ] && [ -s "$T/$m.N" ] && [ "$(med $m R)" != 0 ] &&
+		    [ "$(med $m N)" != 0 ] ||
+		    { echo "bench: no $m figure for R or N"; exit 1; }
+		case $m in
+		down|up) label="$m MB/s" ;;
+		cpu) label="relay CPU ms per GiB" ;;
+		*) label="$m (us)" ;;
+		esac
+		printf '%-34s %12.0f %12.0f %8.3f %14s %14s\n' "$label" \
+		    "$(med $m R)" "$(med $m N)" "$(ratio "$(med $m R)" "$(med $m N)")" \
+		    "$(spread $m R)" "$(spread $m N)"
+	done
 fi

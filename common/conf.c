@@ -699,13 +699,28 @@ conf_abs_path(const struct conf *c, enum setting_id id,
 	return 0;
 }
 
+/* An address list (trusted_proxies, metrics_allow): 0 or -1 with err. */
+static int
+conf_check_netlist(const struct conf *c, enum setting_id id,
+    struct conf_error *err)
+{
+	static struct netlist nl;
+	char why[128];
+
+	if (netlist_parse(&nl, conf_str(c, id), why, sizeof(why)) == 0)
+		return 0;
+	conf_seterr(err, "%s (%s): %s", c->v[id].origin != NULL ?
+	    c->v[id].origin : "default", conf_defs[id].key, why);
+	return -1;
+}
+
 int
 conf_check(const struct conf *c, struct conf_error *err)
 {
-	static struct netlist trusted;
 	unsigned char addr[16];
-	char why[128];
+	char why[128], host[NETLIST_ADDR_MAX];
 	const char *s;
+	int port;
 
 	s = conf_str(c, S_LISTEN_ADDRESS);
 	if (inet_pton(AF_INET, s, addr) != 1 &&
@@ -720,11 +735,15 @@ conf_check(const struct conf *c, struct conf_error *err)
 		conf_seterr(err, "user and relay_user must not be empty");
 		return -1;
 	}
-	if (netlist_parse(&trusted, conf_str(c, S_TRUSTED_PROXIES), why,
+	if (conf_check_netlist(c, S_TRUSTED_PROXIES, err) == -1 ||
+	    conf_check_netlist(c, S_METRICS_ALLOW, err) == -1)
+		return -1;
+	s = conf_str(c, S_METRICS_LISTEN);
+	if (*s != '\0' && netlist_hostport(s, host, sizeof(host), &port, why,
 	    sizeof(why)) == -1) {
-		conf_seterr(err, "%s (trusted_proxies): %s",
-		    c->v[S_TRUSTED_PROXIES].origin != NULL ?
-		    c->v[S_TRUSTED_PROXIES].origin : "default", why);
+		conf_seterr(err, "%s (metrics_listen): %s",
+		    c->v[S_METRICS_LISTEN].origin != NULL ?
+		    c->v[S_METRICS_LISTEN].origin : "default", why);
 		return -1;
 	}
 	s = conf_str(c, S_SESSION_DOMAIN);

@@ -96,6 +96,11 @@ void	conf_print(const struct conf *c, FILE *f);
 void	conf_print_mdoc(FILE *f);
 /* The mdoc list of the seeds' variables ssd does without (settings.h). */
 void	conf_print_retired_mdoc(FILE *f);
+/*
+ * Writes text as mdoc body lines: one sentence per line (mdoc's rule),
+ * backslashes escaped, no line starting with a control character.
+ */
+void	conf_mdoc_text(FILE *f, const char *s);
 
 /*
  * The alias of setting id (SSD_ENV_ALIASES) set in the environment, when

@@ -9,12 +9,8 @@
 
 #include "conf.h"
 
-/*
- * Writes text as mdoc body lines: one sentence per line (mdoc's rule),
- * backslashes escaped, no line starting with a control character.
- */
-static void
-mdoc_text(FILE *f, const char *s)
+void
+conf_mdoc_text(FILE *f, const char *s)
 {
 	int bol = 1;
 
@@ -73,7 +69,7 @@ conf_print_retired_mdoc(FILE *f)
 	fputs(".Bl -tag -width Ds\n", f);
 #define X(env, by) \
 	fprintf(f, ".It Ev %s\n", env); \
-	mdoc_text(f, by); \
+	conf_mdoc_text(f, by); \
 	fputs(".\n", f);
 	SSD_ENV_RETIRED(X)
 #undef X
@@ -91,7 +87,7 @@ conf_print_mdoc(FILE *f)
 
 		fprintf(f, ".It Ic %s Ar %s\n", d->key,
 		    d->type == CONF_ENUM ? d->choices : conf_type_name(d->type));
-		mdoc_text(f, d->doc);
+		conf_mdoc_text(f, d->doc);
 		fputc('\n', f);
 		if (d->type == CONF_INT)
 			fprintf(f, "Range %lld to %lld.\n", (long long)d->min,

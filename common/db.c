@@ -20,6 +20,7 @@
 #include "conf.h"
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 #define DB_POOL_MAX		64
@@ -191,6 +192,8 @@ static void
 db_req_finish(struct db_req *r, const PGresult *res, const char *err,
     const char *sqlstate)
 {
+	if (err != NULL)
+		metrics_add(M_DB_ERRORS, ML("query"), 1);
 	if (!r->cancelled)
 		r->cb(res, err, sqlstate, r->arg);
 	db_req_free(r);
@@ -227,6 +230,7 @@ db_conn_lost(struct db_conn *dc, const char *why)
 	struct timeval tv;
 	uint64_t ms;
 
+	metrics_add(M_DB_ERRORS, ML("connection"), 1);
 	/* Once per outage; the retries after it are debug noise. */
 	if (dc->failures == 0)
 		log_warnx("database connection %d: %s", dc->slot, why);
@@ -394,6 +398,9 @@ db_open(struct event_base *base, const struct conf *c,
 	TAILQ_INIT(&db->queue);
 	db->kick = evtimer_new(base, db_kick_cb, db);
 	ssd_strlcpy(db->why, "connecting to the database", sizeof(db->why));
+	/* At 0 from the start: a rate of errors needs the series before. */
+	metrics_add(M_DB_ERRORS, ML("query"), 0);
+	metrics_add(M_DB_ERRORS, ML("connection"), 0);
 	for (i = 0; i < db->npool; i++) {
 		dc = &db->conns[i];
 		dc->db = db;
@@ -631,4 +638,23 @@ db_listen(struct db *db, const char *const *channels, size_t n,
 	}
 	db->notify = cb;
 	db->notify_arg = arg;
+}
+
+void
+db_metrics(const struct db *db)
+{
+	static const char *const states[] = { "down", "connecting", "idle",
+	    "busy" };
+	unsigned n[nitems(states)] = { 0 };
+	const char *why;
+	size_t i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < (size_t)db->npool; i++)
+		n[db->conns[i].state]++;
+	for (i = 0; i < nitems(states); i++)
+		metrics_set(M_DB_CONNECTIONS, ML(states[i]), n[i]);
+	metrics_set(M_DB_WAITING, NULL, db->nqueued);
+	metrics_set(M_DB_UP, NULL, db_is_up(db, &why));
 }

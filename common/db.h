@@ -62,6 +62,8 @@ void	db_listen(struct db *db, const char *const *channels, size_t n,
 
 /* 1 when at least one connection is up; else 0 and why. */
 int	db_is_up(const struct db *db, const char **why);
+/* Sets the pool's gauges of /metrics (ssd_db_*); db may be NULL. */
+void	db_metrics(const struct db *db);
 
 /*
  * Fills libpq keyword/value arrays from the settings (db_host, ...);

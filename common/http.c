@@ -183,6 +183,16 @@ http_header_get(const struct http_request *req, const char *name,
 	return http_fields_get(req->headers, req->nheaders, name, value_len);
 }
 
+size_t
+http_header_count(const struct http_request *req, const char *name)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < req->nheaders; i++)
+		n += http_name_is(&req->headers[i], name);
+	return n;
+}
+
 int
 http_header_has_token(const struct http_request *req, const char *name,
     const char *token)

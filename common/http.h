@@ -106,6 +106,8 @@ const char *http_header_get(const struct http_request *req, const char *name,
 /* Does any header called name hold token in its comma-separated list? */
 int	http_header_has_token(const struct http_request *req, const char *name,
 	    const char *token);
+/* How many times the header name appears. */
+size_t	http_header_count(const struct http_request *req, const char *name);
 
 /* Incremental decoder of a chunked body (RFC 9112 §7.1). */
 struct http_chunked {
@@ -149,6 +151,17 @@ int	http_path_decode(const char *in, size_t len, char *out, size_t outlen);
  */
 int	http_query_get(const char *query, size_t len, const char *key,
 	    char *out, size_t outlen);
+
+#define HTTP_QUERY_VALUE_MAX	1024
+enum { HTTP_QUERY_UNKNOWN = 1, HTTP_QUERY_REPEATED, HTTP_QUERY_MALFORMED };
+/*
+ * Checks that a query holds only keys (NULL-terminated, at most 64), each
+ * at most once, each value decodable to at most max bytes of UTF-8
+ * without control characters.  Returns 0, or HTTP_QUERY_* with the
+ * offending key, as sent, in bad.
+ */
+int	http_query_check(const char *query, size_t len,
+	    const char *const *keys, size_t max, char *bad, size_t badlen);
 
 /*
  * The value of cookie name in the request's Cookie fields (RFC 6265

@@ -7,10 +7,13 @@
 #include "config.h"
 
 #include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "http.h"
+#include "util.h"
 
 static int
 http_hex(unsigned char c)
@@ -324,6 +327,85 @@ http_query_get(const char *query, size_t len, const char *key, char *out,
 		return (int)n;
 	}
 	return -1;
+}
+
+/* The decoded component in[0..len) into out (at most outlen - 1): -1 if
+ * undecodable, %00 or too long. */
+static int
+http_form_decode(const char *in, size_t len, char *out, size_t outlen)
+{
+	size_t i = 0, n = 0;
+	int c;
+
+	while (i < len) {
+		if ((c = http_form_byte(in, len, &i)) == -1 || n + 1 >= outlen)
+			return -1;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return (int)n;
+}
+
+/* A key as sent, printable ASCII only, for an error message. */
+static void
+http_query_name(const char *p, size_t n, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < 32 && i + 1 < outlen; i++)
+		out[i] = p[i] > 0x20 && p[i] < 0x7f ? p[i] : '?';
+	if (outlen > 0)
+		out[i] = '\0';
+}
+
+static int
+http_query_value_ok(const char *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return 0;
+	return utf8_valid((const uint8_t *)v, n);
+}
+
+int
+http_query_check(const char *query, size_t len, const char *const *keys,
+    size_t max, char *bad, size_t badlen)
+{
+	char key[64], val[HTTP_QUERY_VALUE_MAX + 1];
+	const char *p, *end, *amp, *eq;
+	uint64_t seen = 0;
+	size_t k;
+	int n;
+
+	if (max > HTTP_QUERY_VALUE_MAX)
+		max = HTTP_QUERY_VALUE_MAX;
+	for (p = query, end = query + len; query != NULL && p < end;
+	    p = amp + 1) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		if (amp == p)
+			continue;
+		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
+			eq = amp;
+		http_query_name(p, (size_t)(eq - p), bad, badlen);
+		if (http_form_decode(p, (size_t)(eq - p), key, sizeof(key)) ==
+		    -1)
+			return HTTP_QUERY_UNKNOWN;
+		for (k = 0; keys[k] != NULL && strcmp(keys[k], key) != 0; k++)
+			;
+		if (keys[k] == NULL || k >= 64)
+			return HTTP_QUERY_UNKNOWN;
+		if (seen & ((uint64_t)1 << k))
+			return HTTP_QUERY_REPEATED;
+		seen |= (uint64_t)1 << k;
+		n = eq < amp ? http_form_decode(eq + 1, (size_t)(amp - eq - 1),
+		    val, max + 1) : 0;
+		if (n == -1 || !http_query_value_ok(val, (size_t)n))
+			return HTTP_QUERY_MALFORMED;
+	}
+	return 0;
 }
 
 const char *

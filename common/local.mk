@@ -6,6 +6,7 @@ common_libssd_a_SOURCES = \
 	common/conf.c common/conf_env.c common/conf_mdoc.c common/conf.h \
 	common/settings.h \
 	common/db.c common/db.h \
+	common/dbpoll.c common/dbpoll.h \
 	common/dial.c common/dial.h \
 	common/handoff.c common/handoff.h \
 	common/http.c common/http_body.c common/http.h \
@@ -13,12 +14,16 @@ common_libssd_a_SOURCES = \
 	common/json.c common/json.h \
 	common/jwt.c common/jwt.h \
 	common/log.c common/log.h \
+	common/metrics.c common/metrics.h common/metrics_defs.h \
+	common/metrics_expo.c common/metrics_expo.h \
+	common/metrics_proc.c common/metrics_proc.h \
 	common/mux.c common/mux.h \
 	common/netlist.c common/netlist.h \
 	common/passwd.c common/passwd.h \
 	common/peers.c common/peers.h \
 	common/sandbox.c common/sandbox.h \
 	common/session_state.c common/session_state.h \
+	common/snapshot.c common/snapshot.h \
 	common/template.c common/template.h \
 	common/sdnotify.c common/sdnotify.h \
 	common/util.c common/util.h \

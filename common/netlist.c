@@ -178,3 +178,51 @@ netlist_forwarded(const struct netlist *nl, const char *value, size_t len,
 	}
 	return 0;
 }
+
+int
+netlist_hostport(const char *s, char *addr, size_t addrlen, int *port,
+    char *err, size_t errlen)
+{
+	const char *colon = strrchr(s, ':'), *a = s;
+	char host[NETLIST_ADDR_MAX], *end;
+	uint8_t bin[16];
+	unsigned long p;
+	size_t n;
+
+	if (colon == NULL) {
+		snprintf(err, errlen, "\"%s\": address:port expected", s);
+		return -1;
+	}
+	n = (size_t)(colon - s);
+	if (n > 0 && s[0] == '[') {
+		if (s[n - 1] != ']') {
+			snprintf(err, errlen, "\"%s\": [address]:port "
+			    "expected", s);
+			return -1;
+		}
+		a = s + 1;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(host) || n >= addrlen) {
+		snprintf(err, errlen, "\"%s\": no address", s);
+		return -1;
+	}
+	memcpy(host, a, n);
+	host[n] = '\0';
+	/* An IPv6 address must be bracketed: its colons are ambiguous. */
+	if (addr_parse(host, bin) == -1 || (a == s && strchr(host, ':'))) {
+		snprintf(err, errlen, "\"%s\" is not an IPv4 address or a "
+		    "bracketed IPv6 one", host);
+		return -1;
+	}
+	p = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || p == 0 ||
+	    p > 65535) {
+		snprintf(err, errlen, "\"%s\": the port must be 1 to 65535",
+		    s);
+		return -1;
+	}
+	memcpy(addr, host, n + 1);
+	*port = (int)p;
+	return 0;
+}

@@ -53,4 +53,12 @@ int	netlist_forwarded(const struct netlist *nl, const char *value,
  */
 void	netlist_addr_key(const char *addr, char *out);
 
+/*
+ * "192.0.2.1:9101" or "[2001:db8::1]:9101": a listening address (a
+ * literal IP, no name) into addr (at least NETLIST_ADDR_MAX bytes) and
+ * port.  0, or -1 with the reason in err.
+ */
+int	netlist_hostport(const char *s, char *addr, size_t addrlen, int *port,
+	    char *err, size_t errlen);
+
 #endif

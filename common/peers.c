@@ -11,6 +11,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "peers.h"
+#include "snapshot.h"
 #include "util.h"
 #include "worker.h"
 
@@ -56,7 +57,11 @@ peers_get(enum proc_kind kind, int instance)
 static void
 peers_chan_msg(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	peer_ops->msg(arg, m);
+	/* Any worker answers ssd-api's snapshot requests alike. */
+	if (m->type == IMSG_SNAP_REQ)
+		snapshot_answer(c, m);
+	else
+		peer_ops->msg(arg, m);
 }
 
 static void

@@ -28,6 +28,7 @@ enum imsg_master {
 	IMSG_SANDBOX_PROBE,	/* m->w: struct imsg_probe (test aid) */
 	IMSG_ADMIN,		/* m->api: an ssdctl request, as sent (JSON);
 				   peerid = its id */
+	IMSG_METRICS_LISTENER,	/* m->api: fd of the metrics_listen socket */
 
 	IMSG_READY = 100,	/* w->m: serving */
 	IMSG_PONG,		/* w->m: peerid = sequence number */
@@ -49,7 +50,10 @@ enum imsg_peer_type {
 /* What a stream carries: a viewer's VNC, or a web session's bytes. */
 enum stream_kind { STREAM_VNC = 0, STREAM_WEB = 1 };
 
-/* A viewer's stream is over: for the audit trail and last_activity. */
+/*
+ * A viewer handed to a relay is gone (peerid: the hand-off's id): one for
+ * each, refused or not; audited and counted as activity when upgraded.
+ */
 struct imsg_stream_end {
 	char		session_id[256];
 	char		user[256];
@@ -57,7 +61,9 @@ struct imsg_stream_end {
 	char		reason[128];	/* how the viewer's side closed */
 	uint64_t	bytes_up, bytes_down, ms;
 	int32_t		code;		/* its WebSocket close code, or 0 */
+	int32_t		upgraded;	/* 1 once the viewer had its 101 */
 	int32_t		kind;		/* enum stream_kind */
+	int32_t		pad;
 };
 
 /*
@@ -68,6 +74,37 @@ struct imsg_streams_cut {
 	char		session_id[256];
 	char		user[256];
 	char		reason[128];
+};
+
+/*
+ * api -> master, hub, relays and back: a snapshot of what a process holds
+ * (its metrics, a relay's streams), pulled in chunks so that one request
+ * never queues more than a chunk on a channel (common/snapshot.h).
+ */
+enum imsg_snapshot {
+	IMSG_SNAP_REQ = 400,	/* api->w: struct imsg_snap_req;
+				   peerid = the gathering's id */
+	IMSG_SNAP_DATA,		/* w->api: struct imsg_snap_data + bytes */
+};
+
+enum snap_kind {
+	SNAP_METRICS = 1,	/* metrics_snapshot() records */
+	SNAP_STREAMS,		/* a relay's streams, one JSON object a line */
+};
+
+/* Offset 0 takes a new snapshot; later ones continue that one. */
+struct imsg_snap_req {
+	uint32_t	kind;
+	uint32_t	offset;
+};
+
+#define SNAP_F_LAST	0x01	/* the snapshot ends with these bytes */
+#define SNAP_F_GONE	0x02	/* no such snapshot (any more): start over */
+#define SNAP_F_MORE	0x04	/* more of this answer follows: ask later */
+
+struct imsg_snap_data {
+	uint32_t	kind;
+	uint32_t	flags;
 };
 
 /* control socket: ssdctl <-> master, JSON payloads */

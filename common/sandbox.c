@@ -91,7 +91,7 @@ sandbox_allow_list(scmp_filter_ctx ctx, const char *const *list, size_t n)
 
 /* Rules with argument checks, shared by every profile. */
 static int
-sandbox_base_rules(scmp_filter_ctx ctx)
+sandbox_base_rules(scmp_filter_ctx ctx, enum sandbox_profile p)
 {
 	const int prot_ok = PROT_READ | PROT_WRITE;
 	int rc = 0;
@@ -113,12 +113,13 @@ sandbox_base_rules(scmp_filter_ctx ctx)
 	/*
 	 * Sanitizers query the signal stack before a report and on the way
 	 * out (ASan aborts if they cannot): querying changes nothing.
-	 * Setting one is refused politely.
+	 * Setting one is refused politely, but where threads are made.
 	 */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sigaltstack), 1,
 	    SCMP_A0(SCMP_CMP_EQ, 0));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
-	    SCMP_SYS(sigaltstack), 1, SCMP_A0(SCMP_CMP_NE, 0));
+	if (p != SANDBOX_API)
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    SCMP_SYS(sigaltstack), 1, SCMP_A0(SCMP_CMP_NE, 0));
 	/* abort() signals itself; let it, so crashes keep their signal. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
 	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
@@ -200,6 +201,14 @@ sandbox_thread_rules(scmp_filter_ctx ctx)
 	rc |= sandbox_errno(ctx, "clone3", ENOSYS);
 	rc |= sandbox_allow(ctx, "set_robust_list");
 	rc |= sandbox_allow(ctx, "rseq");
+	/*
+	 * What a sanitizer's runtime does in every new thread: sets its
+	 * signal stack, and calls pthread_getattr_np, which reads the
+	 * affinity.
+	 */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sigaltstack), 1,
+	    SCMP_A0(SCMP_CMP_NE, 0));
+	rc |= sandbox_allow(ctx, "sched_getaffinity");
 	return rc == 0 ? 0 : -1;
 }
 
@@ -218,7 +227,7 @@ sandbox_seccomp(enum sandbox_profile p, char *err, size_t errlen)
 	if (rc == 0 && p != SANDBOX_RELAY)
 		rc = sandbox_allow_list(ctx, sandbox_db, nitems(sandbox_db));
 	if (rc == 0)
-		rc = sandbox_base_rules(ctx);
+		rc = sandbox_base_rules(ctx, p);
 	if (rc == 0)
 		rc = sandbox_open_rules(ctx, p != SANDBOX_RELAY);
 	if (rc == 0)
@@ -229,6 +238,12 @@ sandbox_seccomp(enum sandbox_profile p, char *err, size_t errlen)
 		rc = sandbox_errno(ctx, sandbox_polite[i], EACCES);
 	if (rc == 0 && p == SANDBOX_RELAY)
 		rc = sandbox_errno(ctx, "connect", EACCES);
+	/*
+	 * process_open_fds lists /proc/self/fd through the descriptor opened
+	 * before the sandbox (metrics_proc.c): a directory the relay holds.
+	 */
+	if (rc == 0 && p == SANDBOX_RELAY)
+		rc = sandbox_allow(ctx, "getdents64");
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot build the seccomp filter");
 		seccomp_release(ctx);

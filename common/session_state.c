@@ -36,7 +36,7 @@ session_state_final(const char *state)
 	return strcmp(state, "terminated") == 0 || strcmp(state, "failed") == 0;
 }
 
-static int
+int
 session_state_known(const char *s)
 {
 	size_t i;

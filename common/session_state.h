@@ -20,6 +20,8 @@ int	session_transition_ok(const char *from, const char *to);
  * not a state or the buffer is too small.
  */
 int	session_states_into(const char *to, char *out, size_t len);
+/* 1 when s is one of the states above. */
+int	session_state_known(const char *s);
 /* 1 for terminated and failed: no way out. */
 int	session_state_final(const char *state);
 

@@ -186,6 +186,14 @@ X(VIEWER_TICKET_TTL, "viewer_ticket_ttl", NULL, DURATION, NULL, "30s", \
     1000, 600000, 0, \
     "How long a viewer ticket (POST /api/v1/sessions/ID/viewer-ticket) " \
     "stays valid; each ticket is good for one viewer connection.") \
+X(VIEWER_MAX_PER_SESSION, "viewer_max_per_session", NULL, INT, NULL, "10", \
+    0, 10000, 0, \
+    "Viewers one session may have open at once; one more gets 429 " \
+    "too_many_viewers.  0: no limit.") \
+X(VIEWER_MAX_PER_USER, "viewer_max_per_user", NULL, INT, NULL, "20", 0, \
+    100000, 0, \
+    "Viewers one user may have open at once, over all sessions; one more " \
+    "gets 429 too_many_viewers.  0: no limit.") \
 X(NOVNC_DIR, "novnc_dir", NULL, STRING, NULL, "/usr/share/novnc", 0, 0, 0, \
     "Where noVNC is installed (Debian's novnc package); ssd-api serves it " \
     "under /novnc/ for the web UI's session view.") \
@@ -312,6 +320,37 @@ X(WEB_STREAM_IDLE_TIMEOUT, "web_stream_idle_timeout", NULL, DURATION, \
     "A connection to a web-streamed session (carried by ssd-relay as " \
     "bytes, without looking into them) that moved no byte either way for " \
     "this long is closed.") \
+X(METRICS, "metrics", NULL, BOOL, NULL, "yes", 0, 0, 0, \
+    "Serve GET /metrics (Prometheus; ssd-metrics(7) lists what it shows) " \
+    "and count what it shows.  With no, /metrics answers 404 and the " \
+    "workers count nothing.") \
+X(METRICS_ALLOW, "metrics_allow", NULL, STRING, NULL, "127.0.0.1, ::1", 0, \
+    0, 0, \
+    "Who may read /metrics on the main listener: IPv4 or IPv6 addresses " \
+    "or networks, as trusted_proxies.  A request through a proxy is " \
+    "judged by the client address the proxy names, and refused when the " \
+    "proxy is not in trusted_proxies.  Empty: nobody (then only " \
+    "metrics_listen serves it).") \
+X(METRICS_LISTEN, "metrics_listen", NULL, STRING, NULL, "", 0, 0, \
+    CONF_RESTART, \
+    "A listener of its own for /metrics and nothing else, as address:port " \
+    "(192.0.2.1:9101, [2001:db8::1]:9101): whoever reaches it may read " \
+    "the metrics, so bind it to a monitoring network.  Empty: none.") \
+X(METRICS_TIMEOUT, "metrics_timeout", NULL, DURATION, NULL, "5s", 100, \
+    60000, 0, \
+    "How long a scrape waits for each worker's numbers; one that has not " \
+    "answered by then (restarting, busy) is shown with its last ones and " \
+    "ssd_metrics_stale 1.  Keep it below Prometheus's scrape_timeout.") \
+X(METRICS_DB_INTERVAL, "metrics_db_interval", NULL, DURATION, NULL, "15s", \
+    1000, 3600000, 0, \
+    "How often ssd-api and ssd-hub refresh what /metrics shows from " \
+    "PostgreSQL (sessions by state, agents' status, the command queue): " \
+    "one query each per interval, whatever the number of scrapes.") \
+X(METRICS_MAX_SIZE, "metrics_max_size", NULL, SIZE, NULL, "64MiB", \
+    1048576, 1073741824, 0, \
+    "Largest part of /metrics one process may send (ssd-hub's is about " \
+    "250 bytes per agent, so 64 MiB holds some 250,000 agents); what " \
+    "does not fit is left out and logged.") \
 X(JWT_SECRET, "jwt_secret", "JWT_SECRET", SECRET, NULL, NULL, 32, 0, 0, \
     "Key that signs and checks user tokens (HS256).") \
 X(DB_PASSWORD, "db_password", "DB_PASSWORD", SECRET, NULL, NULL, 0, 0, \

@@ -18,6 +18,9 @@
 
 #include "ipc.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_proc.h"
+#include "snapshot.h"
 #include "worker.h"
 #include "util.h"
 
@@ -50,6 +53,12 @@ int
 worker_instance(void)
 {
 	return w.instance;
+}
+
+struct ipc_chan *
+worker_master_chan(void)
+{
+	return w.master;
 }
 
 int
@@ -107,6 +116,8 @@ worker_cfg(const struct ipc_msg *m)
 		return;
 	}
 	log_setlevel(log_level_parse(conf_str(c, S_LOG_LEVEL)));
+	metrics_enable(conf_bool(c, S_METRICS));
+	snapshot_configure(conf_size(c, S_METRICS_MAX_SIZE));
 	conf_free(w.conf);
 	w.conf = c;
 	if (!initial)
@@ -204,6 +215,17 @@ worker_master_msg(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 			fatalx("master sent a listener without a descriptor");
 		w.ops->listener(ipc_msg_take_fd(m));
 		break;
+	case IMSG_METRICS_LISTENER:
+		if (m->fd == -1 || w.ops->metrics_listener == NULL)
+			fatalx("master sent a metrics listener without a "
+			    "descriptor");
+		w.ops->metrics_listener(ipc_msg_take_fd(m));
+		break;
+	case IMSG_SNAP_DATA:
+		if (w.ops->snapshot == NULL)
+			fatalx("master sent an unasked snapshot");
+		w.ops->snapshot(m);
+		break;
 	case IMSG_PEER_CHANNEL:
 		if (m->fd == -1 || ipc_msg_get(m, &peer, sizeof(peer)) == -1)
 			fatalx("master sent a malformed peer channel");
@@ -250,6 +272,22 @@ static const struct ipc_chan_ops worker_master_ops = {
 	.closed = worker_master_closed,
 };
 
+/* Before the sandbox: process_* needs descriptors opened now. */
+static void
+worker_metrics_init(void)
+{
+	char name[32];
+
+	if (w.ops->kind == PROC_RELAY)
+		snprintf(name, sizeof(name), "%s[%d]", w.ops->name,
+		    w.instance);
+	else
+		ssd_strlcpy(name, w.ops->name, sizeof(name));
+	metrics_init(name);
+	metrics_proc_init();
+	snapshot_register(SNAP_METRICS, metrics_snapshot);
+}
+
 static void
 worker_usage(const char *name)
 {
@@ -288,6 +326,7 @@ worker_main(int argc, char *argv[], const struct worker_ops *ops)
 	w.instance = (int)inst;
 	log_init(ops->name, ops->kind == PROC_RELAY ? w.instance : -1, target);
 	log_setlevel(level);
+	worker_metrics_init();
 	/* The master drives shutdown; a signal to the group must not. */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);

@@ -16,6 +16,7 @@
 
 struct event_base;
 struct ipc_chan;
+struct ipc_msg;
 
 #define WORKER_MASTER_FD	3
 
@@ -37,6 +38,10 @@ struct worker_ops {
 	void	(*peer)(const struct imsg_peer *, int fd);
 	/* The HTTP listener (ssd-api only).  Optional. */
 	void	(*listener)(int fd);
+	/* The metrics_listen listener (ssd-api only).  Optional. */
+	void	(*metrics_listener)(int fd);
+	/* A snapshot chunk from the master (ssd-api only).  Optional. */
+	void	(*snapshot)(const struct ipc_msg *m);
 	/* Stop taking work and drain; call worker_exit() when done. */
 	void	(*shutdown)(void);
 	/*
@@ -52,6 +57,8 @@ int	worker_main(int argc, char *argv[], const struct worker_ops *ops);
 struct event_base *worker_base(void);
 const struct conf *worker_conf(void);
 int	worker_instance(void);
+/* The channel to the master (fd 3). */
+struct ipc_chan *worker_master_chan(void);
 int	worker_shutting_down(void);
 /*
  * Answers ssdctl request id: json is a row of a listing (end 0) or the

@@ -83,13 +83,19 @@ ws_server_check(const struct http_request *req,
 	if (!req->upgrade_websocket)
 		return -400;
 	ver = http_header_get(req, "Sec-WebSocket-Version", &vlen);
-	if (ver == NULL || vlen != 2 || strncmp(ver, "13", 2) != 0)
+	if (ver == NULL || vlen != 2 || strncmp(ver, "13", 2) != 0 ||
+	    http_header_count(req, "Sec-WebSocket-Version") != 1)
 		return -426;
 	key = http_header_get(req, "Sec-WebSocket-Key", &klen);
-	if (key == NULL || !ws_key_ok(key, klen))
+	if (key == NULL || !ws_key_ok(key, klen) ||
+	    http_header_count(req, "Sec-WebSocket-Key") != 1)
+		return -400;
+	/* Offered subprotocols of which we speak none: not ours to serve. */
+	*protocol = ws_pick_protocol(req, protocols);
+	if (*protocol == NULL &&
+	    http_header_get(req, "Sec-WebSocket-Protocol", NULL) != NULL)
 		return -400;
 	ws_accept_for(key, klen, accept);
-	*protocol = ws_pick_protocol(req, protocols);
 	return 0;
 }
 

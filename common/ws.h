@@ -38,10 +38,12 @@ enum ws_opcode {
 
 /*
  * Server side: checks an upgrade request (GET, HTTP/1.1, Upgrade and
- * Connection, version 13, a 16-byte key) and picks the first of the
- * client's subprotocols that is in protocols (NULL-terminated; NULL or
- * empty: none is chosen, *protocol = NULL).  Returns 0, -400, or -426
- * (wrong version: answer with Sec-WebSocket-Version: 13).
+ * Connection, one version header saying 13, one 16-byte key) and picks
+ * the first of the client's subprotocols that is in protocols
+ * (NULL-terminated; NULL or empty: none).  A client that offers
+ * subprotocols, none of them ours, is refused; one that offers none gets
+ * *protocol = NULL.  Returns 0, -400, or -426 (wrong version: answer
+ * with Sec-WebSocket-Version: 13).
  */
 int	ws_server_check(const struct http_request *req,
 	    const char *const *protocols, char accept[WS_ACCEPT_LEN + 1],

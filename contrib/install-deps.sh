@@ -11,7 +11,7 @@ check libseccomp-dev libsystemd-dev libyaml-dev mandoc"
 RUN_PKGS="postgresql tigervnc-standalone-server x11-xserver-utils x11-apps novnc
 openssl curl procps iproute2 python3"
 TEST_PKGS="python3 python3-websockets python3-bcrypt websockify wrk systemd clang
-libclang-rt-14-dev valgrind chromium xz-utils"
+libclang-rt-14-dev valgrind chromium xz-utils prometheus python3-yaml"
 PKG_PKGS="debhelper dpkg-dev fakeroot lintian piuparts debootstrap
 systemd-container git"
 
@@ -43,6 +43,13 @@ if [ -n "$missing" ]; then
 	apt-get update -q >/dev/null || apt-get update
 	apt-get install -y -q --no-install-recommends $missing >/dev/null || \
 	    apt-get install -y --no-install-recommends $missing
+	# Only for promtool and the tests, which start their own on loopback:
+	# not a service listening on every address.
+	case " $missing " in *" prometheus "*)
+		if [ -d /run/systemd/system ]; then
+			systemctl disable --now prometheus >/dev/null 2>&1 || true
+		fi ;;
+	esac
 fi
 
 # The workers' users, as the package's sysusers.d entry creates them.

@@ -15,6 +15,15 @@ EXTRA_DIST += contrib/systemd/ssd.service.in contrib/systemd/ssd.sysusers.in \
 CLEANFILES += contrib/systemd/ssd.service contrib/systemd/sysusers.d/ssd.conf \
 	contrib/systemd/tmpfiles.d/ssd.conf
 dist_doc_DATA = contrib/ssd.conf.example
+# Prometheus rules and the Grafana dashboard (ssd-metrics(7)); their
+# tests need promtool, from Debian's prometheus.
+prometheusdir = $(pkgdatadir)/prometheus
+dist_prometheus_DATA = contrib/prometheus/ssd-alerts.yml \
+	contrib/prometheus/ssd-rules.yml
+grafanadir = $(pkgdatadir)/grafana
+dist_grafana_DATA = contrib/grafana/ssd-dashboard.json
+TESTS += tests/prometheus-rules.sh
+EXTRA_DIST += tests/prometheus-rules.sh tests/prometheus/ssd-alerts.test.yml
 # Demo templates for ssdctl template import.
 doctemplatesdir = $(docdir)/templates
 dist_doctemplates_DATA = contrib/templates/firefox.yaml \

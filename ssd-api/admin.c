@@ -141,6 +141,8 @@ admin_request(uint32_t id, const char *text, size_t len)
 	}
 	else if (strcmp(cmd, "show-agents") == 0)
 		agents_ctl_list(id);
+	else if (strcmp(cmd, "show-streams") == 0)
+		streams_ctl_show(id);
 	else if (strcmp(cmd, "agent") == 0)
 		admin_agent(id, req);
 	else

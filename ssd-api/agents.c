@@ -111,10 +111,14 @@ agents_listed(struct request *r, const PGresult *res, const char *err,
 void
 agents_list(struct request *r)
 {
-	char platform[64], status[64], region[128];
+	static const char *const keys[] = { "platform", "status", "region",
+	    NULL };
+	char platform[128], status[128], region[128];
 	const struct http_request *h = r->http;
 	const char *p[3];
 
+	if (body_query(r, keys, sizeof(region) - 1) == -1)
+		return;
 	p[0] = http_query_get(h->query, h->query_len, "platform", platform,
 	    sizeof(platform)) >= 0 ? platform : NULL;
 	p[1] = http_query_get(h->query, h->query_len, "status", status,
@@ -216,14 +220,17 @@ void
 audit_list(struct request *r)
 {
 	static const char *const keys[] = { "user", "action", "resource_type",
-	    "resource_id", "limit", "offset", "search", "since", "until" };
-	char vals[nitems(keys)][256];
+	    "resource_id", "limit", "offset", "search", "since", "until",
+	    NULL };
+	char vals[nitems(keys) - 1][256];
 	const struct http_request *h = r->http;
-	const char *p[nitems(keys)];
+	const char *p[nitems(keys) - 1];
 	int64_t n;
 	size_t i;
 
-	for (i = 0; i < nitems(keys); i++)
+	if (body_query(r, keys, sizeof(vals[0]) - 1) == -1)
+		return;
+	for (i = 0; i < nitems(keys) - 1; i++)
 		p[i] = http_query_get(h->query, h->query_len, keys[i], vals[i],
 		    sizeof(vals[i])) > 0 ? vals[i] : NULL;
 	if ((p[4] && parse_int64(p[4], 1, 1000, &n) == -1) ||
@@ -248,7 +255,7 @@ audit_list(struct request *r)
 	    "TIME ZONE 'UTC') AND ($9::text IS NULL OR l.timestamp < "
 	    "$9::timestamptz AT TIME ZONE 'UTC') ORDER BY l.id DESC LIMIT "
 	    "COALESCE($5::int, 100) OFFSET COALESCE($6::int, 0)",
-	    (int)nitems(keys), p, audit_listed);
+	    (int)nitems(p), p, audit_listed);
 }
 
 static void

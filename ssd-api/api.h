@@ -76,11 +76,16 @@ struct request {
 	int			 audit;
 	char			 audit_id[128];		/* resource created */
 	char			 audit_subject[129];	/* login: the name */
+	/* For /metrics: the route's pattern, when the head was complete. */
+	const char		*route;
+	uint64_t		 started_us;
+	int			 metrics_listener;	/* came that way */
 };
 
 /* server.c */
 void	server_configure(const struct conf *c);
 void	server_listen(int fd);
+void	server_listen_metrics(int fd);
 void	server_shutdown(void);
 /* One complete response; the connection goes on or closes as asked. */
 void	server_reply(struct request *r, int status, const char *ctype,
@@ -95,6 +100,8 @@ void	server_reply_cjson(struct request *r, int status, struct cJSON *obj);
 /* "addr:port", or "client via addr:port" through a trusted proxy. */
 const char *server_peer(const struct request *r);
 const char *server_addr(const struct request *r);	/* the client */
+const char *server_conn_addr(const struct request *r);	/* TCP peer */
+unsigned server_conn_count(void);
 /*
  * Gives the client socket up: returns its fd (the caller owns it) and the
  * bytes read past the current request in *tail; the connection is gone.
@@ -159,6 +166,23 @@ int	body_bool(struct request *r, const struct cJSON *o, const char *key,
 	    int *out);
 int	body_str_array(struct request *r, const struct cJSON *o,
 	    const char *key, size_t max, size_t len, char **out);
+/* The query holds only keys (NULL-terminated), once each, values of at
+ * most max bytes of text; else 400 naming the parameter and -1. */
+int	body_query(struct request *r, const char *const *keys, size_t max);
+
+/*
+ * viewcap.c: viewers open per session and per user.  viewcap_full() is
+ * why one more may not open (NULL: it may); a viewer counts from
+ * viewcap_add() at its hand-off to viewcap_end() (the relay's NACK or
+ * IMSG_STREAM_END) or its relay's loss.
+ */
+void	viewcap_configure(const struct conf *c);
+const char *viewcap_full(const char *session_id, const char *user);
+void	viewcap_add(uint32_t id, int relay, const char *session_id,
+	    const char *user);
+void	viewcap_end(uint32_t id, int relay);
+void	viewcap_relay_lost(int relay);
+size_t	viewcap_live(void);
 
 /* audit.c: one audit_log row; details (may be NULL) is consumed. */
 void	audit_write(struct request *r, const char *user_id,
@@ -295,6 +319,33 @@ void	relay_handoff_viewer(struct request *r,
 /* Web sessions' connections of session or of user ("": none) end. */
 void	relay_cut(const char *session_id, const char *user, const char *why);
 
+/* gather.c: snapshots of every process (metrics) or relay (streams) */
+struct gather_wait;
+struct ipc_msg;
+struct metrics_source;
+typedef void (*gather_fn)(const struct metrics_source *src, size_t n,
+	    void *arg);
+void	gather_init(int nrelays);
+/*
+ * Calls fn with every process's part once they are all in, or after
+ * metrics_timeout.  Returns the wait, to cancel it; NULL when fn has run
+ * already (nothing could be asked).
+ */
+struct gather_wait *gather(enum snap_kind kind, gather_fn fn, void *arg);
+void	gather_cancel(struct gather_wait *w);
+void	gather_data(enum proc_kind kind, int instance, const struct ipc_msg *m);
+void	gather_peer_down(enum proc_kind kind, int instance);
+
+/* metrics.c */
+void	apim_configure(const struct conf *c);
+void	apim_start(void);
+void	apim_reply(const struct request *r, int status);
+void	metrics_scrape(struct request *r);
+void	metrics_listener_dispatch(struct request *r);
+
+/* streams.c: ssdctl show streams */
+void	streams_ctl_show(uint32_t id);
+
 /* routes.c */
 void	routes_dispatch(struct request *r);
 /* The table as text: "METHOD<TAB>pattern<TAB>role|public" lines. */
@@ -375,9 +426,9 @@ struct peer *api_relay(int instance);
 int	api_relay_count(void);
 /*
  * Hands the request's connection to peer for kind; on failure answers the
- * client itself (503).  Returns 0 when handed off.
+ * client itself (503).  Returns the hand-off's id (never 0), or 0.
  */
-int	api_handoff(struct request *r, struct peer *p, uint32_t kind,
+uint32_t api_handoff(struct request *r, struct peer *p, uint32_t kind,
 	    const void *meta, size_t meta_len);
 /*
  * Runs sql with params for r; cb gets the outcome.  When the database

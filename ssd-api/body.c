@@ -3,7 +3,8 @@
  * body must be one JSON value read strictly (common/json.c: UTF-8, no
  * NUL, no trailing data, no key twice), an object but where a route takes
  * another (a bulk import's array); fields are checked for type and
- * length; unknown fields are ignored (documented in ssd-api(8)).  Helpers
+ * length; unknown fields are ignored (documented in ssd-api(8)).  Query
+ * filters are read as strictly: no unknown key, none twice.  Helpers
  * answer 400 themselves and return -1/NULL.
  */
 #include "config.h"
@@ -112,6 +113,27 @@ body_str_array(struct request *r, const cJSON *o, const char *key,
 		return 0;
 	snprintf(msg, sizeof(msg), "field \"%s\" must be an array of at most "
 	    "%zu strings of at most %zu bytes", key, max, len);
+	server_reply_error(r, 400, msg);
+	return -1;
+}
+
+int
+body_query(struct request *r, const char *const *keys, size_t max)
+{
+	static const char *const why[] = { "", "is not a filter of this route",
+	    "is given twice", "is not valid UTF-8 text of at most" };
+	char bad[40], msg[160];
+	int rc;
+
+	if ((rc = http_query_check(r->http->query, r->http->query_len, keys,
+	    max, bad, sizeof(bad))) == 0)
+		return 0;
+	if (rc == HTTP_QUERY_MALFORMED)
+		snprintf(msg, sizeof(msg), "query parameter \"%s\" %s %zu "
+		    "bytes", bad, why[rc], max);
+	else
+		snprintf(msg, sizeof(msg), "query parameter \"%s\" %s", bad,
+		    why[rc]);
 	server_reply_error(r, 400, msg);
 	return -1;
 }

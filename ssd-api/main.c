@@ -15,6 +15,7 @@
 #include "handoff.h"
 #include "ipc.h"
 #include "log.h"
+#include "metrics.h"
 #include "peers.h"
 #include "util.h"
 #include "worker.h"
@@ -163,7 +164,20 @@ api_not_ready(char *out, size_t len)
 			    i);
 }
 
-int
+/* ssd_api_handoffs; a viewer not handed over is a VNC failure too. */
+static void
+api_handoff_count(uint32_t kind, const char *result)
+{
+	static const char *const kinds[] = { "other", "health", "agent_link",
+	    "data_link", "viewer" };
+
+	metrics_add(M_HANDOFFS, ML(kind < nitems(kinds) ? kinds[kind] :
+	    kinds[0], result), 1);
+	if (kind == HANDOFF_VIEWER && strcmp(result, "failed") == 0)
+		metrics_add(M_VNC_FAILURES, ML("handoff_failed"), 1);
+}
+
+uint32_t
 api_handoff(struct request *r, struct peer *p, uint32_t kind,
     const void *meta, size_t meta_len)
 {
@@ -175,19 +189,21 @@ api_handoff(struct request *r, struct peer *p, uint32_t kind,
 	int fd;
 
 	if (p == NULL || p->chan == NULL) {
+		api_handoff_count(kind, "failed");
 		server_reply_error(r, 503, "worker not available");
-		return -1;
+		return 0;
 	}
 	if (p->inflight >= api.max_inflight) {
 		log_warnx("%s: %u hand-offs unanswered, refusing more",
 		    p->name, p->inflight);
+		api_handoff_count(kind, "failed");
 		server_reply_error(r, 503, "worker busy");
-		return -1;
+		return 0;
 	}
 	/* meta may live in the request, which detaching frees. */
 	if (meta_len > sizeof(meta_copy)) {
 		server_reply_error(r, 500, "hand-off record too large");
-		return -1;
+		return 0;
 	}
 	if (meta_len > 0) {
 		memcpy(meta_copy, meta, meta_len);
@@ -199,19 +215,22 @@ api_handoff(struct request *r, struct peer *p, uint32_t kind,
 	    r->path, p->name);
 	if ((fd = server_detach(r, &tail, &tail_len, HANDOFF_TAIL_MAX)) == -1) {
 		server_reply_error(r, 400, "too much data after the request");
-		return -1;
+		return 0;
 	}
-	id = ++api.next_id;
+	if ((id = ++api.next_id) == 0)
+		id = ++api.next_id;
 	if (handoff_send(p->chan, id, fd, (enum handoff_kind)kind, peer, meta,
 	    meta_len, tail, tail_len) == -1) {
 		log_warn("%s: hand-off %u for %s failed", p->name, id, peer);
+		api_handoff_count(kind, "failed");
 		handoff_reply_http(worker_base(), fd, 503,
 		    "{\"error\":\"unavailable\",\"message\":\"worker busy\"}",
 		    5000);
-		return -1;
+		return 0;
 	}
 	p->inflight++;
-	return 0;
+	api_handoff_count(kind, "sent");
+	return id;
 }
 
 static void
@@ -222,10 +241,13 @@ api_peer_msg(struct peer *p, struct ipc_msg *m)
 	case IMSG_HANDOFF_NACK:
 		if (p->inflight > 0)
 			p->inflight--;
-		if (m->type == IMSG_HANDOFF_NACK)
+		if (m->type == IMSG_HANDOFF_NACK) {
 			log_info("%s: hand-off %u refused: %.*s", p->name,
 			    m->peerid, (int)(m->len > 200 ? 200 : m->len),
 			    (const char *)m->data);
+			if (p->kind == PROC_RELAY)
+				viewcap_end(m->peerid, p->instance);
+		}
 		break;
 	case IMSG_STREAM_END:
 		if (p->kind != PROC_RELAY || m->len != sizeof(struct
@@ -235,7 +257,12 @@ api_peer_msg(struct peer *p, struct ipc_msg *m)
 			peers_drop(p, "protocol error");
 			break;
 		}
-		audit_stream_end((struct imsg_stream_end *)m->data);
+		viewcap_end(m->peerid, p->instance);
+		if (((struct imsg_stream_end *)m->data)->upgraded)
+			audit_stream_end((struct imsg_stream_end *)m->data);
+		break;
+	case IMSG_SNAP_DATA:
+		gather_data(p->kind, p->instance, m);
 		break;
 	default:
 		log_warnx("%s: unexpected message type %u, closing the channel",
@@ -247,9 +274,12 @@ api_peer_msg(struct peer *p, struct ipc_msg *m)
 static void
 api_peer_down(struct peer *p, const char *why)
 {
+	gather_peer_down(p->kind, p->instance);
 	if (p->inflight > 0)
 		log_warnx("%s: channel lost with %u hand-offs unanswered (%s)",
 		    p->name, p->inflight, why);
+	if (p->kind == PROC_RELAY)
+		viewcap_relay_lost(p->instance);
 }
 
 static const struct peer_ops api_peer_ops = {
@@ -262,8 +292,10 @@ api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 {
 	int64_t n = conf_int(c, S_RELAY_WORKERS);
 
-	if (initial)
+	if (initial) {
 		api.nrelays = n == 0 ? ncpus() : (int)n;
+		gather_init(api.nrelays);
+	}
 	api.max_inflight = (unsigned)conf_int(c, S_HANDOFF_MAX_INFLIGHT);
 	server_configure(c);
 	auth_configure(c);
@@ -274,6 +306,8 @@ api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	register_configure(c);
 	ratelimit_configure(c);
 	hashpool_configure(c, initial);
+	viewcap_configure(c);
+	apim_configure(c);
 	return 0;
 }
 
@@ -295,6 +329,7 @@ api_start(void)
 	hashpool_start(worker_conf());
 	api.db = db_open(worker_base(), worker_conf(), "ssd-api");
 	db_listen(api.db, channels, nitems(channels), api_notified, NULL);
+	apim_start();
 }
 
 static void
@@ -317,6 +352,13 @@ api_notify(const char *channel, const char *payload)
 		log_warnx("NOTIFY %s failed: %s", channel, why);
 }
 
+/* The master's part of /metrics. */
+static void
+api_master_snapshot(const struct ipc_msg *m)
+{
+	gather_data(PROC_MASTER, 0, m);
+}
+
 static void
 api_peer(const struct imsg_peer *p, int fd)
 {
@@ -331,6 +373,8 @@ static const struct worker_ops api_ops = {
 	.start = api_start,
 	.peer = api_peer,
 	.listener = server_listen,
+	.metrics_listener = server_listen_metrics,
+	.snapshot = api_master_snapshot,
 	.shutdown = server_shutdown,
 	.admin = admin_request,
 };

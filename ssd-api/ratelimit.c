@@ -167,14 +167,16 @@ login_limit_begin(const struct login_attempt *la, const char **why)
 	unsigned n;
 
 	*why = "too many login attempts at once: try later";
-	if ((a = rl_get(la->addr_key, w, 1)) == NULL ||
-	    (p = rl_get(la->pair_key, w, 1)) == NULL ||
-	    (u = rl_get(la->user_key, w, 1)) == NULL)
+	if ((a = rl_get(la->addr_key, w, 1)) == NULL)
 		return RL_FULL_WAIT_S;
+	/* Checked first: a refused address adds no keys to the table. */
 	if (a->count >= rl_login.max_failures) {
 		*why = "too many failed logins from this address";
 		return rl_seconds(a->window_start + w, now);
 	}
+	if ((p = rl_get(la->pair_key, w, 1)) == NULL ||
+	    (u = rl_get(la->user_key, w, 1)) == NULL)
+		return RL_FULL_WAIT_S;
 	if (now < p->blocked_until) {
 		*why = "too many failed logins for this user from this "
 		    "address";

@@ -14,6 +14,7 @@
 #include "handoff.h"
 #include "ipc.h"
 #include "log.h"
+#include "metrics.h"
 #include "peers.h"
 #include "util.h"
 
@@ -32,14 +33,23 @@ void
 relay_handoff_viewer(struct request *r, const struct handoff_viewer *v)
 {
 	struct peer *p = relay_of_agent(v->agent_id);
+	const char *full;
 	char msg[320];
+	uint32_t id;
 
 	if (p == NULL || p->chan == NULL) {
 		snprintf(msg, sizeof(msg), "the relay of agent %s is not "
 		    "running", v->agent_id);
 		log_info("%s: user %s: session %s: %s", server_peer(r),
 		    v->user, v->session_id, msg);
+		metrics_add(M_VNC_FAILURES, ML("relay_unavailable"), 1);
 		server_reply_error_code(r, 503, "relay_unavailable", msg);
+		return;
+	}
+	if ((full = viewcap_full(v->session_id, v->user)) != NULL) {
+		log_info("%s: user %s: session %s: viewer refused: %s",
+		    server_peer(r), v->user, v->session_id, full);
+		server_reply_error_code(r, 429, "too_many_viewers", full);
 		return;
 	}
 	log_info("%s: user %s: session %s: viewer handed to %s",
@@ -48,7 +58,8 @@ relay_handoff_viewer(struct request *r, const struct handoff_viewer *v)
 		audit_request(r, 101);
 		r->audit = 0;
 	}
-	api_handoff(r, p, HANDOFF_VIEWER, v, sizeof(*v));
+	if ((id = api_handoff(r, p, HANDOFF_VIEWER, v, sizeof(*v))) != 0)
+		viewcap_add(id, p->instance, v->session_id, v->user);
 }
 
 void

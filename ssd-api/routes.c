@@ -103,6 +103,8 @@ static const struct route routes[] = {
 	{ HTTP_M_GET, "/ready", ROUTE_PUBLIC, route_ready },
 	{ HTTP_M_GET, "/health/hub", ROUTE_PUBLIC, route_health_hub },
 	{ HTTP_M_GET, "/health/relay/:n", ROUTE_PUBLIC, route_health_relay },
+	/* Public here: metrics_allow decides (metrics.c). */
+	{ HTTP_M_GET, "/metrics", ROUTE_PUBLIC, metrics_scrape },
 	{ HTTP_M_POST, "/api/v1/auth/login", ROUTE_PUBLIC, auth_login },
 	{ HTTP_M_POST, "/api/v1/auth/refresh", ROUTE_PUBLIC, auth_refresh },
 	{ HTTP_M_POST, "/api/v1/auth/logout", ROUTE_PUBLIC, auth_logout },
@@ -253,6 +255,7 @@ routes_dispatch(struct request *r)
 			continue;
 		if (routes[i].method == m || (m == HTTP_M_HEAD &&
 		    routes[i].method == HTTP_M_GET)) {
+			r->route = routes[i].pattern;
 			if (m != HTTP_M_GET && m != HTTP_M_HEAD &&
 			    !route_body_ok(r))
 				return;

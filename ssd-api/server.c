@@ -71,6 +71,7 @@ struct conn {
 	int			 head_started;	/* header clock running */
 	int			 in_process;	/* inside conn_process */
 	int			 detached;	/* handed off: free, keep fd */
+	int			 metrics_only;	/* from metrics_listen */
 	size_t			 lingered;	/* bytes dropped while closing */
 	/* A stream: who to tell when the client goes. */
 	void			(*gone)(void *);
@@ -81,6 +82,7 @@ struct conn {
 
 static struct {
 	struct evconnlistener	*listener;
+	struct evconnlistener	*mlistener;	/* metrics_listen */
 	struct addr_count	*addrs[SERVER_ADDR_BUCKETS];
 	unsigned		 nconns;
 	int			 paused;
@@ -92,6 +94,7 @@ static struct {
 } srv;
 
 static void	conn_process(struct conn *);
+static void	server_listeners_enable(int on);
 static void	conn_process_requests(struct conn *);
 static void	conn_event_cb(struct bufferevent *, short, void *);
 
@@ -229,10 +232,9 @@ conn_free(struct conn *c, int close_fd)
 	addr_release(c->ac);
 	free(c);
 	srv.nconns--;
-	if (srv.paused && srv.listener != NULL &&
-	    (int64_t)srv.nconns < srv.max_conns) {
+	if (srv.paused && (int64_t)srv.nconns < srv.max_conns) {
 		srv.paused = 0;
-		evconnlistener_enable(srv.listener);
+		server_listeners_enable(1);
 	}
 	if (worker_shutting_down() && srv.nconns == 0)
 		worker_exit(0);
@@ -331,6 +333,18 @@ server_addr(const struct request *r)
 	return r->client[0] != '\0' ? r->client : r->conn->ac->addr;
 }
 
+const char *
+server_conn_addr(const struct request *r)
+{
+	return r->conn->ac->addr;
+}
+
+unsigned
+server_conn_count(void)
+{
+	return srv.nconns;
+}
+
 void
 server_reply(struct request *r, int status, const char *ctype,
     const void *body, size_t len)
@@ -345,6 +359,7 @@ server_reply(struct request *r, int status, const char *ctype,
 		c->close_after = 1;
 	log_debug("%s: %s %s -> %d", c->peer, c->req.method_str,
 	    r->path[0] ? r->path : "-", status);
+	apim_reply(r, status);
 	if (r->audit)
 		audit_request(r, status);
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status,
@@ -539,6 +554,7 @@ conn_request(struct conn *c)
 	c->r.http = &c->req;
 	c->r.body = c->body;
 	c->r.body_len = c->body_len;
+	c->r.started_us = now_usec();
 	request_client(c);
 	if (http_path_decode(c->req.path, c->req.path_len, c->r.path,
 	    sizeof(c->r.path)) == -1) {
@@ -552,7 +568,11 @@ conn_request(struct conn *c)
 static void
 conn_dispatch(struct conn *c)
 {
-	if (conn_request(c) == 0)
+	if (conn_request(c) != 0)
+		return;
+	if (c->metrics_only)
+		metrics_listener_dispatch(&c->r);
+	else
 		routes_dispatch(&c->r);
 }
 
@@ -567,7 +587,8 @@ conn_session_host(struct conn *c)
 	char label[WEBHOST_LABEL_MAX + 1];
 	int match;
 
-	if ((match = websession_match(&c->req, label)) == 0)
+	if (c->metrics_only ||
+	    (match = websession_match(&c->req, label)) == 0)
 		return 0;
 	bufferevent_disable(c->bev, EV_READ);
 	c->close_after = 1;
@@ -754,6 +775,7 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
 	c->ac = ac;
+	c->metrics_only = l == srv.mlistener;
 	snprintf(c->peer, sizeof(c->peer), "%s:%d", addr, port);
 	c->bev = bufferevent_socket_new(worker_base(), fd, 0);
 	c->timer = evtimer_new(worker_base(), conn_timeout_cb, c);
@@ -774,7 +796,7 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		log_warnx("%u connections: not accepting more until one "
 		    "closes", srv.nconns);
 		srv.paused = 1;
-		evconnlistener_disable(srv.listener);
+		server_listeners_enable(0);
 	}
 }
 
@@ -785,20 +807,48 @@ server_accept_error_cb(struct evconnlistener *l, void *arg)
 	log_warn("accept");
 }
 
-void
-server_listen(int fd)
+static void
+server_listeners_enable(int on)
 {
-	if (srv.listener != NULL) {
+	struct evconnlistener *l[2] = { srv.listener, srv.mlistener };
+	size_t i;
+
+	for (i = 0; i < nitems(l); i++)
+		if (l[i] != NULL && on)
+			evconnlistener_enable(l[i]);
+		else if (l[i] != NULL)
+			evconnlistener_disable(l[i]);
+}
+
+static void
+server_listen_on(struct evconnlistener **lp, int fd)
+{
+	if (*lp != NULL) {
 		close(fd);
 		return;
 	}
 	fd_set_nonblock(fd);
 	/* Backlog 0: the master's listen() stands (-1 would make it 128). */
-	srv.listener = evconnlistener_new(worker_base(), server_accept_cb,
-	    NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-	if (srv.listener == NULL)
+	*lp = evconnlistener_new(worker_base(), server_accept_cb, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (*lp == NULL)
 		fatalx("cannot listen");
-	evconnlistener_set_error_cb(srv.listener, server_accept_error_cb);
+	evconnlistener_set_error_cb(*lp, server_accept_error_cb);
+	if (srv.paused)
+		evconnlistener_disable(*lp);
+}
+
+void
+server_listen(int fd)
+{
+	server_listen_on(&srv.listener, fd);
+}
+
+/* metrics_listen: its connections get /metrics and nothing else. */
+void
+server_listen_metrics(int fd)
+{
+	server_listen_on(&srv.mlistener, fd);
 }
 
 /*
@@ -814,6 +864,10 @@ server_shutdown(void)
 	}
 	while (!LIST_EMPTY(&srv.streams))
 		conn_free(LIST_FIRST(&srv.streams), 1);
+	if (srv.mlistener != NULL) {
+		evconnlistener_free(srv.mlistener);
+		srv.mlistener = NULL;
+	}
 	if (srv.nconns == 0)
 		worker_exit(0);
 }

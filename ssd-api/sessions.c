@@ -181,11 +181,14 @@ ses_listed(struct request *r, const PGresult *res, const char *err,
 void
 sessions_list(struct request *r)
 {
-	char user[256], state[32], agent[256];
+	static const char *const keys[] = { "user", "state", "agent", NULL };
+	char user[256], state[256], agent[256];
 	const char *p[5], *cached;
 	size_t len;
 	const struct http_request *h = r->http;
 
+	if (body_query(r, keys, sizeof(user) - 1) == -1)
+		return;
 	p[0] = r->user.user_id;
 	p[1] = sessions_privileged(r);
 	p[2] = http_query_get(h->query, h->query_len, "user", user,
@@ -194,6 +197,11 @@ sessions_list(struct request *r)
 	    sizeof(state)) >= 0 ? state : NULL;
 	p[4] = http_query_get(h->query, h->query_len, "agent", agent,
 	    sizeof(agent)) >= 0 ? agent : NULL;
+	if (p[3] != NULL && !session_state_known(p[3])) {
+		server_reply_error(r, 400, "query parameter \"state\" is not a "
+		    "session state");
+		return;
+	}
 	/* The same question from the same caller: the same list. */
 	xasprintf((char **)&r->ctx, "%s|%s|%s|%s|%s", p[0], p[1],
 	    p[2] ? p[2] : "", p[3] ? p[3] : "", p[4] ? p[4] : "");

@@ -33,7 +33,7 @@
 /* A template is named by its id or its name. */
 #define TPL_MATCH	"(id::text = $1 OR name = $1) AND repository_id IS NULL"
 /* Its column after TPL_COLUMNS in tpl_store_sql: 't' when it is new. */
-#define TPL_CREATED	13
+#define TPL_CREATED	14
 
 /*
  * A template from a checked document (tpl_store_params): created, or, if
@@ -159,9 +159,12 @@ tpl_listed(struct request *r, const PGresult *res, const char *err,
 void
 templates_list(struct request *r)
 {
+	static const char *const keys[] = { "category", "search", NULL };
 	char cat[256], search[256];
 	const char *params[3];
 
+	if (body_query(r, keys, sizeof(cat) - 1) == -1)
+		return;
 	params[0] = http_query_get(r->http->query, r->http->query_len,
 	    "category", cat, sizeof(cat)) >= 0 ? cat : NULL;
 	params[1] = http_query_get(r->http->query, r->http->query_len,

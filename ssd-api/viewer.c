@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "handoff.h"
 #include "log.h"
+#include "metrics.h"
 #include "passwd.h"
 #include "util.h"
 #include "worker.h"
@@ -228,6 +229,7 @@ viewer_checked(struct request *r, const PGresult *res, const char *err,
 		    vc->agent_id, sid);
 		log_info("%s: user %s: %s", server_peer(r), r->user.username,
 		    msg);
+		metrics_add(M_VNC_FAILURES, ML("agent_offline"), 1);
 		server_reply_error_code(r, 503, "agent_offline", msg);
 		return;
 	}

@@ -20,6 +20,7 @@
 #include "db.h"
 #include "hub.h"
 #include "log.h"
+#include "metrics.h"
 #include "session_state.h"
 #include "util.h"
 
@@ -129,6 +130,29 @@ dispatch_recorded(const PGresult *res, const char *err, const char *sqlstate,
 	free(what);
 }
 
+/* The answer recorded: its command and session counted for /metrics. */
+static void
+dispatch_answered(const PGresult *res, const char *err, const char *sqlstate,
+    void *arg)
+{
+	const char *type, *status;
+
+	if (res != NULL && PQntuples(res) == 1) {
+		type = PQgetvalue(res, 0, 2);
+		status = PQgetvalue(res, 0, 3);
+		if (strcmp(status, "completed") == 0 ||
+		    strcmp(status, "failed") == 0) {
+			metrics_add(M_COMMANDS, ML(type, status), 1);
+			if (!PQgetisnull(res, 0, 4))
+				metrics_observe(M_COMMAND_DURATION, ML(type),
+				    strtod(PQgetvalue(res, 0, 4), NULL));
+		}
+		metrics_add(M_SESSION_FAILURES, ML("start_failed"),
+		    strtod(PQgetvalue(res, 0, 5), NULL));
+	}
+	dispatch_recorded(res, err, sqlstate, arg);
+}
+
 /*
  * The agent's answer.  Completion moves the session to the state its
  * command leads to, failure of a start to failed; only from the states
@@ -169,7 +193,8 @@ dispatch_record(const char *agent, enum ap_type type, const char *id,
 	    "completed_at = CASE WHEN $3::text <> 'ack' THEN now() ELSE "
 	    "completed_at END, updated_at = now() WHERE command_id = $1::text "
 	    "AND agent_id = $2::text AND status IN ('sent', 'ack') RETURNING "
-	    "session_id, command_type, status), "
+	    "session_id, command_type, status, extract(epoch FROM now() - "
+	    "sent_at) AS rtt), "
 	    "t AS (SELECT c.session_id, CASE WHEN c.status = 'completed' THEN "
 	    "CASE c.command_type WHEN '" AP_CMD_START "' THEN 'running' WHEN "
 	    "'" AP_CMD_WAKE "' THEN 'running' WHEN '" AP_CMD_HIBERNATE "' THEN "
@@ -188,10 +213,12 @@ dispatch_record(const char *agent, enum ap_type type, const char *id,
 	    "ANY(CASE t.state WHEN 'running' THEN $7::text[] WHEN 'hibernated' "
 	    "THEN $8::text[] WHEN 'terminated' THEN $9::text[] WHEN 'failed' "
 	    "THEN $10::text[] END) AND NOT (t.state = 'failed' AND "
-	    "sessions.state = 'terminating') RETURNING sessions.id), "
+	    "sessions.state = 'terminating') RETURNING sessions.id, t.state), "
 	    "n AS (SELECT pg_notify('ssd_sessions', id) FROM s) "
-	    "SELECT c.session_id, (SELECT count(*) FROM n) FROM c", 10, p,
-	    dispatch_recorded, what, &why) == NULL) {
+	    "SELECT c.session_id, (SELECT count(*) FROM n), c.command_type, "
+	    "c.status, c.rtt, (SELECT count(*) FROM s WHERE s.state = "
+	    "'failed') FROM c", 10, p, dispatch_answered, what, &why) ==
+	    NULL) {
 		log_warnx("%s: not recorded: %s", what, why);
 		free(what);
 	}
@@ -222,10 +249,13 @@ dispatch_retry_done(const PGresult *res, const char *err,
 	if (res == NULL)
 		log_warnx("agent %s: retry of command %s not recorded: %s",
 		    rc->agent, rc->id, err);
-	else if (PQntuples(res) == 1)
+	else if (PQntuples(res) == 1) {
 		log_info("agent %s: command %s failed, retry %s in %s s",
 		    rc->agent, rc->id, PQgetvalue(res, 0, 0),
 		    PQgetvalue(res, 0, 1));
+		metrics_add(M_COMMANDS, ML(PQgetvalue(res, 0, 2), "retried"),
+		    1);
+	}
 	else	/* out of retries (or not its command): a plain failure */
 		dispatch_record(rc->agent, AP_T_FAILED, rc->id, rc->error,
 		    NULL, rc->payload);
@@ -259,7 +289,8 @@ dispatch_retry(const char *agent, const struct ap_msg *m)
 	    "now() + least(60, 2 ^ attempts) * interval '1 second', "
 	    "updated_at = now() WHERE command_id = $1::text AND agent_id = "
 	    "$2::text AND status IN ('sent', 'ack') AND attempts < $3::int "
-	    "RETURNING attempts, least(60, 2 ^ (attempts - 1))", 4, p,
+	    "RETURNING attempts, least(60, 2 ^ (attempts - 1)), command_type",
+	    4, p,
 	    dispatch_retry_done, rc, &why) == NULL) {
 		log_warnx("agent %s: retry of command %s not recorded: %s",
 		    agent, m->id, why);
@@ -275,6 +306,19 @@ dispatch_reply(struct hub_link *l, const struct ap_msg *m)
 	else
 		dispatch_record(hub_link_agent(l), m->type, m->id,
 		    m->u.reply.error, m->u.reply.pod_name, m->payload);
+}
+
+/* The agent reported sessions failed: those the database took count. */
+static void
+dispatch_failed_reported(const PGresult *res, const char *err,
+    const char *sqlstate, void *arg)
+{
+	int i, n = 0;
+
+	for (i = 0; res != NULL && i < PQntuples(res); i++)
+		n += strcmp(PQgetvalue(res, i, 0), "s") == 0;
+	metrics_add(M_SESSION_FAILURES, ML("reported"), n);
+	dispatch_recorded(res, err, sqlstate, arg);
 }
 
 /*
@@ -317,8 +361,9 @@ dispatch_status(struct hub_link *l, const struct ap_msg *m)
 	    "', true, '" AP_REASON "', 'session failed') FROM s WHERE "
 	    "$3::text = 'failed' RETURNING "
 	    "agent_id) "
-	    "SELECT pg_notify('ssd_sessions', id) FROM s UNION ALL SELECT "
-	    "pg_notify('ssd_commands', agent_id) FROM c", 5, p,
+	    "SELECT 's' AS what, pg_notify('ssd_sessions', id) FROM s UNION "
+	    "ALL SELECT 'c', pg_notify('ssd_commands', agent_id) FROM c", 5, p,
+	    strcmp(state, "failed") == 0 ? dispatch_failed_reported :
 	    dispatch_recorded, what, &why) == NULL) {
 		log_warnx("%s: not recorded: %s", what, why);
 		free(what);
@@ -334,16 +379,36 @@ dispatch_notify(const char *channel, const char *payload, void *arg)
 		dispatch_agent(payload);
 }
 
+/* Timed-out commands by type ({"type": n}) and the sessions they failed. */
+static void
+dispatch_count_timeouts(const char *by_type, const char *failed)
+{
+	const cJSON *t;
+	cJSON *o;
+
+	if ((o = cJSON_Parse(by_type)) != NULL)
+		cJSON_ArrayForEach(t, o)
+			if (cJSON_IsNumber(t))
+				metrics_add(M_COMMANDS, ML(t->string, "timeout"),
+				    t->valuedouble);
+	cJSON_Delete(o);
+	metrics_add(M_SESSION_FAILURES, ML("command_timeout"),
+	    strtod(failed, NULL));
+}
+
 static void
 dispatch_swept(const PGresult *res, const char *err, const char *sqlstate,
     void *arg)
 {
 	if (res == NULL)
 		log_warnx("command deadlines: %s", err);
-	else if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "0") != 0)
+	else if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
 		log_warnx("%s commands timed out (no answer within "
 		    "command_timeout); %s sessions moved", PQgetvalue(res, 0, 0),
 		    PQgetvalue(res, 0, 1));
+		dispatch_count_timeouts(PQgetvalue(res, 0, 2),
+		    PQgetvalue(res, 0, 3));
+	}
 }
 
 static void
@@ -411,9 +476,12 @@ dispatch_sweep(void)
 	    "t WHERE sessions.id = t.session_id AND sessions.state = ANY(CASE "
 	    "t.state WHEN 'failed' THEN $2::text[] WHEN 'running' THEN "
 	    "$3::text[] WHEN 'hibernated' THEN $4::text[] END) RETURNING "
-	    "sessions.id), n AS (SELECT pg_notify('ssd_sessions', id) FROM s) "
-	    "SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM n)", 4, p,
-	    dispatch_swept, NULL, &why) == NULL)
+	    "sessions.id, t.state), n AS (SELECT pg_notify('ssd_sessions', id) "
+	    "FROM s) SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM n), "
+	    "(SELECT COALESCE(json_object_agg(type, k), '{}') FROM (SELECT "
+	    "COALESCE(command_type, 'unknown') AS type, count(*) AS k FROM c "
+	    "GROUP BY 1) x), (SELECT count(*) FROM s WHERE s.state = "
+	    "'failed')", 4, p, dispatch_swept, NULL, &why) == NULL)
 		log_debug("command deadlines not checked: %s", why);
 }
 
@@ -423,6 +491,9 @@ dispatch_reconciled(const PGresult *res, const char *err,
 {
 	char *agent = arg;
 
+	if (res != NULL && PQntuples(res) == 1)
+		metrics_add(M_SESSION_FAILURES, ML("lost"),
+		    strtod(PQgetvalue(res, 0, 0), NULL));
 	if (res == NULL)
 		log_warnx("agent %s: reconciliation failed: %s", agent, err);
 	else if (PQntuples(res) == 1 && (strcmp(PQgetvalue(res, 0, 0), "0") ||

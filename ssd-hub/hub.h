@@ -32,6 +32,10 @@ const char *hub_link_agent(const struct hub_link *l);
 void	hub_link_close_all(const char *why);
 size_t	hub_link_count(void);
 
+/* metrics.c */
+void	hubm_start(void);
+void	hubm_links_changed(void);
+
 /* dispatch.c */
 /* Sends the agent's pending commands (after NOTIFY or a new link). */
 void	dispatch_agent(const char *agent_id);

@@ -103,6 +103,7 @@ hub_link_db_state(struct hub_link *l, int online)
 	    hub_link_db_done, NULL, &why) == NULL)
 		log_warnx("agent %s: cannot record it %s: %s", l->agent_id,
 		    online ? "online" : "offline", why);
+	hubm_links_changed();
 }
 
 /*

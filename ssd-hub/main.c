@@ -81,6 +81,7 @@ hub_start(void)
 	hub_database = db_open(worker_base(), worker_conf(), "ssd-hub");
 	db_listen(hub_database, channels, nitems(channels), dispatch_notify,
 	    NULL);
+	hubm_start();
 	event_add(event_new(worker_base(), -1, EV_PERSIST, hub_sweep_cb, NULL),
 	    &tv);
 }

@@ -329,7 +329,7 @@ control_request(struct ctl_conn *cc, const char *text, size_t len)
 		control_migrate_down(cc, control_str(req, "version"));
 	else if (strcmp(cmd, "template-import") == 0 ||
 	    strcmp(cmd, "user-add") == 0 || strcmp(cmd, "show-agents") == 0 ||
-	    strcmp(cmd, "agent") == 0)
+	    strcmp(cmd, "show-streams") == 0 || strcmp(cmd, "agent") == 0)
 		control_forward(cc, text, len);
 	else if (strcmp(cmd, "sandbox-probe") == 0)
 		control_probe(cc, control_str(req, "worker"),

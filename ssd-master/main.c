@@ -24,6 +24,7 @@
 #include <event2/event.h>
 
 #include "master.h"
+#include "metrics.h"
 #include "sdnotify.h"
 #include "util.h"
 
@@ -38,8 +39,8 @@ usage(void)
 	exit(2);
 }
 
-static int
-master_bind(const struct conf *c)
+int
+master_bind(const char *addr, int64_t portnum)
 {
 	struct addrinfo hints, *res;
 	char port[16];
@@ -49,19 +50,16 @@ master_bind(const struct conf *c)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	snprintf(port, sizeof(port), "%lld", (long long)conf_int(c, S_PORT));
-	if ((rc = getaddrinfo(conf_str(c, S_LISTEN_ADDRESS), port, &hints,
-	    &res)) != 0)
-		fatalx("listen_address \"%s\": %s", conf_str(c,
-		    S_LISTEN_ADDRESS), gai_strerror(rc));
+	snprintf(port, sizeof(port), "%lld", (long long)portnum);
+	if ((rc = getaddrinfo(addr, port, &hints, &res)) != 0)
+		fatalx("listen address \"%s\": %s", addr, gai_strerror(rc));
 	fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		fatal("socket");
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (bind(fd, res->ai_addr, res->ai_addrlen) == -1)
-		fatal("cannot listen on %s port %s", conf_str(c,
-		    S_LISTEN_ADDRESS), port);
+		fatal("cannot listen on %s port %s", addr, port);
 	/* Bursts are normal: every agent re-dials after a restart. */
 	if (listen(fd, SOMAXCONN) == -1)
 		fatal("listen");
@@ -164,6 +162,10 @@ master_shutdown(int status)
 		close(master->listen_fd);
 		master->listen_fd = -1;
 	}
+	if (master->metrics_fd != -1) {
+		close(master->metrics_fd);
+		master->metrics_fd = -1;
+	}
 	if (master->reloading)
 		control_reload_done(master->reload_client, 0, "stopping");
 	proc_send_shutdown((uint32_t)ms);
@@ -206,6 +208,7 @@ master_apply(struct conf *next, char *note, size_t notelen)
 	master->conf = next;
 	level = log_level_parse(conf_str(next, S_LOG_LEVEL));
 	log_setlevel(master->verbose ? LOG_DEBUG : level);
+	metrics_enable(conf_bool(next, S_METRICS));
 }
 
 static void
@@ -218,6 +221,7 @@ master_reload_timer_cb(evutil_socket_t fd, short ev, void *arg)
 			log_warnx("%s: did not take the new settings in time",
 			    master->workers[i].name);
 	master->reloading = 0;
+	metrics_add(M_RELOADS, ML("failed"), 1);
 	control_reload_done(master->reload_client, 0,
 	    "some workers did not take the new settings in time");
 	master->reload_client = NULL;
@@ -237,6 +241,7 @@ master_reload_progress(void)
 			return;
 	evtimer_del(master->reload_timer);
 	master->reloading = 0;
+	metrics_add(M_RELOADS, ML("ok"), 1);
 	log_info("reload done");
 	sdn_notify("READY=1");
 	master_status();
@@ -269,6 +274,7 @@ master_reload(struct ctl_conn *client)
 		conf_free(next);
 		log_warnx("reload: %s; keeping the current configuration",
 		    err.msg);
+		metrics_add(M_RELOADS, ML("failed"), 1);
 		sdn_notify("READY=1");
 		control_reload_done(client, 0, err.msg);
 		return -1;
@@ -453,7 +459,7 @@ main(int argc, char *argv[])
 	master->conf = master_config(path, must_exist, check_only);
 	master->conf_path = path;
 	master->conf_must_exist = must_exist;
-	master->listen_fd = master->control_fd = -1;
+	master->listen_fd = master->control_fd = master->metrics_fd = -1;
 	if (foreground)
 		master->log_target = LOG_TARGET_STDERR;
 	else if (sdn_under_systemd())
@@ -479,7 +485,9 @@ main(int argc, char *argv[])
 		fatalx("not starting: the database schema is not up to date");
 	master_check_dirs(master->conf);
 	master_raise_nofile();
-	master->listen_fd = master_bind(master->conf);
+	master->listen_fd = master_bind(conf_str(master->conf,
+	    S_LISTEN_ADDRESS), conf_int(master->conf, S_PORT));
+	master->metrics_fd = master_metrics_bind();
 	if (control_open() == -1)
 		exit(1);
 	log_copy_to_stderr(0);
@@ -488,6 +496,7 @@ main(int argc, char *argv[])
 
 	if ((master->base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
+	master_metrics_init();
 	master_signals();
 	control_listen();
 	proc_init();

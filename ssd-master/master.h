@@ -60,6 +60,7 @@ struct master {
 	enum log_target		 log_target;
 	int			 verbose;
 	int			 listen_fd;
+	int			 metrics_fd;	/* metrics_listen, or -1 */
 	int			 control_fd;
 	struct event		*control_ev;
 	struct worker		*workers;
@@ -81,6 +82,8 @@ extern struct master *master;
 
 /* main.c */
 void	master_shutdown(int status);
+/* A listening TCP socket on addr (a literal IP) and port; fatal if not. */
+int	master_bind(const char *addr, int64_t port);
 /* Re-reads the configuration; note gets what needs a restart. */
 int	master_reload(struct ctl_conn *client);
 void	master_reload_progress(void);
@@ -100,6 +103,12 @@ int	proc_send_cfg(struct worker *w);
 void	proc_send_log_level(struct worker *w, int level);
 struct worker *proc_find(const char *name);
 const char *proc_state_name(enum worker_state s);
+
+/* metrics.c */
+/* The master's own metrics; after daemon(): process_* reads its pid. */
+void	master_metrics_init(void);
+/* The metrics_listen socket, or -1 when there is none. */
+int	master_metrics_bind(void);
 
 /* migrate.c */
 #define MIGRATE_NOTES_MAX	1024

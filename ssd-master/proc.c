@@ -21,6 +21,8 @@
 
 #include "ipc.h"
 #include "master.h"
+#include "metrics.h"
+#include "snapshot.h"
 #include "util.h"
 #include "worker.h"
 
@@ -229,6 +231,19 @@ proc_timer_set(struct worker *w, uint64_t ms)
 	evtimer_add(w->timer, &tv);
 }
 
+/* A copy of a listening socket the master keeps, for ssd-api. */
+static void
+proc_send_listener(struct worker *w, uint32_t type, int fd)
+{
+	int lfd = dup(fd);
+
+	if (lfd == -1 || ipc_send(w->chan, type, 0, lfd, NULL, 0) == -1) {
+		log_warn("%s: cannot pass a listener", w->name);
+		if (lfd != -1)
+			close(lfd);
+	}
+}
+
 void
 proc_spawn(struct worker *w)
 {
@@ -266,16 +281,11 @@ proc_spawn(struct worker *w)
 	ssd_explicit_bzero(cfg, strlen(cfg));
 	free(cfg);
 	proc_wire(w);
-	if (w->kind == PROC_API && master->listen_fd != -1) {
-		int lfd = dup(master->listen_fd);
-
-		if (lfd == -1 || ipc_send(w->chan, IMSG_LISTENER, 0, lfd,
-		    NULL, 0) == -1) {
-			log_warn("%s: cannot pass the listener", w->name);
-			if (lfd != -1)
-				close(lfd);
-		}
-	}
+	if (w->kind == PROC_API && master->listen_fd != -1)
+		proc_send_listener(w, IMSG_LISTENER, master->listen_fd);
+	if (w->kind == PROC_API && master->metrics_fd != -1)
+		proc_send_listener(w, IMSG_METRICS_LISTENER,
+		    master->metrics_fd);
 	ipc_send(w->chan, IMSG_START, 0, -1, NULL, 0);
 	proc_timer_set(w, conf_ms(master->conf, S_WORKER_START_TIMEOUT));
 }
@@ -338,6 +348,13 @@ proc_chan_msg(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 			break;
 		}
 		/* FALLTHROUGH */
+	case IMSG_SNAP_REQ:
+		/* ssd-api gathers /metrics: the master's part, at once. */
+		if (m->type == IMSG_SNAP_REQ && w->kind == PROC_API) {
+			snapshot_answer(c, m);
+			break;
+		}
+		/* FALLTHROUGH */
 	default:
 		/* A worker we cannot understand is a failed worker. */
 		log_warnx("%s: unexpected message type %u, killing it",
@@ -370,6 +387,17 @@ proc_describe_exit(struct worker *w, int status)
 	else
 		snprintf(w->last_exit, sizeof(w->last_exit), "exit-%d",
 		    WEXITSTATUS(status));
+}
+
+/* Why a worker ended, as ssd_worker_restarts labels it. */
+static const char *
+proc_exit_reason(const struct worker *w, int status, enum worker_state was)
+{
+	if (w->pings_missed >= PROC_PINGS_MISSED_MAX)
+		return "unresponsive";
+	if (was != WORKER_READY)
+		return "start_failed";
+	return WIFSIGNALED(status) ? "signal" : "exit";
 }
 
 /* Counts a failure; true when crash_limit is reached within the window. */
@@ -432,6 +460,8 @@ proc_exited(struct worker *w, int status)
 		return;
 	}
 	w->restarts++;
+	metrics_add(M_WORKER_RESTARTS, ML(w->name, proc_exit_reason(w,
+	    status, was)), 1);
 	if (was == WORKER_READY) {
 		log_warnx("%s: %s; restarting", w->name, how);
 		proc_spawn(w);

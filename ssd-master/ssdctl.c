@@ -34,7 +34,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: ssdctl [-j] [-s socket] command [argument ...]\n"
 	    "commands:\n"
-	    "  show workers | agents\n"
+	    "  show workers | agents | streams\n"
 	    "  agent approve | reject | add id\n"
 	    "  reload\n"
 	    "  migrate [status | down version]\n"
@@ -97,6 +97,9 @@ ssdctl_request(int argc, char *argv[])
 	else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
 	    strcmp(argv[1], "agents") == 0)
 		cJSON_AddStringToObject(req, "cmd", "show-agents");
+	else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
+	    strcmp(argv[1], "streams") == 0)
+		cJSON_AddStringToObject(req, "cmd", "show-streams");
 	else if (argc == 3 && strcmp(argv[0], "agent") == 0) {
 		cJSON_AddStringToObject(req, "cmd", "agent");
 		cJSON_AddStringToObject(req, "what", argv[1]);
@@ -205,10 +208,40 @@ ssdctl_print_agent(const cJSON *o, int *header)
 	    cJSON_IsString(hb) ? hb->valuestring : "-", n->valuedouble, agebuf);
 }
 
+/* A viewer's stream, as a relay reports it for show streams. */
+static void
+ssdctl_print_stream(const cJSON *o, int *header)
+{
+	const char *k[] = { "relay", "session", "user", "viewer", "state",
+	    "since" };
+	const cJSON *v[6], *up, *down;
+	size_t i;
+
+	for (i = 0; i < 6; i++)
+		if (!cJSON_IsString(v[i] = cJSON_GetObjectItem(o, k[i])))
+			die("malformed answer from ssd");
+	up = cJSON_GetObjectItem(o, "bytesToAgent");
+	down = cJSON_GetObjectItem(o, "bytesToViewer");
+	if (!cJSON_IsNumber(up) || !cJSON_IsNumber(down))
+		die("malformed answer from ssd");
+	if (!*header) {
+		printf("%-13s %-36s %-16s %-22s %-7s %-20s %12s %12s\n",
+		    "RELAY", "SESSION", "USER", "VIEWER", "STATE", "SINCE",
+		    "TO-AGENT", "TO-VIEWER");
+		*header = 1;
+	}
+	printf("%-13s %-36s %-16s %-22s %-7s %-20s %12.0f %12.0f\n",
+	    v[0]->valuestring, v[1]->valuestring, v[2]->valuestring,
+	    v[3]->valuestring, v[4]->valuestring, v[5]->valuestring,
+	    up->valuedouble, down->valuedouble);
+}
+
 static void
 ssdctl_print_data(const cJSON *o, int *header)
 {
-	if (cJSON_GetObjectItem(o, "agentId") != NULL)
+	if (cJSON_GetObjectItem(o, "bytesToViewer") != NULL)
+		ssdctl_print_stream(o, header);
+	else if (cJSON_GetObjectItem(o, "agentId") != NULL)
 		ssdctl_print_agent(o, header);
 	else if (cJSON_GetObjectItem(o, "version") != NULL)
 		ssdctl_print_migration(o);

@@ -14,9 +14,11 @@
 #include "handoff.h"
 #include "ipc.h"
 #include "log.h"
+#include "metrics.h"
 #include "peers.h"
 #include "proto.h"
 #include "relay.h"
+#include "snapshot.h"
 #include "worker.h"
 
 void
@@ -104,12 +106,24 @@ static const struct peer_ops relay_peer_ops = {
 
 struct relay_limits relay_limits;
 
+static void
+relay_metrics_collect(void)
+{
+	metrics_set(M_RELAY_LINKS, NULL, dlink_count());
+	metrics_set(M_RELAY_STREAMS, NULL, stream_count());
+}
+
 /* New links and streams take the new bounds; open ones keep theirs. */
 static int
 relay_configure(const struct conf *c, int initial, char *err, size_t errlen)
 {
 	struct relay_limits *rl = &relay_limits;
 
+	if (initial) {
+		stream_metrics_init();
+		metrics_on_collect(relay_metrics_collect);
+		snapshot_register(SNAP_STREAMS, stream_list);
+	}
 	rl->window_max = (uint32_t)conf_size(c, S_RELAY_WINDOW_MAX);
 	rl->link_buffer_max = conf_size(c, S_RELAY_LINK_BUFFER_MAX);
 	rl->link_output_max = conf_size(c, S_RELAY_LINK_OUTPUT_MAX);

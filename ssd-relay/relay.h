@@ -79,6 +79,7 @@ struct stream {
 	char			 protocol[16];
 	char			 accept[32];
 	int			 upgraded;	/* the viewer got its 101 */
+	uint32_t		 handoff_id;	/* ssd-api's, for its count */
 	int			 close_code;
 	char			 close_reason[128];
 };
@@ -129,6 +130,10 @@ void	 stream_link_lost(struct stream *s, const char *why);
 /* Its link's output drained: send what waits for it. */
 void	 stream_resume(struct stream *s);
 size_t	 stream_count(void);
+/* Its series of /metrics, once metrics are set up. */
+void	 stream_metrics_init(void);
+/* ssdctl show streams: a JSON object a line, at most max bytes. */
+void	 stream_list(struct evbuffer *out, size_t max);
 void	 stream_close_all(const char *why);
 /* Shutting down and nothing left: exit. */
 void	 relay_maybe_exit(void);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -25,6 +26,7 @@
 #include "conf.h"
 #include "handoff.h"
 #include "log.h"
+#include "metrics.h"
 #include "relay.h"
 #include "util.h"
 #include "worker.h"
@@ -37,21 +39,42 @@
 static TAILQ_HEAD(, stream) streams = TAILQ_HEAD_INITIALIZER(streams);
 static size_t nstreams;
 
+/* Series of the hot paths, taken once (stream_metrics_init). */
+static struct {
+	struct metric	*to_agent, *to_viewer, *opened, *open_time;
+} sm;
+
 size_t
 stream_count(void)
 {
 	return nstreams;
 }
 
-/* ssd-api records a viewer's stream in the audit trail (we cannot). */
+/*
+ * Every viewer handed to us ends with a record to ssd-api, which counts
+ * viewers (viewer_max_per_session) and, for those that got their 101,
+ * writes the audit trail (we cannot).
+ */
+static void
+stream_send_end(uint32_t handoff_id, const struct imsg_stream_end *e)
+{
+	struct peer *api = peers_get(PROC_API, 0);
+
+	if (api == NULL || api->chan == NULL)
+		return;
+	if (ipc_send(api->chan, IMSG_STREAM_END, handoff_id, -1, e,
+	    sizeof(*e)) == -1)
+		log_warnx("session %s: viewer %s's end not reported (channel "
+		    "to ssd-api full): it counts against the session's "
+		    "viewers until this relay restarts", e->session_id,
+		    e->peer);
+}
+
 static void
 stream_report_end(const struct stream *s)
 {
-	struct peer *api = peers_get(PROC_API, 0);
 	struct imsg_stream_end e;
 
-	if (!s->upgraded || api == NULL || api->chan == NULL)
-		return;
 	memset(&e, 0, sizeof(e));
 	ssd_strlcpy(e.session_id, s->session, sizeof(e.session_id));
 	ssd_strlcpy(e.user, s->user, sizeof(e.user));
@@ -62,15 +85,44 @@ stream_report_end(const struct stream *s)
 	e.ms = now_ms() - s->started_ms;
 	e.code = s->close_code;
 	e.kind = s->kind;
-	if (ipc_send(api->chan, IMSG_STREAM_END, 0, -1, &e, sizeof(e)) == -1)
-		log_warnx("agent %s session %s stream %u: its audit record is "
-		    "lost (channel to ssd-api full)", s->agent, s->session,
-		    s->mux.id);
+	e.upgraded = s->upgraded;
+	stream_send_end(s->handoff_id, &e);
+}
+
+void
+stream_metrics_init(void)
+{
+	sm.to_agent = metrics_get(M_RELAY_BYTES, ML("to_agent"));
+	sm.to_viewer = metrics_get(M_RELAY_BYTES, ML("to_viewer"));
+	sm.opened = metrics_get(M_RELAY_OPENED, NULL);
+	sm.open_time = metrics_get(M_RELAY_OPEN_DURATION, NULL);
+	/* Shown at 0 from the start: a rate needs the series before. */
+	metrics_get(M_RELAY_STALLS, ML("agent_window"));
+	metrics_get(M_RELAY_STALLS, ML("link_congested"));
+}
+
+/* ssd_relay_streams_closed's code: the usual ones, else other. */
+static const char *
+stream_close_label(const struct stream *s)
+{
+	static const char *const codes[] = { "1000", "1001", "1002", "1003",
+	    "1005", "1006", "1007", "1008", "1009", "1011" };
+	char code[16];
+	size_t i;
+
+	if (!s->upgraded)
+		return "none";
+	snprintf(code, sizeof(code), "%d", s->close_code);
+	for (i = 0; i < nitems(codes); i++)
+		if (strcmp(codes[i], code) == 0)
+			return codes[i];
+	return "other";
 }
 
 static void
 stream_free(struct stream *s)
 {
+	metrics_add(M_RELAY_CLOSED, ML(stream_close_label(s)), 1);
 	stream_report_end(s);
 	log_info("agent %s session %s stream %u: viewer %s (user %s) gone "
 	    "after %llu ms, %llu bytes up, %llu down", s->agent, s->session,
@@ -209,6 +261,7 @@ stream_send(struct stream *s, const uint8_t *data, size_t len)
 		sent += n;
 	}
 	s->bytes_up += sent;
+	metric_add(sm.to_agent, (double)sent);
 	return sent;
 }
 
@@ -259,6 +312,9 @@ viewer_message(struct wsconn *c, int opcode, const uint8_t *data, size_t len,
 		/* At most this message: no more arrive until we resume. */
 		evbuffer_add(s->up, data + sent, len - sent);
 		wsconn_set_reading(c, 0);
+		metrics_add(M_RELAY_STALLS, ML(s->link != NULL &&
+		    dlink_congested(s->link) ? "link_congested" :
+		    "agent_window"), 1);
 	}
 }
 
@@ -342,6 +398,8 @@ stream_upgrade(struct stream *s)
 	s->tail = NULL;
 	s->ws = wsconn_new(worker_base(), bev, WS_SERVER, &o, &viewer_cbs, s);
 	s->upgraded = 1;
+	metric_observe(sm.open_time, (double)(now_ms() - s->started_ms) /
+	    1000);
 	log_info("agent %s session %s stream %u: viewer %s (user %s) "
 	    "connected in %llu ms", s->agent, s->session, s->mux.id, s->peer,
 	    s->user, (unsigned long long)(now_ms() - s->started_ms));
@@ -369,6 +427,7 @@ stream_refused(struct stream *s, const struct mux_frame *f)
 	log_info("agent %s session %s stream %u: open failed (%s): %s",
 	    s->agent, s->session, s->mux.id, mux_code_name(f->code),
 	    f->reason);
+	metrics_add(M_VNC_FAILURES, ML(mux_code_name(f->code)), 1);
 	stream_reply(s, status, "vnc_unavailable", msg,
 	    mux_code_name(f->code));
 }
@@ -388,6 +447,7 @@ stream_down(struct stream *s, const uint8_t *data, size_t len)
 	if (wsconn_send(s->ws, WS_OP_BINARY, data, len) == 0) {
 		s->down_queued += (uint32_t)len;
 		s->bytes_down += len;
+		metric_add(sm.to_viewer, (double)len);
 	} else if (wsconn_queued(s->ws) + len >
 	    relay_limits.viewer_output_max) {
 		log_warnx("agent %s session %s stream %u: viewer %s output "
@@ -438,9 +498,11 @@ stream_frame(struct stream *s, const struct mux_frame *f)
 		    "stream protocol (%s)", s->agent, s->session, s->mux.id,
 		    mux_code_name(code));
 		stream_send_reset(s, code, "stream protocol error");
-		if (s->fd != -1)
+		if (s->fd != -1) {
+			metrics_add(M_VNC_FAILURES, ML("protocol"), 1);
 			stream_reply(s, 502, "vnc_unavailable", "the agent "
 			    "broke the stream protocol", mux_code_name(code));
+		}
 		if (s->ws != NULL)
 			wsconn_close(s->ws, WS_CLOSE_INTERNAL,
 			    "agent stream protocol error");
@@ -474,8 +536,10 @@ static void
 stream_end(struct stream *s, int ws_code, const char *why)
 {
 	stream_detach(s);
-	if (s->fd != -1)
+	if (s->fd != -1) {
+		metrics_add(M_VNC_FAILURES, ML("link_lost"), 1);
 		stream_reply(s, 503, "agent_offline", why, NULL);
+	}
 	if (s->ws != NULL)
 		wsconn_close(s->ws, ws_code, why);
 	web_close(s, why);
@@ -500,6 +564,7 @@ stream_timeout(evutil_socket_t fd, short what, void *arg)
 		    "within %llu ms", s->agent, s->session, s->mux.id,
 		    (unsigned long long)relay_limits.open_timeout_ms);
 		stream_send_reset(s, MUX_E_TIMEOUT, "open timed out");
+		metrics_add(M_VNC_FAILURES, ML("timeout"), 1);
 		snprintf(msg, sizeof(msg), "agent %s did not open session %s "
 		    "in time", s->agent, s->session);
 		stream_reply(s, 504, "vnc_timeout", msg, NULL);
@@ -514,10 +579,19 @@ static void
 stream_refuse(struct handoff *h, const char *session, const char *agent,
     const char *user, const char *error, const char *msg)
 {
+	struct imsg_stream_end e;
+
 	log_info("agent %s session %s: viewer %s (user %s) refused: %s",
 	    agent, session, h->hdr.peer, user, msg);
+	metrics_add(M_VNC_FAILURES, ML(error), 1);
 	relay_reply(h->fd, 503, error, msg, NULL);
 	h->fd = -1;
+	memset(&e, 0, sizeof(e));
+	ssd_strlcpy(e.session_id, session, sizeof(e.session_id));
+	ssd_strlcpy(e.user, user, sizeof(e.user));
+	ssd_strlcpy(e.peer, h->hdr.peer, sizeof(e.peer));
+	ssd_strlcpy(e.reason, error, sizeof(e.reason));
+	stream_send_end(h->id, &e);
 }
 
 struct stream *
@@ -553,6 +627,7 @@ stream_new(struct handoff *h, int kind, const char *session,
 	s->kind = kind;
 	s->fd = h->fd;
 	h->fd = -1;
+	s->handoff_id = h->id;
 	fd_set_nonblock(s->fd);
 	ssd_strlcpy(s->session, session, sizeof(s->session));
 	ssd_strlcpy(s->agent, agent, sizeof(s->agent));
@@ -570,6 +645,7 @@ stream_new(struct handoff *h, int kind, const char *session,
 	TAILQ_INSERT_TAIL(&streams, s, all);
 	nstreams++;
 	dlink_attach(l, s);
+	metric_add(sm.opened, 1);
 	evtimer_add(s->timer, &tv);
 	if (dlink_send(l, open, n) == -1) {
 		stream_end(s, WS_CLOSE_INTERNAL, "agent data link lost");
@@ -620,5 +696,48 @@ stream_close_all(const char *why)
 		next = TAILQ_NEXT(s, all);
 		stream_send_reset(s, MUX_E_SHUTDOWN, why);
 		stream_end(s, WS_CLOSE_GOING_AWAY, why);
+	}
+}
+
+/*
+ * ssdctl show streams: one JSON object a line for each viewer, with the
+ * bytes ssd_relay_bytes counts; at most max bytes.
+ */
+void
+stream_list(struct evbuffer *out, size_t max)
+{
+	uint64_t now = now_ms(), wall = wall_ms();
+	const struct stream *s;
+	char since[32], *line;
+	struct tm tm;
+	time_t t;
+	cJSON *o;
+
+	TAILQ_FOREACH(s, &streams, all) {
+		t = (time_t)((wall - (now - s->started_ms)) / 1000);
+		gmtime_r(&t, &tm);
+		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "session", s->session);
+		cJSON_AddStringToObject(o, "agent", s->agent);
+		cJSON_AddStringToObject(o, "user", s->user);
+		cJSON_AddStringToObject(o, "viewer", s->peer);
+		cJSON_AddStringToObject(o, "state", s->upgraded ? "open" :
+		    "opening");
+		cJSON_AddStringToObject(o, "since", since);
+		cJSON_AddNumberToObject(o, "bytesToAgent", (double)s->bytes_up);
+		cJSON_AddNumberToObject(o, "bytesToViewer",
+		    (double)s->bytes_down);
+		line = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		if (line == NULL)
+			fatalx("out of memory for a stream list");
+		if (evbuffer_get_length(out) + strlen(line) + 1 > max) {
+			log_warnx("stream list over metrics_max_size, cut");
+			cJSON_free(line);
+			break;
+		}
+		evbuffer_add_printf(out, "%s\n", line);
+		cJSON_free(line);
 	}
 }

@@ -11,14 +11,14 @@ check_PROGRAMS += tests/unit/test_util tests/unit/test_ipc \
 	tests/unit/test_template tests/unit/test_ws tests/unit/test_kubecfg \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
 	tests/unit/test_agentproto tests/unit/test_passwd \
-	tests/unit/test_v1session tests/unit/test_webhost
+	tests/unit/test_v1session tests/unit/test_metrics tests/unit/test_webhost
 TESTS += tests/unit/test_util tests/unit/test_ipc tests/unit/test_conf \
 	tests/unit/test_jwt tests/unit/test_http tests/unit/test_bevio \
 	tests/unit/test_netlist tests/unit/test_session_state \
 	tests/unit/test_template tests/unit/test_ws tests/unit/test_kubecfg \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
 	tests/unit/test_agentproto tests/unit/test_passwd \
-	tests/unit/test_v1session tests/unit/test_webhost
+	tests/unit/test_v1session tests/unit/test_metrics tests/unit/test_webhost
 endif
 tests_unit_test_util_SOURCES = tests/unit/test_util.c
 tests_unit_test_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -75,6 +75,9 @@ tests_unit_test_agentproto_LDADD = $(LIBSSD) $(CJSON_LIBS) $(CHECK_LIBS)
 tests_unit_test_passwd_SOURCES = tests/unit/test_passwd.c
 tests_unit_test_passwd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_passwd_LDADD = $(LIBSSD) $(OPENSSL_LIBS) $(CHECK_LIBS)
+tests_unit_test_metrics_SOURCES = tests/unit/test_metrics.c
+tests_unit_test_metrics_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_unit_test_metrics_LDADD = $(LIBSSD) $(LIBEVENT_LIBS) $(CHECK_LIBS)
 tests_unit_test_v1session_SOURCES = tests/unit/test_v1session.c
 tests_unit_test_v1session_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CJSON_CFLAGS)
 tests_unit_test_v1session_LDADD = $(LIBSSD) $(CJSON_LIBS) $(CHECK_LIBS)
@@ -99,12 +102,12 @@ check_PROGRAMS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_conf \
 	tests/fuzz/fuzz_jwt tests/fuzz/fuzz_http tests/fuzz/fuzz_netlist \
 	tests/fuzz/fuzz_yaml tests/fuzz/fuzz_ws tests/fuzz/fuzz_kubecfg \
 	tests/fuzz/fuzz_kubewatch tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto \
-	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_webhost
+	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_metrics tests/fuzz/fuzz_webhost
 TESTS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_conf tests/fuzz/fuzz_jwt \
 	tests/fuzz/fuzz_http tests/fuzz/fuzz_netlist tests/fuzz/fuzz_yaml \
 	tests/fuzz/fuzz_ws tests/fuzz/fuzz_kubecfg tests/fuzz/fuzz_kubewatch \
 	tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto \
-	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_webhost
+	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_metrics tests/fuzz/fuzz_webhost
 tests_fuzz_fuzz_webhost_SOURCES = tests/fuzz/fuzz_webhost.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_webhost_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"webhost"'
 tests_fuzz_fuzz_webhost_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
@@ -169,6 +172,13 @@ tests_fuzz_fuzz_agentproto_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) \
 tests_fuzz_fuzz_agentproto_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_agentproto_LDADD = $(LIBSSD) $(CJSON_LIBS)
 
+tests_fuzz_fuzz_metrics_SOURCES = tests/fuzz/fuzz_metrics.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_metrics_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"metrics"'
+tests_fuzz_fuzz_metrics_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) \
+	$(LIBEVENT_CFLAGS)
+tests_fuzz_fuzz_metrics_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_metrics_LDADD = $(LIBSSD) $(LIBEVENT_LIBS)
+
 tests_fuzz_fuzz_v1session_SOURCES = tests/fuzz/fuzz_v1session.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_v1session_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"v1session"'
 tests_fuzz_fuzz_v1session_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) \
@@ -203,8 +213,8 @@ tests_ws_muxagent_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) \
 	$(LIBEVENT_LIBS) $(OPENSSL_LIBS)
 # The longest first, so that make -j2 check keeps both cores busy.
 TESTS += tests/integration/webui.sh tests/integration/vnc-relay.sh \
-	tests/integration/agent-vnc.sh tests/integration/websessions.sh \
-	tests/integration/websession-desktop.sh \
+	tests/integration/agent-vnc.sh tests/integration/prometheus.sh \
+	tests/integration/websessions.sh tests/integration/websession-desktop.sh \
 	tests/integration/agent-k8s.sh tests/integration/cluster.sh \
 	tests/integration/kubesim.sh tests/kube-sim/selftest.py \
 	tests/integration/upgrade.sh tests/integration/import-wake.sh \
@@ -212,9 +222,11 @@ TESTS += tests/integration/webui.sh tests/integration/vnc-relay.sh \
 	tests/integration/capacity.sh tests/integration/agents.sh \
 	tests/integration/vnc-auth.sh tests/integration/master.sh \
 	tests/integration/db.sh tests/integration/ctl.sh tests/integration/users.sh \
+	tests/integration/abuse.sh \
 	tests/integration/sessions.sh tests/integration/matrix.sh \
 	tests/integration/crashloop.sh tests/integration/ws-client.sh \
 	tests/integration/web.sh tests/integration/events.sh \
+	tests/integration/metrics.sh \
 	tests/schema.sh tests/conf-example.sh
 EXTRA_DIST += tests/integration/upgrade.sh tests/integration/import-wake.sh \
 	tests/integration/downgrade.sh tests/integration/bulkimport.sh \
@@ -224,14 +236,16 @@ EXTRA_DIST += tests/conf-example.sh tests/schema.sh \
 	tests/kube-sim/selftest.py tests/integration/master.sh \
 	tests/integration/crashloop.sh tests/integration/db.sh \
 	tests/integration/users.sh tests/integration/sessions.sh \
+	tests/integration/abuse.sh tests/ws/logins.py \
 	tests/integration/ctl.sh tests/integration/agents.sh \
 	tests/integration/matrix.sh tests/integration/capacity.sh \
 	tests/integration/vnc-auth.sh tests/integration/ws-client.sh \
 	tests/integration/kubesim.sh tests/integration/cluster.sh \
 	tests/integration/agent-k8s.sh tests/integration/agent-vnc.sh \
 	tests/integration/vnc-relay.sh tests/integration/lib.sh \
+	tests/integration/metrics.sh tests/integration/prometheus.sh \
 	tests/integration/vnc-relay.js tests/pg.sh tests/agent/flood.py \
-	tests/ws/rfbclient.py tests/ws/bytetarget.py tests/ws/echo-server.py \
+	tests/ws/rfbclient.py tests/ws/pingflood.py tests/ws/bytetarget.py tests/ws/echo-server.py \
 	tests/ws/webapp.py tests/ws/webclient.py tests/integration/websessions.sh \
 	tests/integration/websession-desktop.sh tests/node/websession.js \
 	tests/node/viewer.js tests/node/vnc-client.js tests/node/ws-agent.js \

@@ -65,7 +65,8 @@ fuzz_body(const uint8_t *in, size_t len)
 static void
 fuzz_decoders(const char *p, size_t len)
 {
-	char path[256], val[64];
+	static const char *const keys[] = { "token", "user", "", NULL };
+	char path[256], val[64], bad[40];
 	int n;
 
 	if (http_path_decode(p, len, path, sizeof(path)) == 0 &&
@@ -75,6 +76,9 @@ fuzz_decoders(const char *p, size_t len)
 	if (n >= (int)sizeof(val) || (n >= 0 && strlen(val) != (size_t)n))
 		abort();
 	(void)http_query_get(p, len, "", val, sizeof(val));
+	if (http_query_check(p, len, keys, 256, bad, sizeof(bad)) != 0 &&
+	    strlen(bad) > 32)
+		abort();
 }
 
 /* Cookies and origins: the answer lies within the head, exactly. */

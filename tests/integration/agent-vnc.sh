@@ -21,7 +21,8 @@ ok_if "PostgreSQL starts" pg_up
     > "$T/kube-sim.log" 2>&1 &
 on_exit "kill $!; wait $!"
 ok_if "kube-sim starts" wait_until "$TEST_WAIT" test -s "$T/ks/url"
-ok_if "ssd starts" ssd_start "agent_heartbeat_interval = 1s" "agent_timeout = 30s"
+ok_if "ssd starts" ssd_start "agent_heartbeat_interval = 1s" "agent_timeout = 30s" \
+    "viewer_max_per_session = 2" "viewer_max_per_user = 3"
 [ -n "$SSD_PID" ] && [ -s "$T/ks/url" ] || finish
 ssdctl template import "$top_srcdir/contrib/templates/xfce-desktop.yaml" > /dev/null
 admin=$(json token <<< "$(api POST /api/v1/auth/login "" "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" | cut -d' ' -f2-)")
@@ -93,6 +94,52 @@ link_again() { [ "$(grep -c 'data link 0 up' "$T/agent.log")" -ge 2 ]; }
 ok_if "... the agent is back with its data link" wait_until "$TEST_WAIT" link_again
 out=$(rfb "$(ticket_url)")
 ok_if "... and a new viewer works" grep -q '"rects"' <<< "$out"
+
+# Viewer caps: 2 per session, 3 per user (admin's, here).
+sid2=$(json id <<< "$(api POST /api/v1/sessions "$admin" '{"template":"xfce-desktop","persistentHome":false}' | cut -d' ' -f2-)")
+wait_until "$TEST_WAIT" sql_is "SELECT state FROM sessions WHERE id = '$sid2'" running
+upgrade_code() {
+	curl -s --max-time 10 -o "$T/cap.out" -w '%{http_code}' -H 'Connection: Upgrade' \
+	    -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' \
+	    -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' "http://127.0.0.1:$SSD_PORT$1"
+}
+# hold URL FILE: a viewer in the background for 10 minutes, its pid
+# (python's own, so that a kill ends it) in holders.
+holders=()
+hold() {
+	(exec /usr/bin/python3 "$top_srcdir/tests/ws/rfbclient.py" \
+	    "ws://127.0.0.1:$SSD_PORT$1" "" 600 > "$2") &
+	holders+=($!)
+}
+hold "$(ticket_url)" "$T/cap0"
+hold "$(ticket_url)" "$T/cap1"
+all_viewing() { local f; for f in "$@"; do grep -q '"rects"' "$f" || return 1; done; }
+wait_until "$TEST_WAIT" all_viewing "$T/cap0" "$T/cap1"
+code=$(upgrade_code "$(ticket_url)")
+ok_if "a third viewer of one session: 429 too_many_viewers (got $code)" \
+    eval '[ "$code" = 429 ] && grep -q "viewer_max_per_session" "$T/cap.out"'
+sid_keep=$sid
+sid=$sid2
+hold "$(ticket_url)" "$T/cap2"
+wait_until "$TEST_WAIT" all_viewing "$T/cap2"
+code=$(upgrade_code "$(ticket_url)")
+ok_if "a fourth viewer of the user's, on another session: 429 naming viewer_max_per_user (got $code)" \
+    eval '[ "$code" = 429 ] && grep -q "viewer_max_per_user" "$T/cap.out"'
+kill "${holders[@]}" 2> /dev/null
+wait "${holders[@]}" 2> /dev/null
+sid=$sid_keep
+viewers_back() {
+	local u3 u4 p3
+	u3=$(ticket_url) u4=$(ticket_url)
+	rfb "$u3" "" 3 > "$T/cap3" &
+	p3=$!
+	rfb "$u4" "" 3 > "$T/cap4"
+	wait "$p3"
+	all_viewing "$T/cap3" "$T/cap4"
+}
+ok_if "... once they close, their places are free again (two viewers of the first session at once)" \
+    wait_until "$TEST_WAIT" viewers_back
+api DELETE "/api/v1/sessions/$sid2" "$admin" > /dev/null
 
 # Byte-exact through the whole path: 1 GiB down, 512 MiB up, to the close.
 if command -v node > /dev/null && [ -d "$top_srcdir/tests/node/node_modules/ws" ]; then

@@ -84,8 +84,8 @@ ok_if "... and v1.x's claim is untouched" \
 # ssd-upgrade(7), AGENT ROLL-OUT: before waking it.
 ok_if "kubectl -n streamspace delete deployment,service $id" \
     kc -n streamspace delete deployment,service "$id"
-ok_if "kubectl -n streamspace label pvc $id-home managed-by=ssd-agent-k8s session=$id" \
-    kc -n streamspace label pvc "$id-home" managed-by=ssd-agent-k8s "session=$id" --overwrite
+ok_if "kubectl -n streamspace label pvc $id-home managed-by=ssd-agent-k8s session=$id streamspace.io/agent=k8s-wake" \
+    kc -n streamspace label pvc "$id-home" managed-by=ssd-agent-k8s "session=$id" streamspace.io/agent=k8s-wake --overwrite
 r=$(api PUT "/api/v1/sessions/$id/wake" "$ADM")
 ok_if "waking it places it on the agent" grep -q '"agentId":"k8s-wake"' <<< "$r"
 ok_if "... which starts it: running" wait_until "$TEST_WAIT" is_state "$id" running

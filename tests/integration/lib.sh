@@ -71,6 +71,8 @@ _cleanup() {
 	fi
 }
 trap _cleanup EXIT
+# (A TERM, from the harness's time limit say, cleans up too.)
+trap 'echo "# stopped by SIGTERM"; exit 143' TERM
 
 # A TCP port nobody listens on right now.
 free_port() {
@@ -88,12 +90,28 @@ sql_is() { [ "$(psql -qAt -c "$1")" = "$2" ]; }
 # long limit costs nothing when things work.  Never a measure of speed.
 TEST_WAIT=${SSD_TEST_WAIT:-90}
 
-# wait_until SECONDS cmd...: polls every 50 ms.
+# ssd_gone: ssd_start's ssd has exited (or is a zombie not yet waited for).
+ssd_gone() {
+	local state
+	[ -n "$SSD_PID" ] || return 1
+	state=$(sed 's/.*) //' "/proc/$SSD_PID/stat" 2> /dev/null | cut -c1)
+	[ -z "$state" ] || [ "$state" = Z ]
+}
+
+# wait_until SECONDS cmd...: polls every 50 ms.  Gives up at once when
+# ssd has died under it: nothing it would wait for can come then, and a
+# suite of 90 s waits would outlast CI (said once in the log).
 wait_until() {
 	local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 ))
 	shift
 	while ! "$@" > /dev/null 2>&1; do
 		[ $(( $(date +%s%N) / 1000000 )) -ge $deadline ] && return 1
+		if ssd_gone; then
+			[ -n "$SSD_GONE_SAID" ] ||
+			    echo "# ssd (pid $SSD_PID) has exited: waits end at once" >&2
+			SSD_GONE_SAID=1
+			return 1
+		fi
 		sleep 0.05
 	done
 	return 0
@@ -211,3 +229,14 @@ worker_pid() {
 worker_field() {
 	ssdctl show workers | awk -v n="$1" -v f="$2" '$1 == n { print $f }'
 }
+
+# scrape [URL [curl args...]]: ssd's /metrics into $T/metrics.
+scrape() {
+	local url=${1:-$SSD_URL/metrics}
+	shift 2> /dev/null
+	curl -sf -o "$T/metrics" "$@" "$url"
+}
+
+# sample 'name{labels}': that series' value in the last scrape, or nothing.
+# Labels as ssd writes them: worker first, then the family's own in order.
+sample() { awk -v s="$1" 'index($0, s " ") == 1 { print $2 }' "$T/metrics"; }

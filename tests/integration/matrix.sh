@@ -64,7 +64,7 @@ matrix=(
 # Every route of ssd-api's table (ssd-api -R): anonymous callers get 401
 # and callers below its role 403, whatever the ids; and each one is in the
 # matrix above, or named here with the test that covers it.
-elsewhere=" GET /health GET /ready GET /health/hub GET /health/relay/:n POST /api/v1/auth/login
+elsewhere=" GET /health GET /ready GET /health/hub GET /health/relay/:n GET /metrics POST /api/v1/auth/login
     POST /api/v1/auth/refresh POST /api/v1/auth/logout GET /vnc-viewer/:id GET /novnc/*path
     GET /api/v1/vnc/:id POST /api/v1/agents/register GET /api/v1/agent/connect GET /api/v1/agents/connect
     GET /api/v1/agent/data GET /api/v1/agents/data POST /api/v1/sessions/:id/viewer-ticket
@@ -75,7 +75,7 @@ elsewhere=" GET /health GET /ready GET /health/hub GET /health/relay/:n POST /ap
     GET /admin GET /admin/*page GET /ui/*path GET /api/v1/events POST /api/v1/templates/import
     GET /api/v1/users/:id/quota PUT /api/v1/users/:id/quota "
 # (master.sh, vnc-auth.sh, users.sh, agents.sh, sessions.sh, ctl.sh, web.sh,
-# events.sh)
+# events.sh, metrics.sh)
 rank() { case $1 in user) echo 1 ;; operator) echo 2 ;; admin) echo 3 ;; *) echo 0 ;; esac; }
 "$top_builddir/ssd-api/ssd-api" -R > "$T/routes"
 ok_if "ssd-api -R lists the route table" test -s "$T/routes"

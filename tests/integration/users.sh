@@ -214,6 +214,20 @@ r=$(api POST /api/v1/users "$admin" '{"username":1}')
 [ "$(json error <<< "${r#* }")" = bad_request ] && [ -n "$(json message <<< "${r#* }")" ]
 ok_rc "errors have one shape: {error: code, message}" $?
 
+# Filters: read strictly, never ignored.
+long=$(printf '%5000s' | tr ' ' x)
+bad=""
+for q in "admin/audit?resource_id=%00" "admin/audit?search=$long" "admin/audit?user=a&user=b" \
+    "admin/audit?resourceId=x" "sessions?state=bogus" "sessions?owner=alice" "agents?status=%ff" \
+    "templates?category=%0a"; do
+	r=$(api GET "/api/v1/$q" "$admin")
+	[ "${r%% *}" = 400 ] || bad="$bad [$q: ${r:0:80}]"
+done
+ok_if "malformed, repeated or unknown filters: 400 naming them, never everything$bad" [ -z "$bad" ]
+r=$(api GET "/api/v1/admin/audit?resource_id=nothing-has-this" "$admin")
+ok_if "... a well-formed filter that matches nothing: 200, empty" \
+    eval '[ "${r%% *}" = 200 ] && [ "$(json count <<< "${r#* }")" = 0 ]'
+
 # The audit trail.
 audited() { [ "$(psql -qAt -c "$1")" -ge "${2:-1}" ]; }
 ok_if "every failed or refused login is audited with the name tried" audited \

@@ -72,12 +72,14 @@ ok_if "no credentials: 401" [ "$(status "$r")" = 401 ]
 r=$(ticket "$sid" "garbage.token.here")
 ok_if "a bad token: 401" [ "$(status "$r")" = 401 ]
 
-# vnc TARGET [AUTHORIZATION] [VERSION]: a WebSocket upgrade; "STATUS BODY".
+# vnc TARGET [AUTHORIZATION] [VERSION] [CURL ARGS...]: a WebSocket
+# upgrade; "STATUS BODY".
 vnc() {
 	local args=(-s --max-time 5 -o "$T/vnc.out" -w '%{http_code}'
 	    -H 'Connection: Upgrade' -H 'Upgrade: websocket'
-	    -H "Sec-WebSocket-Version: ${3:-13}" -H 'Sec-WebSocket-Protocol: binary'
+	    -H "Sec-WebSocket-Version: ${3:-13}"
 	    -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==')
+	[ $# -gt 3 ] && args+=("${@:4}") || args+=(-H 'Sec-WebSocket-Protocol: binary')
 	[ -n "${2:-}" ] && args+=(-H "Authorization: Bearer $2")
 	local code
 	code=$(curl "${args[@]}" "$SSD_URL$1")
@@ -87,7 +89,11 @@ code=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "$SSD_URL/api/v1/vnc/
 ok_if "a plain GET: 400 (got $code)" [ "$code" = 400 ]
 r=$(vnc "/api/v1/vnc/$sid?ticket=$t1" "" 8)
 ok_if "an upgrade of another WebSocket version: 426" [ "$(status "$r")" = 426 ]
-ok_if "... neither used the ticket up" sql_is "SELECT count(*) FROM viewer_tickets WHERE used_at IS NOT NULL" 0
+r=$(vnc "/api/v1/vnc/$sid?ticket=$t1" "" 13 -H 'Sec-WebSocket-Protocol: chat')
+ok_if "an upgrade offering only subprotocols ssd does not speak (chat): 400" [ "$(status "$r")" = 400 ]
+r=$(vnc "/api/v1/vnc/$sid?ticket=$t1" "" 13 -H 'Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==')
+ok_if "an upgrade with two Sec-WebSocket-Key headers: 400" [ "$(status "$r")" = 400 ]
+ok_if "... none used the ticket up" sql_is "SELECT count(*) FROM viewer_tickets WHERE used_at IS NOT NULL" 0
 r=$(vnc "/api/v1/vnc/$sid?ticket=$t1")
 [ "$(status "$r")" = 503 ] && [ "$(json error <<< "$(body "$r")")" = no_data_link ] && \
     [ "$(json message <<< "$(body "$r")")" = "no relay holds a data link to agent k8s-vnc" ]
@@ -166,7 +172,7 @@ ok_if "no ticket or token in ssd.log (debug level) or audit_log${leaks:+ (found:
 ok_if "ssd.log has the debug lines of the requests (the check above read them)" \
     grep -q "GET /api/v1/vnc/$sid -> 401" "$T/ssd.log"
 ok_if "every WebSocket attempt is audited, with its status" \
-    sql_is "SELECT count(*) = 15 AND bool_or(changes->>'status' = '404') FROM audit_log WHERE action = 'GET /api/v1/vnc/$sid'" t
+    sql_is "SELECT count(*) = 17 AND bool_or(changes->>'status' = '404') FROM audit_log WHERE action = 'GET /api/v1/vnc/$sid'" t
 
 # The viewer page and noVNC's files (Debian's novnc).
 page() { curl -s -o "$T/page" -w '%{http_code} %{content_type}' "$SSD_URL$1"; }

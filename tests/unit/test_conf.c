@@ -159,6 +159,22 @@ START_TEST(check_catches_bad_combinations)
 	ck_assert_int_eq(conf_check(c, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "absolute path"));
 	conf_free(c);
+	c = conf_new();
+	ck_assert_int_eq(load(c, "metrics_allow = 10.0.0.0/8, prometheus\n",
+	    &err), 0);
+	ck_assert_int_eq(conf_check(c, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "ssd.conf:1 (metrics_allow)"));
+	conf_free(c);
+	c = conf_new();
+	ck_assert_int_eq(load(c, "metrics_listen = 192.0.2.1\n", &err), 0);
+	ck_assert_int_eq(conf_check(c, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "(metrics_listen)"));
+	conf_free(c);
+	c = conf_new();
+	ck_assert_int_eq(load(c, "metrics_listen = [::1]:9101\n"
+	    "metrics_allow = \n", &err), 0);
+	ck_assert_int_eq(conf_check(c, &err), 0);
+	conf_free(c);
 }
 END_TEST
 

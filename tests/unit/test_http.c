@@ -591,6 +591,54 @@ START_TEST(paths)
 }
 END_TEST
 
+START_TEST(query_checks)
+{
+	static const char *const keys[] = { "user", "search", NULL };
+	char name[40], big[400];
+	static const struct {
+		const char	*q;
+		int		 want;
+		const char	*bad;
+	} cases[] = {
+		{ "", 0, NULL },
+		{ "user=a&search=b+c%20d", 0, NULL },
+		{ "user=&search", 0, NULL },
+		{ "user=%C3%BC", 0, NULL },
+		{ "&&user=a&", 0, NULL },
+		{ "nope=1", HTTP_QUERY_UNKNOWN, "nope" },
+		{ "user=a&USER=b", HTTP_QUERY_UNKNOWN, "USER" },
+		{ "us%00er=a", HTTP_QUERY_UNKNOWN, "us%00er" },
+		{ "user=a&user=b", HTTP_QUERY_REPEATED, "user" },
+		{ "us%65r=a&user=b", HTTP_QUERY_REPEATED, "user" },
+		{ "user=%00", HTTP_QUERY_MALFORMED, "user" },
+		{ "user=%0a", HTTP_QUERY_MALFORMED, "user" },
+		{ "user=%zz", HTTP_QUERY_MALFORMED, "user" },
+		{ "user=%C3", HTTP_QUERY_MALFORMED, "user" },
+		{ "search=%ff%fe", HTTP_QUERY_MALFORMED, "search" },
+		{ "n%ffpe\x01=1", HTTP_QUERY_UNKNOWN, "n%ffpe?" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(http_query_check(cases[i].q, strlen(cases[i].q),
+		    keys, 16, name, sizeof(name)) == cases[i].want, "%s",
+		    cases[i].q);
+		if (cases[i].bad != NULL)
+			ck_assert_str_eq(name, cases[i].bad);
+	}
+	ck_assert_int_eq(http_query_check(NULL, 0, keys, 16, name,
+	    sizeof(name)), 0);
+	/* A value of max bytes passes, one more does not. */
+	memcpy(big, "search=", 7);
+	memset(big + 7, 'x', 16);
+	ck_assert_int_eq(http_query_check(big, 7 + 16, keys, 16, name,
+	    sizeof(name)), 0);
+	memset(big + 7, 'x', 17);
+	ck_assert_int_eq(http_query_check(big, 7 + 17, keys, 16, name,
+	    sizeof(name)), HTTP_QUERY_MALFORMED);
+}
+END_TEST
+
 START_TEST(queries)
 {
 	const char *q = "a=1&token=x%2By+z&empty=&flag&a=2&sp+ace=%7e&&=v";
@@ -823,6 +871,7 @@ http_suite(void)
 	tc = tcase_create("decode");
 	tcase_add_test(tc, paths);
 	tcase_add_test(tc, queries);
+	tcase_add_test(tc, query_checks);
 	tcase_add_test(tc, cookies);
 	tcase_add_test(tc, origins);
 	tcase_add_test(tc, status_texts);

@@ -178,6 +178,51 @@ START_TEST(addr_keys)
 }
 END_TEST
 
+START_TEST(hostport)
+{
+	char addr[NETLIST_ADDR_MAX], err[128];
+	int port = 0;
+
+	ck_assert_int_eq(netlist_hostport("192.0.2.1:9101", addr, sizeof(addr),
+	    &port, err, sizeof(err)), 0);
+	ck_assert_str_eq(addr, "192.0.2.1");
+	ck_assert_int_eq(port, 9101);
+	ck_assert_int_eq(netlist_hostport("[2001:db8::1]:80", addr,
+	    sizeof(addr), &port, err, sizeof(err)), 0);
+	ck_assert_str_eq(addr, "2001:db8::1");
+	ck_assert_int_eq(port, 80);
+	ck_assert_int_eq(netlist_hostport("[::1]:65535", addr, sizeof(addr),
+	    &port, err, sizeof(err)), 0);
+	ck_assert_int_eq(port, 65535);
+	/* Malformed: no port, bad port, names, unbracketed v6, brackets. */
+	ck_assert_int_eq(netlist_hostport("192.0.2.1", addr, sizeof(addr),
+	    &port, err, sizeof(err)), -1);
+	ck_assert_int_eq(netlist_hostport("192.0.2.1:", addr, sizeof(addr),
+	    &port, err, sizeof(err)), -1);
+	ck_assert_int_eq(netlist_hostport("192.0.2.1:0", addr, sizeof(addr),
+	    &port, err, sizeof(err)), -1);
+	ck_assert_int_eq(netlist_hostport("192.0.2.1:65536", addr,
+	    sizeof(addr), &port, err, sizeof(err)), -1);
+	ck_assert_int_eq(netlist_hostport("192.0.2.1:-1", addr, sizeof(addr),
+	    &port, err, sizeof(err)), -1);
+	ck_assert_int_eq(netlist_hostport("192.0.2.1:80x", addr, sizeof(addr),
+	    &port, err, sizeof(err)), -1);
+	ck_assert_int_eq(netlist_hostport("localhost:80", addr, sizeof(addr),
+	    &port, err, sizeof(err)), -1);
+	ck_assert_int_eq(netlist_hostport("::1:80", addr, sizeof(addr), &port,
+	    err, sizeof(err)), -1);
+	ck_assert_int_eq(netlist_hostport("[::1:80", addr, sizeof(addr),
+	    &port, err, sizeof(err)), -1);
+	ck_assert_int_eq(netlist_hostport("[]:80", addr, sizeof(addr), &port,
+	    err, sizeof(err)), -1);
+	ck_assert_int_eq(netlist_hostport(":80", addr, sizeof(addr), &port,
+	    err, sizeof(err)), -1);
+	ck_assert_int_eq(netlist_hostport("[192.0.2.1]:80", addr,
+	    sizeof(addr), &port, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(memchr(err, '\0', sizeof(err)));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -192,6 +237,7 @@ main(void)
 	tcase_add_test(tc, forwarded_for);
 	tcase_add_test(tc, forwarded_long_entry);
 	tcase_add_test(tc, addr_keys);
+	tcase_add_test(tc, hostport);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -281,6 +281,18 @@ START_TEST(handshake)
 	const char *v12 = "GET /x HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
 	    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 	    "Sec-WebSocket-Version: 12\r\n\r\n";
+	const char *chat = "GET /x HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
+	    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Protocol: chat\r\n"
+	    "Sec-WebSocket-Version: 13\r\n\r\n";
+	const char *none = "GET /x HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
+	    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Version: 13\r\n\r\n";
+	const char *twokeys = "GET /x HTTP/1.1\r\nHost: h\r\nUpgrade: "
+	    "websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n"
+	    "Sec-WebSocket-Version: 13\r\n\r\n";
 	const char *badkey = "GET /x HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
 	    "Connection: Upgrade\r\nSec-WebSocket-Key: c2hvcnQ=\r\n"
 	    "Sec-WebSocket-Version: 13\r\n\r\n";
@@ -292,8 +304,17 @@ START_TEST(handshake)
 	ck_assert_uint_gt(ws_server_response(resp, sizeof(resp), accept,
 	    proto), 0);
 	ck_assert_ptr_nonnull(strstr(resp, "Sec-WebSocket-Protocol: binary"));
-	ck_assert_int_eq(ws_server_check(&req, NULL, accept, &proto), 0);
+	/* Subprotocols offered, none ours (chat): refused. */
+	ck_assert_int_eq(ws_server_check(&req, NULL, accept, &proto), -400);
+	ck_assert_int_eq(http_parse_head(chat, strlen(chat), 8192, &req), 1);
+	ck_assert_int_eq(ws_server_check(&req, ours, accept, &proto), -400);
+	/* None offered: accepted without one. */
+	ck_assert_int_eq(http_parse_head(none, strlen(none), 8192, &req), 1);
+	ck_assert_int_eq(ws_server_check(&req, ours, accept, &proto), 0);
 	ck_assert_ptr_null(proto);
+	ck_assert_int_eq(http_parse_head(twokeys, strlen(twokeys), 8192,
+	    &req), 1);
+	ck_assert_int_eq(ws_server_check(&req, ours, accept, &proto), -400);
 	ck_assert_int_eq(http_parse_head(v12, strlen(v12), 8192, &req), 1);
 	ck_assert_int_eq(ws_server_check(&req, ours, accept, &proto), -426);
 	ck_assert_int_eq(http_parse_head(badkey, strlen(badkey), 8192, &req),
