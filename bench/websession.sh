@@ -10,7 +10,8 @@
 # in MiB/s and R's ratio to D are printed.  A failed or unchecked transfer
 # ends the run with the reason.  Not part of make check.
 # Usage: bench/websession.sh [BUILD_DIR]   Environment: ROUNDS (3),
-# SIZE_MB (512).
+# SIZE_MB (512), VNC_VIA (the agent's way to the pod: direct, as in a
+# cluster; portforward measures the Kubernetes double's port-forward).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build/plain}" && pwd) || exit 1
@@ -45,7 +46,7 @@ YAML
 ssdctl template import "$T/webapp.yaml" > /dev/null || fail "cannot import the template"
 key=$(ssdctl agent add k8s-bench | grep -Eo '[0-9a-f]{64}')
 AGENT_ID=k8s-bench CONTROL_PLANE_URL="ws://127.0.0.1:$SSD_PORT" AGENT_KEY=$key \
-    KUBECONFIG="$T/ks/kubeconfig" LOG_LEVEL=warn \
+    KUBECONFIG="$T/ks/kubeconfig" VNC_VIA=${VNC_VIA:-direct} LOG_LEVEL=warn \
     "$build/ssd-agent-k8s/ssd-agent-k8s" > "$T/agent.log" 2>&1 &
 on_exit "kill $!; wait $!"
 wait_until 30 sql_is "SELECT status FROM agents WHERE agent_id = 'k8s-bench'" online ||

@@ -29,6 +29,9 @@
 #define WEB_READ_MAX		(4 * MUX_DATA_MAX)
 /* Agent bytes left in the socket's buffer when the window grows back. */
 #define WEB_WRITE_LOW		MUX_DATA_MAX
+/* Per event: libevent's 16 KiB default would cut DATA frames small. */
+#define WEB_READ_ONCE		MUX_DATA_MAX
+#define WEB_WRITE_ONCE		(256 * 1024)
 
 static void
 web_timer_set(struct stream *s, uint64_t ms)
@@ -137,6 +140,8 @@ web_open(struct stream *s)
 	bufferevent_setcb(s->web, web_read, web_written, web_event, s);
 	bufferevent_setwatermark(s->web, EV_READ, 0, WEB_READ_MAX);
 	bufferevent_setwatermark(s->web, EV_WRITE, WEB_WRITE_LOW, 0);
+	bufferevent_set_max_single_read(s->web, WEB_READ_ONCE);
+	bufferevent_set_max_single_write(s->web, WEB_WRITE_ONCE);
 	bufferevent_enable(s->web, EV_WRITE);
 	/* The head ssd-api read and rewrote, and what came after it. */
 	evbuffer_add(s->up, s->tail, s->tail_len);
