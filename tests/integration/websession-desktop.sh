@@ -66,5 +66,7 @@ ok_if "the screenshot shows the desktop, not a blank screen ($(ev shot))" \
     /usr/bin/python3 -c 'import json, sys; s = json.loads(sys.argv[1]); sys.exit(0 if s["distinct"] >= 3 else 1)' "$(ev shot)"
 ok_if "the connection is audited as a web stream" wait_until "$TEST_WAIT" \
     sql_is "SELECT count(*) > 0 FROM audit_log WHERE action = 'web stream' AND resource_id = '$sid'" t
+ok_if "no sanitizer report from ssd or the agent" \
+    bash -c "! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' '$T/ssd.log' '$T/agent.log'"
 [ "$TAP_FAILED" = 0 ] || { echo "# --- browser ---"; grep -v console "$T/browser.out" | tail -20 | sed 's/^/# /'; tail -20 "$T/ssd.log" | sed 's/^/# /'; }
 finish

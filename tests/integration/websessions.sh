@@ -190,5 +190,7 @@ ok_if "without session_domain its ticket is refused naming the setting ($out)" \
 out=$(web "$HOST" "$C" get /)
 ok_if "... and no host is a session's: the UI's origin answers, not the pod ($(field status "$out"))" \
     lacks 'web session test app' "$out"
+ok_if "no sanitizer report from ssd or the agent" \
+    bash -c "! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' '$T/ssd.log' '$T/agent.log'"
 [ "$TAP_FAILED" = 0 ] || { echo "# --- agent.log ---"; tail -20 "$T/agent.log" | sed 's/^/# /'; echo "# --- ssd.log ---"; tail -30 "$T/ssd.log" | sed 's/^/# /'; }
 finish

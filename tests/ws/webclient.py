@@ -11,7 +11,7 @@ names HOST in every request, with the session origin's cookie COOKIE
   parallel P N        P connections at once, each downloading N bytes
   ws                  a WebSocket echo through /ws
   cut                 GET /cut: the body ends early, with the connection
-The pattern is webapp.py's (bytes(range(256)) repeated)."""
+The bytes are webapp.py's pattern()."""
 import base64
 import hashlib
 import http.client
@@ -23,15 +23,8 @@ import sys
 import threading
 import time
 
-BLOCK = bytes(range(256)) * 256
-
-
-def pattern(n):
-    full, rest = divmod(n, len(BLOCK))
-    for _ in range(full):
-        yield BLOCK
-    if rest:
-        yield BLOCK[:rest]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webapp import pattern  # noqa: E402  (the app's bytes, to check)
 
 
 class Client:
