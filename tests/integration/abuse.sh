@@ -2,9 +2,10 @@
 # abuse.sh - the adversarial probe's login and request floods (issue 12),
 # with small numbers: a burst of guesses from one address, a flood of
 # random names from a blocked address, an owner guessed at from ten
-# addresses, two pipelined requests before a hand-off.  Correctness
-# only: how fast is bench/api.sh's question.  Client addresses are
-# 127.0.0.N (Linux routes all of 127/8 to lo).  TAP output.
+# addresses, two pipelined requests before a hand-off, bodies that are
+# not one well-typed JSON object.  Correctness only: how fast is
+# bench/api.sh's question.  Client addresses are 127.0.0.N (Linux routes
+# all of 127/8 to lo).  TAP output.
 . "$top_srcdir/tests/integration/lib.sh"
 
 export JWT_SECRET=0123456789abcdef0123456789abcdef-test
@@ -77,6 +78,20 @@ out=$(timeout 20 cat <&3 | grep -ao 'HTTP/1.1 [0-9]*' | tr '\n' ' ')
 exec 3<&-
 ok_if "pipelined /health then /health/hub: both answered ($out)" \
     [ "$out" = "HTTP/1.1 200 HTTP/1.1 200 " ]
+
+# 10: one JSON object, no duplicate keys, every known field's type.
+bad=
+for b in '{"username":"jx","password":"jx-password"} xyz' \
+    '{"username":"jx","password":"jx-password"}{"username":"jy"}' \
+    '{"username":"jx","username":"jy","password":"jx-password"}' \
+    '{"username":"jx","password":"jx-password","active":"yes"}'; do
+	r=$(api POST /api/v1/users "$admin" "$b")
+	[ "${r%% *}" = 400 ] || bad="$bad [$b: ${r%% *}]"
+done
+r=$(api POST /api/v1/users "$admin" '{"username":"jx","password":"jx-password","active":"yes"}')
+ok_if "trailing data, two objects, a repeated key, a wrong type: 400$bad" [ -z "$bad" ]
+ok_if "... naming the field" grep -q active <<< "$r"
+ok_if "... and no user made" sql_is "SELECT count(*) FROM users WHERE username = 'jx'" 0
 
 ok_if "no worker died" eval '! grep -q "killed by signal\|exited with status" "$T/ssd.log"'
 finish
