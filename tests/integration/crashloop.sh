@@ -14,8 +14,7 @@ for i in 1 2 3; do
 	    [ "$(worker_field ssd-hub 3)" = ready ]; }
 	ok_if "hub killed ($i), restarted" wait_until "$TEST_WAIT" back
 done
-gone() { ! kill -0 "$SSD_PID" 2>/dev/null; }
-ok_if "third failure within the window: ssd exits" wait_until "$TEST_WAIT" gone
+ok_if "third failure within the window: ssd exits" wait_until "$TEST_WAIT" ssd_gone
 wait "$SSD_PID"
 rc=$?
 SSD_PID=

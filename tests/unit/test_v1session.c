@@ -148,7 +148,7 @@ START_TEST(refused)
 	    "{\"name\":\"n\",\"user\":\"u\",\"template\":\"t\",\"persistentHome\":\"yes\"}",
 	    "{\"name\":\"n\",\"user\":\"u\",\"template\":\"t\",\"resources\":[]}",
 	    "{\"name\":\"n\",\"user\":\"u\",\"template\":\"t\",\"resources\":{\"memory\":\"lots\"}}",
-	    "{\"name\":\"n\",\"user\":\"u\",\"template\":\"t\",\"resources\":{\"cpu\":\"1.\"}}",
+	    "{\"name\":\"n\",\"user\":\"u\",\"template\":\"t\",\"resources\":{\"cpu\":\"1.2.3\"}}",
 	    "{\"name\":\"n\",\"user\":\"u\",\"template\":\"t\",\"resources\":{\"cpu\":\"1Xi\"}}",
 	    "{\"name\":\"n\",\"user\":\"u\",\"template\":\"t\",\"resources\":{\"cpu\":2}}",
 	    "{\"name\":\"n\",\"user\":\"u\",\"template\":\"t\",\"tags\":\"web\"}",
