@@ -2,7 +2,9 @@
 # bench/api.sh - throughput of ssd-api against a real PostgreSQL on this
 # machine: GET /api/v1/sessions (100 sessions, admin token) and
 # POST /api/v1/auth/login (yescrypt: CPU-bound by design), each with wrk,
-# with GET /health measured in the same run as the reference.
+# with GET /health measured in the same run as the reference; then
+# GET /health's latency on one connection alone and while logins flood
+# ssd-api on the others (password hashes run beside its event loop).
 # Not part of make check.  Usage: bench/api.sh [BUILD_DIR] (default build/plain)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,6 +38,9 @@ db_name = $PGDATABASE
 db_user = $PGUSER
 log_level = warn
 login_max_failures = 10000
+# (One user's logins from one address in parallel count as failures
+# until they succeed: 64 at once must not start its back-off.)
+login_backoff_after = 1000
 CONF
 JWT_SECRET=bench-secret-0123456789abcdef0123456789 ADMIN_PASSWORD=bench-admin-password \
     "$build/ssd" -d -f "$T/ssd.conf" > "$T/ssd.log" 2>&1 &
@@ -64,7 +69,7 @@ run() {
 	out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" 2>&1)
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' <<< "$out")
 	p99=$(awk '$1 == "99%" { print $2 }' <<< "$out")
-	grep -q 'Non-2xx' <<< "$out" && echo "bench: $name had errors: $(grep Non-2xx <<< "$out")"
+	grep -q 'Non-2xx' <<< "$out" && echo "bench: $name had errors: $(grep Non-2xx <<< "$out")" >&2
 	printf '%-34s %10s req/s   p99 %s\n' "$name" "$rps" "$p99" >&2
 	echo "$rps"
 }
@@ -74,3 +79,24 @@ list=$(run "GET /api/v1/sessions (100 rows)" -H "Authorization: Bearer $token" "
 lg=$(run "POST /api/v1/auth/login" -s "$T/login.lua" "$url/api/v1/auth/login")
 awk -v r="$ref" -v l="$list" -v g="$lg" 'BEGIN {
 	printf "ratios to /health: sessions list %.3f, login %.4f\n", l / r, g / r }'
+
+# ms VALUE: wrk's latency ("812.00us", "1.20ms", "2.01s") in milliseconds.
+ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/) n *= 1000; print n }'; }
+# health_latency: "p50 p99" of GET /health on one connection, in ms.
+health_latency() {
+	local out
+	out=$(wrk -t1 -c1 -d"${secs}s" --latency "$url/health" 2>&1)
+	echo "$(ms "$(awk '$1 == "50%" { print $2 }' <<< "$out")") $(ms "$(awk '$1 == "99%" { print $2 }' <<< "$out")")"
+}
+read -r a50 a99 <<< "$(health_latency)"
+wrk -t1 -c"$conns" -d"$((secs + 2))s" -s "$T/login.lua" "$url/api/v1/auth/login" > "$T/flood.out" 2>&1 &
+flood=$!
+sleep 1
+read -r f50 f99 <<< "$(health_latency)"
+wait "$flood"
+frps=$(awk '/^Requests\/sec:/ { print $2 }' "$T/flood.out")
+grep -q 'Non-2xx' "$T/flood.out" && echo "bench: the login flood had refusals: $(grep Non-2xx "$T/flood.out")"
+[ -n "$a99" ] && [ -n "$f99" ] && [ -n "$frps" ] || fail "no latency figures from wrk"
+printf 'GET /health on one connection: p50 %s ms, p99 %s ms alone; p50 %s ms, p99 %s ms under %s logins/s on %s connections\n' \
+    "$a50" "$a99" "$f50" "$f99" "$frps" "$conns"
+awk -v a="$a99" -v f="$f99" 'BEGIN { printf "ratio of /health p99 under the login flood to alone: %.2f\n", f / a }'

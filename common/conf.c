@@ -847,6 +847,14 @@ conf_bool(const struct conf *c, enum setting_id id)
 	return c->v[id].num != 0;
 }
 
+void
+conf_log_limits(const struct conf *c)
+{
+	log_set_limits((unsigned)conf_ms(c, S_LOG_LIMIT_INTERVAL),
+	    (unsigned)conf_int(c, S_LOG_REPEAT_MAX),
+	    (unsigned)conf_int(c, S_LOG_SIMILAR_MAX));
+}
+
 int
 conf_is_set(const struct conf *c, enum setting_id id)
 {

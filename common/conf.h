@@ -86,6 +86,8 @@ int	conf_is_set(const struct conf *c, enum setting_id id);
 enum conf_source conf_source(const struct conf *c, enum setting_id id);
 int	conf_equal(const struct conf *a, const struct conf *b,
 	    enum setting_id id);
+/* Hands the log_limit_* settings to log.c (log_set_limits). */
+void	conf_log_limits(const struct conf *c);
 /* Replaces one setting of dst with that of src (value and origin). */
 void	conf_copy_setting(struct conf *dst, const struct conf *src,
 	    enum setting_id id);

@@ -48,6 +48,14 @@ struct db_req {
 	int			 queued;
 	int			 cancelled;
 	int			 simple;	/* several statements, no params */
+	struct db_share		*share;		/* charged, or NULL */
+};
+
+struct db_share {
+	unsigned		 n, max;	/* queries out, the bound */
+	int			 orphan;	/* freed by its owner */
+	void			(*room)(void *);
+	void			*arg;
 };
 
 struct db_conn {
@@ -86,6 +94,7 @@ struct db {
 	char			*listen_sql;	/* "LISTEN a; LISTEN b" */
 	db_notify_cb		 notify;
 	void			*notify_arg;
+	struct db_share		*charged;	/* db_charge() */
 };
 
 static void	db_connect(struct db_conn *);
@@ -131,12 +140,9 @@ db_conninfo(const struct conf *c, const char *application_name,
 static int
 db_stmt_find(struct db *db, const char *sql)
 {
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
-	const char *p;
+	uint64_t h = fnv1a64(sql);
 	int i;
 
-	for (p = sql; *p != '\0'; p++)
-		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
 	for (i = 0; i < db->nstmts; i++)
 		if (db->stmts[i].hash == h && strcmp(db->stmts[i].sql, sql) == 0)
 			return i;
@@ -176,10 +182,59 @@ db_listen_done(const PGresult *res, const char *err, const char *sqlstate,
 		    ((struct db_conn *)arg)->slot, err);
 }
 
+struct db_share *
+db_share_new(unsigned max, void (*room)(void *), void *arg)
+{
+	struct db_share *s = xcalloc(1, sizeof(*s));
+
+	s->max = max;
+	s->room = room;
+	s->arg = arg;
+	return s;
+}
+
+void
+db_share_free(struct db_share *s)
+{
+	if (s == NULL)
+		return;
+	if (s->n == 0)
+		free(s);
+	else
+		s->orphan = 1;
+}
+
+int
+db_share_full(const struct db_share *s)
+{
+	return s != NULL && s->n >= s->max;
+}
+
+void
+db_charge(struct db *db, struct db_share *s)
+{
+	db->charged = s;
+}
+
+/* One query of s is done: the last keeps an orphan, the first frees room. */
+static void
+db_share_release(struct db_share *s)
+{
+	s->n--;
+	if (s->orphan) {
+		if (s->n == 0)
+			free(s);
+	} else if (s->n + 1 == s->max && s->room != NULL)
+		s->room(s->arg);
+}
+
 static void
 db_req_free(struct db_req *r)
 {
 	int i;
+
+	if (r->share != NULL)
+		db_share_release(r->share);
 
 	for (i = 0; i < r->nparams; i++)
 		free(r->params[i]);
@@ -602,6 +657,8 @@ db_query(struct db *db, const char *sql, int nparams,
 	}
 	r = db_req_new(db, db_stmt_find(db, sql), sql, nparams, params, cb,
 	    arg);
+	if ((r->share = db->charged) != NULL)
+		r->share->n++;
 	r->queued = 1;
 	TAILQ_INSERT_TAIL(&db->queue, r, entry);
 	db->nqueued++;

@@ -46,6 +46,21 @@ struct db_req *db_query(struct db *db, const char *sql, int nparams,
 void	db_req_cancel(struct db_req *req);
 
 /*
+ * A share of the queue, so that one source of queries (an agent's link)
+ * cannot fill it for all: the queries db_query() takes while the share
+ * is charged count against it until they are done.  It is full at max;
+ * room(arg) is called when a full share has room again.  The owner may
+ * free it at any time (room is not called after that); queries still
+ * out keep it until they end.
+ */
+struct db_share;
+struct db_share *db_share_new(unsigned max, void (*room)(void *), void *arg);
+void	db_share_free(struct db_share *s);
+int	db_share_full(const struct db_share *s);
+/* Charges s with the queries taken from now on; NULL: nobody. */
+void	db_charge(struct db *db, struct db_share *s);
+
+/*
  * NOTIFY: called with each notification on the channels; with channel
  * NULL when a connection came back after an outage (some may have been
  * missed: forget what depends on them).

@@ -63,17 +63,27 @@ void	fatalx(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
 /*
- * A limiter for lines that a peer can make us repeat: at most "burst"
- * lines per "interval_ms", then one summary of how many were dropped.
+ * Lines a peer can make us repeat are limited, at every level but debug
+ * (asked for) and fatal: within each interval_ms, a line identical to
+ * one already logged is shown same_max times, and lines of one call site
+ * (one format) similar_max times, however their objects differ; what is
+ * held back is counted and said once when the interval is over: "LINE
+ * [repeated N more times]", "N similar lines suppressed, the first:
+ * LINE".  Identical lines count by their whole text, so lines of two
+ * objects are never taken for repeats of each other.  A bounded table:
+ * a kind pushed out early is summed up first.  0 turns a limit off.
+ * The event loop's thread only (other threads may only call fatal).
  */
-struct log_ratelimit {
-	unsigned	burst;
-	unsigned	interval_ms;
-	unsigned long long window_start;
-	unsigned	count;
-	unsigned	dropped;
-};
-#define LOG_RATELIMIT_INIT(b, ms)	{ (b), (ms), 0, 0, 0 }
-int	log_ratelimit_ok(struct log_ratelimit *rl);
+#define LOG_LIMIT_INTERVAL_MS	10000
+#define LOG_LIMIT_SAME		5
+#define LOG_LIMIT_SIMILAR	200
+void	log_set_limits(unsigned interval_ms, unsigned same_max,
+	    unsigned similar_max);
+/*
+ * Says what was held back in intervals now over (all: in every one);
+ * call every second or so from the loop, or summaries wait for the next
+ * line.  log_init() has it said at exit.
+ */
+void	log_flush(int all);
 
 #endif

@@ -45,6 +45,23 @@ X(LOG_LEVEL, "log_level", "LOG_LEVEL", ENUM, "debug|info|warn|error", \
     "info", 0, 0, 0, \
     "Least severe level logged by every process; ssdctl log changes it " \
     "at run time.") \
+X(LOG_LIMIT_INTERVAL, "log_limit_interval", NULL, DURATION, NULL, "10s", \
+    1000, 3600000, 0, \
+    "Interval over which log_repeat_max and log_similar_max count the " \
+    "lines of every process; at its end, what they held back is said " \
+    "in one line per kind.") \
+X(LOG_REPEAT_MAX, "log_repeat_max", NULL, INT, NULL, "5", 0, 1000000, 0, \
+    "Times one line, word for word, is logged within log_limit_interval; " \
+    "further repeats are counted and said once as \"LINE [repeated N " \
+    "more times]\".  Lines about different objects (agents, sessions, " \
+    "clients) differ, so they are never counted as repeats of each " \
+    "other.  Debug lines are not limited.  0: no limit.") \
+X(LOG_SIMILAR_MAX, "log_similar_max", NULL, INT, NULL, "200", 0, 1000000, \
+    0, \
+    "Lines of one kind (one message, whatever it is about) logged " \
+    "within log_limit_interval, so that a flood of peers cannot fill the " \
+    "disk; the rest are counted and said once as \"N similar lines " \
+    "suppressed, the first: LINE\".  0: no limit.") \
 X(SHUTDOWN_TIMEOUT, "shutdown_timeout", "SHUTDOWN_TIMEOUT", DURATION, NULL, \
     "10s", 1000, 600000, 0, \
     "How long workers may drain connections at shutdown before they are " \
@@ -96,6 +113,25 @@ X(TRUSTED_PROXIES, "trusted_proxies", "TRUSTED_PROXIES", STRING, NULL, "", \
     "rate-limited by the rightmost address in X-Forwarded-For that is not " \
     "itself a trusted proxy; from anyone else the header is ignored.  " \
     "Empty: trust no one.") \
+X(AUDIT_REFUSED_INTERVAL, "audit_refused_interval", NULL, DURATION, NULL, \
+    "1m", 1000, 86400000, 0, \
+    "Refused requests that would be audited (answered 4xx or 5xx) are " \
+    "recorded one by one only for the first audit_refused_each of each " \
+    "kind (client address, user, name a login tried, method, resource " \
+    "type, status) in this interval; the others are counted, and when " \
+    "the interval ends one audit row (action \"refused requests\") per " \
+    "kind says how many, first and last seen, with an example.  A flood " \
+    "of refused requests thus costs a bounded number of rows and never " \
+    "takes the database from ordinary requests.") \
+X(AUDIT_REFUSED_EACH, "audit_refused_each", NULL, INT, NULL, "10", 1, \
+    1000000, 0, \
+    "Refused requests of one kind recorded one by one in an " \
+    "audit_refused_interval, before the rest are counted.") \
+X(AUDIT_REFUSED_KINDS, "audit_refused_kinds", NULL, INT, NULL, "256", 1, \
+    1000000, 0, \
+    "Kinds of refused request counted apart in one audit_refused_interval " \
+    "(about 500 bytes each); refused requests of further kinds are " \
+    "counted together in one row, none recorded on its own.") \
 X(HANDOFF_MAX_INFLIGHT, "handoff_max_inflight", NULL, INT, NULL, "64", \
     1, 100000, 0, \
     "Connections ssd-api may have handed to one worker without an " \
@@ -284,6 +320,33 @@ X(AGENT_MAX_BAD_MESSAGES, "agent_max_bad_messages", NULL, INT, NULL, "10", \
     0, 100000, 0, \
     "Malformed or unexpected messages an agent's control link may send " \
     "(each answered with an error message) before it is closed (1008).") \
+X(AGENT_MESSAGE_RATE, "agent_message_rate", NULL, INT, NULL, "200", 1, \
+    1000000, 0, \
+    "Messages a second an agent's control link may send on average; " \
+    "a link that sends agent_message_burst more than that is closed " \
+    "(1008, message rate limit exceeded), which ssd-hub logs once with " \
+    "the agent's id.") \
+X(AGENT_MESSAGE_BURST, "agent_message_burst", NULL, INT, NULL, "10000", \
+    1, 100000000, 0, \
+    "Messages an agent may send at once beyond agent_message_rate (an " \
+    "agent back from an outage sends the session states it kept, up to " \
+    "4096).") \
+X(AGENT_MAX_QUERIES, "agent_max_queries", NULL, INT, NULL, "16", 1, \
+    100000, 0, \
+    "Database queries the messages of one agent's control link may have " \
+    "waiting or running in ssd-hub, its share of db_queue_max: at this " \
+    "bound the hub stops reading the link until one is done, so that " \
+    "one busy or hostile agent cannot fill the queue all agents share.") \
+X(AGENT_STOP_UNKNOWN_INTERVAL, "agent_stop_unknown_interval", NULL, \
+    DURATION, NULL, "10m", 1000, 86400000, 0, \
+    "A session an agent reports that the control plane does not want " \
+    "(unknown, ended or another agent's) gets a stop_session command at " \
+    "most once in this interval, however often it is reported.") \
+X(AGENT_STOP_UNKNOWN_MAX, "agent_stop_unknown_max", NULL, INT, NULL, \
+    "1000", 0, 1000000, 0, \
+    "stop_session commands for such sessions one agent may be sent " \
+    "within agent_stop_unknown_interval, whatever its sessions messages " \
+    "list; the rest wait for a later list.") \
 X(VNC_PROXY_TIMEOUT, "vnc_proxy_timeout", "VNC_PROXY_TIMEOUT", DURATION, \
     NULL, "2m", 10000, 86400000, 0, \
     "A viewer's VNC WebSocket from which nothing (not even the answer to " \

@@ -340,6 +340,16 @@ fnv1a(const char *s)
 	return h;
 }
 
+uint64_t
+fnv1a64(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
 void
 hex_encode(const void *p, size_t n, char *out)
 {

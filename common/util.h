@@ -74,6 +74,8 @@ int	utf8_valid(const uint8_t *s, size_t len);
  * relay (the same agent id must give the same value in every process).
  */
 uint32_t fnv1a(const char *s);
+/* The same in 64 bits: where a collision would merge two things. */
+uint64_t fnv1a64(const char *s);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void	hex_encode(const void *p, size_t n, char *out);
 

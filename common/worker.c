@@ -32,6 +32,7 @@ static struct {
 	struct ipc_chan		*master;
 	struct conf		*conf;
 	struct event		*deadline;
+	struct event		*log_timer;	/* held-back lines said */
 	int			 instance;
 	int			 started;
 	int			 draining;
@@ -116,6 +117,7 @@ worker_cfg(const struct ipc_msg *m)
 		return;
 	}
 	log_setlevel(log_level_parse(conf_str(c, S_LOG_LEVEL)));
+	conf_log_limits(c);
 	metrics_enable(conf_bool(c, S_METRICS));
 	snapshot_configure(conf_size(c, S_METRICS_MAX_SIZE));
 	conf_free(w.conf);
@@ -147,6 +149,12 @@ worker_start(void)
 		w.ops->start();
 	worker_reply(IMSG_READY, 0, NULL, 0);
 	log_info("ready");
+}
+
+static void
+worker_log_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	log_flush(0);
 }
 
 static void
@@ -337,6 +345,8 @@ worker_main(int argc, char *argv[], const struct worker_ops *ops)
 		fatalx("no master channel on fd %d", WORKER_MASTER_FD);
 	if ((w.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
+	w.log_timer = event_new(w.base, -1, EV_PERSIST, worker_log_cb, NULL);
+	event_add(w.log_timer, &(struct timeval){ 1, 0 });
 	w.master = ipc_chan_new(w.base, WORKER_MASTER_FD, "master",
 	    IPC_F_FDPASS, WORKER_MASTER_QUEUE, &worker_master_ops, NULL);
 	event_base_dispatch(w.base);

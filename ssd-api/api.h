@@ -87,6 +87,8 @@ void	server_configure(const struct conf *c);
 void	server_listen(int fd);
 void	server_listen_metrics(int fd);
 void	server_shutdown(void);
+/* Once shutting down: exits when no client and no audit row is left. */
+void	server_exit_if_done(void);
 /* One complete response; the connection goes on or closes as asked. */
 void	server_reply(struct request *r, int status, const char *ctype,
 	    const void *body, size_t len);
@@ -189,6 +191,21 @@ void	audit_write(struct request *r, const char *user_id,
 	    const char *action, const char *resource_type,
 	    const char *resource_id, int status, struct cJSON *details);
 void	audit_request(struct request *r, int status);
+/* Rows for refused requests (refused.c), n of them counted. */
+void	audit_refused_rows(const char *rows, unsigned n);
+/* Audit rows not yet written (shutdown waits for them). */
+unsigned audit_pending(void);
+
+/*
+ * refused.c: refused requests beyond the first of their kind (address,
+ * user, method, resource type, status) in an interval are counted, not
+ * recorded one by one: refused_hold() is 1 when r was counted so.
+ */
+void	refused_configure(const struct conf *c);
+int	refused_hold(const struct request *r, const char *action,
+	    const char *rtype, int status);
+/* Writes the counts (each interval, and at shutdown); starts anew. */
+void	refused_flush(void);
 
 /* users.c */
 void	users_list(struct request *r);

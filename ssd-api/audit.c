@@ -1,8 +1,10 @@
 /*
  * audit.c - the audit trail: every login and every change made through
  * the API becomes one audit_log row (who, what, on what, from where, how
- * it ended).  Written without holding up the answer; a row that cannot
- * be written is logged, with what it would have said.
+ * it ended); refused ones beyond the first of their kind are counted in
+ * rows of their own (refused.c).  Written without holding up the answer;
+ * a row that cannot be written is logged, with what it would have said;
+ * at shutdown ssd-api waits for the rows on their way.
  */
 #include "config.h"
 
@@ -17,6 +19,14 @@
 #include "log.h"
 #include "util.h"
 
+static unsigned audit_writing;	/* rows on their way to the database */
+
+unsigned
+audit_pending(void)
+{
+	return audit_writing;
+}
+
 static void
 audit_done(const PGresult *res, const char *err, const char *sqlstate,
     void *arg)
@@ -24,13 +34,31 @@ audit_done(const PGresult *res, const char *err, const char *sqlstate,
 	if (res == NULL)
 		log_warnx("audit record lost (%s): %s", err, (char *)arg);
 	free(arg);
+	audit_writing--;
+	server_exit_if_done();
+}
+
+/* Queues the row; line says what it is if it has to be logged instead. */
+static void
+audit_insert(const char *sql, int nparams, const char *const *params,
+    char *line)
+{
+	const char *why;
+
+	if (db_query(api_db(), sql, nparams, params, audit_done, line,
+	    &why) == NULL) {
+		log_warnx("audit record lost (%s): %s", why, line);
+		free(line);
+		return;
+	}
+	audit_writing++;
 }
 
 void
 audit_write(struct request *r, const char *user_id, const char *action,
     const char *rtype, const char *rid, int status, cJSON *details)
 {
-	const char *params[6], *why;
+	const char *params[6];
 	char code[8], *text, *line;
 	cJSON *changes = details ? details : cJSON_CreateObject();
 
@@ -47,13 +75,10 @@ audit_write(struct request *r, const char *user_id, const char *action,
 	xasprintf(&line, "user=%s action=%s %s=%s status=%s from %s",
 	    user_id ? user_id : "-", action, rtype, rid ? rid : "-", code,
 	    server_addr(r));
-	if (db_query(api_db(), "INSERT INTO audit_log (user_id, action, "
+	audit_insert("INSERT INTO audit_log (user_id, action, "
 	    "resource_type, resource_id, changes, timestamp, ip_address, "
 	    "org_id) VALUES ($1, $2, $3, $4, $5::jsonb, now(), $6, "
-	    "'default-org')", 6, params, audit_done, line, &why) == NULL) {
-		log_warnx("audit record lost (%s): %s", why, line);
-		free(line);
-	}
+	    "'default-org')", 6, params, line);
 	cJSON_free(text);
 }
 
@@ -64,7 +89,7 @@ audit_write(struct request *r, const char *user_id, const char *action,
 void
 audit_stream_end(struct imsg_stream_end *e)
 {
-	const char *params[5], *why;
+	const char *params[5];
 	char *text, *line;
 	cJSON *o = cJSON_CreateObject();
 
@@ -86,22 +111,39 @@ audit_stream_end(struct imsg_stream_end *e)
 	params[4] = e->kind == STREAM_WEB ? "web stream" : "vnc stream";
 	xasprintf(&line, "user=%s %s of session %s ended", e->user,
 	    params[4], e->session_id);
-	if (db_query(api_db(), "WITH a AS (UPDATE sessions SET last_activity "
+	audit_insert("WITH a AS (UPDATE sessions SET last_activity "
 	    "= now() WHERE id = $2) INSERT INTO audit_log (user_id, action, "
 	    "resource_type, resource_id, changes, timestamp, ip_address, "
 	    "org_id) SELECT id, $5, 'sessions', $2, $3::jsonb, now(), $4, "
 	    "'default-org' FROM users WHERE username = $1 OR id = $1 LIMIT 1",
-	    5, params, audit_done, line, &why) == NULL) {
-		log_warnx("audit record lost (%s): %s", why, line);
-		free(line);
-	}
+	    5, params, line);
 	cJSON_free(text);
+}
+
+/*
+ * Refused requests counted by refused.c: rows (a JSON array of {u: user,
+ * t: resource type, a: address, c: changes}) saying n of them.
+ */
+void
+audit_refused_rows(const char *rows, unsigned n)
+{
+	const char *params[1] = { rows };
+	char *line;
+
+	xasprintf(&line, "%u refused requests counted: %s", n, rows);
+	audit_insert("INSERT INTO audit_log (user_id, action, "
+	    "resource_type, resource_id, changes, timestamp, ip_address, "
+	    "org_id) SELECT x.u, 'refused requests', x.t, NULL, x.c, now(), "
+	    "x.a, 'default-org' FROM jsonb_to_recordset($1::jsonb) AS "
+	    "x(u text, t text, a text, c jsonb)", 1, params, line);
 }
 
 /*
  * The audit row of a finished mutating request: "POST /api/v1/users" on
  * resource "users" (the path's first segment after /api/v1/), the id the
- * handler named or the path's parameter, and the status.
+ * handler named or the path's parameter, and the status.  A refused one
+ * (4xx, 5xx) is only counted when another of its kind already has a row
+ * in this interval (refused.c).
  */
 void
 audit_request(struct request *r, int status)
@@ -116,6 +158,10 @@ audit_request(struct request *r, int status)
 		p += 8;
 	n = strcspn(p, "/");
 	snprintf(rtype, sizeof(rtype), "%.*s", (int)n, p);
+	if (status >= 400 && refused_hold(r, action, rtype, status)) {
+		cJSON_Delete(d);
+		return;
+	}
 	rid = r->audit_id[0] ? r->audit_id : r->nparams > 0 ? r->params[0] :
 	    NULL;
 	if (r->audit_subject[0] != '\0')

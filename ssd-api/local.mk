@@ -2,7 +2,7 @@
 pkglibexec_PROGRAMS += ssd-api/ssd-api
 ssd_api_ssd_api_SOURCES = ssd-api/main.c ssd-api/server.c ssd-api/routes.c \
 	ssd-api/admin.c ssd-api/auth.c ssd-api/hashpool.c ssd-api/users.c \
-	ssd-api/ratelimit.c ssd-api/audit.c \
+	ssd-api/ratelimit.c ssd-api/audit.c ssd-api/refused.c \
 	ssd-api/body.c ssd-api/templates.c ssd-api/sessions.c ssd-api/agents.c \
 	ssd-api/apikeys.c ssd-api/groups.c ssd-api/cache.c \
 	ssd-api/register.c ssd-api/viewer.c ssd-api/webfiles.c ssd-api/relay.c \

@@ -306,6 +306,7 @@ api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	register_configure(c);
 	ratelimit_configure(c);
 	hashpool_configure(c, initial);
+	refused_configure(c);
 	viewcap_configure(c);
 	apim_configure(c);
 	return 0;
@@ -352,6 +353,14 @@ api_notify(const char *channel, const char *payload)
 		log_warnx("NOTIFY %s failed: %s", channel, why);
 }
 
+/* What was counted goes to the audit trail before the clients go. */
+static void
+api_shutdown(void)
+{
+	refused_flush();
+	server_shutdown();
+}
+
 /* The master's part of /metrics. */
 static void
 api_master_snapshot(const struct ipc_msg *m)
@@ -375,7 +384,7 @@ static const struct worker_ops api_ops = {
 	.listener = server_listen,
 	.metrics_listener = server_listen_metrics,
 	.snapshot = api_master_snapshot,
-	.shutdown = server_shutdown,
+	.shutdown = api_shutdown,
 	.admin = admin_request,
 };
 

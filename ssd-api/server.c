@@ -236,8 +236,7 @@ conn_free(struct conn *c, int close_fd)
 		srv.paused = 0;
 		server_listeners_enable(1);
 	}
-	if (worker_shutting_down() && srv.nconns == 0)
-		worker_exit(0);
+	server_exit_if_done();
 }
 
 static void
@@ -868,6 +867,12 @@ server_shutdown(void)
 		evconnlistener_free(srv.mlistener);
 		srv.mlistener = NULL;
 	}
-	if (srv.nconns == 0)
+	server_exit_if_done();
+}
+
+void
+server_exit_if_done(void)
+{
+	if (worker_shutting_down() && srv.nconns == 0 && audit_pending() == 0)
 		worker_exit(0);
 }

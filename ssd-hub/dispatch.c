@@ -485,24 +485,45 @@ dispatch_sweep(void)
 		log_debug("command deadlines not checked: %s", why);
 }
 
+struct reconcile {
+	char		*agent;
+	uint64_t	 link;		/* its serial: the link that asked */
+};
+
+static void	dispatch_reconcile(const char *, uint64_t, char *);
+
 static void
 dispatch_reconciled(const PGresult *res, const char *err,
     const char *sqlstate, void *arg)
 {
-	char *agent = arg;
+	struct reconcile *rc = arg;
+	const char *agent = rc->agent;
+	char *next;
 
 	if (res != NULL && PQntuples(res) == 1)
 		metrics_add(M_SESSION_FAILURES, ML("lost"),
 		    strtod(PQgetvalue(res, 0, 0), NULL));
 	if (res == NULL)
 		log_warnx("agent %s: reconciliation failed: %s", agent, err);
-	else if (PQntuples(res) == 1 && (strcmp(PQgetvalue(res, 0, 0), "0") ||
-	    strcmp(PQgetvalue(res, 0, 1), "0")))
-		log_warnx("agent %s: reconciled: %s sessions it does not have "
-		    "marked failed, %s it should not have told to stop", agent,
-		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+	else if (PQntuples(res) != 1)
+		log_warnx("agent %s: reconciliation answered %d rows", agent,
+		    PQntuples(res));
+	else if (strcmp(PQgetvalue(res, 0, 0), "0") != 0 ||
+	    strcmp(PQgetvalue(res, 0, 1), "0") != 0 ||
+	    strcmp(PQgetvalue(res, 0, 3), "0") != 0)
+		log_warnx("agent %s: sessions reconciled: %s it does not have "
+		    "marked failed, %s it should not have told to stop, %s more "
+		    "not told yet (agent_stop_unknown_max)", agent,
+		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+		    PQgetvalue(res, 0, 3));
+	else
+		log_info("agent %s: sessions reconciled: nothing to change",
+		    agent);
 	dispatch_agent(agent);
-	free(agent);
+	if ((next = hub_link_reconciled(agent, rc->link)) != NULL)
+		dispatch_reconcile(agent, rc->link, next);
+	free(rc->agent);
+	free(rc);
 }
 
 /*
@@ -510,46 +531,84 @@ dispatch_reconciled(const PGresult *res, const char *err,
  * Sessions the database has running there that the agent does not know
  * are marked failed (restarting them behind the user's back could lose
  * work they expect gone); sessions the agent runs that the database does
- * not want (unknown, terminated or failed) get a stop_session.
+ * not want (unknown, terminated or failed) get a stop_session, each at
+ * most once per agent_stop_unknown_interval, and at most
+ * agent_stop_unknown_max in that interval per agent (a list may hold
+ * AP_SESSIONS_MAX made-up ids, and come again).  One list of a link at a
+ * time, so that two cannot both find an id not yet told; a list that
+ * comes meanwhile waits, replaced by any newer one.
  */
 void
 dispatch_sessions(struct hub_link *l, const struct ap_msg *m)
 {
-	char from[160], *ids, *agent;
-	const char *p[3], *why;
 	cJSON *arr;
+	char *ids;
 
 	arr = cJSON_CreateStringArray(m->u.sessions.ids,
 	    (int)m->u.sessions.nids);
 	ids = cJSON_PrintUnformatted(arr);
 	cJSON_Delete(arr);
+	if (hub_link_reconciling(l, ids) == 0)
+		dispatch_reconcile(hub_link_agent(l), hub_link_serial(l), ids);
+}
+
+/* Reconciles ids (a JSON array, consumed) for the agent's link. */
+static void
+dispatch_reconcile(const char *agent, uint64_t link, char *ids)
+{
+	char from[160], ms[24], max[24], *next;
+	const char *p[5], *why;
+	struct reconcile *rc;
+
 	if (session_states_into("failed", from, sizeof(from)) == -1)
 		fatalx("session state failed has no way in");
-	agent = xstrdup(hub_link_agent(l));
+	snprintf(ms, sizeof(ms), "%llu", (unsigned long long)conf_ms(
+	    hub_conf(), S_AGENT_STOP_UNKNOWN_INTERVAL));
+	snprintf(max, sizeof(max), "%lld", (long long)conf_int(hub_conf(),
+	    S_AGENT_STOP_UNKNOWN_MAX));
+	rc = xcalloc(1, sizeof(*rc));
+	rc->agent = xstrdup(agent);
+	rc->link = link;
 	p[0] = agent;
 	p[1] = ids;
 	p[2] = from;
-	if (db_query(hub_db(), "WITH have AS (SELECT jsonb_array_elements_text("
-	    "$2::jsonb) AS id), "
+	p[3] = ms;
+	p[4] = max;
+	if (db_query(hub_db(), "WITH have AS (SELECT DISTINCT "
+	    "jsonb_array_elements_text($2::jsonb) AS id), "
 	    "lost AS (UPDATE sessions s SET state = 'failed', updated_at = "
 	    "now() WHERE s.agent_id = $1::text AND s.state IN ('running', "
 	    "'hibernated', 'hibernating', 'waking') AND s.state = "
 	    "ANY($3::text[]) AND s.id NOT IN (SELECT id FROM have) AND NOT "
 	    "EXISTS (SELECT 1 FROM agent_commands c WHERE c.session_id = s.id "
 	    "AND c.status IN ('pending', 'sent', 'ack')) RETURNING s.id), "
+	    "unwanted AS (SELECT h.id FROM have h WHERE NOT EXISTS (SELECT 1 "
+	    "FROM sessions s WHERE s.id = h.id AND s.agent_id = $1::text AND "
+	    "s.state NOT IN ('terminated', 'failed'))), "
+	    "stops AS (SELECT COALESCE(session_id, payload->>'" AP_SESSION_ID
+	    "') AS id, session_id IS NULL AND created_at > now() - $4::bigint "
+	    "* interval '1 millisecond' AS counted FROM agent_commands WHERE "
+	    "agent_id = $1::text AND command_type = '" AP_CMD_STOP "' AND "
+	    "(created_at > now() - $4::bigint * interval '1 millisecond' OR "
+	    "status IN ('pending', 'sent', 'ack'))), "
+	    "fresh AS (SELECT id FROM unwanted EXCEPT SELECT id FROM stops), "
 	    "extra AS (INSERT INTO agent_commands (agent_id, session_id, "
 	    "command_type, payload) SELECT $1::text, NULL, '" AP_CMD_STOP
-	    "', jsonb_build_object('" AP_SESSION_ID "', h.id, '" AP_REASON
-	    "', 'not wanted by the control plane') FROM have h WHERE NOT "
-	    "EXISTS (SELECT 1 FROM "
-	    "sessions s WHERE s.id = h.id AND s.agent_id = $1::text AND "
-	    "s.state NOT IN ('terminated', 'failed')) RETURNING 1), "
+	    "', jsonb_build_object('" AP_SESSION_ID "', f.id, '" AP_REASON
+	    "', 'not wanted by the control plane') FROM (SELECT id FROM fresh "
+	    "ORDER BY id LIMIT greatest(0, $5::bigint - (SELECT count(*) FROM "
+	    "stops WHERE counted))) f RETURNING 1), "
 	    "n AS (SELECT pg_notify('ssd_sessions', id) FROM lost) "
 	    "SELECT (SELECT count(*) FROM lost), (SELECT count(*) FROM extra), "
-	    "(SELECT count(*) FROM n)", 3, p, dispatch_reconciled, agent,
+	    "(SELECT count(*) FROM n), (SELECT count(*) FROM fresh) - (SELECT "
+	    "count(*) FROM extra)", 5, p, dispatch_reconciled, rc,
 	    &why) == NULL) {
 		log_warnx("agent %s: reconciliation skipped: %s", agent, why);
-		free(agent);
+		free(rc->agent);
+		free(rc);
+		/* Lists that waited go too: the next link-up sends one. */
+		while ((next = hub_link_reconciled(agent, link)) != NULL)
+			cJSON_free(next);
 	}
 	cJSON_free(ids);
 }

@@ -29,6 +29,17 @@ struct hub_link *hub_link_find(const char *agent_id);
 int	hub_link_send(struct hub_link *l, const char *type, const char *id,
 	    struct cJSON *payload);
 const char *hub_link_agent(const struct hub_link *l);
+/* Which link of its agent this is (a new one replaces the old). */
+uint64_t hub_link_serial(const struct hub_link *l);
+/*
+ * One sessions list of a link is reconciled at a time: 0 when ids may
+ * go now; else 1, and ids (a JSON text, consumed) wait, replacing any
+ * list that waited.  When one is done, hub_link_reconciled() hands over
+ * the list that waited (the caller's now), or NULL: none, or the link is
+ * gone.
+ */
+int	hub_link_reconciling(struct hub_link *l, char *ids);
+char	*hub_link_reconciled(const char *agent_id, uint64_t serial);
 void	hub_link_close_all(const char *why);
 size_t	hub_link_count(void);
 

@@ -3,8 +3,9 @@
  * authenticated the agent and handed the connection over: the 101
  * answer, then a WebSocket (common/wsconn.c) carrying the messages of
  * common/agentproto.h; one link per agent (a new one replaces the old),
- * abuse limits, online/offline in the database.  One timer drives every
- * link's pings and silence limit.
+ * abuse limits (bad messages, a message rate, a share of the database
+ * queue), online/offline in the database.  One timer drives every link's
+ * pings and silence limit.
  */
 #include "config.h"
 
@@ -41,6 +42,12 @@ struct hub_link {
 	struct wsconn		*ws;
 	unsigned		 abuse;
 	int			 closing;
+	/* Its queries: at most agent_max_queries out, then it waits. */
+	struct db_share		*share;
+	/* Messages it may send now, in thousandths, and since when. */
+	uint64_t		 credit, credit_ms;
+	int			 reconciling;	/* a sessions list */
+	char			*next_sessions;	/* the one waiting */
 };
 
 static TAILQ_HEAD(, hub_link) links = TAILQ_HEAD_INITIALIZER(links);
@@ -53,6 +60,41 @@ const char *
 hub_link_agent(const struct hub_link *l)
 {
 	return l->agent_id;
+}
+
+uint64_t
+hub_link_serial(const struct hub_link *l)
+{
+	return l->serial;
+}
+
+int
+hub_link_reconciling(struct hub_link *l, char *ids)
+{
+	if (!l->reconciling) {
+		l->reconciling = 1;
+		return 0;
+	}
+	if (l->next_sessions != NULL)
+		log_info("agent %s: a newer sessions list replaces one not "
+		    "yet reconciled", l->agent_id);
+	cJSON_free(l->next_sessions);
+	l->next_sessions = ids;
+	return 1;
+}
+
+char *
+hub_link_reconciled(const char *agent_id, uint64_t serial)
+{
+	struct hub_link *l = hub_link_find(agent_id);
+	char *next;
+
+	if (l == NULL || l->serial != serial)
+		return NULL;
+	if ((next = l->next_sessions) == NULL)
+		l->reconciling = 0;
+	l->next_sessions = NULL;
+	return next;
 }
 
 size_t
@@ -126,6 +168,8 @@ hub_link_close(struct hub_link *l, int code, const char *why)
 		return;
 	hub_link_gone(l);
 	wsconn_close(l->ws, code, why);
+	/* Its close frame may wait behind what its share held up. */
+	wsconn_set_reading(l->ws, 1);
 }
 
 int
@@ -197,18 +241,51 @@ hub_link_heartbeat(struct hub_link *l, const struct ap_msg *m)
 	cJSON_free(cap);
 }
 
-/* One message from the agent: decoded once, then handled by type. */
+/*
+ * Within agent_message_rate (a token bucket of agent_message_burst);
+ * else the link is closed, and that is said once.
+ */
+static int
+hub_link_rate_ok(struct hub_link *l)
+{
+	const struct conf *cf = hub_conf();
+	uint64_t rate = (uint64_t)conf_int(cf, S_AGENT_MESSAGE_RATE);
+	uint64_t burst = (uint64_t)conf_int(cf, S_AGENT_MESSAGE_BURST);
+	uint64_t now = now_ms();
+
+	l->credit += (now - l->credit_ms) * rate;
+	if (l->credit > burst * 1000)
+		l->credit = burst * 1000;
+	l->credit_ms = now;
+	if (l->credit >= 1000) {
+		l->credit -= 1000;
+		return 1;
+	}
+	log_warnx("agent %s: more than agent_message_burst (%llu) messages "
+	    "beyond agent_message_rate (%llu a second), closing its link",
+	    l->agent_id, (unsigned long long)burst, (unsigned long long)rate);
+	hub_link_close(l, WS_CLOSE_POLICY, "message rate limit exceeded");
+	return 0;
+}
+
+/* A share of the hub's queries that was full has room: read again. */
 static void
-hub_link_message(struct wsconn *c, int opcode, const uint8_t *data,
-    size_t len, void *arg)
+hub_link_room(void *arg)
 {
 	struct hub_link *l = arg;
+
+	if (!l->closing)
+		wsconn_set_reading(l->ws, 1);
+}
+
+/* One message, decoded once, then handled by type. */
+static void
+hub_link_handle(struct hub_link *l, int opcode, const uint8_t *data,
+    size_t len)
+{
 	const char *why;
 	struct ap_msg m;
 
-	(void)c;
-	if (l->closing)
-		return;
 	if (opcode != WS_OP_TEXT) {
 		hub_link_error(l, "binary message on the control link");
 		return;
@@ -242,6 +319,27 @@ hub_link_message(struct wsconn *c, int opcode, const uint8_t *data,
 	agentproto_free(&m);
 }
 
+/*
+ * One message from the agent, within its rate: the queries handling it
+ * makes are charged to the link's share, and a full share stops reading
+ * the link until one of them is done.
+ */
+static void
+hub_link_message(struct wsconn *c, int opcode, const uint8_t *data,
+    size_t len, void *arg)
+{
+	struct hub_link *l = arg;
+
+	(void)c;
+	if (l->closing || !hub_link_rate_ok(l))
+		return;
+	db_charge(hub_db(), l->share);
+	hub_link_handle(l, opcode, data, len);
+	db_charge(hub_db(), NULL);
+	if (!l->closing && db_share_full(l->share))
+		wsconn_set_reading(l->ws, 0);
+}
+
 static void
 hub_link_closed(struct wsconn *c, int code, const char *reason, void *arg)
 {
@@ -250,6 +348,8 @@ hub_link_closed(struct wsconn *c, int code, const char *reason, void *arg)
 	(void)c;
 	log_info("agent %s: link closed (%d %s)", l->agent_id, code, reason);
 	hub_link_gone(l);
+	db_share_free(l->share);
+	cJSON_free(l->next_sessions);
 	TAILQ_REMOVE(&links, l, entry);
 	LIST_REMOVE(l, bucket);
 	nlinks--;
@@ -326,6 +426,10 @@ hub_link_accept(int fd, const char *agent_id, const char *accept,
 	ssd_strlcpy(l->agent_id, agent_id, sizeof(l->agent_id));
 	ssd_strlcpy(l->peer, peer, sizeof(l->peer));
 	l->serial = ++link_serial;
+	l->share = db_share_new((unsigned)conf_int(cf, S_AGENT_MAX_QUERIES),
+	    hub_link_room, l);
+	l->credit = (uint64_t)conf_int(cf, S_AGENT_MESSAGE_BURST) * 1000;
+	l->credit_ms = now_ms();
 	TAILQ_INSERT_TAIL(&links, l, entry);
 	LIST_INSERT_HEAD(&link_buckets[fnv1a(agent_id) % HUB_LINK_BUCKETS], l,
 	    bucket);

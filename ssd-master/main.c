@@ -208,6 +208,7 @@ master_apply(struct conf *next, char *note, size_t notelen)
 	master->conf = next;
 	level = log_level_parse(conf_str(next, S_LOG_LEVEL));
 	log_setlevel(master->verbose ? LOG_DEBUG : level);
+	conf_log_limits(next);
 	metrics_enable(conf_bool(next, S_METRICS));
 }
 
@@ -328,6 +329,12 @@ master_watchdog_cb(evutil_socket_t fd, short ev, void *arg)
 		if (master->workers[i].pings_missed >= 2)
 			return;
 	sdn_notify("WATCHDOG=1");
+}
+
+static void
+master_log_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	log_flush(0);
 }
 
 static struct event *
@@ -475,6 +482,7 @@ main(int argc, char *argv[])
 	log_init("ssd", -1, master->log_target);
 	level = log_level_parse(conf_str(master->conf, S_LOG_LEVEL));
 	log_setlevel(master->verbose ? LOG_DEBUG : level);
+	conf_log_limits(master->conf);
 	conf_env_warnings(master_env_warn_log, NULL);
 
 	if (down != NULL)
@@ -505,6 +513,7 @@ main(int argc, char *argv[])
 	proc_start_all();
 	master->ping_timer = master_periodic(master_ping_cb,
 	    conf_ms(master->conf, S_WORKER_PING_INTERVAL) * 1000);
+	master_periodic(master_log_cb, 1000000);
 	if ((wd = sdn_watchdog_usec()) != 0)
 		master->watchdog_timer = master_periodic(master_watchdog_cb,
 		    wd / 2);

@@ -11,15 +11,20 @@ check_PROGRAMS += tests/unit/test_util tests/unit/test_ipc \
 	tests/unit/test_template tests/unit/test_ws tests/unit/test_kubecfg \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
 	tests/unit/test_agentproto tests/unit/test_passwd \
-	tests/unit/test_v1session tests/unit/test_metrics tests/unit/test_webhost
+	tests/unit/test_v1session tests/unit/test_log tests/unit/test_metrics \
+	tests/unit/test_webhost
 TESTS += tests/unit/test_util tests/unit/test_ipc tests/unit/test_conf \
 	tests/unit/test_jwt tests/unit/test_http tests/unit/test_bevio \
 	tests/unit/test_netlist tests/unit/test_session_state \
 	tests/unit/test_template tests/unit/test_ws tests/unit/test_kubecfg \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
 	tests/unit/test_agentproto tests/unit/test_passwd \
-	tests/unit/test_v1session tests/unit/test_metrics tests/unit/test_webhost
+	tests/unit/test_v1session tests/unit/test_log tests/unit/test_metrics \
+	tests/unit/test_webhost
 endif
+tests_unit_test_log_SOURCES = tests/unit/test_log.c
+tests_unit_test_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_log_LDADD = $(LIBSSD) $(CHECK_LIBS)
 tests_unit_test_util_SOURCES = tests/unit/test_util.c
 tests_unit_test_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_util_LDADD = $(LIBSSD) $(CHECK_LIBS)
@@ -226,7 +231,7 @@ TESTS += tests/integration/webui.sh tests/integration/vnc-relay.sh \
 	tests/integration/sessions.sh tests/integration/matrix.sh \
 	tests/integration/crashloop.sh tests/integration/ws-client.sh \
 	tests/integration/web.sh tests/integration/events.sh \
-	tests/integration/metrics.sh \
+	tests/integration/metrics.sh tests/integration/floods.sh \
 	tests/schema.sh tests/conf-example.sh
 EXTRA_DIST += tests/integration/upgrade.sh tests/integration/import-wake.sh \
 	tests/integration/downgrade.sh tests/integration/bulkimport.sh \
@@ -261,7 +266,8 @@ EXTRA_DIST += tests/conf-example.sh tests/schema.sh \
 	tests/kube-sim/kubesim/server.py tests/kube-sim/kubesim/store.py \
 	tests/kube-sim/kubesim/websocket.py
 EXTRA_DIST += tests/integration/web.sh tests/integration/events.sh \
-	tests/integration/webui.sh tests/node/webui/lib.js \
+	tests/integration/floods.sh tests/integration/webui.sh \
+	tests/node/webui/lib.js \
 	tests/node/webui/run.js tests/node/webui/user.js \
 	tests/node/webui/admin.js tests/node/webui/security.js \
 	tests/node/webui/looks.js

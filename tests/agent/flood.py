@@ -34,7 +34,7 @@ try:
         s.sendall(os.urandom(64))
 except OSError:
     pass
-s.settimeout(5)
+s.settimeout(30)
 data = b""
 try:
     while True:

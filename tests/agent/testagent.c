@@ -3,7 +3,8 @@
  * the same dial and WebSocket code as ssd-agent-k8s: dials the control
  * link, says hello, heartbeats as the hub asks, answers every command
  * (ack, then complete, or failed on cue), can play dead or drop its link,
- * and prints what it saw, decoded as the real agent decodes it
+ * or flood it (heartbeats, the same sessions list again), and prints
+ * what it saw, decoded as the real agent decodes it
  * (common/agentproto.c), as JSON lines on stdout: {"event": ...}.
  */
 #include "config.h"
@@ -34,6 +35,8 @@ struct agent {
 	const char		*complete;	/* a command id to claim */
 	const char		*state;		/* file of executed ids */
 	const char		*sessions;	/* ids to report, or NULL */
+	int			 sessions_times;	/* that often */
+	int			 flood;		/* heartbeats at once */
 	int			 silent;
 	int			 drop_after;	/* commands before a drop */
 	int			 commands;
@@ -228,6 +231,7 @@ agent_greet(struct agent *a)
 {
 	cJSON *p, *list, *s;
 	char *ids, *tok, *save;
+	int i;
 
 	p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, AP_VERSION, "test-1");
@@ -235,7 +239,7 @@ agent_greet(struct agent *a)
 	agent_send(a, AP_HELLO, NULL, p);
 	agent_heartbeat(a);
 	agent_send(a, "bogus", NULL, NULL);
-	if (a->sessions != NULL) {
+	for (i = 0; i < a->sessions_times && a->sessions != NULL; i++) {
 		p = cJSON_CreateObject();
 		list = cJSON_AddArrayToObject(p, AP_SESSION_LIST);
 		ids = xstrdup(a->sessions);
@@ -249,6 +253,8 @@ agent_greet(struct agent *a)
 		free(ids);
 		agent_send(a, AP_SESSIONS, NULL, p);
 	}
+	for (i = 0; i < a->flood; i++)
+		agent_heartbeat(a);
 	if (a->complete != NULL)
 		agent_send(a, AP_COMPLETE, a->complete, NULL);
 	if (a->silent)
@@ -295,7 +301,8 @@ usage(void)
 	fprintf(stderr, "usage: testagent --url URL --agent ID --key KEY "
 	    "[--seconds S] [--fail TYPE] [--fail-retryable TYPE]\n"
 	    "\t[--complete ID] [--state FILE] [--sessions ID,...] [--silent] "
-	    "[--drop-after N]\n\t[--max-sessions N]\n");
+	    "[--drop-after N]\n\t[--max-sessions N] [--sessions-times N] "
+	    "[--heartbeats N]\n");
 	exit(2);
 }
 
@@ -315,6 +322,8 @@ main(int argc, char **argv)
 		{ "silent", no_argument, NULL, 'q' },
 		{ "drop-after", required_argument, NULL, 'd' },
 		{ "max-sessions", required_argument, NULL, 'm' },
+		{ "sessions-times", required_argument, NULL, 'T' },
+		{ "heartbeats", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct wsconn_opts wo = { .max_message = 1 << 20,
@@ -322,7 +331,7 @@ main(int argc, char **argv)
 	    .close_timeout_ms = 2000 };
 	const struct wsconn_cbs cbs = { agent_message, agent_closed, NULL };
 	const char *url = NULL, *id = NULL, *key = NULL;
-	struct agent a = { .max_sessions = 5 };
+	struct agent a = { .max_sessions = 5, .sessions_times = 1 };
 	struct dial_url u;
 	struct evdns_base *dns;
 	struct event *timer;
@@ -345,6 +354,8 @@ main(int argc, char **argv)
 		case 'q': a.silent = 1; break;
 		case 'd': a.drop_after = atoi(optarg); break;
 		case 'm': a.max_sessions = atoi(optarg); break;
+		case 'T': a.sessions_times = atoi(optarg); break;
+		case 'H': a.flood = atoi(optarg); break;
 		default: usage();
 		}
 	}

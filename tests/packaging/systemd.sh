@@ -180,7 +180,7 @@ all_checks=(
 	"the database made as ssd(8) says"
 	"systemctl start ssd: active (running) through Type=notify"
 	"GET /ready: 200"
-	"GET /novnc/core/rfb.js: 200 (novnc, recommended)"
+	"GET /novnc/core/rfb.js (novnc, recommended), / (the web UI) and /metrics: 200"
 	"ssd-agent-k8s from its package runs"
 	"journalctl -t ssd-hub: only the hub's lines"
 	"journalctl -u ssd: the master's and every worker's lines"
@@ -291,7 +291,8 @@ started() {
 }
 check "${all_checks[7]}" started
 check "${all_checks[8]}" eval '[ "$(http_code /ready)" = 200 ]'
-check "${all_checks[9]}" eval '[ "$(http_code /novnc/core/rfb.js)" = 200 ]'
+check "${all_checks[9]}" eval '[ "$(http_code /novnc/core/rfb.js)" = 200 ] &&
+    [ "$(http_code /)" = 200 ] && [ "$(http_code /metrics)" = 200 ]'
 check "${all_checks[10]}" eval 'ct ssd-agent-k8s --help 2>&1 | grep -qi usage'
 
 # Per-worker journal: every line tagged ssd-hub comes from an ssd-hub

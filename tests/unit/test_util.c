@@ -109,6 +109,10 @@ START_TEST(fnv1a_vectors)
 	ck_assert_uint_eq(fnv1a(""), 0x811c9dc5u);
 	ck_assert_uint_eq(fnv1a("a"), 0xe40c292cu);
 	ck_assert_uint_eq(fnv1a("foobar"), 0xbf9cf968u);
+	/* And the 64-bit ones. */
+	ck_assert_uint_eq(fnv1a64(""), 0xcbf29ce484222325ULL);
+	ck_assert_uint_eq(fnv1a64("a"), 0xaf63dc4c8601ec8cULL);
+	ck_assert_uint_eq(fnv1a64("foobar"), 0x85944171f73967e8ULL);
 }
 END_TEST
 
