@@ -24,6 +24,7 @@
 #include "log.h"
 #include "netlist.h"
 #include "util.h"
+#include "webhost.h"
 
 #define CONF_FILE_MAX	(1024 * 1024)	/* largest ssd.conf read */
 #define CONF_SECRET_MAX	(64 * 1024)	/* largest secret file read */
@@ -743,6 +744,14 @@ conf_check(const struct conf *c, struct conf_error *err)
 		conf_seterr(err, "%s (metrics_listen): %s",
 		    c->v[S_METRICS_LISTEN].origin != NULL ?
 		    c->v[S_METRICS_LISTEN].origin : "default", why);
+		return -1;
+	}
+	s = conf_str(c, S_SESSION_DOMAIN);
+	if (*s != '\0' && !webhost_domain_ok(s)) {
+		conf_seterr(err, "%s (session_domain): \"%s\" is not a host "
+		    "name in lower case (sessions.example.com)",
+		    c->v[S_SESSION_DOMAIN].origin != NULL ?
+		    c->v[S_SESSION_DOMAIN].origin : "default", s);
 		return -1;
 	}
 	if (conf_abs_path(c, S_CHROOT_DIR, err) == -1 ||

@@ -264,3 +264,15 @@ handoff_viewer_meta(const struct handoff *h, struct handoff_viewer *v)
 	v->protocol[sizeof(v->protocol) - 1] = '\0';
 	return 0;
 }
+
+int
+handoff_web_meta(const struct handoff *h, struct handoff_web *w)
+{
+	if (h->hdr.meta_len != sizeof(*w))
+		return -1;
+	memcpy(w, h->meta, sizeof(*w));
+	w->session_id[sizeof(w->session_id) - 1] = '\0';
+	w->agent_id[sizeof(w->agent_id) - 1] = '\0';
+	w->user[sizeof(w->user) - 1] = '\0';
+	return w->port >= 1 && w->port <= 65535 ? 0 : -1;
+}

@@ -19,6 +19,7 @@ enum handoff_kind {
 	HANDOFF_AGENT_LINK,	/* an agent's control link: struct handoff_agent */
 	HANDOFF_DATA_LINK,	/* an agent's data link (to a relay): same */
 	HANDOFF_VIEWER,		/* a browser's VNC stream: handoff_viewer */
+	HANDOFF_WEB,		/* a connection to a web session: handoff_web */
 };
 
 /* An authenticated agent's upgrade request; the receiver answers 101. */
@@ -41,6 +42,20 @@ struct handoff_viewer {
 };
 
 /*
+ * An authorized connection to a web-streamed session's origin; its tail
+ * starts with the request head as the pod is to see it.  The relay opens
+ * a stream to port of the session's pod and from then on carries bytes
+ * both ways, or answers an HTTP error if the stream cannot be opened.
+ */
+struct handoff_web {
+	char		session_id[256];
+	char		agent_id[256];
+	char		user[256];	/* for audit */
+	uint32_t	port;		/* 1-65535 */
+	uint32_t	pad;
+};
+
+/*
  * The relay that owns an agent's data links, of nrelays: the same agent
  * always goes to the same relay (a restarted relay gets its agents back
  * as they re-dial), so ssd-api needs no table to find it.
@@ -48,7 +63,13 @@ struct handoff_viewer {
 unsigned	handoff_relay_for(const char *agent_id, unsigned nrelays);
 
 
-#define HANDOFF_TAIL_MAX	(32 * 1024)
+/*
+ * A tail is what ssd-api read past a request's head (at most
+ * HANDOFF_READ_AHEAD), with, for a web session, the head rewritten for its
+ * pod first: all in one IPC message.
+ */
+#define HANDOFF_READ_AHEAD	(32 * 1024)
+#define HANDOFF_TAIL_MAX	(56 * 1024)
 #define HANDOFF_META_MAX	(4 * 1024)
 
 struct handoff_hdr {
@@ -90,6 +111,7 @@ int	handoff_recv(struct ipc_msg *m, struct handoff *h, const char **why);
  */
 int	handoff_agent_meta(const struct handoff *h, struct handoff_agent *a);
 int	handoff_viewer_meta(const struct handoff *h, struct handoff_viewer *v);
+int	handoff_web_meta(const struct handoff *h, struct handoff_web *w);
 
 /* Answers the sender: the receiver owns the connection, or refuses it. */
 void	handoff_ack(struct ipc_chan *c, uint32_t id);

@@ -46,6 +46,7 @@ enum imsg_peer_type {
 	IMSG_STREAM_END,	/* relay->api: struct imsg_stream_end */
 	IMSG_SESSION_ACTIVITY,	/* relay->api: struct imsg_session_activity */
 	IMSG_SESSION_END,	/* api->relay: struct imsg_session_end */
+	IMSG_STREAMS_CUT,	/* api->relay: struct imsg_streams_cut */
 };
 
 /*
@@ -62,6 +63,9 @@ struct imsg_session_end {
 	char		reason[64];	/* idle, max_duration */
 };
 
+/* What a stream carries: a viewer's VNC, or a web session's bytes. */
+enum stream_kind { STREAM_VNC = 0, STREAM_WEB = 1 };
+
 /*
  * A viewer handed to a relay is gone (peerid: the hand-off's id): one for
  * each, refused or not; audited and counted as activity when upgraded.
@@ -72,8 +76,20 @@ struct imsg_stream_end {
 	char		peer[64];
 	char		reason[128];	/* how the viewer's side closed */
 	uint64_t	bytes_up, bytes_down, ms;
-	int32_t		code;		/* its WebSocket close code */
+	int32_t		code;		/* its WebSocket close code, or 0 */
 	int32_t		upgraded;	/* 1 once the viewer had its 101 */
+	int32_t		kind;		/* enum stream_kind */
+	int32_t		pad;
+};
+
+/*
+ * The web sessions' connections of a session that is stopping, or of a
+ * user who was disabled, end now (an empty field matches nothing).
+ */
+struct imsg_streams_cut {
+	char		session_id[256];
+	char		user[256];
+	char		reason[128];
 };
 
 /*
@@ -125,7 +141,7 @@ struct imsg_probe {
 };
 
 /* The last migration in schema/ this build expects (checked by a test). */
-#define SSD_SCHEMA_VERSION	"0030_homes_policies"
+#define SSD_SCHEMA_VERSION	"0040_websessions"
 
 /* Exit status of a worker whose configuration cannot work: no restart. */
 #define SSD_EXIT_CONFIG	78

@@ -292,6 +292,21 @@ X(WEB_COOKIE_SECURE, "web_cookie_secure", NULL, ENUM, "auto|yes|no", \
     "name is then __Host-ssd, else ssd).  auto: Secure unless " \
     "listen_address is a loopback address.  Behind a TLS front end on " \
     "the same host, say yes.") \
+X(SESSION_DOMAIN, "session_domain", "SESSION_DOMAIN", STRING, NULL, "", 0, \
+    0, 0, \
+    "Domain under which each web-streamed session (KasmVNC, Selkies: a " \
+    "web application on its pod's HTTP port) gets an origin of its own, " \
+    "s-LABEL.DOMAIN, with the scheme and port of the web UI's; DNS (and " \
+    "a TLS certificate) must cover *.DOMAIN.  With localhost, browsers " \
+    "resolve *.localhost themselves.  Better not a subdomain of the UI's " \
+    "site.  Empty: web-streamed sessions cannot be opened (ssd never " \
+    "serves them on the UI's origin, where their pages could act as the " \
+    "user).") \
+X(SESSION_COOKIE_LIFETIME, "session_cookie_lifetime", NULL, DURATION, \
+    NULL, "12h", 60000, 2592000000, 0, \
+    "How long the cookie of a web-streamed session's origin, given for a " \
+    "viewer ticket, is good for (the user must still be active and allowed " \
+    "to see the session, which must be running, at each new connection).") \
 X(EVENTS_MAX_CONNECTIONS, "events_max_connections", NULL, INT, NULL, \
     "4096", 1, 1000000, 0, \
     "Most open GET /api/v1/events streams (Server-Sent Events); beyond " \
@@ -412,6 +427,11 @@ X(RELAY_ACTIVITY_INTERVAL, "relay_activity_interval", NULL, DURATION, \
     "How often each ssd-relay reports the sessions whose viewers sent " \
     "input (one message per session), which keeps them from idle " \
     "hibernation; keep it well below the shortest idle timeout.") \
+X(WEB_STREAM_IDLE_TIMEOUT, "web_stream_idle_timeout", NULL, DURATION, \
+    NULL, "10m", 10000, 86400000, 0, \
+    "A connection to a web-streamed session (carried by ssd-relay as " \
+    "bytes, without looking into them) that moved no byte either way for " \
+    "this long is closed.") \
 X(METRICS, "metrics", NULL, BOOL, NULL, "yes", 0, 0, 0, \
     "Serve GET /metrics (Prometheus; ssd-metrics(7) lists what it shows) " \
     "and count what it shows.  With no, /metrics answers 404 and the " \

@@ -277,7 +277,49 @@ template_mounts(const cJSON *spec, char *err, size_t errlen)
 	return 0;
 }
 
-/* What the agent builds a session from: each field named when wrong. */
+/*
+ * spec.vnc and spec.kasmvnc, what ssd_streaming() (schema 0040) decides a
+ * session's protocol and port from: objects with an optional boolean
+ * enabled, port and (vnc only) protocol.
+ */
+static int
+template_stream_block(const cJSON *spec, const char *key, int protocol,
+    char *err, size_t errlen)
+{
+	static const char *const protocols[] = { "rfb", "vnc", "http",
+	    "kasmvnc", "selkies", "guacamole" };
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(spec, key), *v;
+	const char *proto;
+	size_t i;
+
+	if (o == NULL || cJSON_IsNull(o))
+		return 0;
+	if (!cJSON_IsObject(o))
+		return snprintf(err, errlen, "spec.%s must be an object", key),
+		    -1;
+	v = cJSON_GetObjectItemCaseSensitive(o, "enabled");
+	if (v != NULL && !cJSON_IsBool(v))
+		return snprintf(err, errlen, "spec.%s.enabled must be true or "
+		    "false", key), -1;
+	v = cJSON_GetObjectItemCaseSensitive(o, "port");
+	if (v != NULL && (!cJSON_IsNumber(v) || v->valuedouble < 1 ||
+	    v->valuedouble > 65535 ||
+	    v->valuedouble != (double)(int)v->valuedouble))
+		return snprintf(err, errlen, "spec.%s.port must be a port "
+		    "number, 1 to 65535", key), -1;
+	if (!protocol)
+		return 0;
+	if (json_opt_str(o, "protocol", 16, &proto, err, errlen) == -1)
+		return -1;
+	for (i = 0; proto != NULL && i < nitems(protocols); i++)
+		if (strcmp(proto, protocols[i]) == 0)
+			return 0;
+	return proto == NULL ? 0 : (snprintf(err, errlen, "spec.%s.protocol "
+	    "must be rfb (VNC) or a web protocol: http, kasmvnc, selkies or "
+	    "guacamole", key), -1);
+}
+
+/* What sessions are built and reached from: each field named when wrong. */
 static int
 template_spec(const cJSON *spec, const struct template_doc *t, char *err,
     size_t errlen)
@@ -296,6 +338,8 @@ template_spec(const cJSON *spec, const struct template_doc *t, char *err,
 		return snprintf(err, errlen, "spec.appType must be desktop or "
 		    "webapp"), -1;
 	return template_ports(spec, err, errlen) == -1 ||
+	    template_stream_block(spec, "vnc", 1, err, errlen) == -1 ||
+	    template_stream_block(spec, "kasmvnc", 0, err, errlen) == -1 ||
 	    template_env(spec, err, errlen) == -1 ||
 	    template_resources(spec, err, errlen) == -1 ||
 	    template_mounts(spec, err, errlen) == -1 ||

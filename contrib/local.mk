@@ -10,7 +10,7 @@ tmpfiles_DATA = contrib/systemd/tmpfiles.d/ssd.conf
 EXTRA_DIST += contrib/systemd/ssd.service.in contrib/systemd/ssd.sysusers.in \
 	contrib/systemd/ssd.tmpfiles.in contrib/ssd.conf.example \
 	contrib/install-deps.sh contrib/run-tests.sh contrib/quickstart.sh \
-	contrib/demo-desktop.sh contrib/k8s/Dockerfile \
+	contrib/demo-desktop.sh contrib/demo-web-desktop.sh contrib/k8s/Dockerfile \
 	contrib/k8s/agent-deployment.yaml contrib/k8s/rbac.yaml
 CLEANFILES += contrib/systemd/ssd.service contrib/systemd/sysusers.d/ssd.conf \
 	contrib/systemd/tmpfiles.d/ssd.conf

@@ -2,11 +2,12 @@
 # quickstart.sh - a local StreamSpace control plane on this machine, on
 # embedded defaults, for trying ssd out: installs what is missing (apt),
 # builds, starts ssd in a scratch state directory with the Kubernetes API
-# double (tests/kube-sim) as its cluster and an agent, starts a demo
-# session, prints what runs and how to reach it, and stays in the
+# double (tests/kube-sim) as its cluster and an agent, starts two demo
+# sessions, prints what runs and how to reach it, and stays in the
 # foreground until Ctrl-C, which stops it all.  Everything can then be
 # done from a browser: the web UI's address and the admin password are
-# printed at the end.
+# printed at the end.  The demo sessions: xfce-desktop (VNC) and firefox
+# (web-streamed, on its own origin under session_domain = localhost).
 # Run as root on Debian 12.  SSD_PORT picks the port (default 8080).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -77,6 +78,9 @@ db_name = $PGDATABASE
 db_user = $PGUSER
 jwt_secret_file = $state/jwt-secret
 admin_password_file = $state/admin-password
+# Web-streamed sessions (the firefox demo) each on an origin of their
+# own, s-LABEL.localhost: browsers resolve *.localhost themselves.
+session_domain = localhost
 CONF
 # The web UI as make install puts it: readable by the workers' user, with
 # gzip siblings.
@@ -108,6 +112,7 @@ say "starting the Kubernetes API double (a development double, not a cluster)"
 /usr/bin/python3 "$top/tests/kube-sim/kube-sim" --state-dir "$state/kube-sim" \
     --port 0 --namespace streamspace \
     --image-map "docker.io/accetto/*=$top/contrib/demo-desktop.sh {ip} {port}" \
+    --image-map "lscr.io/linuxserver/*=$top/contrib/demo-web-desktop.sh {ip} {port}" \
     > "$state/kube-sim.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
@@ -137,16 +142,24 @@ for _ in $(seq 1 100); do
 	ctl show agents | grep -q 'demo-agent.*online' && break
 	sleep 0.1
 done
-say "creating a demo session (xfce-desktop)"
-session=$(api POST /api/v1/sessions '{"template":"xfce-desktop"}' | field id)
-[ -n "$session" ] || die "the demo session was not created"
-for _ in $(seq 1 300); do
-	[ "$(api GET "/api/v1/sessions/$session" | field state)" = running ] && break
-	sleep 0.1
-done
-[ "$(api GET "/api/v1/sessions/$session" | field state)" = running ] ||
-    { tail -20 "$state/agent.log"; die "the demo session did not reach running"; }
+demo() {	# demo TEMPLATE: a running session of it, its id printed
+	local id
+	id=$(api POST /api/v1/sessions "{\"template\":\"$1\"}" | field id)
+	[ -n "$id" ] || die "the $1 demo session was not created"
+	for _ in $(seq 1 300); do
+		[ "$(api GET "/api/v1/sessions/$id" | field state)" = running ] && break
+		sleep 0.1
+	done
+	[ "$(api GET "/api/v1/sessions/$id" | field state)" = running ] ||
+	    { tail -20 "$state/agent.log" >&2; die "the $1 demo session did not reach running"; }
+	echo "$id"
+}
+say "creating a demo session (xfce-desktop, VNC)"
+session=$(demo xfce-desktop) || exit 1
 pod_ip=$(api GET "/api/v1/sessions/$session" | field platformMetadata.podIP)
+say "creating a demo session (firefox, web-streamed)"
+web_session=$(demo firefox) || exit 1
+web_ip=$(api GET "/api/v1/sessions/$web_session" | field platformMetadata.podIP)
 
 cat <<MSG
 
@@ -163,9 +176,17 @@ The web UI:  http://127.0.0.1:$port/
 There you launch desktops from the catalog, open them, hibernate, wake
 and delete them, and administer agents, users, groups, templates and
 the audit log.  The demo session $session is running (its desktop, a
-real Xvnc, is the pod at $pod_ip:5901):
+real Xvnc, is the pod at $pod_ip:5901), shown by the UI with noVNC:
 
   http://127.0.0.1:$port/sessions/$session
+
+The demo session $web_session is web-streamed, as LinuxServer's
+KasmVNC images are (its pod at $web_ip:3000 serves its own web client
+and WebSocket: Xvnc behind websockify).  Opening it in the UI sends the
+browser to its own origin, http://s-LABEL.localhost:$port/ (Chromium
+and Firefox resolve *.localhost to this machine):
+
+  http://127.0.0.1:$port/sessions/$web_session
 
 From another machine, tunnel the port first (ssh -L $port:127.0.0.1:$port
 this-host).  The "cluster":

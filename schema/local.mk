@@ -13,5 +13,6 @@ dist_schema_DATA = \
 	schema/0008_v1x_passwords.sql schema/0008_v1x_passwords.down.sql \
 	schema/0009_user_credentials.sql schema/0009_user_credentials.down.sql \
 	schema/0010_web.sql schema/0010_web.down.sql \
-	schema/0030_homes_policies.sql schema/0030_homes_policies.down.sql
+	schema/0030_homes_policies.sql schema/0030_homes_policies.down.sql \
+	schema/0040_websessions.sql schema/0040_websessions.down.sql
 EXTRA_DIST += schema/README

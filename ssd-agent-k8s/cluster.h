@@ -92,9 +92,12 @@ size_t	 cluster_session_count_awake(struct cluster *c);
 
 /*
  * A byte stream to a session's VNC endpoint (its Ready pod's address and
- * VNC port): a TCP connection to the pod (CLUSTER_VNC_DIRECT, for an
- * agent inside the cluster), or the API server's port-forward over
- * WebSocket (CLUSTER_VNC_PORTFORWARD, for one outside).  done gets a
+ * VNC port), or to another TCP port of that pod when port is not 0 (a
+ * web-streamed desktop's HTTP port, as the control plane stored it): a
+ * TCP connection to the pod (CLUSTER_VNC_DIRECT, for an agent inside the
+ * cluster), or the API server's port-forward over WebSocket
+ * (CLUSTER_VNC_PORTFORWARD, for one outside).  Only ever the session's
+ * own pod.  done gets a
  * connected socket that the caller owns (closing it ends the stream), or
  * -1 and why; it is called once, never before cluster_vnc_open returns.
  * NULL with err when there is nothing to connect to.  cancel is for
@@ -104,7 +107,8 @@ enum cluster_vnc_via { CLUSTER_VNC_DIRECT, CLUSTER_VNC_PORTFORWARD };
 typedef void (*cluster_vnc_fn)(int fd, const char *err, void *arg);
 struct cluster_vnc;
 struct cluster_vnc *cluster_vnc_open(struct cluster *c,
-	    const char *session_id, enum cluster_vnc_via via, int timeout_ms,
+	    const char *session_id, int port, enum cluster_vnc_via via,
+	    int timeout_ms,
 	    cluster_vnc_fn done, void *arg, char *err, size_t errlen);
 void	cluster_vnc_cancel(struct cluster_vnc *v);
 

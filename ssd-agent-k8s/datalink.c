@@ -1,7 +1,8 @@
 /*
  * datalink.c - the agent's data links to the control plane's relays: a
  * WebSocket (ssd-mux.v1, common/mux.h) per link on which the relay opens
- * streams to sessions' VNC endpoints.  Each stream is pumped between the
+ * streams to sessions' VNC endpoints (MUX_TARGET_VNC) or to a port of
+ * their pods (MUX_TARGET_PORT: web-streamed desktops).  Each stream is pumped between the
  * link and a socket from cluster_vnc_open(), within the credit windows
  * of the mux protocol: a slow side stops only its own stream.  Links are
  * dialled again forever, with full-jitter back-off.
@@ -277,12 +278,12 @@ dl_open(struct dl_link *l, const struct mux_frame *f)
 		return;
 	}
 	TAILQ_INSERT_TAIL(&l->streams, s, entry);
-	if (f->target != MUX_TARGET_VNC) {
+	if (f->target != MUX_TARGET_VNC && f->target != MUX_TARGET_PORT) {
 		code = MUX_E_UNSUPPORTED;
-		why = "only the VNC target";
+		why = "only the VNC and port targets";
 	} else if ((s->opening = cluster_vnc_open(dl.cluster, s->session,
-	    dl.via, DL_OPEN_TIMEOUT_MS, dl_opened, s, err, sizeof(err))) ==
-	    NULL) {
+	    f->target == MUX_TARGET_PORT ? (int)f->port : 0, dl.via,
+	    DL_OPEN_TIMEOUT_MS, dl_opened, s, err, sizeof(err))) == NULL) {
 		code = MUX_E_NO_SESSION;
 		why = err;
 	}

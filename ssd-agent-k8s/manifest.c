@@ -20,47 +20,14 @@
 #include "template.h"
 #include "units.h"
 #include "util.h"
+#include "webhost.h"
 
 #define MANIFEST_HASH_LEN	8
 
 void
 manifest_name(const char *id, char *name)
 {
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	char hex[SHA256_DIGEST_LENGTH * 2 + 1];
-	size_t i, n = 0, keep;
-	const char *p = id;
-
-	if (!isalpha((unsigned char)*p))
-		n = (size_t)snprintf(name, MANIFEST_NAME_MAX + 1, "s-");
-	for (; *p != '\0' && n < MANIFEST_NAME_MAX; p++) {
-		char ch = (char)tolower((unsigned char)*p);
-
-		if (!isalnum((unsigned char)ch))
-			ch = '-';
-		if (ch == '-' && (n == 0 || name[n - 1] == '-'))
-			continue;
-		name[n++] = ch;
-	}
-	while (n > 0 && name[n - 1] == '-')
-		n--;
-	name[n] = '\0';
-	if (strcmp(name, id) == 0)
-		return;
-	/* Lossy: a hash of the whole id keeps different ids apart. */
-	SHA256((const unsigned char *)id, strlen(id), md);
-	hex_encode(md, sizeof(md), hex);
-	keep = MANIFEST_NAME_MAX - MANIFEST_HASH_LEN - 1;
-	if (n > keep)
-		n = keep;
-	while (n > 0 && name[n - 1] == '-')
-		n--;
-	if (n == 0)
-		name[n++] = 's';
-	for (i = 0; i < MANIFEST_HASH_LEN; i++)
-		name[n + 1 + i] = hex[i];
-	name[n] = '-';
-	name[n + 1 + MANIFEST_HASH_LEN] = '\0';
+	dns_label_from(id, MANIFEST_NAME_MAX, name);
 }
 
 /* 1 when s is a DNS-1123 subdomain of at most max characters. */

@@ -448,7 +448,7 @@ vnc_portforward(struct cluster_vnc *v, int port, int timeout_ms, char *err,
 }
 
 struct cluster_vnc *
-cluster_vnc_open(struct cluster *c, const char *session_id,
+cluster_vnc_open(struct cluster *c, const char *session_id, int port,
     enum cluster_vnc_via via, int timeout_ms, cluster_vnc_fn done,
     void *arg, char *err, size_t errlen)
 {
@@ -464,7 +464,7 @@ cluster_vnc_open(struct cluster *c, const char *session_id,
 		snprintf(err, errlen, "session %s has no ready pod", session_id);
 		return NULL;
 	}
-	if (pod->vnc_port == 0) {
+	if (port == 0 && (port = pod->vnc_port) == 0) {
 		snprintf(err, errlen, "session %s: its pod has no VNC port",
 		    session_id);
 		return NULL;
@@ -478,8 +478,8 @@ cluster_vnc_open(struct cluster *c, const char *session_id,
 	ssd_strlcpy(v->session, session_id, sizeof(v->session));
 	ssd_strlcpy(v->pod, pod->name, sizeof(v->pod));
 	rc = via == CLUSTER_VNC_DIRECT ?
-	    vnc_direct(v, pod->ip, pod->vnc_port, timeout_ms, err, errlen) :
-	    vnc_portforward(v, pod->vnc_port, timeout_ms, err, errlen);
+	    vnc_direct(v, pod->ip, port, timeout_ms, err, errlen) :
+	    vnc_portforward(v, port, timeout_ms, err, errlen);
 	if (rc == -1) {
 		vnc_free(v);
 		return NULL;

@@ -49,6 +49,9 @@ struct request {
 	const uint8_t		*body;
 	size_t			 body_len;
 	const char		*extra_headers;	/* "Name: value\r\n"... */
+	/* Sent ahead of the bytes read past the head when handed off. */
+	const char		*handoff_head;
+	size_t			 handoff_head_len;
 	/* The client: the TCP peer, or X-Forwarded-For via trusted_proxies. */
 	char			 client[NETLIST_ADDR_MAX];
 	char			 who[128];	/* for logs: "addr:port" */
@@ -286,11 +289,28 @@ int	cookie_credentials(struct request *r, const char **tok, size_t *len);
 void	cookie_set(struct request *r, const char *token, int64_t expires);
 void	cookie_clear(struct request *r);
 void	cookie_login(struct request *r);
+/* Whether cookies are Secure (web_cookie_secure). */
+int	cookie_secure(void);
 
 /* webfiles.c: the web UI's pages and files, and noVNC's */
 void	web_app_page(struct request *r);
 void	web_ui_file(struct request *r);
 void	web_novnc_file(struct request *r);
+
+/*
+ * websession.c: web-streamed sessions' own origins.  websession_match()
+ * is webhost_match() of the request's Host under session_domain (0 when
+ * none is set); websession_dispatch() answers or hands off a request
+ * whose head names a session host (match as websession_match's), body
+ * unread.  websession_url() is where a ticket opens the session's
+ * origin, or -1 when it does not fit in out.
+ */
+void	websession_configure(const struct conf *c, int secure);
+const char *websession_domain(void);
+int	websession_match(const struct http_request *req, char *label);
+void	websession_dispatch(struct request *r, int match, const char *label);
+int	websession_url(const struct request *r, const char *label,
+	    const char *ticket, char *out, size_t outlen);
 
 /* viewer.c */
 void	viewer_ticket(struct request *r);
@@ -342,6 +362,8 @@ struct peer *relay_of_agent(const char *agent_id);
 /* An authorized viewer's upgrade, answered by the relay from now on. */
 void	relay_handoff_viewer(struct request *r,
 	    const struct handoff_viewer *v);
+/* Web sessions' connections of session or of user ("": none) end. */
+void	relay_cut(const char *session_id, const char *user, const char *why);
 
 /* gather.c: snapshots of every process (metrics) or relay (streams) */
 struct gather_wait;

@@ -83,13 +83,13 @@ audit_write(struct request *r, const char *user_id, const char *action,
 }
 
 /*
- * A viewer's VNC stream ended (from its relay): one audit row with its
- * totals, and the session was active until now.
+ * A viewer's stream ended (from its relay): one audit row ("vnc stream"
+ * or "web stream") with its totals, and the session was active until now.
  */
 void
 audit_stream_end(struct imsg_stream_end *e)
 {
-	const char *params[4];
+	const char *params[5];
 	char *text, *line;
 	cJSON *o = cJSON_CreateObject();
 
@@ -108,14 +108,15 @@ audit_stream_end(struct imsg_stream_end *e)
 	params[1] = e->session_id;
 	params[2] = text;
 	params[3] = e->peer;
-	xasprintf(&line, "user=%s vnc stream of session %s ended", e->user,
-	    e->session_id);
+	params[4] = e->kind == STREAM_WEB ? "web stream" : "vnc stream";
+	xasprintf(&line, "user=%s %s of session %s ended", e->user,
+	    params[4], e->session_id);
 	audit_insert("WITH a AS (UPDATE sessions SET last_activity "
 	    "= now() WHERE id = $2) INSERT INTO audit_log (user_id, action, "
 	    "resource_type, resource_id, changes, timestamp, ip_address, "
-	    "org_id) SELECT id, 'vnc stream', 'sessions', $2, $3::jsonb, "
-	    "now(), $4, 'default-org' FROM users WHERE username = $1 OR id = "
-	    "$1 LIMIT 1", 4, params, line);
+	    "org_id) SELECT id, $5, 'sessions', $2, $3::jsonb, now(), $4, "
+	    "'default-org' FROM users WHERE username = $1 OR id = $1 LIMIT 1",
+	    5, params, line);
 	cJSON_free(text);
 }
 

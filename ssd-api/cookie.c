@@ -57,6 +57,12 @@ cookie_configure(const struct conf *c)
 	ssd_strlcpy(ck.origin, conf_str(c, S_WEB_ORIGIN), sizeof(ck.origin));
 }
 
+int
+cookie_secure(void)
+{
+	return ck.secure;
+}
+
 /* Does the request come from the UI's origin (Origin, Sec-Fetch-Site)? */
 static int
 cookie_same_origin(const struct request *r)

@@ -9,7 +9,7 @@ ssd_api_ssd_api_SOURCES = ssd-api/main.c ssd-api/server.c ssd-api/routes.c \
 	ssd-api/apikeys.c ssd-api/groups.c ssd-api/cache.c \
 	ssd-api/register.c ssd-api/viewer.c ssd-api/webfiles.c ssd-api/relay.c \
 	ssd-api/cookie.c ssd-api/events.c ssd-api/bulkimport.c ssd-api/viewcap.c \
-	ssd-api/gather.c ssd-api/metrics.c ssd-api/streams.c \
+	ssd-api/gather.c ssd-api/metrics.c ssd-api/streams.c ssd-api/websession.c \
 	ssd-api/api.h
 ssd_api_ssd_api_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CJSON_CFLAGS) \
 	$(LIBPQ_CFLAGS) $(OPENSSL_CFLAGS) $(YAML_CFLAGS) -pthread

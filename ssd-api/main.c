@@ -303,6 +303,7 @@ api_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	server_configure(c);
 	auth_configure(c);
 	cookie_configure(c);
+	websession_configure(c, cookie_secure());
 	cache_configure(c);
 	events_configure(c);
 	register_configure(c);

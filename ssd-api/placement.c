@@ -24,6 +24,7 @@
 #include "template.h"
 #include "units.h"
 #include "util.h"
+#include "webhost.h"
 #include "worker.h"
 
 #define PL_ID_USER_MAX		20
@@ -215,19 +216,19 @@ static const char pl_create_sql[] =
     "ins AS (INSERT INTO sessions (id, user_id, template_name, state, "
     "  agent_id, platform, region, memory, cpu, persistent_home, "
     "  idle_timeout, max_session_duration, tags, streaming_protocol, "
-    "  streaming_port, created_at, updated_at, last_activity, "
+    "  streaming_port, streaming_path, web_label, created_at, "
+    "  updated_at, last_activity, "
     "  idle_timeout_seconds, max_duration_seconds, home_namespace, "
     "  home_exclusive, namespace) SELECT $5::text, owner.id, tpl.name, "
     "  'pending', "
     "  agent.agent_id, agent.platform, agent.region, req.memory, req.cpu, "
     "  $8::boolean, $9::text, $10::text, "
-    "  $11::text[], 'vnc', CASE WHEN tpl.manifest#>>'{spec,ports,0,"
-    "  containerPort}' ~ '^[0-9]{1,5}$' THEN (tpl.manifest#>>'{spec,"
-    "  ports,0,containerPort}')::int ELSE 5900 END, now(), now(), now(), "
+    "  $11::text[], st.protocol, st.port, st.path, $22::text, now(), "
+    "  now(), now(), "
     "  pol.idle, pol.maxdur, home.ns, COALESCE(home.mode <> "
     "  'ReadWriteMany', false), CASE WHEN agent.ns LIKE 'agent:%' THEN "
     "  'streamspace' ELSE agent.ns END FROM owner, tpl, req, agent, ok, "
-    "  pol LEFT "
+    "  pol, LATERAL ssd_streaming(tpl.manifest) st LEFT "
     "  JOIN home ON true WHERE ok.ok RETURNING *), "
     "uh AS (INSERT INTO user_homes (user_id, username, namespace, "
     "  access_mode, size_bytes, storage_class) SELECT owner.id, "
@@ -495,8 +496,8 @@ void
 sessions_create(struct request *r)
 {
 	const struct conf *c = worker_conf();
-	char id[64], timeout[24], n[6][24];
-	const char *p[21], *cls;
+	char id[64], timeout[24], n[6][24], label[WEBHOST_LABEL_MAX + 1];
+	const char *p[22], *cls;
 	struct pl_body b;
 	cJSON *o;
 
@@ -545,7 +546,9 @@ sessions_create(struct request *r)
 	p[18] = n[4];
 	p[19] = cls != NULL && cls[0] != '\0' ? cls : NULL;
 	p[20] = pl_opt(b.home_bytes, n[5], sizeof(n[5]));
-	api_query(r, pl_create_sql, 21, p, pl_created);
+	dns_label_from(id, WEBHOST_LABEL_MAX, label);
+	p[21] = label;
+	api_query(r, pl_create_sql, 22, p, pl_created);
 	free(b.tags);
 	cJSON_Delete(o);
 }

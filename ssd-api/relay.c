@@ -2,7 +2,8 @@
  * relay.c - ssd-api in front of the ssd-relay relays: an agent's data
  * links (register.c authenticates them) and a browser's authorized VNC
  * upgrade both go to the relay that owns the agent,
- * handoff_relay_for(agent, relays), so that they meet there.
+ * handoff_relay_for(agent, relays), so that they meet there; and every
+ * relay hears when web sessions' connections must end.
  */
 #include "config.h"
 
@@ -11,6 +12,7 @@
 
 #include "api.h"
 #include "handoff.h"
+#include "ipc.h"
 #include "log.h"
 #include "metrics.h"
 #include "peers.h"
@@ -58,4 +60,25 @@ relay_handoff_viewer(struct request *r, const struct handoff_viewer *v)
 	}
 	if ((id = api_handoff(r, p, HANDOFF_VIEWER, v, sizeof(*v))) != 0)
 		viewcap_add(id, p->instance, v->session_id, v->user);
+}
+
+void
+relay_cut(const char *session_id, const char *user, const char *why)
+{
+	struct imsg_streams_cut c;
+	struct peer *p;
+	int i;
+
+	memset(&c, 0, sizeof(c));
+	ssd_strlcpy(c.session_id, session_id, sizeof(c.session_id));
+	ssd_strlcpy(c.user, user, sizeof(c.user));
+	ssd_strlcpy(c.reason, why, sizeof(c.reason));
+	for (i = 0; i < api_relay_count(); i++)
+		if ((p = api_relay(i)) != NULL && p->chan != NULL &&
+		    ipc_send(p->chan, IMSG_STREAMS_CUT, 0, -1, &c,
+		    sizeof(c)) == -1)
+			log_warnx("%s: cannot tell it to end the web "
+			    "connections of %s%s (channel full)", p->name,
+			    *user != '\0' ? "user " : "session ",
+			    *user != '\0' ? user : session_id);
 }

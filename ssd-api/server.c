@@ -35,6 +35,7 @@
 #include "handoff.h"
 #include "log.h"
 #include "util.h"
+#include "webhost.h"
 #include "worker.h"
 
 #define SERVER_ADDR_BUCKETS	1024
@@ -448,12 +449,14 @@ server_detach(struct request *r, const uint8_t **tail, size_t *tail_len,
 	static uint8_t buf[HANDOFF_TAIL_MAX];
 	struct conn *c = r->conn;
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t n = evbuffer_get_length(in);
+	size_t head = r->handoff_head_len, n = evbuffer_get_length(in) + head;
 	int fd = c->fd;
 
 	if (n > max_tail || n > sizeof(buf))
 		return -1;
-	evbuffer_remove(in, buf, n);
+	if (head > 0)
+		memcpy(buf, r->handoff_head, head);
+	evbuffer_remove(in, buf + head, n - head);
 	*tail = buf;
 	*tail_len = n;
 	bufferevent_free(c->bev);
@@ -540,8 +543,9 @@ conn_fail(struct conn *c, int status)
 	server_reply_error(&c->r, status, http_status_text(status));
 }
 
-static void
-conn_dispatch(struct conn *c)
+/* The request is c's to answer: -1 when its path is malformed (400). */
+static int
+conn_request(struct conn *c)
 {
 	evtimer_del(c->timer);
 	c->state = CONN_BUSY;
@@ -555,12 +559,41 @@ conn_dispatch(struct conn *c)
 	    sizeof(c->r.path)) == -1) {
 		c->r.path[0] = '\0';
 		server_reply_error(&c->r, 400, "malformed path");
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+static void
+conn_dispatch(struct conn *c)
+{
+	if (conn_request(c) != 0)
+		return;
 	if (c->metrics_only)
 		metrics_listener_dispatch(&c->r);
 	else
 		routes_dispatch(&c->r);
+}
+
+/*
+ * A head for a web-streamed session's host: answered or handed off
+ * before its body, which is the session's (its connection is not read
+ * again here, and closes after an answer).  0 for any other host.
+ */
+static int
+conn_session_host(struct conn *c)
+{
+	char label[WEBHOST_LABEL_MAX + 1];
+	int match;
+
+	if (c->metrics_only ||
+	    (match = websession_match(&c->req, label)) == 0)
+		return 0;
+	bufferevent_disable(c->bev, EV_READ);
+	c->close_after = 1;
+	if (conn_request(c) == 0)
+		websession_dispatch(&c->r, match, label);
+	return 1;
 }
 
 static int
@@ -677,6 +710,8 @@ conn_process_requests(struct conn *c)
 		if (c->state == CONN_HEAD) {
 			if ((rc = conn_read_head(c)) == 0)
 				return;
+			if (rc == 1 && conn_session_host(c))
+				return;
 			if (rc < 0 || (rc = conn_begin_body(c)) < 0) {
 				conn_fail(c, -rc);
 				return;
@@ -750,7 +785,7 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	wtv.tv_usec = (suseconds_t)(srv.write_ms % 1000) * 1000;
 	bufferevent_set_timeouts(c->bev, NULL, &wtv);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, srv.max_head +
-	    HANDOFF_TAIL_MAX);
+	    HANDOFF_READ_AHEAD);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb,
 	    conn_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ);

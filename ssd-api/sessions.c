@@ -194,6 +194,7 @@ ses_moved(struct request *r, const PGresult *res, const char *err,
 		return;
 	}
 	cache_clear(CACHE_SESSIONS);
+	relay_cut(r->params[0], "", "session stopping");
 	server_reply_json(r, 202, PQgetvalue(res, 0, ST_SESSION));
 }
 

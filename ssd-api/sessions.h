@@ -65,7 +65,8 @@ struct request;
     "'{}'), 'createdAt', " SES_ISO("s.created_at") ", 'updatedAt', " \
     SES_ISO("s.updated_at") ", 'lastActivity', " SES_ISO("s.last_activity") \
     ", 'streamingProtocol', COALESCE(s.streaming_protocol, 'vnc'), " \
-    "'streamingPort', COALESCE(s.streaming_port, 5900), 'namespace', " \
+    "'streamingPort', COALESCE(s.streaming_port, 5900), 'view', " \
+    "ssd_session_view(s.streaming_protocol), 'namespace', " \
     "COALESCE(s.namespace, 'streamspace'), 'legacy', s.agent_id IS NULL))"
 #define SES_COLUMNS \
     SES_JSON ", s.id, COALESCE(u.username, ''), COALESCE(s.agent_id, '')"

@@ -105,6 +105,8 @@ users_changed(struct request *r, const PGresult *res, const char *err,
 
 	if (res != NULL && PQntuples(res) == 1) {
 		auth_revoked(PQgetvalue(res, 0, 0));
+		if (PQgetvalue(res, 0, 6)[0] != 't')	/* active */
+			relay_cut("", PQgetvalue(res, 0, 1), "user disabled");
 		if (PQgetvalue(res, 0, n + 1)[0] == 't') {
 			log_info("%s: %s changed the password of user %s; "
 			    "its tokens are revoked", server_peer(r),
@@ -483,6 +485,7 @@ users_deleted(struct request *r, const PGresult *res, const char *err,
 		log_info("%s: %s deleted user %s", server_peer(r),
 		    r->user.username, PQgetvalue(res, 0, 0));
 		auth_revoked(PQgetvalue(res, 0, 0));
+		relay_cut("", PQgetvalue(res, 0, 0), "user deleted");
 		cache_clear(CACHE_SESSIONS);
 		api_notify("ssd_sessions", PQgetvalue(res, 0, 0));
 		server_reply(r, 204, "application/json", NULL, 0);

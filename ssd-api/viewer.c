@@ -1,5 +1,6 @@
 /*
- * viewer.c - who may watch a session: one-time viewer tickets, and the
+ * viewer.c - who may watch a session: one-time viewer tickets (for a
+ * web-streamed session, to its own origin: websession.c), and the
  * checks in front of the browser's VNC WebSocket, answered in plain HTTP
  * before the connection goes to the relay holding a data link to the
  * session's agent.  Tickets and tokens never reach a log line or the
@@ -52,14 +53,26 @@ viewer_not_running(struct request *r, const char *state)
 }
 
 /* Result columns of the issuing statement. */
-enum { VT_STATE, VT_LEGACY, VT_EXPIRES };
+enum { VT_STATE, VT_LEGACY, VT_EXPIRES, VT_VIEW, VT_LABEL };
+
+/*
+ * Without session_domain a web-streamed session has no origin to be
+ * served on: never the UI's, where its pages could act as the user.
+ */
+static void
+viewer_no_domain(struct request *r)
+{
+	server_reply_error_code(r, 409, "web_sessions_disabled", "this "
+	    "session is web-streamed and ssd serves those only on origins "
+	    "of their own: set session_domain in ssd.conf (see ssd.conf(5))");
+}
 
 static void
 viewer_ticket_stored(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
 {
-	const char *ticket = r->ctx;
-	char *id, *url;
+	const char *ticket = r->ctx, *view;
+	char *id, *url, web[512];
 	cJSON *o;
 
 	if (res == NULL) {
@@ -70,21 +83,36 @@ viewer_ticket_stored(struct request *r, const PGresult *res, const char *err,
 		server_reply_error(r, 404, "session not found");
 		return;
 	}
+	view = PQgetvalue(res, 0, VT_VIEW);
 	if (PQgetisnull(res, 0, VT_EXPIRES)) {
 		if (PQgetvalue(res, 0, VT_LEGACY)[0] == 't')
 			sessions_reply_legacy(r, PQgetvalue(res, 0, VT_STATE),
 			    "show");
+		else if (strcmp(view, "none") == 0)
+			server_reply_error_code(r, 409, "not_viewable", "this "
+			    "session's protocol cannot be shown in a browser");
+		else if (strcmp(view, "web") == 0 &&
+		    *websession_domain() == '\0')
+			viewer_no_domain(r);
 		else
 			viewer_not_running(r, PQgetvalue(res, 0, VT_STATE));
 		return;
 	}
 	if ((id = evhttp_uriencode(r->params[0], -1, 0)) == NULL)
 		fatalx("out of memory for a viewer URL");
-	xasprintf(&url, "/api/v1/vnc/%s?ticket=%s", id, ticket);
+	if (strcmp(view, "web") != 0)
+		xasprintf(&url, "/api/v1/vnc/%s?ticket=%s", id, ticket);
+	else if (websession_url(r, PQgetvalue(res, 0, VT_LABEL), ticket, web,
+	    sizeof(web)) == 0)
+		url = xstrdup(web);
+	else
+		fatalx("a session origin's URL longer than %zu bytes",
+		    sizeof(web));
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "ticket", ticket);
 	cJSON_AddStringToObject(o, "expiresAt",
 	    PQgetvalue(res, 0, VT_EXPIRES));
+	cJSON_AddStringToObject(o, "view", view);
 	cJSON_AddStringToObject(o, "url", url);
 	free(url);
 	free(id);
@@ -103,7 +131,7 @@ void
 viewer_ticket(struct request *r)
 {
 	char *ticket, hash[65], ttl[24];
-	const char *p[5];
+	const char *p[6];
 
 	ticket = xmalloc(VIEWER_TICKET_HEX + 1);
 	r->ctx = ticket;
@@ -116,17 +144,22 @@ viewer_ticket(struct request *r)
 	p[2] = sessions_privileged(r);
 	p[3] = hash;
 	p[4] = ttl;
-	api_query(r, "WITH s AS (SELECT id, state, agent_id FROM sessions "
-	    "WHERE id = $1 AND (user_id = $2 OR $3::boolean)), "
+	p[5] = *websession_domain() != '\0' ? "t" : "f";
+	api_query(r, "WITH s AS (SELECT id, state, agent_id, web_label, "
+	    "  ssd_session_view(streaming_protocol) AS view FROM sessions "
+	    "  WHERE id = $1 AND (user_id = $2 OR $3::boolean)), "
 	    "gone AS (DELETE FROM viewer_tickets WHERE expires_at < now()), "
 	    "ins AS (INSERT INTO viewer_tickets (ticket_hash, user_id, "
 	    "  session_id, expires_at) SELECT $4, $2, s.id, now() + "
 	    "  $5::bigint * interval '1 millisecond' FROM s WHERE s.state = "
-	    "  'running' AND s.agent_id IS NOT NULL RETURNING expires_at) "
+	    "  'running' AND s.agent_id IS NOT NULL AND (s.view = 'vnc' OR "
+	    "  (s.view = 'web' AND $6::boolean AND s.web_label IS NOT NULL)) "
+	    "  RETURNING expires_at) "
 	    "SELECT s.state, s.agent_id IS NULL, "
 	    "to_char(ins.expires_at AT TIME ZONE 'UTC', "
-	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM s LEFT JOIN ins ON true",
-	    5, p, viewer_ticket_stored);
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), s.view, "
+	    "COALESCE(s.web_label, '') FROM s LEFT JOIN ins ON true",
+	    6, p, viewer_ticket_stored);
 }
 
 /*
@@ -150,7 +183,7 @@ viewer_handoff(struct request *r, const struct viewer_conn *vc)
 }
 
 /* Result columns of the session's check. */
-enum { VS_ALLOWED, VS_STATE, VS_AGENT, VS_AGENT_ONLINE };
+enum { VS_ALLOWED, VS_STATE, VS_AGENT, VS_AGENT_ONLINE, VS_VIEW };
 
 static void
 viewer_checked(struct request *r, const PGresult *res, const char *err,
@@ -179,6 +212,12 @@ viewer_checked(struct request *r, const PGresult *res, const char *err,
 		sessions_reply_legacy(r, PQgetvalue(res, 0, VS_STATE), "show");
 		return;
 	}
+	if (strcmp(PQgetvalue(res, 0, VS_VIEW), "vnc") != 0) {
+		server_reply_error_code(r, 409, "not_vnc_session", "this "
+		    "session does not stream VNC: a web-streamed one opens at "
+		    "the url of its viewer ticket");
+		return;
+	}
 	if (strcmp(PQgetvalue(res, 0, VS_STATE), "running") != 0) {
 		viewer_not_running(r, PQgetvalue(res, 0, VS_STATE));
 		return;
@@ -205,8 +244,8 @@ viewer_authed(struct request *r)
 	    sessions_privileged(r) };
 
 	api_query(r, "SELECT s.user_id = $2 OR $3::boolean, s.state, "
-	    "COALESCE(s.agent_id, ''), a.status IS NOT DISTINCT FROM 'online' "
-	    "FROM sessions s LEFT JOIN agents a ON a.agent_id = s.agent_id "
+	    "COALESCE(s.agent_id, ''), a.status IS NOT DISTINCT FROM 'online', "
+	    "ssd_session_view(s.streaming_protocol) FROM sessions s LEFT JOIN agents a ON a.agent_id = s.agent_id "
 	    "WHERE s.id = $1", 3, p, viewer_checked);
 }
 

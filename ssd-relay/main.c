@@ -1,6 +1,7 @@
 /*
  * main.c - ssd-relay: owns agents' data links (link.c) and the
- * browsers' VNC streams on them (stream.c), all handed over by ssd-api,
+ * browsers' streams on them (stream.c: VNC; web.c: web sessions), all
+ * handed over by ssd-api, which also says when streams are to end,
  * and tells ssd-api which viewers sent input (activity.c); answers
  * health hand-offs too.  Chrooted and sandboxed: only I/O on
  * descriptors it was given, never an open, socket or connect.
@@ -16,6 +17,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "peers.h"
+#include "proto.h"
 #include "relay.h"
 #include "snapshot.h"
 #include "worker.h"
@@ -43,12 +45,49 @@ relay_viewer(struct peer *p, struct handoff *h)
 }
 
 static void
+relay_web(struct peer *p, struct handoff *h)
+{
+	struct handoff_web w;
+
+	if (handoff_web_meta(h, &w) == -1) {
+		handoff_refuse(worker_base(), p->chan, h, "malformed web "
+		    "hand-off");
+		return;
+	}
+	web_accept(&w, h);
+	handoff_ack(p->chan, h->id);
+}
+
+/* ssd-api: a session stopped, or a user was disabled. */
+static void
+relay_cut(struct peer *p, struct ipc_msg *m)
+{
+	struct imsg_streams_cut c;
+
+	if (p->kind != PROC_API || m->len != sizeof(c)) {
+		log_warnx("%s: malformed streams cut, closing the channel",
+		    p->name);
+		peers_drop(p, "protocol error");
+		return;
+	}
+	memcpy(&c, m->data, sizeof(c));
+	c.session_id[sizeof(c.session_id) - 1] = '\0';
+	c.user[sizeof(c.user) - 1] = '\0';
+	c.reason[sizeof(c.reason) - 1] = '\0';
+	stream_cut(c.session_id, c.user, c.reason);
+}
+
+static void
 relay_peer_msg(struct peer *p, struct ipc_msg *m)
 {
 	struct handoff h;
 
 	if (m->type == IMSG_SESSION_END) {
 		activity_session_end(p, m);
+		return;
+	}
+	if (m->type == IMSG_STREAMS_CUT) {
+		relay_cut(p, m);
 		return;
 	}
 	if (handoff_accept(worker_base(), p, m, worker_shutting_down(),
@@ -59,6 +98,8 @@ relay_peer_msg(struct peer *p, struct ipc_msg *m)
 		    dlink_accept, "data link");
 	else if (h.hdr.kind == HANDOFF_VIEWER)
 		relay_viewer(p, &h);
+	else if (h.hdr.kind == HANDOFF_WEB)
+		relay_web(p, &h);
 	else
 		handoff_refuse(worker_base(), p->chan, &h,
 		    "not handled by ssd-relay");
@@ -96,6 +137,7 @@ relay_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	rl->viewer_message_max = conf_size(c, S_RELAY_VIEWER_MAX_MESSAGE);
 	rl->viewer_output_max = 2 * (size_t)rl->window_max + 64 * 1024;
 	activity_configure(c);
+	rl->web_idle_ms = conf_ms(c, S_WEB_STREAM_IDLE_TIMEOUT);
 	return 0;
 }
 

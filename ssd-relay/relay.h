@@ -1,6 +1,7 @@
 /*
  * relay.h - ssd-relay's insides: agents' data links (link.c) and the
- * browsers' VNC streams multiplexed on them (stream.c), framed by
+ * browsers' streams multiplexed on them (stream.c: VNC over WebSocket;
+ * web.c: a web session's connection, bytes as they are), framed by
  * common/mux.h.  Runs chrooted and sandboxed: only I/O on descriptors
  * handed over by ssd-api, no allocation per byte, every buffer bounded.
  */
@@ -21,7 +22,9 @@ struct evbuffer;
 struct ipc_msg;
 struct peer;
 struct handoff;
+struct bufferevent;
 struct handoff_viewer;
+struct handoff_web;
 struct wsconn;
 
 /*
@@ -39,6 +42,7 @@ struct relay_limits {
 	uint64_t	open_timeout_ms;
 	size_t		viewer_message_max;
 	size_t		viewer_output_max;
+	uint64_t	web_idle_ms;
 };
 extern struct relay_limits relay_limits;
 
@@ -51,8 +55,9 @@ extern struct relay_limits relay_limits;
 
 struct dlink;
 
-/* One browser's VNC stream on one data link. */
+/* One browser's stream on one data link. */
 struct stream {
+	int			 kind;		/* enum stream_kind */
 	TAILQ_ENTRY(stream)	 all;
 	LIST_ENTRY(stream)	 bucket;	/* its link's id hash */
 	TAILQ_ENTRY(stream)	 parked;	/* waits for link output */
@@ -61,6 +66,8 @@ struct stream {
 	struct mux_stream	 mux;
 	int			 fd;		/* browser, until 101 */
 	struct wsconn		*ws;		/* browser, after 101 */
+	struct bufferevent	*web;		/* web browser, once open */
+	uint64_t		 moved_ms;	/* web: when a byte last moved */
 	struct event		*timer;		/* open, then linger */
 	uint8_t			*tail;		/* read past request */
 	size_t			 tail_len;
@@ -105,6 +112,24 @@ void	 dlink_close_all(const char *why);
 /* stream.c */
 /* A viewer hand-off: the record is checked, h->fd is taken. */
 void	 stream_viewer(const struct handoff_viewer *v, struct handoff *h);
+/*
+ * A stream of kind to target/port of session on a data link to agent,
+ * for h's client (h->fd is taken): OPEN sent, waiting for OPEN_OK.  NULL
+ * when it cannot be opened (the client was answered 503).
+ */
+struct stream *stream_new(struct handoff *h, int kind, const char *session,
+	    const char *agent, const char *user, unsigned int target,
+	    unsigned int port);
+/* Bytes in s->up go out within credit, then the browser is read again. */
+void	 stream_flush_up(struct stream *s);
+/* The browser took n bytes of the agent's: its window grows back. */
+void	 stream_consumed(struct stream *s, size_t n);
+void	 stream_send_reset(struct stream *s, unsigned int code,
+	    const char *why);
+/* Frees s once neither the browser nor the link refers to it. */
+void	 stream_settle(struct stream *s);
+/* Ends the web streams of session or of user (imsg_streams_cut). */
+void	 stream_cut(const char *session, const char *user, const char *why);
 void	 stream_frame(struct stream *s, const struct mux_frame *f);
 /* Its link is gone: the stream ends with why. */
 void	 stream_link_lost(struct stream *s, const char *why);
@@ -131,5 +156,17 @@ void	 activity_session_end(struct peer *p, struct ipc_msg *m);
 
 /* Shutting down and nothing left: exit. */
 void	 relay_maybe_exit(void);
+
+/* web.c: web sessions' connections, carried as bytes */
+void	 web_accept(const struct handoff_web *w, struct handoff *h);
+/* The agent opened the stream: the browser's bytes flow from now on. */
+void	 web_open(struct stream *s);
+void	 web_down(struct stream *s, const uint8_t *data, size_t len);
+/* The agent's side sends no more: the browser's side is shut down. */
+void	 web_remote_fin(struct stream *s);
+/* Closes the browser's connection, if open (the caller settles s). */
+void	 web_close(struct stream *s, const char *why);
+/* s->timer after the open: closes s when idle too long. */
+void	 web_idle(struct stream *s);
 
 #endif

@@ -1,10 +1,12 @@
 /*
- * stream.c - browsers' VNC streams: a viewer handed over by ssd-api gets
- * a mux stream on its agent's data link, its 101 once the agent has the
+ * stream.c - browsers' streams: a viewer handed over by ssd-api gets a
+ * mux stream on its agent's data link, its 101 once the agent has the
  * session's VNC endpoint open, then bytes both ways within the stream's
- * credit.  A stalled browser stops only its own stream: what the agent
- * may send it is bounded by its window, which only grows back as the
- * browser's socket takes the bytes.  Only stream_settle() frees a stream.
+ * credit (web sessions' connections share the stream's life here, their
+ * browser side is web.c).  A stalled browser stops only its own stream:
+ * what the agent may send it is bounded by its window, which only grows
+ * back as the browser's socket takes the bytes.  Only stream_settle()
+ * frees a stream.
  */
 #include "config.h"
 
@@ -41,8 +43,6 @@ static size_t nstreams;
 static struct {
 	struct metric	*to_agent, *to_viewer, *opened, *open_time;
 } sm;
-
-static void	stream_flush_up(struct stream *);
 
 size_t
 stream_count(void)
@@ -84,6 +84,7 @@ stream_report_end(const struct stream *s)
 	e.bytes_down = s->bytes_down;
 	e.ms = now_ms() - s->started_ms;
 	e.code = s->close_code;
+	e.kind = s->kind;
 	e.upgraded = s->upgraded;
 	stream_send_end(s->handoff_id, &e);
 }
@@ -154,13 +155,12 @@ stream_detach(struct stream *s)
 		wsconn_set_reading(s->ws, 1);
 }
 
-/* Frees s once neither the browser nor the link refers to it. */
-static void
+void
 stream_settle(struct stream *s)
 {
 	if (s->link != NULL && s->mux.state == MUX_ST_CLOSED)
 		stream_detach(s);
-	if (s->ws == NULL && s->fd == -1 && s->link == NULL)
+	if (s->ws == NULL && s->web == NULL && s->fd == -1 && s->link == NULL)
 		stream_free(s);
 }
 
@@ -191,7 +191,7 @@ stream_reply(struct stream *s, int status, const char *error,
 	s->fd = -1;
 }
 
-static void
+void
 stream_send_reset(struct stream *s, unsigned int code, const char *why)
 {
 	uint8_t frame[MUX_RESET_MAX];
@@ -223,7 +223,7 @@ stream_send_fin(struct stream *s)
 }
 
 /* The consumer took n bytes: a WINDOW when half the window is free. */
-static void
+void
 stream_consumed(struct stream *s, size_t n)
 {
 	uint8_t frame[MUX_WINDOW_LEN];
@@ -266,7 +266,7 @@ stream_send(struct stream *s, const uint8_t *data, size_t len)
 }
 
 /* What waits for credit goes out; then reading resumes, or FIN. */
-static void
+void
 stream_flush_up(struct stream *s)
 {
 	size_t len, n, sent;
@@ -286,6 +286,8 @@ stream_flush_up(struct stream *s)
 		wsconn_set_reading(s->ws, 1);
 	else if (s->browser_done)
 		stream_send_fin(s);
+	else if (s->web != NULL)
+		bufferevent_enable(s->web, EV_READ);
 }
 
 static void
@@ -434,6 +436,10 @@ stream_refused(struct stream *s, const struct mux_frame *f)
 static void
 stream_down(struct stream *s, const uint8_t *data, size_t len)
 {
+	if (s->kind == STREAM_WEB) {
+		web_down(s, data, len);
+		return;
+	}
 	if (s->ws == NULL) {
 		/* The browser left cleanly: keep the agent flowing to FIN. */
 		stream_consumed(s, len);
@@ -457,6 +463,8 @@ stream_down(struct stream *s, const uint8_t *data, size_t len)
 static void
 stream_remote_fin(struct stream *s)
 {
+	if (s->kind == STREAM_WEB)
+		web_remote_fin(s);
 	if (s->ws == NULL)
 		return;
 	if (wsconn_queued(s->ws) == 0)
@@ -478,6 +486,7 @@ stream_remote_reset(struct stream *s, const struct mux_frame *f)
 	    f->reason : mux_code_name(f->code));
 	if (s->ws != NULL)
 		wsconn_close(s->ws, WS_CLOSE_INTERNAL, why);
+	web_close(s, why);
 }
 
 void
@@ -498,7 +507,10 @@ stream_frame(struct stream *s, const struct mux_frame *f)
 		if (s->ws != NULL)
 			wsconn_close(s->ws, WS_CLOSE_INTERNAL,
 			    "agent stream protocol error");
-	} else if (f->type == MUX_OPEN_OK)
+		web_close(s, "agent stream protocol error");
+	} else if (f->type == MUX_OPEN_OK && s->kind == STREAM_WEB)
+		web_open(s);
+	else if (f->type == MUX_OPEN_OK)
 		stream_upgrade(s);
 	else if (f->type == MUX_OPEN_FAIL)
 		stream_refused(s, f);
@@ -531,6 +543,7 @@ stream_end(struct stream *s, int ws_code, const char *why)
 	}
 	if (s->ws != NULL)
 		wsconn_close(s->ws, ws_code, why);
+	web_close(s, why);
 	stream_settle(s);
 }
 
@@ -556,32 +569,36 @@ stream_timeout(evutil_socket_t fd, short what, void *arg)
 		snprintf(msg, sizeof(msg), "agent %s did not open session %s "
 		    "in time", s->agent, s->session);
 		stream_reply(s, 504, "vnc_timeout", msg, NULL);
-	} else
+	} else if (s->kind == STREAM_WEB)
+		web_idle(s);
+	else
 		stream_send_reset(s, MUX_E_CANCEL, "viewer gone");
 	stream_settle(s);
 }
 
 static void
-stream_refuse(struct handoff *h, const struct handoff_viewer *v,
-    const char *error, const char *msg)
+stream_refuse(struct handoff *h, const char *session, const char *agent,
+    const char *user, const char *error, const char *msg)
 {
 	struct imsg_stream_end e;
 
 	log_info("agent %s session %s: viewer %s (user %s) refused: %s",
-	    v->agent_id, v->session_id, h->hdr.peer, v->user, msg);
+	    agent, session, h->hdr.peer, user, msg);
 	metrics_add(M_VNC_FAILURES, ML(error), 1);
 	relay_reply(h->fd, 503, error, msg, NULL);
 	h->fd = -1;
 	memset(&e, 0, sizeof(e));
-	ssd_strlcpy(e.session_id, v->session_id, sizeof(e.session_id));
-	ssd_strlcpy(e.user, v->user, sizeof(e.user));
+	ssd_strlcpy(e.session_id, session, sizeof(e.session_id));
+	ssd_strlcpy(e.user, user, sizeof(e.user));
 	ssd_strlcpy(e.peer, h->hdr.peer, sizeof(e.peer));
 	ssd_strlcpy(e.reason, error, sizeof(e.reason));
 	stream_send_end(h->id, &e);
 }
 
-void
-stream_viewer(const struct handoff_viewer *v, struct handoff *h)
+struct stream *
+stream_new(struct handoff *h, int kind, const char *session,
+    const char *agent, const char *user, unsigned int target,
+    unsigned int port)
 {
 	struct timeval tv = { (time_t)(relay_limits.open_timeout_ms / 1000),
 	    (suseconds_t)(relay_limits.open_timeout_ms % 1000) * 1000 };
@@ -591,34 +608,32 @@ stream_viewer(const struct handoff_viewer *v, struct handoff *h)
 	char msg[1024];
 	size_t n;
 
-	if ((l = dlink_pick(v->agent_id)) == NULL) {
+	if ((l = dlink_pick(agent)) == NULL) {
 		snprintf(msg, sizeof(msg), "no relay holds a data link to "
-		    "agent %s", v->agent_id);
-		stream_refuse(h, v, "no_data_link", msg);
-		return;
+		    "agent %s", agent);
+		stream_refuse(h, session, agent, user, "no_data_link", msg);
+		return NULL;
 	}
 	s = xcalloc(1, sizeof(*s));
 	if (mux_stream_open(&s->mux, dlink_mux(l), now_usec()) == -1 ||
 	    (n = mux_put_open(open, s->mux.id, s->mux.recv_window,
-	    v->session_id, MUX_TARGET_VNC, 0)) == 0) {
+	    session, target, port)) == 0) {
 		mux_stream_release(&s->mux);
 		free(s);
 		snprintf(msg, sizeof(msg), "no room for another stream to "
-		    "session %s on agent %s's data link", v->session_id,
-		    v->agent_id);
-		stream_refuse(h, v, "relay_busy", msg);
-		return;
+		    "session %s on agent %s's data link", session, agent);
+		stream_refuse(h, session, agent, user, "relay_busy", msg);
+		return NULL;
 	}
+	s->kind = kind;
 	s->fd = h->fd;
 	h->fd = -1;
 	s->handoff_id = h->id;
 	fd_set_nonblock(s->fd);
-	ssd_strlcpy(s->session, v->session_id, sizeof(s->session));
-	ssd_strlcpy(s->agent, v->agent_id, sizeof(s->agent));
-	ssd_strlcpy(s->user, v->user, sizeof(s->user));
+	ssd_strlcpy(s->session, session, sizeof(s->session));
+	ssd_strlcpy(s->agent, agent, sizeof(s->agent));
+	ssd_strlcpy(s->user, user, sizeof(s->user));
 	ssd_strlcpy(s->peer, h->hdr.peer, sizeof(s->peer));
-	ssd_strlcpy(s->protocol, v->protocol, sizeof(s->protocol));
-	ssd_strlcpy(s->accept, v->accept, sizeof(s->accept));
 	if ((s->tail_len = h->hdr.tail_len) > 0) {
 		s->tail = xmalloc(s->tail_len);
 		memcpy(s->tail, h->tail, s->tail_len);
@@ -634,8 +649,44 @@ stream_viewer(const struct handoff_viewer *v, struct handoff *h)
 	dlink_attach(l, s);
 	metric_add(sm.opened, 1);
 	evtimer_add(s->timer, &tv);
-	if (dlink_send(l, open, n) == -1)
+	if (dlink_send(l, open, n) == -1) {
 		stream_end(s, WS_CLOSE_INTERNAL, "agent data link lost");
+		return NULL;
+	}
+	return s;
+}
+
+void
+stream_viewer(const struct handoff_viewer *v, struct handoff *h)
+{
+	struct stream *s;
+
+	if ((s = stream_new(h, STREAM_VNC, v->session_id, v->agent_id,
+	    v->user, MUX_TARGET_VNC, 0)) == NULL)
+		return;
+	ssd_strlcpy(s->protocol, v->protocol, sizeof(s->protocol));
+	ssd_strlcpy(s->accept, v->accept, sizeof(s->accept));
+}
+
+void
+stream_cut(const char *session, const char *user, const char *why)
+{
+	struct stream *s, *next;
+
+	for (s = TAILQ_FIRST(&streams); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, all);
+		if (s->kind != STREAM_WEB)
+			continue;
+		if ((session[0] == '\0' || strcmp(s->session, session) != 0) &&
+		    (user[0] == '\0' || strcmp(s->user, user) != 0))
+			continue;
+		log_info("agent %s session %s stream %u: viewer %s (user %s) "
+		    "cut off: %s", s->agent, s->session, s->mux.id, s->peer,
+		    s->user, why);
+		ssd_strlcpy(s->close_reason, why, sizeof(s->close_reason));
+		stream_send_reset(s, MUX_E_CANCEL, why);
+		stream_end(s, WS_CLOSE_POLICY, why);
+	}
 }
 
 void

@@ -12,7 +12,7 @@ check_PROGRAMS += tests/unit/test_util tests/unit/test_ipc \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
 	tests/unit/test_agentproto tests/unit/test_passwd \
 	tests/unit/test_v1session tests/unit/test_units tests/unit/test_rfbin \
-	tests/unit/test_log tests/unit/test_metrics
+	tests/unit/test_log tests/unit/test_metrics tests/unit/test_webhost
 TESTS += tests/unit/test_util tests/unit/test_ipc tests/unit/test_conf \
 	tests/unit/test_jwt tests/unit/test_http tests/unit/test_bevio \
 	tests/unit/test_netlist tests/unit/test_session_state \
@@ -20,7 +20,7 @@ TESTS += tests/unit/test_util tests/unit/test_ipc tests/unit/test_conf \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
 	tests/unit/test_agentproto tests/unit/test_passwd \
 	tests/unit/test_v1session tests/unit/test_units tests/unit/test_rfbin \
-	tests/unit/test_log tests/unit/test_metrics
+	tests/unit/test_log tests/unit/test_metrics tests/unit/test_webhost
 endif
 tests_unit_test_log_SOURCES = tests/unit/test_log.c
 tests_unit_test_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -93,6 +93,9 @@ tests_unit_test_rfbin_SOURCES = tests/unit/test_rfbin.c ssd-relay/rfbin.c
 tests_unit_test_rfbin_CPPFLAGS = $(RELAY_CPPFLAGS)
 tests_unit_test_rfbin_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_rfbin_LDADD = $(CHECK_LIBS)
+tests_unit_test_webhost_SOURCES = tests/unit/test_webhost.c
+tests_unit_test_webhost_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_webhost_LDADD = $(LIBSSD) $(OPENSSL_LIBS) $(CHECK_LIBS)
 
 ## Fuzz targets: tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput.  By
 ## default each is linked with replay.c and replays tests/fuzz/corpus/NAME/
@@ -112,13 +115,18 @@ check_PROGRAMS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_conf \
 	tests/fuzz/fuzz_yaml tests/fuzz/fuzz_ws tests/fuzz/fuzz_kubecfg \
 	tests/fuzz/fuzz_kubewatch tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto \
 	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_units tests/fuzz/fuzz_rfbin \
-	tests/fuzz/fuzz_metrics
+	tests/fuzz/fuzz_metrics tests/fuzz/fuzz_webhost
 TESTS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_conf tests/fuzz/fuzz_jwt \
 	tests/fuzz/fuzz_http tests/fuzz/fuzz_netlist tests/fuzz/fuzz_yaml \
 	tests/fuzz/fuzz_ws tests/fuzz/fuzz_kubecfg tests/fuzz/fuzz_kubewatch \
 	tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto \
 	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_units tests/fuzz/fuzz_rfbin \
-	tests/fuzz/fuzz_metrics
+	tests/fuzz/fuzz_metrics tests/fuzz/fuzz_webhost
+tests_fuzz_fuzz_webhost_SOURCES = tests/fuzz/fuzz_webhost.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_webhost_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"webhost"'
+tests_fuzz_fuzz_webhost_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_webhost_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_webhost_LDADD = $(LIBSSD) $(OPENSSL_LIBS)
 tests_fuzz_fuzz_ipc_SOURCES = tests/fuzz/fuzz_ipc.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_ipc_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"ipc"'
 tests_fuzz_fuzz_ipc_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) $(LIBEVENT_CFLAGS)
@@ -231,6 +239,7 @@ tests_ws_muxagent_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) \
 # The longest first, so that make -j2 check keeps both cores busy.
 TESTS += tests/integration/webui.sh tests/integration/vnc-relay.sh \
 	tests/integration/agent-vnc.sh tests/integration/prometheus.sh \
+	tests/integration/websessions.sh tests/integration/websession-desktop.sh \
 	tests/integration/agent-k8s.sh tests/integration/homes.sh \
 	tests/integration/policies.sh tests/integration/cluster.sh \
 	tests/integration/kubesim.sh tests/kube-sim/selftest.py \
@@ -265,6 +274,8 @@ EXTRA_DIST += tests/conf-example.sh tests/schema.sh \
 	tests/ws/rfbclient.py tests/ws/pingflood.py tests/ws/bytetarget.py \
 	tests/ws/echo-server.py tests/ws/podfile.py tests/integration/homes.sh \
 	tests/ws/idleviewer.py tests/integration/policies.sh \
+	tests/ws/webapp.py tests/ws/webclient.py tests/integration/websessions.sh \
+	tests/integration/websession-desktop.sh tests/node/websession.js \
 	tests/node/viewer.js tests/node/vnc-client.js tests/node/ws-agent.js \
 	tests/node/ws-echo-server.js tests/node/package.json \
 	tests/node/package-lock.json tests/README tests/kube-sim/README.md \

@@ -213,7 +213,7 @@ ctl_vnc_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	cJSON_Delete(arr);
-	if (cluster_vnc_open(ctl->cluster, ctl->vnc_session,
+	if (cluster_vnc_open(ctl->cluster, ctl->vnc_session, 0,
 	    strcmp(ctl->vnc_via, "portforward") == 0 ?
 	    CLUSTER_VNC_PORTFORWARD : CLUSTER_VNC_DIRECT, 5000, ctl_vnc_open,
 	    ctl, err, sizeof(err)) == NULL) {

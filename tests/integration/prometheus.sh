@@ -31,7 +31,7 @@ login() { json token <<< "$(api POST /api/v1/auth/login "" "{\"username\":\"$1\"
 admin=$(login admin "$ADMIN_PASSWORD")
 api POST /api/v1/users "$admin" '{"username":"usera","password":"usera-password","role":"user"}' > /dev/null
 A=$(login usera usera-password)
-ssdctl template import "$top_srcdir/contrib/templates/firefox.yaml" > /dev/null
+ssdctl template import "$top_srcdir/contrib/templates/xfce-desktop.yaml" > /dev/null
 key=$(ssdctl agent add k8s-ok | grep -Eo '[0-9a-f]{64}')
 key_bad=$(ssdctl agent add k8s-bad | grep -Eo '[0-9a-f]{64}')
 "$top_builddir/tests/agent/testagent" --url "ws://127.0.0.1:$SSD_PORT" \
@@ -43,7 +43,7 @@ node "$js" echo-server "$eport" > "$T/echo.log" 2>&1 &
 on_exit "kill $!"
 agent_is() { sql_is "SELECT status FROM agents WHERE agent_id = '$1'" "$2"; }
 ok_if "agent k8s-ok is online" wait_until "$TEST_WAIT" agent_is k8s-ok online
-new_session() { json id <<< "$(api POST /api/v1/sessions "$A" '{"template":"firefox"}' | cut -d' ' -f2-)"; }
+new_session() { json id <<< "$(api POST /api/v1/sessions "$A" '{"template":"xfce-desktop"}' | cut -d' ' -f2-)"; }
 running() { sql_is "SELECT count(*) FROM sessions WHERE state = 'running'" "$1"; }
 s_echo=$(new_session); s_dead=$(new_session)
 ok_if "two running sessions on it" wait_until "$TEST_WAIT" running 2

@@ -30,7 +30,7 @@ A=$(login usera usera-password); B=$(login userb userb-password); O=$(login oper
 ok_rc "users with tokens" $?
 
 # A running session of usera's on an online agent.
-ssdctl template import "$top_srcdir/contrib/templates/firefox.yaml" > /dev/null
+ssdctl template import "$top_srcdir/contrib/templates/xfce-desktop.yaml" > /dev/null
 key=$(ssdctl agent add k8s-vnc | grep -Eo '[0-9a-f]{64}')
 "$top_builddir/tests/agent/testagent" --url "ws://127.0.0.1:$SSD_PORT" \
     --agent k8s-vnc --key "$key" --seconds 3600 > "$T/agent.out" 2>&1 &
@@ -38,7 +38,7 @@ apid=$!
 on_exit "kill $apid"
 agent_is() { sql_is "SELECT status FROM agents WHERE agent_id = 'k8s-vnc'" "$1"; }
 ok_if "the test agent is online" wait_until "$TEST_WAIT" agent_is online
-sid=$(json id <<< "$(body "$(api POST /api/v1/sessions "$A" '{"template":"firefox"}')")")
+sid=$(json id <<< "$(body "$(api POST /api/v1/sessions "$A" '{"template":"xfce-desktop"}')")")
 state_is() { sql_is "SELECT state FROM sessions WHERE id = '$sid'" "$1"; }
 ok_if "usera's session $sid is running" wait_until "$TEST_WAIT" state_is running
 

@@ -29,14 +29,14 @@ body() { cut -d' ' -f2- <<< "$1"; }
 admin=$(login admin "$ADMIN_PASSWORD")
 api POST /api/v1/users "$admin" '{"username":"usera","password":"usera-password","role":"user"}' > /dev/null
 A=$(login usera usera-password)
-ssdctl template import "$top_srcdir/contrib/templates/firefox.yaml" > /dev/null
+ssdctl template import "$top_srcdir/contrib/templates/xfce-desktop.yaml" > /dev/null
 key=$(ssdctl agent add k8s-relay | grep -Eo '[0-9a-f]{64}')
 "$top_builddir/tests/agent/testagent" --url "ws://127.0.0.1:$SSD_PORT" \
     --agent k8s-relay --key "$key" --seconds 3600 > "$T/agent.out" 2>&1 &
 on_exit "kill $!"
 agent_is() { sql_is "SELECT status FROM agents WHERE agent_id = 'k8s-relay'" "$1"; }
 ok_if "the control-link agent is online" wait_until "$TEST_WAIT" agent_is online
-new_session() { json id <<< "$(body "$(api POST /api/v1/sessions "$A" '{"template":"firefox"}')")"; }
+new_session() { json id <<< "$(body "$(api POST /api/v1/sessions "$A" '{"template":"xfce-desktop"}')")"; }
 running() { sql_is "SELECT count(*) FROM sessions WHERE state = 'running'" "$1"; }
 s_vnc=$(new_session); s_echo=$(new_session); s_dead=$(new_session)
 s_banner=$(new_session)

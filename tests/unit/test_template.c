@@ -106,6 +106,21 @@ START_TEST(spec_fields)
 		{ "{\"baseImage\":\"x\",\"volumeMounts\":[{\"mountPath\":"
 		    "\"config\"}]}", 422 },
 		{ "{\"baseImage\":\"x\",\"volumeMounts\":[{}]}", 422 },
+		{ "{\"baseImage\":\"x\",\"vnc\":{\"enabled\":true,\"port\":"
+		    "5901,\"protocol\":\"rfb\"},\"kasmvnc\":{\"enabled\":"
+		    "false,\"port\":3000}}", 0 },
+		{ "{\"baseImage\":\"x\",\"vnc\":{\"protocol\":\"kasmvnc\"}}",
+		    0 },
+		{ "{\"baseImage\":\"x\",\"vnc\":null,\"kasmvnc\":{}}", 0 },
+		{ "{\"baseImage\":\"x\",\"vnc\":true}", 422 },
+		{ "{\"baseImage\":\"x\",\"vnc\":{\"enabled\":\"yes\"}}", 422 },
+		{ "{\"baseImage\":\"x\",\"vnc\":{\"port\":0}}", 422 },
+		{ "{\"baseImage\":\"x\",\"vnc\":{\"port\":\"5900\"}}", 422 },
+		{ "{\"baseImage\":\"x\",\"vnc\":{\"protocol\":\"RFB\"}}", 422 },
+		{ "{\"baseImage\":\"x\",\"vnc\":{\"protocol\":\"ssh\"}}", 422 },
+		{ "{\"baseImage\":\"x\",\"vnc\":{\"protocol\":5}}", 422 },
+		{ "{\"baseImage\":\"x\",\"kasmvnc\":{\"port\":70000}}", 422 },
+		{ "{\"baseImage\":\"x\",\"kasmvnc\":[]}", 422 },
 	};
 	struct template_doc t;
 	char doc[1024];

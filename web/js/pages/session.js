@@ -4,7 +4,8 @@
 // Ctrl-Alt-Del, disconnect, session info), the seeds' Ctrl+Alt+Shift+F
 // and R, and plain messages with the action that helps whenever the
 // session cannot be shown (starting, hibernated, agent offline, failed).
-// Also /vnc-viewer/ID, without the site's header.
+// Also /vnc-viewer/ID, without the site's header.  A web-streamed
+// session is not shown here: the page sends the browser to its origin.
 
 import { get, post, put, enc, on } from '../api.js';
 import {
@@ -128,6 +129,15 @@ export default async function render(ctx) {
     }
   }
 
+  // A web-streamed session is served on its own origin, never inside
+  // this one (its pages could act as the user here): the ticket opens it.
+  async function openWeb() {
+    const t = await post(`/api/v1/sessions/${enc(id)}/viewer-ticket`);
+    if (!ctx.isCurrent()) return;
+    say(`Opening ${id} on its own site`);
+    location.replace(t.url);
+  }
+
   async function connect() {
     if (!ctx.isCurrent()) return;
     connecting = true;
@@ -135,6 +145,10 @@ export default async function render(ctx) {
     say(`Connecting to ${id}`);
     showMessage('wait', 'Connecting…', null);
     try {
+      if (session && session.view === 'web') {
+        await openWeb();
+        return;
+      }
       if (!RFB) {
         try {
           RFB = (await import('/novnc/core/rfb.js')).default;
@@ -178,7 +192,7 @@ export default async function render(ctx) {
       say(`Cannot view it: ${e.message}`);
       showMessage('bad', 'Cannot show the desktop', e.message,
         h('button', { class: 'btn primary', type: 'button', onclick: reconnect }, icon('refresh', 16), 'Try again'));
-      if (e.status === 409 || e.code === 'agent_offline') load();
+      if ((e.status === 409 && e.code !== 'web_sessions_disabled') || e.code === 'agent_offline') load();
     } finally {
       connecting = false;
     }
