@@ -30,6 +30,7 @@ common_libssd_a_SOURCES = \
 	common/util.c common/util.h \
 	common/v1session.c common/v1session.h \
 	common/webhost.c common/webhost_label.c common/webhost.h \
+	common/webreq.c common/webreq.h \
 	common/worker.c common/worker.h \
 	common/ws.c common/ws.h \
 	common/wsconn.c common/wsconn_dial.c common/wsconn.h \

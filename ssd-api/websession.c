@@ -20,6 +20,7 @@
 #include "passwd.h"
 #include "util.h"
 #include "webhost.h"
+#include "webreq.h"
 #include "worker.h"
 
 #define WEBSESSION_COOKIE_BYTES	32
@@ -188,12 +189,11 @@ static void
 websession_handoff(struct request *r, struct websession_req *w,
     const PGresult *res)
 {
-	static const char *const drop[] = { "ssd-view", "__Host-ssd-view",
-	    "ssd", "__Host-ssd", NULL };
 	struct handoff_web hw;
 	long n;
 
-	if ((n = webhost_head(r->http, drop, w->head, sizeof(w->head))) < 0) {
+	if ((n = webhost_head(r->http, webreq_ssd_cookies, w->head,
+	    sizeof(w->head))) < 0) {
 		server_reply_error(r, 431, "request head too large");
 		return;
 	}

@@ -138,6 +138,7 @@ relay_configure(const struct conf *c, int initial, char *err, size_t errlen)
 	rl->viewer_output_max = 2 * (size_t)rl->window_max + 64 * 1024;
 	activity_configure(c);
 	rl->web_idle_ms = conf_ms(c, S_WEB_STREAM_IDLE_TIMEOUT);
+	rl->web_max_head = conf_size(c, S_HTTP_MAX_HEADER_SIZE);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include "mux.h"
 #include "rfbin.h"
+#include "webreq.h"
 
 struct conf;
 struct event;
@@ -43,6 +44,7 @@ struct relay_limits {
 	size_t		viewer_message_max;
 	size_t		viewer_output_max;
 	uint64_t	web_idle_ms;
+	size_t		web_max_head;	/* http_max_header_size */
 };
 extern struct relay_limits relay_limits;
 
@@ -67,6 +69,7 @@ struct stream {
 	int			 fd;		/* browser, until 101 */
 	struct wsconn		*ws;		/* browser, after 101 */
 	struct bufferevent	*web;		/* web browser, once open */
+	struct webreq		 req;		/* web: where its heads are */
 	uint64_t		 moved_ms;	/* web: when a byte last moved */
 	struct event		*timer;		/* open, then linger */
 	uint8_t			*tail;		/* read past request */

@@ -393,8 +393,10 @@ stream_upgrade(struct stream *s)
 	n = ws_server_response(resp, sizeof(resp), s->accept,
 	    s->protocol[0] != '\0' ? s->protocol : NULL);
 	bufferevent_write(bev, resp, n);
+	/* An input buffer takes bytes only at its front (libevent). */
 	if (s->tail_len > 0)
-		evbuffer_add(bufferevent_get_input(bev), s->tail, s->tail_len);
+		evbuffer_prepend(bufferevent_get_input(bev), s->tail,
+		    s->tail_len);
 	free(s->tail);
 	s->tail = NULL;
 	s->ws = wsconn_new(worker_base(), bev, WS_SERVER, &o, &viewer_cbs, s);

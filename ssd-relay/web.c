@@ -1,11 +1,13 @@
 /*
  * web.c - browsers' connections to web-streamed sessions (KasmVNC,
  * Selkies): ssd-api checked the request head, and hands the connection
- * over with that head (without ssd's cookies) and the bytes read after
- * it.  They go on a stream to the session pod's web port, and from then
- * on bytes go both ways as they are, whatever HTTP they carry (keep-alive,
- * chunked bodies, WebSocket upgrades): never parsed here.  The stream's
- * life is stream.c's; this is the browser's side.
+ * over with that head and the bytes read after it.  They go on a stream
+ * to the session pod's web port.  The pod's bytes come back as they are;
+ * the browser's are framed request by request (webreq.h) only so that
+ * every head on the connection, not just the one ssd-api read, reaches
+ * the pod without ssd's cookies: bodies, keep-alive and upgraded
+ * connections pass untouched.  The stream's life is stream.c's; this is
+ * the browser's side.
  */
 #include "config.h"
 
@@ -23,6 +25,7 @@
 #include "proto.h"
 #include "relay.h"
 #include "util.h"
+#include "webreq.h"
 #include "worker.h"
 
 /* Browser bytes read ahead of the stream's credit, at most. */
@@ -65,15 +68,97 @@ web_close(struct stream *s, const char *why)
 	s->web = NULL;
 }
 
-/* The browser's bytes: to the agent within credit, the rest waits. */
+/* Scratch for chunked bodies' bytes, which pass on as they came. */
+static char web_scratch[MUX_DATA_MAX];
+
+/* One step of webreq over in: what it passes goes to s->up. */
+static enum webreq_step
+web_request_step(struct stream *s, struct evbuffer *in)
+{
+	struct evbuffer_iovec v;
+	enum webreq_step step;
+	const uint8_t *p;
+	size_t len = evbuffer_get_length(in), used, outlen, cap;
+	char *out = web_scratch;
+
+	cap = sizeof(web_scratch);
+	if (webreq_wants_head(&s->req)) {
+		if (len > relay_limits.web_max_head)
+			len = relay_limits.web_max_head;
+		p = evbuffer_pullup(in, (ssize_t)len);
+		cap = len + WEBREQ_OUT_SLACK;
+		out = xmalloc(cap);
+	} else {
+		evbuffer_peek(in, -1, NULL, &v, 1);
+		p = v.iov_base;
+		len = v.iov_len;
+	}
+	step = webreq_next(&s->req, p, len, relay_limits.web_max_head, out,
+	    cap, &used, &outlen);
+	if (step == WEBREQ_HEAD) {
+		evbuffer_drain(in, used);
+		evbuffer_add(s->up, out, outlen);
+	} else if (step == WEBREQ_PASS)
+		evbuffer_remove_buffer(in, s->up, used);
+	if (out != web_scratch)
+		free(out);
+	return step;
+}
+
+/*
+ * The browser's bytes in in to s->up, request by request; an incomplete
+ * head stays in in.  NULL, or why the connection must end.
+ */
+static const char *
+web_requests(struct stream *s, struct evbuffer *in)
+{
+	enum webreq_step step = WEBREQ_PASS;
+
+	while (evbuffer_get_length(in) > 0 &&
+	    (step = web_request_step(s, in)) != WEBREQ_MORE) {
+		if (step == WEBREQ_SSD) {
+			/* A browser asks again on a new connection: ssd-api's. */
+			log_info("agent %s session %s stream %u: browser %s "
+			    "asked for /.ssd/ on a connection to the pod: "
+			    "closed", s->agent, s->session, s->mux.id, s->peer);
+			return "request for ssd";
+		}
+		if (step == WEBREQ_BAD) {
+			log_info("agent %s session %s stream %u: browser %s "
+			    "sent a request that cannot be framed (%d %s): "
+			    "closed", s->agent, s->session, s->mux.id, s->peer,
+			    s->req.status, http_status_text(s->req.status));
+			return "bad request";
+		}
+	}
+	return NULL;
+}
+
+/* The browser's bytes, then: to the agent within credit, the rest waits. */
+static int
+web_forward(struct stream *s, struct evbuffer *in)
+{
+	const char *why;
+
+	if ((why = web_requests(s, in)) != NULL) {
+		stream_send_reset(s, MUX_E_CANCEL, why);
+		web_close(s, why);
+		return -1;
+	}
+	stream_flush_up(s);
+	return 0;
+}
+
 static void
 web_read(struct bufferevent *bev, void *arg)
 {
 	struct stream *s = arg;
 
 	s->moved_ms = now_ms();
-	evbuffer_add_buffer(s->up, bufferevent_get_input(bev));
-	stream_flush_up(s);
+	if (web_forward(s, bufferevent_get_input(bev)) == -1) {
+		stream_settle(s);
+		return;
+	}
 	if (s->web != NULL && evbuffer_get_length(s->up) > 0)
 		bufferevent_disable(bev, EV_READ);	/* until credit */
 }
@@ -138,20 +223,24 @@ web_open(struct stream *s)
 	s->upgraded = 1;
 	s->moved_ms = now_ms();
 	bufferevent_setcb(s->web, web_read, web_written, web_event, s);
-	bufferevent_setwatermark(s->web, EV_READ, 0, WEB_READ_MAX);
+	bufferevent_setwatermark(s->web, EV_READ, 0,
+	    relay_limits.web_max_head > WEB_READ_MAX ?
+	    relay_limits.web_max_head : WEB_READ_MAX);
 	bufferevent_setwatermark(s->web, EV_WRITE, WEB_WRITE_LOW, 0);
 	bufferevent_set_max_single_read(s->web, WEB_READ_ONCE);
 	bufferevent_set_max_single_write(s->web, WEB_WRITE_ONCE);
 	bufferevent_enable(s->web, EV_WRITE);
+	webreq_init(&s->req);
 	/* The head ssd-api read and rewrote, and what came after it. */
-	evbuffer_add(s->up, s->tail, s->tail_len);
+	evbuffer_prepend(bufferevent_get_input(s->web), s->tail, s->tail_len);
 	free(s->tail);
 	s->tail = NULL;
 	log_debug("agent %s session %s stream %u: web connection from %s "
 	    "open in %llu ms", s->agent, s->session, s->mux.id, s->peer,
 	    (unsigned long long)(now_ms() - s->started_ms));
 	web_timer_set(s, relay_limits.web_idle_ms);
-	stream_flush_up(s);
+	if (web_forward(s, bufferevent_get_input(s->web)) == -1)
+		return;
 	if (s->web != NULL && evbuffer_get_length(s->up) == 0)
 		bufferevent_enable(s->web, EV_READ);
 }

@@ -12,7 +12,8 @@ check_PROGRAMS += tests/unit/test_util tests/unit/test_ipc \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
 	tests/unit/test_agentproto tests/unit/test_passwd \
 	tests/unit/test_v1session tests/unit/test_units tests/unit/test_rfbin \
-	tests/unit/test_log tests/unit/test_metrics tests/unit/test_webhost
+	tests/unit/test_log tests/unit/test_metrics tests/unit/test_webhost \
+	tests/unit/test_webreq
 TESTS += tests/unit/test_util tests/unit/test_ipc tests/unit/test_conf \
 	tests/unit/test_jwt tests/unit/test_http tests/unit/test_bevio \
 	tests/unit/test_netlist tests/unit/test_session_state \
@@ -20,7 +21,8 @@ TESTS += tests/unit/test_util tests/unit/test_ipc tests/unit/test_conf \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
 	tests/unit/test_agentproto tests/unit/test_passwd \
 	tests/unit/test_v1session tests/unit/test_units tests/unit/test_rfbin \
-	tests/unit/test_log tests/unit/test_metrics tests/unit/test_webhost
+	tests/unit/test_log tests/unit/test_metrics tests/unit/test_webhost \
+	tests/unit/test_webreq
 endif
 tests_unit_test_log_SOURCES = tests/unit/test_log.c
 tests_unit_test_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -96,6 +98,9 @@ tests_unit_test_rfbin_LDADD = $(CHECK_LIBS)
 tests_unit_test_webhost_SOURCES = tests/unit/test_webhost.c
 tests_unit_test_webhost_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_webhost_LDADD = $(LIBSSD) $(OPENSSL_LIBS) $(CHECK_LIBS)
+tests_unit_test_webreq_SOURCES = tests/unit/test_webreq.c
+tests_unit_test_webreq_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_webreq_LDADD = $(LIBSSD) $(OPENSSL_LIBS) $(CHECK_LIBS)
 
 ## Fuzz targets: tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput.  By
 ## default each is linked with replay.c and replays tests/fuzz/corpus/NAME/
@@ -115,18 +120,23 @@ check_PROGRAMS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_conf \
 	tests/fuzz/fuzz_yaml tests/fuzz/fuzz_ws tests/fuzz/fuzz_kubecfg \
 	tests/fuzz/fuzz_kubewatch tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto \
 	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_units tests/fuzz/fuzz_rfbin \
-	tests/fuzz/fuzz_metrics tests/fuzz/fuzz_webhost
+	tests/fuzz/fuzz_metrics tests/fuzz/fuzz_webhost tests/fuzz/fuzz_webreq
 TESTS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_conf tests/fuzz/fuzz_jwt \
 	tests/fuzz/fuzz_http tests/fuzz/fuzz_netlist tests/fuzz/fuzz_yaml \
 	tests/fuzz/fuzz_ws tests/fuzz/fuzz_kubecfg tests/fuzz/fuzz_kubewatch \
 	tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto \
 	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_units tests/fuzz/fuzz_rfbin \
-	tests/fuzz/fuzz_metrics tests/fuzz/fuzz_webhost
+	tests/fuzz/fuzz_metrics tests/fuzz/fuzz_webhost tests/fuzz/fuzz_webreq
 tests_fuzz_fuzz_webhost_SOURCES = tests/fuzz/fuzz_webhost.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_webhost_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"webhost"'
 tests_fuzz_fuzz_webhost_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
 tests_fuzz_fuzz_webhost_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_webhost_LDADD = $(LIBSSD) $(OPENSSL_LIBS)
+tests_fuzz_fuzz_webreq_SOURCES = tests/fuzz/fuzz_webreq.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_webreq_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"webreq"'
+tests_fuzz_fuzz_webreq_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_webreq_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_webreq_LDADD = $(LIBSSD) $(OPENSSL_LIBS)
 tests_fuzz_fuzz_ipc_SOURCES = tests/fuzz/fuzz_ipc.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_ipc_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"ipc"'
 tests_fuzz_fuzz_ipc_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) $(LIBEVENT_CFLAGS)

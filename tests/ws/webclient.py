@@ -8,6 +8,10 @@ names HOST in every request, with the session origin's cookie COOKIE
   bytes N             GET /bytes?n=N: every byte checked
   upload N [chunked]  PUT /upload of N bytes: the app's count and SHA-256
   keepalive K         K requests on one connection
+  mixed               on one connection: a chunked upload, an upload
+                      whose body holds a request head, then a GET
+  ssdafter TICKET     GET /, then /.ssd/auth?ticket= on the same
+                      connection: answered, or the connection closed
   parallel P N        P connections at once, each downloading N bytes
   ws                  a WebSocket echo through /ws
   cut                 GET /cut: the body ends early, with the connection
@@ -125,6 +129,43 @@ def cmd_keepalive(c, count):
             break
     return {"ok": ok, "connections": c.connects,
             "sameSocket": k.sock is not None}
+
+
+def cmd_mixed(c):
+    k = c.conn()
+    fake = b"GET / HTTP/1.1\r\nHost: x\r\nCookie: ssd-view=0\r\n\r\n" * 4
+    k.putrequest("PUT", "/upload", skip_host=True)
+    for name, v in c.headers({"Transfer-Encoding": "chunked"}).items():
+        k.putheader(name, v)
+    k.endheaders()
+    k.send(b"%x\r\n" % len(fake) + fake + b"\r\n0\r\n\r\n")
+    r = k.getresponse()
+    chunked = json.loads(r.read())
+    k.request("PUT", "/upload", body=fake, headers=c.headers())
+    r = k.getresponse()
+    length = json.loads(r.read())
+    k.request("GET", "/", headers=c.headers())
+    r = k.getresponse()
+    r.read()
+    want = hashlib.sha256(fake).hexdigest()
+    return {"bodiesExact": chunked.get("sha256") == want and
+            length.get("sha256") == want, "status": r.status,
+            "connections": c.connects, "sameSocket": k.sock is not None}
+
+
+def cmd_ssdafter(c, ticket):
+    k = c.conn()
+    k.request("GET", "/", headers=c.headers())
+    r = k.getresponse()
+    r.read()
+    first = r.status
+    k.auto_open = 0     # no silent reconnection: which connection answers?
+    try:
+        k.request("GET", "/.ssd/auth?ticket=" + ticket, headers=c.headers())
+        second = k.getresponse().status
+    except (http.client.RemoteDisconnected, ConnectionError):
+        second = "closed"
+    return {"first": first, "second": second}
 
 
 def cmd_parallel(c, p, n):
