@@ -271,13 +271,20 @@ mux_put_open(uint8_t out[MUX_OPEN_MAX], uint32_t stream, uint32_t window,
 	return MUX_HEADER_LEN + 8 + slen;
 }
 
+/* OPEN_OK and WINDOW: a frame of one 32-bit value. */
+static size_t
+mux_put_u32(uint8_t *out, enum mux_type type, uint32_t stream, uint32_t v)
+{
+	mux_put_header(out, type, stream, 4);
+	mux_set32(out + MUX_HEADER_LEN, v);
+	return MUX_HEADER_LEN + 4;
+}
+
 size_t
 mux_put_open_ok(uint8_t out[MUX_OPEN_OK_LEN], uint32_t stream,
     uint32_t window)
 {
-	mux_put_header(out, MUX_OPEN_OK, stream, 4);
-	mux_set32(out + MUX_HEADER_LEN, window);
-	return MUX_OPEN_OK_LEN;
+	return mux_put_u32(out, MUX_OPEN_OK, stream, window);
 }
 
 /* OPEN_FAIL and RESET: the reason is cut on a UTF-8 boundary. */
@@ -331,9 +338,7 @@ size_t
 mux_put_window(uint8_t out[MUX_WINDOW_LEN], uint32_t stream,
     uint32_t increment)
 {
-	mux_put_header(out, MUX_WINDOW, stream, 4);
-	mux_set32(out + MUX_HEADER_LEN, increment);
-	return MUX_WINDOW_LEN;
+	return mux_put_u32(out, MUX_WINDOW, stream, increment);
 }
 
 size_t

@@ -193,50 +193,50 @@ mul_ok(uint64_t a, uint64_t b, uint64_t *r)
 	return 0;
 }
 
-int
-parse_duration_ms(const char *s, uint64_t *ms)
+struct util_unit {
+	const char	*unit;
+	uint64_t	 mult;
+};
+
+/* A number and one of units (n of them) after it, in the base unit. */
+static int
+parse_with_unit(const char *s, const struct util_unit *units, size_t nunits,
+    uint64_t *v)
 {
-	static const struct {
-		const char	*unit;
-		uint64_t	 mult;
-	} units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "", 1000 }, { "m", 60000 },
-		{ "min", 60000 }, { "h", 3600000 }, { "d", 86400000 },
-	};
 	const char *end;
 	uint64_t n;
 	size_t i;
 
 	if (parse_u64_prefix(s, &n, &end) == -1)
 		return -1;
-	for (i = 0; i < nitems(units); i++)
+	for (i = 0; i < nunits; i++)
 		if (strcmp(end, units[i].unit) == 0)
-			return mul_ok(n, units[i].mult, ms);
+			return mul_ok(n, units[i].mult, v);
 	return -1;
+}
+
+int
+parse_duration_ms(const char *s, uint64_t *ms)
+{
+	static const struct util_unit units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "", 1000 }, { "m", 60000 },
+		{ "min", 60000 }, { "h", 3600000 }, { "d", 86400000 },
+	};
+
+	return parse_with_unit(s, units, nitems(units), ms);
 }
 
 int
 parse_size(const char *s, uint64_t *bytes)
 {
-	static const struct {
-		const char	*unit;
-		uint64_t	 mult;
-	} units[] = {
+	static const struct util_unit units[] = {
 		{ "", 1 }, { "b", 1 }, { "B", 1 },
 		{ "k", 1ULL << 10 }, { "K", 1ULL << 10 }, { "KiB", 1ULL << 10 },
 		{ "m", 1ULL << 20 }, { "M", 1ULL << 20 }, { "MiB", 1ULL << 20 },
 		{ "g", 1ULL << 30 }, { "G", 1ULL << 30 }, { "GiB", 1ULL << 30 },
 	};
-	const char *end;
-	uint64_t n;
-	size_t i;
 
-	if (parse_u64_prefix(s, &n, &end) == -1)
-		return -1;
-	for (i = 0; i < nitems(units); i++)
-		if (strcmp(end, units[i].unit) == 0)
-			return mul_ok(n, units[i].mult, bytes);
-	return -1;
+	return parse_with_unit(s, units, nitems(units), bytes);
 }
 
 int

@@ -54,6 +54,21 @@ admin_row(uint32_t id, cJSON *row)
 	cJSON_Delete(row);
 }
 
+void
+admin_rows(uint32_t id, const PGresult *res, const char *err,
+    api_row_fn row)
+{
+	int i;
+
+	if (res == NULL) {
+		admin_end(id, 0, err);
+		return;
+	}
+	for (i = 0; i < PQntuples(res); i++)
+		admin_row(id, row(res, i));
+	admin_end(id, 1, NULL);
+}
+
 static void
 admin_query_done(const PGresult *res, const char *err, const char *sqlstate,
     void *arg)

@@ -107,19 +107,8 @@ static void
 agents_listed(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
 {
-	cJSON *o, *list;
-	int i;
-
-	if (res == NULL) {
-		api_db_error(r, "listing agents", err, sqlstate);
-		return;
-	}
-	o = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(o, "agents");
-	for (i = 0; i < PQntuples(res); i++)
-		cJSON_AddItemToArray(list, agent_json(res, i));
-	cJSON_AddNumberToObject(o, "total", PQntuples(res));
-	server_reply_cjson(r, 200, o);
+	api_reply_rows(r, "listing agents", "agents", res, err, sqlstate,
+	    agent_json);
 }
 
 void
@@ -128,17 +117,13 @@ agents_list(struct request *r)
 	static const char *const keys[] = { "platform", "status", "region",
 	    NULL };
 	char platform[128], status[128], region[128];
-	const struct http_request *h = r->http;
 	const char *p[3];
 
 	if (body_query(r, keys, sizeof(region) - 1) == -1)
 		return;
-	p[0] = http_query_get(h->query, h->query_len, "platform", platform,
-	    sizeof(platform)) >= 0 ? platform : NULL;
-	p[1] = http_query_get(h->query, h->query_len, "status", status,
-	    sizeof(status)) >= 0 ? status : NULL;
-	p[2] = http_query_get(h->query, h->query_len, "region", region,
-	    sizeof(region)) >= 0 ? region : NULL;
+	p[0] = body_query_get(r, "platform", platform, sizeof(platform));
+	p[1] = body_query_get(r, "status", status, sizeof(status));
+	p[2] = body_query_get(r, "region", region, sizeof(region));
 	api_query(r, agents_list_sql, 3, p, agents_listed);
 }
 
@@ -329,15 +314,7 @@ static void
 agents_ctl_listed(uint32_t id, const PGresult *res, const char *err,
     const char *sqlstate, void *arg)
 {
-	int i;
-
-	if (res == NULL) {
-		admin_end(id, 0, err);
-		return;
-	}
-	for (i = 0; i < PQntuples(res); i++)
-		admin_row(id, agent_json(res, i));
-	admin_end(id, 1, NULL);
+	admin_rows(id, res, err, agent_json);
 }
 
 /* ssdctl show agents: GET /api/v1/agents's rows, unfiltered. */

@@ -27,6 +27,8 @@ struct request;
 
 typedef void (*api_db_cb)(struct request *, const PGresult *,
 	    const char *err, const char *sqlstate);
+/* One row of a query's result as JSON (agent_json() and the like). */
+typedef struct cJSON *(*api_row_fn)(const PGresult *res, int row);
 /* A password checked (ok) or hashed (hash: valid during the call). */
 typedef void (*api_hash_cb)(struct request *, int ok, const char *hash);
 struct hash_job;
@@ -183,6 +185,9 @@ int	body_bytes(struct request *r, const struct cJSON *o,
 /* The query holds only keys (NULL-terminated), once each, values of at
  * most max bytes of text; else 400 naming the parameter and -1. */
 int	body_query(struct request *r, const char *const *keys, size_t max);
+/* A filter body_query() let through: its value in buf, NULL if absent. */
+const char *body_query_get(struct request *r, const char *key, char *buf,
+	    size_t size);
 
 /*
  * viewcap.c: viewers open per session and per user.  viewcap_full() is
@@ -449,7 +454,8 @@ void	cache_notify(const char *channel, const char *payload, void *arg);
 /*
  * admin.c: ssdctl's requests from the master.  Each module answers its
  * own with the statements of its REST routes: admin_query() runs one,
- * admin_row() sends a row of a listing, admin_end() the final answer.
+ * admin_row() sends a row of a listing, admin_end() the final answer;
+ * admin_rows() answers with a query's rows as row() makes them, or err.
  */
 typedef void (*admin_db_cb)(uint32_t id, const PGresult *,
 	    const char *err, const char *sqlstate, void *arg);
@@ -458,6 +464,8 @@ void	admin_query(uint32_t id, const char *sql, int nparams,
 	    const char *const *params, admin_db_cb cb, void *arg);
 void	admin_row(uint32_t id, struct cJSON *row);
 void	admin_end(uint32_t id, int ok, const char *text);
+void	admin_rows(uint32_t id, const PGresult *res, const char *err,
+	    api_row_fn row);
 void	templates_ctl_import(uint32_t id, const struct cJSON *doc);
 void	users_ctl_add(uint32_t id, const char *name, const char *role,
 	    const char *password);
@@ -498,6 +506,13 @@ int	api_hash_make(struct request *r, const char *password, api_hash_cb cb);
 /* 500 or 503 for a failed query, logged once with what it was for. */
 void	api_db_error(struct request *r, const char *what, const char *err,
 	    const char *sqlstate);
+/*
+ * A list route's answer: {key: [row() of each row], "total": rows}, or
+ * api_db_error() with what when the query failed (res NULL).
+ */
+void	api_reply_rows(struct request *r, const char *what, const char *key,
+	    const PGresult *res, const char *err, const char *sqlstate,
+	    api_row_fn row);
 
 /* What keeps ssd-api from serving fully, "; "-separated, "" if nothing. */
 void	api_not_ready(char *out, size_t len);

@@ -140,19 +140,8 @@ static void
 apikeys_listed(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
 {
-	cJSON *o, *list;
-	int i;
-
-	if (res == NULL) {
-		api_db_error(r, "listing API keys", err, sqlstate);
-		return;
-	}
-	o = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(o, "apiKeys");
-	for (i = 0; i < PQntuples(res); i++)
-		cJSON_AddItemToArray(list, apikey_json(res, i));
-	cJSON_AddNumberToObject(o, "total", PQntuples(res));
-	server_reply_cjson(r, 200, o);
+	api_reply_rows(r, "listing API keys", "apiKeys", res, err, sqlstate,
+	    apikey_json);
 }
 
 void

@@ -213,3 +213,10 @@ body_query(struct request *r, const char *const *keys, size_t max)
 	server_reply_error(r, 400, msg);
 	return -1;
 }
+
+const char *
+body_query_get(struct request *r, const char *key, char *buf, size_t size)
+{
+	return http_query_get(r->http->query, r->http->query_len, key, buf,
+	    size) >= 0 ? buf : NULL;
+}

@@ -47,9 +47,6 @@ static void
 groups_reply(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate, int status, const char *what)
 {
-	cJSON *o, *list;
-	int i;
-
 	if (res == NULL) {
 		if (sqlstate != NULL && strcmp(sqlstate, "23505") == 0)
 			server_reply_error(r, 409, "already exists");
@@ -59,14 +56,10 @@ groups_reply(struct request *r, const PGresult *res, const char *err,
 			api_db_error(r, what, err, sqlstate);
 		return;
 	}
-	if (status == 0) {		/* a list */
-		o = cJSON_CreateObject();
-		list = cJSON_AddArrayToObject(o, "groups");
-		for (i = 0; i < PQntuples(res); i++)
-			cJSON_AddItemToArray(list, group_json(res, i));
-		cJSON_AddNumberToObject(o, "total", PQntuples(res));
-		server_reply_cjson(r, 200, o);
-	} else if (PQntuples(res) != 1)
+	if (status == 0)		/* a list */
+		api_reply_rows(r, what, "groups", res, err, sqlstate,
+		    group_json);
+	else if (PQntuples(res) != 1)
 		server_reply_error(r, 404, "group not found");
 	else if (status == 204)
 		server_reply(r, 204, "application/json", NULL, 0);
@@ -185,27 +178,22 @@ groups_delete(struct request *r)
 	    groups_gone);
 }
 
+/* A member: the user's columns, then its role in the group. */
+static cJSON *
+member_json(const PGresult *res, int row)
+{
+	cJSON *m = auth_user_json(res, row, 0);
+
+	cJSON_AddStringToObject(m, "groupRole", PQgetvalue(res, row, 10));
+	return m;
+}
+
 static void
 members_listed(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
 {
-	cJSON *o, *list;
-	int i;
-
-	if (res == NULL) {
-		api_db_error(r, "listing members", err, sqlstate);
-		return;
-	}
-	o = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(o, "members");
-	for (i = 0; i < PQntuples(res); i++) {
-		cJSON *m = auth_user_json(res, i, 0);
-
-		cJSON_AddStringToObject(m, "groupRole", PQgetvalue(res, i, 10));
-		cJSON_AddItemToArray(list, m);
-	}
-	cJSON_AddNumberToObject(o, "total", PQntuples(res));
-	server_reply_cjson(r, 200, o);
+	api_reply_rows(r, "listing members", "members", res, err, sqlstate,
+	    member_json);
 }
 
 void

@@ -48,23 +48,19 @@ static const char homes_list_sql[] =
     "  AND ($1::text IS NULL OR h.user_id = $1 OR h.username = $1) "
     "ORDER BY h.username, h.namespace LIMIT 1000";
 
+/* The list's query builds each home's JSON itself. */
+static cJSON *
+homes_row(const PGresult *res, int row)
+{
+	return cJSON_Parse(PQgetvalue(res, row, 0));
+}
+
 static void
 homes_listed(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
 {
-	cJSON *o, *list;
-	int i;
-
-	if (res == NULL) {
-		api_db_error(r, "listing homes", err, sqlstate);
-		return;
-	}
-	o = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(o, "homes");
-	for (i = 0; i < PQntuples(res); i++)
-		cJSON_AddItemToArray(list, cJSON_Parse(PQgetvalue(res, i, 0)));
-	cJSON_AddNumberToObject(o, "total", PQntuples(res));
-	server_reply_cjson(r, 200, o);
+	api_reply_rows(r, "listing homes", "homes", res, err, sqlstate,
+	    homes_row);
 }
 
 void
@@ -72,13 +68,11 @@ homes_list(struct request *r)
 {
 	static const char *const keys[] = { "user", NULL };
 	char user[256];
-	const struct http_request *h = r->http;
 	const char *p[1];
 
 	if (body_query(r, keys, sizeof(user) - 1) == -1)
 		return;
-	p[0] = http_query_get(h->query, h->query_len, "user", user,
-	    sizeof(user)) >= 0 ? user : NULL;
+	p[0] = body_query_get(r, "user", user, sizeof(user));
 	api_query(r, homes_list_sql, 1, p, homes_listed);
 }
 
@@ -201,14 +195,12 @@ homes_delete(struct request *r)
 {
 	static const char *const keys[] = { "namespace", NULL };
 	char ns[256];
-	const struct http_request *h = r->http;
 	const char *p[5];
 
 	if (body_query(r, keys, sizeof(ns) - 1) == -1)
 		return;
 	p[0] = r->params[0];
-	p[1] = http_query_get(h->query, h->query_len, "namespace", ns,
-	    sizeof(ns)) >= 0 ? ns : NULL;
+	p[1] = body_query_get(r, "namespace", ns, sizeof(ns));
 	p[2] = r->user.user_id;
 	p[3] = "api";
 	p[4] = server_addr(r);
@@ -219,15 +211,7 @@ static void
 homes_ctl_listed(uint32_t id, const PGresult *res, const char *err,
     const char *sqlstate, void *arg)
 {
-	int i;
-
-	if (res == NULL) {
-		admin_end(id, 0, err);
-		return;
-	}
-	for (i = 0; i < PQntuples(res); i++)
-		admin_row(id, cJSON_Parse(PQgetvalue(res, i, 0)));
-	admin_end(id, 1, NULL);
+	admin_rows(id, res, err, homes_row);
 }
 
 /* ssdctl show homes: GET /api/v1/admin/homes's rows. */

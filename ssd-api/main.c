@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "api.h"
 #include "db.h"
 #include "handoff.h"
@@ -141,6 +143,26 @@ api_db_error(struct request *r, const char *what, const char *err,
 	log_error("%s: %s: %s (SQLSTATE %s)", server_peer(r), what, err,
 	    sqlstate);
 	server_reply_error(r, 500, "internal error");
+}
+
+void
+api_reply_rows(struct request *r, const char *what, const char *key,
+    const PGresult *res, const char *err, const char *sqlstate,
+    api_row_fn row)
+{
+	cJSON *o, *list;
+	int i;
+
+	if (res == NULL) {
+		api_db_error(r, what, err, sqlstate);
+		return;
+	}
+	o = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(o, key);
+	for (i = 0; i < PQntuples(res); i++)
+		cJSON_AddItemToArray(list, row(res, i));
+	cJSON_AddNumberToObject(o, "total", PQntuples(res));
+	server_reply_cjson(r, 200, o);
 }
 
 void

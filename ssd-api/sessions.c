@@ -85,18 +85,14 @@ sessions_list(struct request *r)
 	char user[256], state[256], agent[256];
 	const char *p[5], *cached;
 	size_t len;
-	const struct http_request *h = r->http;
 
 	if (body_query(r, keys, sizeof(user) - 1) == -1)
 		return;
 	p[0] = r->user.user_id;
 	p[1] = sessions_privileged(r);
-	p[2] = http_query_get(h->query, h->query_len, "user", user,
-	    sizeof(user)) >= 0 ? user : NULL;
-	p[3] = http_query_get(h->query, h->query_len, "state", state,
-	    sizeof(state)) >= 0 ? state : NULL;
-	p[4] = http_query_get(h->query, h->query_len, "agent", agent,
-	    sizeof(agent)) >= 0 ? agent : NULL;
+	p[2] = body_query_get(r, "user", user, sizeof(user));
+	p[3] = body_query_get(r, "state", state, sizeof(state));
+	p[4] = body_query_get(r, "agent", agent, sizeof(agent));
 	if (p[3] != NULL && !session_state_known(p[3])) {
 		server_reply_error(r, 400, "query parameter \"state\" is not a "
 		    "session state");

@@ -165,10 +165,8 @@ templates_list(struct request *r)
 
 	if (body_query(r, keys, sizeof(cat) - 1) == -1)
 		return;
-	params[0] = http_query_get(r->http->query, r->http->query_len,
-	    "category", cat, sizeof(cat)) >= 0 ? cat : NULL;
-	params[1] = http_query_get(r->http->query, r->http->query_len,
-	    "search", search, sizeof(search)) >= 0 ? search : NULL;
+	params[0] = body_query_get(r, "category", cat, sizeof(cat));
+	params[1] = body_query_get(r, "search", search, sizeof(search));
 	params[2] = sessions_privileged(r);
 	api_query(r, "SELECT " TPL_COLUMNS " FROM catalog_templates WHERE "
 	    "repository_id IS NULL AND ($1::text IS NULL OR category = $1) "

@@ -135,23 +135,19 @@ users_created(struct request *r, const PGresult *res, const char *err,
 	users_reply_one(r, res, err, sqlstate, 201);
 }
 
+/* A user of the list: its columns from the first. */
+static cJSON *
+users_row(const PGresult *res, int row)
+{
+	return auth_user_json(res, row, 0);
+}
+
 static void
 users_listed(struct request *r, const PGresult *res, const char *err,
     const char *sqlstate)
 {
-	cJSON *o, *list;
-	int i;
-
-	if (res == NULL) {
-		api_db_error(r, "listing users", err, sqlstate);
-		return;
-	}
-	o = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(o, "users");
-	for (i = 0; i < PQntuples(res); i++)
-		cJSON_AddItemToArray(list, auth_user_json(res, i, 0));
-	cJSON_AddNumberToObject(o, "total", PQntuples(res));
-	server_reply_cjson(r, 200, o);
+	api_reply_rows(r, "listing users", "users", res, err, sqlstate,
+	    users_row);
 }
 
 void
