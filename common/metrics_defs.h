@@ -30,7 +30,8 @@ X(SESSION_FAILURES, "streamspace_session_failures", COUNTER, "reason", \
     "failed), lost (the agent no longer had it when its link came back).") \
 X(VNC_FAILURES, "streamspace_vnc_connection_failures", COUNTER, "reason", \
     NONE, "ssd-api, ssd-relay", \
-    "Viewer connections that did not reach the session's VNC server.  " \
+    "Viewer connections that did not reach the session's VNC server " \
+    "(or, for a web-streamed session, its web port).  " \
     "ssd-relay: no_data_link, relay_busy, timeout, link_lost, protocol, " \
     "or the agent's refusal code (unreachable, no-session, refused, " \
     "...); " \
@@ -126,7 +127,8 @@ X(RELAY_CLOSED, "ssd_relay_streams_closed", COUNTER, "code", NONE, \
     "1006, 1008, 1011, ..., other), or none when the viewer never got " \
     "its 101.") \
 X(RELAY_BYTES, "ssd_relay_bytes", COUNTER, "direction", NONE, "ssd-relay", \
-    "Stream bytes relayed: to_agent (from viewers) and to_viewer.") \
+    "Stream bytes relayed, VNC and web sessions' alike: to_agent (from " \
+    "viewers and browsers) and to_viewer.") \
 X(RELAY_STALLS, "ssd_relay_flow_stalls", COUNTER, "cause", NONE, \
     "ssd-relay", \
     "Times a viewer's input was paused: agent_window (the stream's " \

@@ -164,7 +164,8 @@ void	 relay_maybe_exit(void);
 void	 web_accept(const struct handoff_web *w, struct handoff *h);
 /* The agent opened the stream: the browser's bytes flow from now on. */
 void	 web_open(struct stream *s);
-void	 web_down(struct stream *s, const uint8_t *data, size_t len);
+/* The pod's bytes for the browser: 0, or -1 when it has left. */
+int	 web_down(struct stream *s, const uint8_t *data, size_t len);
 /* The agent's side sends no more: the browser's side is shut down. */
 void	 web_remote_fin(struct stream *s);
 /* Closes the browser's connection, if open (the caller settles s). */

@@ -439,7 +439,8 @@ static void
 stream_down(struct stream *s, const uint8_t *data, size_t len)
 {
 	if (s->kind == STREAM_WEB) {
-		web_down(s, data, len);
+		if (web_down(s, data, len) == 0)
+			metric_add(sm.to_viewer, (double)len);
 		return;
 	}
 	if (s->ws == NULL) {

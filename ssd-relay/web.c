@@ -245,18 +245,19 @@ web_open(struct stream *s)
 		bufferevent_enable(s->web, EV_READ);
 }
 
-void
+int
 web_down(struct stream *s, const uint8_t *data, size_t len)
 {
 	if (s->web == NULL) {
 		/* The browser left: keep the agent flowing to its FIN. */
 		stream_consumed(s, len);
-		return;
+		return -1;
 	}
 	s->moved_ms = now_ms();
 	bufferevent_write(s->web, data, len);
 	s->down_queued += (uint32_t)len;
 	s->bytes_down += len;
+	return 0;
 }
 
 void

@@ -160,6 +160,12 @@ for line in open(heads):
         app += k.lower() == "cookie" and v == "app=kept"
 sys.exit(0 if app >= 103 else "the app's cookie reached the pod %d times" % app)
 EOF
+relayed() {	# relayed DIRECTION: its ssd_relay_bytes_total over every relay
+	scrape && awk -v d="direction=\"$1\"" 'index($0, "ssd_relay_bytes_total{") == 1 && index($0, d) { n += $2 } END { printf "%.0f\n", n }' "$T/metrics"
+}
+bytes_counted() { [ "$(relayed to_viewer)" -ge "$BIG" ] && [ "$(relayed to_agent)" -ge "$BIG" ]; }
+ok_if "web streams' bytes are in ssd_relay_bytes_total, both ways" \
+    wait_until "$TEST_WAIT" bytes_counted
 ok_if "connections are audited as web streams" wait_until "$TEST_WAIT" \
     sql_is "SELECT count(*) > 0 FROM audit_log WHERE action = 'web stream' AND resource_id = '$sid' AND (changes->>'bytesDown')::bigint >= $BIG" t
 
