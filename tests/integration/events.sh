@@ -30,7 +30,7 @@ key=$(ssdctl agent add k8s-ev | grep -Eo '[0-9a-f]{64}')
     --agent k8s-ev --key "$key" --seconds 300 > "$T/agent.out" 2>&1 &
 apid=$!
 on_exit "kill $apid"
-ok_if "the test agent is online" wait_until 10 sql_is "SELECT status FROM agents WHERE agent_id = 'k8s-ev'" online
+ok_if "the test agent is online" wait_until "$TEST_WAIT" sql_is "SELECT status FROM agents WHERE agent_id = 'k8s-ev'" online
 
 # stream NAME TOKEN: GET /api/v1/events into $T/NAME.sse, in the background.
 stream() {
@@ -44,31 +44,31 @@ h=$(curl -s -m 3 -D - -o /dev/null -H "Authorization: Bearer $A" "$SSD_URL/api/v
 ok_if "a stream: 200 text/event-stream, no-store, no length, then close" \
     bash -c 'grep -q "^HTTP/1.1 200" <<< "$1" && grep -qi "^Content-Type: text/event-stream" <<< "$1" && grep -qi "^Cache-Control: no-store" <<< "$1" && ! grep -qi "^Content-Length" <<< "$1"' _ "$h"
 stream a "$A"; stream b "$B"; stream op "$O"; stream adm "$admin"
-ok_if "hello first, with the user and role, after the retry interval" wait_until 10 \
+ok_if "hello first, with the user and role, after the retry interval" wait_until "$TEST_WAIT" \
     bash -c '[ "$(head -3 "$1")" = "$(printf "retry: 3000\nid: 1\nevent: hello")" ] || [ "$(sed -n 3p "$1")" = "event: hello" ]' _ "$T/a.sse"
-ok_if "... for every stream" wait_until 10 bash -c 'for f in "$@"; do grep -q "^data: {\"user\":" "$f" || exit 1; done' _ "$T/b.sse" "$T/op.sse" "$T/adm.sse"
+ok_if "... for every stream" wait_until "$TEST_WAIT" bash -c 'for f in "$@"; do grep -q "^data: {\"user\":" "$f" || exit 1; done' _ "$T/b.sse" "$T/op.sse" "$T/adm.sse"
 ok_if "... naming the user and role" grep -q '"user":"usera","role":"user"' "$T/a.sse"
 
 sa=$(json id <<< "$(body "$(api POST /api/v1/sessions "$A" '{"template":"firefox"}')")")
 sb=$(json id <<< "$(body "$(api POST /api/v1/sessions "$B" '{"template":"firefox"}')")")
 ok_if "A's session reaches A's stream, running as the agent says" \
-    wait_until 20 has a "\"id\":\"$sa\".*\"state\":\"running\""
-ok_if "B's session reaches B's stream" wait_until 20 has b "\"id\":\"$sb\".*\"state\":\"running\""
-ok_if "both reach the operator's and the administrator's" wait_until 20 \
+    wait_until "$TEST_WAIT" has a "\"id\":\"$sa\".*\"state\":\"running\""
+ok_if "B's session reaches B's stream" wait_until "$TEST_WAIT" has b "\"id\":\"$sb\".*\"state\":\"running\""
+ok_if "both reach the operator's and the administrator's" wait_until "$TEST_WAIT" \
     bash -c 'for f in "$3" "$4"; do grep -q "\"id\":\"$1\".*running" "$f" && grep -q "\"id\":\"$2\".*running" "$f" || exit 1; done' _ "$sa" "$sb" "$T/op.sse" "$T/adm.sse"
 api PUT "/api/v1/sessions/$sb/hibernate" "$B" > /dev/null
 ok_if "B hibernates: B sees hibernating, then hibernated" \
-    wait_until 20 has b "\"id\":\"$sb\".*\"state\":\"hibernated\""
+    wait_until "$TEST_WAIT" has b "\"id\":\"$sb\".*\"state\":\"hibernated\""
 ok_if "A's stream never carries B's session, B's never A's" \
     bash -c '! grep -q "$1" "$3" && ! grep -q "$2" "$4" && grep -q "event: session" "$3"' _ "$sb" "$sa" "$T/a.sse" "$T/b.sse"
 
 # Agents: administrators only.
 psql -qAt -c "INSERT INTO agents (agent_id, platform, region, approval_status) VALUES ('k8s-new', 'kubernetes', 'eu', 'pending')" > /dev/null
-ok_if "a new agent (any writer: psql here) reaches the administrator" wait_until 10 has adm '"agentId":"k8s-new".*"approvalStatus":"pending"'
+ok_if "a new agent (any writer: psql here) reaches the administrator" wait_until "$TEST_WAIT" has adm '"agentId":"k8s-new".*"approvalStatus":"pending"'
 api POST /api/v1/admin/agents/k8s-new/approve "$admin" > /dev/null
-ok_if "... its approval" wait_until 10 has adm '"agentId":"k8s-new".*"approvalStatus":"approved"'
+ok_if "... its approval" wait_until "$TEST_WAIT" has adm '"agentId":"k8s-new".*"approvalStatus":"approved"'
 api DELETE /api/v1/agents/k8s-new "$admin" > /dev/null
-ok_if "... its removal" wait_until 10 has adm '"agentId":"k8s-new","deleted":true'
+ok_if "... its removal" wait_until "$TEST_WAIT" has adm '"agentId":"k8s-new","deleted":true'
 ok_if "agents never reach users or operators" bash -c '! grep -q "event: agent" "$1" && ! grep -q "event: agent" "$2" && ! grep -q "event: agent" "$3"' _ "$T/a.sse" "$T/b.sse" "$T/op.sse"
 n0=$(grep -c '"agentId":"k8s-ev"' "$T/adm.sse")
 psql -qAt -c "UPDATE agents SET last_heartbeat = now() WHERE agent_id = 'k8s-ev'" > /dev/null
@@ -78,27 +78,27 @@ ok_if "a heartbeat alone notifies nothing" [ "$(grep -c '"agentId":"k8s-ev"' "$T
 
 # The agent goes away: its sessions are degraded, live, for their owners.
 kill "$apid"
-ok_if "the agent is offline: A sees their session degraded" wait_until 20 has a "\"id\":\"$sa\".*\"state\":\"degraded\""
-ok_if "... and the administrator the agent offline" wait_until 10 has adm '"agentId":"k8s-ev".*"status":"offline"'
+ok_if "the agent is offline: A sees their session degraded" wait_until "$TEST_WAIT" has a "\"id\":\"$sa\".*\"state\":\"degraded\""
+ok_if "... and the administrator the agent offline" wait_until "$TEST_WAIT" has adm '"agentId":"k8s-ev".*"status":"offline"'
 
-ok_if "keep-alive comments on an idle stream (events_keepalive)" wait_until 10 has b '^: keep-alive$'
+ok_if "keep-alive comments on an idle stream (events_keepalive)" wait_until "$TEST_WAIT" has b '^: keep-alive$'
 
 # Missed notifications: the database connection is cut; streams resync.
 psql -qAt -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ssd-api'" > /dev/null
 ok_if "database connection lost and back: every stream gets resync" \
-    wait_until 20 bash -c 'for f in "$@"; do grep -q "^event: resync$" "$f" || exit 1; done' _ "$T/a.sse" "$T/b.sse" "$T/adm.sse"
+    wait_until "$TEST_WAIT" bash -c 'for f in "$@"; do grep -q "^event: resync$" "$f" || exit 1; done' _ "$T/a.sse" "$T/b.sse" "$T/adm.sse"
 
 # Limits: 3 streams per user, 7 in all (4 open here).
 code() { curl -s -m 3 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" "$SSD_URL/api/v1/events"; }
 stream a2 "$A"; stream a3 "$A"
-wait_until 10 has a3 'event: hello'
+wait_until "$TEST_WAIT" has a3 'event: hello'
 ok_if "a fourth stream of one user: 429" test "$(code "$A")" = 429
 stream op2 "$O"
-wait_until 10 has op2 'event: hello'
+wait_until "$TEST_WAIT" has op2 'event: hello'
 ok_if "an eighth stream: 503" test "$(code "$O")" = 503
 kill "$pid_a2" "$pid_a3" "$pid_op2"
-wait_until 10 test "$(code "$A")" = 200
-ok_if "streams that ended free their places" test "$(code "$A")" = 200
+frees() { [ "$(code "$A")" = 200 ]; }
+ok_if "streams that ended free their places" wait_until "$TEST_WAIT" frees
 
 # Logout ends the streams of that token (ssd_auth).
 ck=$(curl -s -D - -o /dev/null -H "Origin: $SSD_URL" -H 'Content-Type: application/json' \
@@ -107,9 +107,9 @@ ck=$(curl -s -D - -o /dev/null -H "Origin: $SSD_URL" -H 'Content-Type: applicati
 curl -sN -H "Cookie: ssd=$ck" "$SSD_URL/api/v1/events" > "$T/ck.sse" 2> /dev/null &
 ckpid=$!
 on_exit "kill $ckpid 2> /dev/null"
-ok_if "the UI's cookie opens a stream" wait_until 10 grep -q 'event: hello' "$T/ck.sse"
+ok_if "the UI's cookie opens a stream" wait_until "$TEST_WAIT" grep -q 'event: hello' "$T/ck.sse"
 curl -s -o /dev/null -X POST -H "Cookie: ssd=$ck" -H "Origin: $SSD_URL" "$SSD_URL/api/v1/auth/logout"
-ok_if "logout ends it" wait_until 10 bash -c '! kill -0 $1 2> /dev/null' _ "$ckpid"
+ok_if "logout ends it" wait_until "$TEST_WAIT" bash -c '! kill -0 $1 2> /dev/null' _ "$ckpid"
 ok_if "... and it cannot reopen: 401" test "$(curl -s -m 3 -o /dev/null -w '%{http_code}' -H "Cookie: ssd=$ck" "$SSD_URL/api/v1/events")" = 401
 
 # A client that never reads: once events_queue_max (64 KiB) waits for it,
@@ -125,7 +125,7 @@ time.sleep(120)
 EOF
 slow=$!
 on_exit "kill $slow 2> /dev/null"
-wait_until 10 grep -q connected "$T/slow.out"
+wait_until "$TEST_WAIT" grep -q connected "$T/slow.out"
 api_pid=$(worker_pid ssd-api)
 rss0=$(awk '/VmRSS/ { print $2 }' "/proc/$api_pid/status")
 aid=$(psql -qAt -c "SELECT id FROM users WHERE username = 'usera'")
@@ -148,7 +148,7 @@ psql -qAt -c "INSERT INTO sessions (id, user_id, template_name, state) SELECT 'm
 n0=$(grep -c '^event: resync$' "$T/a.sse")
 psql -qAt -c "SELECT pg_notify('ssd_sessions', '$aid')" > /dev/null
 more_resync() { [ "$(grep -c '^event: resync$' "$T/a.sse")" -gt "$n0" ]; }
-ok_if "a burst larger than events_queue_max comes as one resync" wait_until 10 more_resync
+ok_if "a burst larger than events_queue_max comes as one resync" wait_until "$TEST_WAIT" more_resync
 ok_if "... not as the sessions" bash -c '! grep -q "\"id\":\"more-" "$1"' _ "$T/a.sse"
 ok_if "ssd-api never answered 500" bash -c "! grep -q -- '-> 500' '$T/ssd.log'"
 finish

@@ -116,9 +116,10 @@ n=$(grep -c 'ssd-api: killed by signal 31' "$T/ssd.log")
 api_ready() { [ "$(worker_field ssd-api 3)" = ready ]; }
 wait_until "$TEST_WAIT" api_ready
 out=$(ssdctl debug sandbox-probe ssd-api clone 2>&1)
+# ssdctl returns once the probe is sent: the kill comes after.
+api_killed() { [ "$(grep -c 'ssd-api: killed by signal 31' "$T/ssd.log")" -gt "$n" ]; }
 ok_if "ssd-api: clone() of a process kills it (ssdctl: ${out:-nothing})" \
-    wait_until "$TEST_WAIT" \
-    test "$(grep -c 'ssd-api: killed by signal 31' "$T/ssd.log")" -gt "$n"
+    wait_until "$TEST_WAIT" api_killed
 
 # ssdctl's errors.
 out=$("$top_builddir/ssdctl" -s "$T/nonexistent.sock" show workers 2>&1)
