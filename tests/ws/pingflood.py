@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """pingflood.py - a viewer that floods pings and never reads, for the
 relay's output bound (issue 12 #1): opens the WebSocket URL with a small
-receive buffer, sends masked 125-byte pings for FLOOD seconds without
-reading a byte, prints "flooded N", then waits (still not reading) until
-the file GO exists (at most 120 s), reads what the server queued and
-prints "close CODE" for the close frame it finds, or "eof" without one.
-Usage: pingflood.py URL FLOOD GO"""
+receive buffer, sends masked 125-byte pings without reading a byte until
+the socket has taken nothing for QUIET seconds (the server stopped reading
+it), the server ends the connection, or 120 s have passed, prints
+"flooded N (why it stopped)", then waits (still not reading) until the
+file GO exists (at most 120 s), reads what the server queued and prints
+"close CODE" for the close frame it finds, or "eof" without one.
+Usage: pingflood.py URL QUIET GO"""
 import base64
 import os
 import select
@@ -46,23 +48,31 @@ def ping_frame():
     return bytes([0x89, 0x80 | 125]) + mask + masked
 
 
-def flood(s, seconds):
-    """Pings for that long, as fast as the socket takes them."""
+def flood(s, quiet):
+    """Pings as fast as the socket takes them, until it takes none for
+    quiet seconds.  Ends on that, not on a time: how many pings a loaded
+    machine sends in a while is no measure of the server's bound."""
     frame, n, off = ping_frame(), 0, 0
     s.setblocking(False)
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    now = time.monotonic()
+    end, taken, why = now + 120, now, "still taken after 120 s"
+    while now < end:
         select.select([], [s], [], 0.1)
+        now = time.monotonic()
+        if now - taken >= quiet:
+            why = "stopped"
+            break
         try:
             off += s.send(frame[off:])
         except BlockingIOError:
             continue
         except OSError as e:
-            print(f"send failed: {e}", flush=True)
+            why = f"send failed: {e}"
             break
+        taken = now
         if off == len(frame):
             n, off = n + 1, 0
-    print(f"flooded {n}", flush=True)
+    print(f"flooded {n} ({why})", flush=True)
 
 
 def close_code(s):
@@ -96,9 +106,9 @@ def close_code(s):
 
 
 def main():
-    url, seconds, go = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+    url, quiet, go = sys.argv[1], float(sys.argv[2]), sys.argv[3]
     s = connect(url)
-    flood(s, seconds)
+    flood(s, quiet)
     end = time.monotonic() + 120
     while not os.path.exists(go) and time.monotonic() < end:
         time.sleep(0.2)
