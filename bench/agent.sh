@@ -7,20 +7,16 @@
 # check.  Usage: bench/agent.sh [BUILD_DIR] [N]   (default N: 100)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-$top/build/plain}" && pwd) || exit 1
+. "$top/bench/lib.sh"
 n=${2:-100}
-export top_srcdir=$top top_builddir=$build
-. "$top/tests/integration/lib.sh"
-export JWT_SECRET=bench-secret-0123456789abcdef0123456789
-export ADMIN_PASSWORD=bench-admin-password
 
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
-pg_up > /dev/null || exit 1
+pg_up > /dev/null || fail "PostgreSQL did not start"
 /usr/bin/python3 "$top/tests/kube-sim/kube-sim" --state-dir "$T/ks" --port 0 \
     --namespace bench > "$T/kube-sim.log" 2>&1 &
 on_exit "kill $!; wait $!"
-wait_until 15 test -s "$T/ks/url" || { echo "kube-sim did not start"; exit 1; }
-ssd_start || { echo "ssd did not start"; tail -5 "$T/ssd.log"; exit 1; }
+wait_until 15 test -s "$T/ks/url" || fail "kube-sim did not start"
+ssd_start || fail "ssd did not start: $(tail -5 "$T/ssd.log")"
 ssdctl template import "$top/contrib/templates/xfce-desktop.yaml" > /dev/null
 key=$(ssdctl agent add k8s-bench | grep -Eo '[0-9a-f]{64}')
 AGENT_ID=k8s-bench CONTROL_PLANE_URL="ws://127.0.0.1:$SSD_PORT" AGENT_KEY=$key \
@@ -29,7 +25,7 @@ AGENT_ID=k8s-bench CONTROL_PLANE_URL="ws://127.0.0.1:$SSD_PORT" AGENT_KEY=$key \
 agent=$!
 on_exit "kill $agent; wait $agent"
 wait_until 5 sql_is "SELECT status FROM agents WHERE agent_id = 'k8s-bench'" online ||
-    { echo "the agent did not come online"; exit 1; }
+    fail "the agent did not come online: $(tail -3 "$T/agent.log")"
 psql -q -c "INSERT INTO user_quotas (user_id, max_sessions) VALUES ('admin', $((n + 10))) ON CONFLICT (user_id) DO UPDATE SET max_sessions = $((n + 10))"
 admin=$(json token <<< "$(api POST /api/v1/auth/login "" "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" | cut -d' ' -f2-)")
 sleep 2
@@ -38,7 +34,7 @@ idle=$(rss_kib "$agent")
 for ((i = 0; i < n; i++)); do
 	sid=$(json id <<< "$(api POST /api/v1/sessions "$admin" '{"template":"xfce-desktop","persistentHome":false}' | cut -d' ' -f2-)")
 	wait_until 30 sql_is "SELECT state FROM sessions WHERE id = '$sid'" running ||
-	    { echo "session $sid did not start"; exit 1; }
+	    fail "session $sid did not start"
 done
 sleep 2
 busy=$(rss_kib "$agent")
@@ -50,6 +46,7 @@ pct() {
 read -r all50 all99 <<< "$(pct 's.updated_at - s.created_at')"
 read -r cp1_50 cp1_99 <<< "$(pct 'c.sent_at - s.created_at')"
 read -r ag50 ag99 <<< "$(pct 'c.completed_at - c.sent_at')"
+[ -n "$all50" ] && [ -n "$cp1_50" ] && [ -n "$ag50" ] || fail "no start times in the database"
 printf 'sessions started one at a time:          %d\n' "$n"
 printf 'POST /api/v1/sessions to running:        p50 %s ms, p99 %s ms\n' "$all50" "$all99"
 printf '  control plane, created to command sent: p50 %s ms, p99 %s ms\n' "$cp1_50" "$cp1_99"

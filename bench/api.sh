@@ -13,11 +13,11 @@ secs=${BENCH_SECONDS:-10}
 conns=${BENCH_CONNECTIONS:-64}
 T=$(mktemp -d /tmp/ssd-bench.XXXXXX)
 chmod 755 "$T"
-command -v wrk > /dev/null || { echo "bench: wrk is not installed (apt install wrk)"; exit 1; }
+command -v wrk > /dev/null || { echo "bench: wrk is not installed (contrib/install-deps.sh test)"; exit 1; }
 . "$top/tests/pg.sh"
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid"; pg_stop "$T/pg"; rm -rf "$T"; }
 trap cleanup EXIT
-fail() { echo "bench: $*"; tail -20 "$T/ssd.log"; exit 1; }
+fail() { echo "bench: $*" >&2; tail -20 "$T/ssd.log" >&2; exit 1; }
 pg_start "$T/pg" > /dev/null || exit 1
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$T/libexec" "$T/empty"
@@ -69,7 +69,10 @@ run() {
 	out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" 2>&1)
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' <<< "$out")
 	p99=$(awk '$1 == "99%" { print $2 }' <<< "$out")
-	grep -q 'Non-2xx' <<< "$out" && echo "bench: $name had errors: $(grep Non-2xx <<< "$out")" >&2
+	if grep -q 'Non-2xx' <<< "$out" || [ -z "$rps" ]; then
+		echo "bench: $name failed: $(grep -E 'Non-2xx|rror' <<< "$out" | head -3)" >&2
+		return
+	fi
 	printf '%-34s %10s req/s   p99 %s\n' "$name" "$rps" "$p99" >&2
 	echo "$rps"
 }
@@ -77,6 +80,7 @@ echo "ssd-api, wrk -t2 -c$conns -d${secs}s, $(nproc) CPUs:" >&2
 ref=$(run "GET /health (reference)" "$url/health")
 list=$(run "GET /api/v1/sessions (100 rows)" -H "Authorization: Bearer $token" "$url/api/v1/sessions")
 lg=$(run "POST /api/v1/auth/login" -s "$T/login.lua" "$url/api/v1/auth/login")
+[ -n "$ref" ] && [ -n "$list" ] && [ -n "$lg" ] || fail "a wrk run failed (above)"
 awk -v r="$ref" -v l="$list" -v g="$lg" 'BEGIN {
 	printf "ratios to /health: sessions list %.3f, login %.4f\n", l / r, g / r }'
 
@@ -95,7 +99,7 @@ sleep 1
 read -r f50 f99 <<< "$(health_latency)"
 wait "$flood"
 frps=$(awk '/^Requests\/sec:/ { print $2 }' "$T/flood.out")
-grep -q 'Non-2xx' "$T/flood.out" && echo "bench: the login flood had refusals: $(grep Non-2xx "$T/flood.out")"
+grep -q 'Non-2xx' "$T/flood.out" && fail "the login flood had refusals: $(grep Non-2xx "$T/flood.out")"
 [ -n "$a99" ] && [ -n "$f99" ] && [ -n "$frps" ] || fail "no latency figures from wrk"
 printf 'GET /health on one connection: p50 %s ms, p99 %s ms alone; p50 %s ms, p99 %s ms under %s logins/s on %s connections\n' \
     "$a50" "$a99" "$f50" "$f99" "$frps" "$conns"

@@ -221,6 +221,10 @@ async def main():
           f"{f' ({lost} not there within 5 s)' if lost else ''}")
     print(f"bench client's event loop lag meanwhile: p99 {p(0.99, lags):.2f} ms, "
           f"max {p(1, lags):.2f} ms")
+    if connected < n or lost or not rtts:
+        print(f"bench/hub.py: failed: {connected} of {n} agents connected, "
+              f"{lost} commands not there within 5 s", file=sys.stderr, flush=True)
+        os._exit(1)
     os._exit(0)
 
 

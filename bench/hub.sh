@@ -63,6 +63,7 @@ for n in $counts; do
 	    ON CONFLICT (user_id) DO UPDATE SET max_sessions = 1000000;
 	    ANALYZE agents" > /dev/null
 	echo "== $n agents (ssd-hub pid $hub), $(nproc) CPUs"
-	/usr/bin/python3 "$top/bench/hub.py" "$url" "$key" "$n" "$token" "$hub"
+	/usr/bin/python3 "$top/bench/hub.py" "$url" "$key" "$n" "$token" "$hub" ||
+	    { echo "bench/hub.sh: the run with $n agents failed" >&2; tail -5 "$T/ssd.log" >&2; exit 1; }
 	sleep 2
 done

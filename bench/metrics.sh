@@ -11,16 +11,12 @@
 # Environment: AGENTS (10000), SESSIONS (1000), SCRAPES (20).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-$top/build/plain}" && pwd) || exit 1
-export top_srcdir=$top top_builddir=$build
+. "$top/bench/lib.sh"
 agents=${AGENTS:-10000}
 sessions=${SESSIONS:-1000}
 scrapes=${SCRAPES:-20}
 ulimit -n 65536 2> /dev/null || ulimit -n "$(ulimit -Hn)"
-. "$top/tests/integration/lib.sh"
-export JWT_SECRET=bench-secret-0123456789abcdef0123456789
-export ADMIN_PASSWORD=bench-admin-password
-fail() { echo "bench/metrics.sh: $*" >&2; exit 1; }
+bench_needs curl
 pct() {	# pct Q < numbers: the Q-quantile
 	sort -g | awk -v q="$1" '{ v[NR] = $1 } END { i = int(q * NR + 0.5); if (i < 1) i = 1; if (i > NR) i = NR; print v[i] }'
 }

@@ -7,34 +7,38 @@
 #   N  the same as R with metrics = no (same build, switched by a reload):
 #      what counting for /metrics costs the relay.
 # The same client (tests/node/vnc-client.js, npm ws) and targets for all:
-# download and upload throughput (byte counts checked), RFB round trip
-# of small updates against a real Xvnc, and memory per idle stream.
-# Rounds rotate the order; medians and ratios to D are printed.
+# download and upload throughput (byte counts checked); against a real
+# Xvnc at 1024x768, whole raw frames one request at a time (what viewers
+# ask for), the round trip of small updates, and the time to open a
+# viewer (for R from POST .../viewer-ticket) to its first update, one at
+# a time and OPEN_CONC at once; the CPU a relayed GiB costs (R: relays
+# and agent, W: websockify and its children); memory per idle stream.
+# Rounds rotate the order; medians, ratios to D and R/W are printed.  A
+# measurement that fails ends the run with the reason (non-zero status).
 # Not part of make check.  Usage: bench/vnc.sh [BUILD_DIR]
 # Environment: ROUNDS (3), DOWN_MB (1024), UP_MB (512), RTT_N (1000),
+#   FRAMES (200), OPEN_N (1000), OPEN_CONC (32),
 #   IDLE_COUNTS ("1000 10000"; "none" skips), DATA_LINKS (10),
 #   VARIANTS ("D W R N"; a subset measures only those, e.g. for a profile).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-$top/build/plain}" && pwd) || exit 1
-export top_srcdir=$top top_builddir=$build
+. "$top/bench/lib.sh"
 rounds=${ROUNDS:-3}
 down=$(( ${DOWN_MB:-1024} * 1024 * 1024 ))
 up=$(( ${UP_MB:-512} * 1024 * 1024 ))
 rtt_n=${RTT_N:-1000}
+frames_n=${FRAMES:-200}
+open_n=${OPEN_N:-1000}
+open_conc=${OPEN_CONC:-32}
 idle_counts=${IDLE_COUNTS:-1000 10000}
 [ "$idle_counts" = none ] && idle_counts=
 variants=" ${VARIANTS:-D W R N} "
 ulimit -n 20000
-. "$top/tests/integration/lib.sh"
-export JWT_SECRET=bench-secret-0123456789abcdef0123456789
-export ADMIN_PASSWORD=bench-admin-password
-export NODE_PATH=$top/tests/node/node_modules
+bench_needs node ws websockify Xvnc
 client() { node "$top/tests/node/vnc-client.js" "$@"; }
 field() { /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-pg_up > /dev/null || exit 1
+pg_up > /dev/null || fail "PostgreSQL did not start"
 /usr/bin/python3 "$top/tests/kube-sim/kube-sim" --state-dir "$T/ks" --port 0 \
     --namespace bench \
     --image-map "bench/source=$top/tests/ws/bytetarget.py source {ip} {port} $down" \
@@ -43,9 +47,9 @@ pg_up > /dev/null || exit 1
     --image-map "docker.io/accetto/*=$top/contrib/demo-desktop.sh {ip} {port}" \
     > "$T/kube-sim.log" 2>&1 &
 on_exit "kill $!; wait $!"
-wait_until 15 test -s "$T/ks/url" || { echo "kube-sim did not start"; exit 1; }
+wait_until 15 test -s "$T/ks/url" || fail "kube-sim did not start"
 ssd_start "http_max_connections = 30000" "http_max_connections_per_address = 30000" \
-    "handoff_max_inflight = 5000" || { echo "ssd did not start"; exit 1; }
+    "handoff_max_inflight = 5000" || fail "ssd did not start: $(tail -3 "$T/ssd.log")"
 for t in source sink idle; do
 	sed -e "s|name: xfce-desktop|name: bench-$t|" \
 	    -e "s|baseImage: .*|baseImage: bench/$t|" \
@@ -60,20 +64,21 @@ AGENT_ID=k8s-bench CONTROL_PLANE_URL="ws://127.0.0.1:$SSD_PORT" AGENT_KEY=$key \
 agent=$!
 on_exit "kill $agent; wait $agent"
 wait_until 10 sql_is "SELECT status FROM agents WHERE agent_id = 'k8s-bench'" online ||
-    { echo "the agent did not come online"; exit 1; }
+    fail "the agent did not come online: $(tail -3 "$T/agent.log")"
 psql -q -c "INSERT INTO user_quotas (user_id, max_sessions) VALUES ('admin', 100) ON CONFLICT (user_id) DO UPDATE SET max_sessions = 100"
 jwt=$(json token <<< "$(api POST /api/v1/auth/login "" "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" | cut -d' ' -f2-)")
 
-declare -A sid ip wport
+declare -A sid ip wport wpid
 for t in source sink idle xfce-desktop; do
 	tpl=bench-$t
 	[ "$t" = xfce-desktop ] && tpl=$t
 	sid[$t]=$(json id <<< "$(api POST /api/v1/sessions "$jwt" "{\"template\":\"$tpl\",\"persistentHome\":false}" | cut -d' ' -f2-)")
 	wait_until 30 sql_is "SELECT state FROM sessions WHERE id = '${sid[$t]}'" running ||
-	    { echo "session $t did not start"; exit 1; }
+	    fail "session $t did not start"
 	ip[$t]=$(json platformMetadata.podIP <<< "$(api GET "/api/v1/sessions/${sid[$t]}" "$jwt" | cut -d' ' -f2-)")
 	wport[$t]=$(free_port)
 	websockify "127.0.0.1:${wport[$t]}" "${ip[$t]}:5901" > "$T/websockify-$t.log" 2>&1 &
+	wpid[$t]=$!
 	on_exit "kill $!"
 done
 sleep 1
@@ -88,7 +93,7 @@ url() {	# url VARIANT TARGET
 metrics() {
 	sed -i '/^metrics = /d' "$T/ssd.conf"
 	echo "metrics = $1" >> "$T/ssd.conf"
-	ssdctl reload > /dev/null || { echo "bench: reload with metrics = $1 failed"; exit 1; }
+	ssdctl reload > /dev/null || fail "reload with metrics = $1 failed"
 }
 
 # Memory per idle stream: RSS of the relays and the agent, before and
@@ -109,76 +114,125 @@ for n in $idle_counts; do
 		echo "$n $(( (after - before) * 1024 / n ))" >> "$T/idle"
 		echo "$n $(field seconds < "$T/idle.$n")" >> "$T/idle-open"
 	else
-		echo "idle $n: the streams did not all come up: $(tail -2 "$T/idle.$n")"
-		tail -5 "$T/ssd.log"
-		tail -5 "$T/agent.log"
+		tail -5 "$T/ssd.log" "$T/agent.log" >&2
+		fail "idle $n: the streams did not all come up: $(tail -2 "$T/idle.$n")"
 	fi
 	exec 9>&-
 	wait $cpid
 	sleep 3
 done
 
-# CPU ticks of every relay (user and system).
-relay_ticks() {
+# CPU ticks (user and system, with reaped children's: websockify
+# forks one for each connection) of the given processes.
+ticks() {
 	local p t=0
-	for p in $(ssdctl show workers | awk '$1 ~ /^ssd-relay/ { print $2 }'); do
-		t=$((t + $(awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[12] + f[13] }' "/proc/$p/stat")))
+	for p in "$@"; do
+		t=$((t + $(awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[12] + f[13] + f[14] + f[15] }' "/proc/$p/stat")))
 	done
 	echo $t
 }
+# The processes that carry variant $1's bytes to and from the byte targets.
+carriers() {
+	case $1 in
+	W) echo "${wpid[source]} ${wpid[sink]}" ;;
+	R|N) echo "$(ssdctl show workers | awk '$1 ~ /^ssd-relay/ { print $2 }') $agent" ;;
+	esac
+}
 
-# Throughput and latency, rounds in rotated order; round 0 is warm-up.
+# measure ROUND VARIANT: every figure of one variant, once.
+measure() {
+	local r=$1 v=$2 o c0 keep=true
+	[ "$r" -gt 0 ] || keep=false
+	c0=$(ticks $(carriers $v))
+	o=$(client down "$(url $v source)" "$down")
+	[ "$(field exact <<< "$o" 2> /dev/null)" = True ] ||
+	    fail "round $r $v: download not byte-exact: $o"
+	$keep && record down.$v mbps "$o"
+	: > "$T/sink.count"
+	o=$(client up "$(url $v sink)" "$up")
+	# Readiness probes connect to the sink too (counts of 0).
+	if ! wait_until 10 grep -qx "$up" "$T/sink.count"; then
+		# websockify has been seen to drop the last message at a close.
+		[ $v = W ] || fail "round $r $v: upload not byte-exact ($(grep -vx 0 "$T/sink.count" | tr '\n' ' ')of $up)"
+		echo "round $r W: the sink got $(grep -vx 0 "$T/sink.count" | tr '\n' ' ')of $up bytes" >> "$T/short"
+	fi
+	$keep && record up.$v mbps "$o"
+	$keep && [ $v != D ] && awk -v hz="$(getconf CLK_TCK)" -v b=$((down + up)) \
+	    -v t=$(( $(ticks $(carriers $v)) - c0 )) \
+	    'BEGIN { print t * 1000 / hz / (b / 1073741824) }' >> "$T/cpu.$v"
+	o=$(client frames "$(url $v xfce-desktop)" "$frames_n")
+	$keep && record frames.$v mbps "$o"
+	o=$(client rtt "$(url $v xfce-desktop)" "$rtt_n")
+	$keep && { record p50.$v p50 "$o"; record p99.$v p99 "$o"; }
+	[ $v = N ] && return
+	[ $v = R ] && export VIEWER_TICKET="$SSD_URL/api/v1/sessions/${sid[xfce-desktop]}/viewer-ticket" VIEWER_JWT=$jwt
+	o=$(client open "$(url $v xfce-desktop)" "$open_n" 1) || fail "round $r $v: opens failed: $o"
+	$keep && { record open50.$v p50 "$o"; record open99.$v p99 "$o"; }
+	o=$(client open "$(url $v xfce-desktop)" "$open_n" "$open_conc") ||
+	    fail "round $r $v: $open_conc opens at once failed: $o"
+	$keep && record opens.$v perSecond "$o"
+	unset VIEWER_TICKET VIEWER_JWT
+}
+
+# Rounds in rotated order; round 0 is warm-up.
 orders=("D W R N" "W R N D" "R N D W" "N D W R")
 for ((r = 0; r <= rounds; r++)); do
 	for v in ${orders[$((r % 4))]}; do
 		[[ $variants == *" $v "* ]] || continue
 		[ $v = N ] && metrics no
-		c0=$(relay_ticks)
-		o=$(client down "$(url $v source)" "$down")
-		[ "$(field exact <<< "$o")" = True ] || echo "round $r $v: download not byte-exact: $o"
-		[ $r -gt 0 ] && field mbps <<< "$o" >> "$T/down.$v"
-		: > "$T/sink.count"
-		o=$(client up "$(url $v sink)" "$up")
-		# Readiness probes connect to the sink too (counts of 0).
-		wait_until 10 grep -qx "$up" "$T/sink.count" ||
-		    echo "round $r $v: upload not byte-exact ($(grep -vx 0 "$T/sink.count" | tr '\n' ' ')of $up)"
-		[ $r -gt 0 ] && field mbps <<< "$o" >> "$T/up.$v"
-		# The relays' CPU per GiB relayed: less noisy than throughput.
-		[ $r -gt 0 ] && [ $v != D ] && [ $v != W ] && awk -v t=$(( $(relay_ticks) - c0 )) \
-		    -v hz="$(getconf CLK_TCK)" -v b=$((down + up)) \
-		    'BEGIN { print t * 1000 / hz / (b / 1073741824) }' >> "$T/cpu.$v"
-		o=$(client rtt "$(url $v xfce-desktop)" "$rtt_n")
-		[ $r -gt 0 ] && { field p50 <<< "$o" >> "$T/p50.$v"; field p99 <<< "$o" >> "$T/p99.$v"; }
+		measure $r $v
 		[ $v = N ] && metrics yes
 	done
 done
 
 med() { median < "$T/$1.$2"; }
-calc() { awk "BEGIN { print $1 }"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print b == 0 ? 0 : a / b }'; }
-printf '\nVNC path, %d rounds (medians; ratios to direct D)\n' "$rounds"
-printf '%-34s %12s %12s %12s %8s %8s\n' metric D W R W/D R/D
+# cell VALUE FORMAT and quotient A B: "-" for what was not measured.
+cell() { if [ "$1" = - ]; then echo -; else printf "$2" "$1"; fi; }
+quotient() { if [ "$1" = - ] || [ "$2" = - ]; then echo -; else printf '%.2f' "$(ratio "$1" "$2")"; fi; }
+# row LABEL METRIC FORMAT: D, W and R's medians, W/D, R/D and R/W.
+row() {
+	local v d=- w=- rr=- x
+	for v in D W R; do
+		[[ $variants == *" $v "* && -s "$T/$2.$v" ]] || continue
+		x=$(med $2 $v)
+		case $v in D) d=$x ;; W) w=$x ;; R) rr=$x ;; esac
+	done
+	printf '%-36s %10s %10s %10s %7s %7s %7s\n' "$1" "$(cell $d "$3")" "$(cell $w "$3")" \
+	    "$(cell $rr "$3")" "$(quotient $w $d)" "$(quotient $rr $d)" "$(quotient $rr $w)"
+}
 for v in D W R N; do
-	for m in down up p50 p99; do [ -s "$T/$m.$v" ] || echo 0 > "$T/$m.$v"; done
+	[[ $variants == *" $v "* ]] || continue
+	figures down.$v up.$v frames.$v p50.$v p99.$v
+	[ $v = D ] || figures cpu.$v
+	[ $v = N ] || figures open50.$v open99.$v opens.$v
 done
-for m in down up; do
-	d=$(med $m D) w=$(med $m W) rr=$(med $m R)
-	printf '%-34s %12.0f %12.0f %12.0f %8.2f %8.2f\n' "$m MB/s ($([ $m = down ] && echo $((down >> 20)) || echo $((up >> 20))) MiB)" \
-	    "$d" "$w" "$rr" "$(ratio "$w" "$d")" "$(ratio "$rr" "$d")"
-done
-for m in p50 p99; do
-	d=$(med $m D) w=$(med $m W) rr=$(med $m R)
-	printf '%-34s %12.0f %12.0f %12.0f %8.2f %8.2f\n' "RFB 16x16 update $m (us)" \
-	    "$d" "$w" "$rr" "$(ratio "$w" "$d")" "$(ratio "$rr" "$d")"
-done
-d=$(med p50 D) w=$(med p50 W) rr=$(med p50 R)
-printf '%-34s %12s %12.0f %12.0f\n' "added p50 latency (us)" - "$(calc "$w - $d")" "$(calc "$rr - $d")"
+printf '\nVNC path, %d rounds (medians; ratios to direct D, and ssd R to websockify W)\n' "$rounds"
+printf '(R/W: above 1 is ssd ahead for MB/s and opens/s, below 1 for times and CPU)\n'
+printf '%-36s %10s %10s %10s %7s %7s %7s\n' metric D W R W/D R/D R/W
+row "download MB/s ($((down >> 20)) MiB)" down %.0f
+row "upload MB/s ($((up >> 20)) MiB)" up %.0f
+row "Xvnc whole frames MB/s ($frames_n)" frames %.0f
+row "RFB 16x16 update p50 (us)" p50 %.0f
+row "RFB 16x16 update p99 (us)" p99 %.0f
+row "open to first update p50 (ms)" open50 %.2f
+row "open to first update p99 (ms)" open99 %.2f
+row "opens/s, $open_conc at once" opens %.0f
+row "CPU ms per GiB relayed" cpu %.0f
+if [[ $variants == *" D "* ]]; then
+	d=$(med p50 D)
+	for v in W R; do
+		[[ $variants == *" $v "* ]] && printf '%-36s %s us\n' "added p50 latency, $v" \
+		    "$(awk -v a="$(med p50 $v)" -v b="$d" 'BEGIN { printf "%.0f", a - b }')"
+	done
+fi
+[ -s "$T/short" ] && { echo "websockify's uploads that fell short:"; cat "$T/short"; }
 if [ -s "$T/idle" ]; then
 	while read -r n per; do
-		printf '%-34s %12s %12s %12d\n' "R memory per idle stream, $n (B)" - - "$per"
+		printf '%-36s %10s %10s %10d\n' "R memory per idle stream, $n (B)" - - "$per"
 	done < "$T/idle"
 	while read -r n s; do
-		printf '%-34s %12s %12s %12.1f\n' "R time to open $n streams (s)" - - "$s"
+		printf '%-36s %10s %10s %10.1f\n' "R time to open $n streams (s)" - - "$s"
 	done < "$T/idle-open"
 fi
 
@@ -187,17 +241,14 @@ fi
 spread() { sort -g "$T/$1.$2" | awk '{ v[NR] = $1 } END { m = v[int((NR + 1) / 2)]; printf "%.1f", m ? (v[NR] - v[1]) * 100 / m : 0 }'; }
 if [[ $variants == *" R "* && $variants == *" N "* ]]; then
 	printf '\nmetrics on (R) and off (N), same build, %d rounds\n' "$rounds"
-	printf '%-34s %12s %12s %8s %14s %14s\n' metric R N R/N "R spread %" "N spread %"
-	for m in down up p50 p99 cpu; do
-		[ -s "$T/$m.R" ] && [ -s "$T/$m.N" ] && [ "$(med $m R)" != 0 ] &&
-		    [ "$(med $m N)" != 0 ] ||
-		    { echo "bench: no $m figure for R or N"; exit 1; }
+	printf '%-36s %12s %12s %8s %14s %14s\n' metric R N R/N "R spread %" "N spread %"
+	for m in down up frames p50 p99 cpu; do
 		case $m in
-		down|up) label="$m MB/s" ;;
-		cpu) label="relay CPU ms per GiB" ;;
+		down|up|frames) label="$m MB/s" ;;
+		cpu) label="relay+agent CPU ms per GiB" ;;
 		*) label="$m (us)" ;;
 		esac
-		printf '%-34s %12.0f %12.0f %8.3f %14s %14s\n' "$label" \
+		printf '%-36s %12.0f %12.0f %8.3f %14s %14s\n' "$label" \
 		    "$(med $m R)" "$(med $m N)" "$(ratio "$(med $m R)" "$(med $m N)")" \
 		    "$(spread $m R)" "$(spread $m N)"
 	done

@@ -14,18 +14,13 @@
 # SSE_PACE (0.05 s between notifications).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-$top/build/plain}" && pwd) || exit 1
-export top_srcdir=$top top_builddir=$build
+. "$top/bench/lib.sh"
 streams=${SSE_STREAMS:-1000}
 events=${SSE_EVENTS:-200}
 batch=${SSE_BATCH:-10}
 pace=${SSE_PACE:-0.05}
 ulimit -n 20000
-. "$top/tests/integration/lib.sh"
-export JWT_SECRET=bench-secret-0123456789abcdef0123456789
-export ADMIN_PASSWORD=bench-admin-password
-export NODE_PATH=$top/tests/node/node_modules
-fail() { echo "bench/web.sh: $*" >&2; exit 1; }
+bench_needs node playwright-core chromium
 web() { node "$top/bench/web.js" "$@"; }
 js() { /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 ratio() { /usr/bin/python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print("%.2f" % (a / b) if b else "n/a")' "$1" "$2"; }

@@ -14,15 +14,10 @@
 # cluster; portforward measures the Kubernetes double's port-forward).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-$top/build/plain}" && pwd) || exit 1
-export top_srcdir=$top top_builddir=$build
+. "$top/bench/lib.sh"
 rounds=${ROUNDS:-3}
 size=$(( ${SIZE_MB:-512} * 1024 * 1024 ))
-. "$top/tests/integration/lib.sh"
-export JWT_SECRET=bench-secret-0123456789abcdef0123456789
-export ADMIN_PASSWORD=bench-admin-password
-fail() { echo "bench/websession.sh: $*" >&2; exit 1; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+bench_needs python3
 
 pg_up > /dev/null || fail "PostgreSQL did not start"
 /usr/bin/python3 "$top/tests/kube-sim/kube-sim" --state-dir "$T/ks" --port 0 \

@@ -6,6 +6,11 @@
 //   rtt URL COUNT    RFB 3.8 handshake (security None), then COUNT
 //                    non-incremental 16x16 FramebufferUpdateRequests, one
 //                    at a time; p50/p99 of request -> whole update, in us
+//   frames URL COUNT the same with COUNT whole-screen requests (raw); MB/s
+//   open URL COUNT [CONC]  COUNT opens, CONC at a time (1): connect (with
+//                    a fresh viewer ticket first if VIEWER_TICKET is set),
+//                    handshake, one 16x16 update, close; p50/p99 in ms and
+//                    opens/s.  Exit status 1 if any failed.
 //   hold URL SECONDS read nothing for SECONDS (prints {"held":...} once
 //                    the windows must be full), then close; the close code
 //   idle URL COUNT   COUNT connections in batches of 200, each waiting for
@@ -13,6 +18,7 @@
 //                    closes, then closes them all
 // Prints one JSON line (hold: two).
 'use strict';
+const http = require('http');
 const net = require('net');
 const WebSocket = require('ws');
 const [mode, url, arg] = process.argv.slice(2);
@@ -86,47 +92,194 @@ function hold() {
   });
 }
 
-function rtt() {
-  let buf = Buffer.alloc(0), step = 0, w = 0, h = 0, want = 0, t0 = 0n;
-  const times = [];
-  let c = null;
-  const take = (n) => { const b = buf.subarray(0, n); buf = buf.subarray(n); return b; };
-  const request = () => {
-    t0 = process.hrtime.bigint();
-    const m = Buffer.alloc(10);
-    m.writeUInt8(3, 0); m.writeUInt8(0, 1);
-    m.writeUInt16BE(0, 2); m.writeUInt16BE(0, 4); m.writeUInt16BE(16, 6); m.writeUInt16BE(16, 8);
-    c.send(m);
+// rfb(url, ready, update, closed): an RFB 3.8 client (security None, raw
+// encoding) on url.  ready({ w, h, bpp, send, close }) after ServerInit;
+// update(bytes) after each whole FramebufferUpdate; closed(why) once, when
+// the connection ends (why is null after close()).  Rectangle bytes are
+// counted as they pass, not gathered: a full frame is megabytes.
+function rfb(u, ready, update, closed) {
+  let buf = Buffer.alloc(0), step = 'version', skip = 0, rects = 0, bytes = 0;
+  let bpp = 4, c = null, done = false, closing = false;
+  const end = (why) => {
+    if (done) return;
+    done = true;
+    closed(why);
+    if (why !== null) c.close();
   };
-  const onData = (d) => {
-    buf = Buffer.concat([buf, d]);
-    for (;;) {
-      if (step === 0 && buf.length >= 12) { take(12); c.send(Buffer.from('RFB 003.008\n')); step = 1; }
-      else if (step === 1 && buf.length >= 1 && buf.length >= 1 + buf[0]) {
-        take(1 + buf[0]); c.send(Buffer.from([1])); step = 2;
-      } else if (step === 2 && buf.length >= 4) { take(4); c.send(Buffer.from([1])); step = 3; }
-      else if (step === 3 && buf.length >= 24 && buf.length >= 24 + buf.readUInt32BE(20)) {
-        w = buf.readUInt16BE(0); h = buf.readUInt16BE(2);
-        take(24 + buf.readUInt32BE(20));
-        // Raw encoding only: every reply is 16*16*4 bytes plus headers.
-        const se = Buffer.alloc(8);
-        se.writeUInt8(2, 0); se.writeUInt16BE(1, 2); se.writeInt32BE(0, 4);
-        c.send(se);
-        want = 4 + 12 + 16 * 16 * 4; step = 4; request();
-      } else if (step === 4 && buf.length >= want) {
-        take(want);
-        times.push(Number(process.hrtime.bigint() - t0) / 1000);
-        if (times.length === count) {
-          times.sort((a, b) => a - b);
-          const p = (q) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
-          console.log(JSON.stringify({ n: times.length, p50: p(0.5), p99: p(0.99), w, h }));
-          c.close(); return;
-        }
-        request();
-      } else return;
+  const take = (n) => { const b = buf.subarray(0, n); buf = buf.subarray(n); bytes += n; return b; };
+  const rectDone = () => {
+    if (--rects > 0) { step = 'rect'; return; }
+    step = 'msg';
+    const n = bytes;
+    bytes = 0;
+    update(n);
+  };
+  // One step of the protocol from buf; false when it needs more bytes.
+  const advance = () => {
+    switch (step) {
+    case 'version':
+      if (buf.length < 12) return false;
+      take(12); c.send(Buffer.from('RFB 003.008\n')); step = 'types'; return true;
+    case 'types':
+      if (buf.length < 1 || buf.length < 1 + buf[0]) return false;
+      if (!take(1 + buf[0]).subarray(1).includes(1)) { end('no security type None'); return false; }
+      c.send(Buffer.from([1])); step = 'result'; return true;
+    case 'result':
+      if (buf.length < 4) return false;
+      if (take(4).readUInt32BE(0) !== 0) { end('security result not OK'); return false; }
+      c.send(Buffer.from([1])); step = 'init'; return true;
+    case 'init': {
+      if (buf.length < 24 || buf.length < 24 + buf.readUInt32BE(20)) return false;
+      const w = buf.readUInt16BE(0), h = buf.readUInt16BE(2);
+      bpp = buf[4] / 8;
+      take(24 + buf.readUInt32BE(20));
+      const se = Buffer.alloc(8);	// SetEncodings: raw only
+      se.writeUInt8(2, 0); se.writeUInt16BE(1, 2); se.writeInt32BE(0, 4);
+      c.send(se);
+      step = 'msg';
+      bytes = 0;
+      ready({ w, h, bpp, send: (m) => c.send(m),
+        close: () => { closing = true; end(null); c.close(); } });
+      return !done;
+    }
+    case 'msg':
+      if (buf.length < 1) return false;
+      if (buf[0] === 2) { take(1); bytes = 0; return true; }	// Bell
+      if (buf[0] === 3) {	// ServerCutText
+        if (buf.length < 8 || buf.length < 8 + buf.readUInt32BE(4)) return false;
+        take(8 + buf.readUInt32BE(4)); bytes = 0; return true;
+      }
+      if (buf[0] !== 0) { end(`server message type ${buf[0]}`); return false; }
+      if (buf.length < 4) return false;
+      rects = take(4).readUInt16BE(2);
+      if (rects === 0) { rects = 1; rectDone(); return true; }
+      step = 'rect'; return true;
+    case 'rect': {
+      if (buf.length < 12) return false;
+      const hdr = take(12);
+      if (hdr.readInt32BE(8) !== 0) { end(`rectangle encoding ${hdr.readInt32BE(8)}`); return false; }
+      const n = hdr.readUInt16BE(4) * hdr.readUInt16BE(6) * bpp;
+      if (buf.length >= n) { take(n); rectDone(); return true; }
+      skip = n - buf.length;
+      take(buf.length);
+      step = 'skip';
+      return false;
+    }
+    default:
+      return false;
     }
   };
-  c = connect(url, onData, () => {}, () => {});
+  const onData = (d) => {
+    if (step === 'skip') {
+      const n = Math.min(skip, d.length);
+      skip -= n; bytes += n; d = d.subarray(n);
+      if (skip > 0) return;
+      rectDone();
+    }
+    buf = buf.length ? Buffer.concat([buf, d]) : d;
+    while (!done && advance());
+  };
+  c = connect(u, onData, () => {}, () => { if (!closing) end('closed by the server'); });
+}
+
+// A non-incremental FramebufferUpdateRequest of w x h at the origin.
+function fbRequest(w, h) {
+  const m = Buffer.alloc(10);
+  m.writeUInt8(3, 0); m.writeUInt8(0, 1);
+  m.writeUInt16BE(0, 2); m.writeUInt16BE(0, 4); m.writeUInt16BE(w, 6); m.writeUInt16BE(h, 8);
+  return m;
+}
+
+function percentiles(times) {
+  times.sort((a, b) => a - b);
+  const p = (q) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+  return { p50: p(0.5), p99: p(0.99) };
+}
+
+function failed(why) {
+  console.log(JSON.stringify({ error: why }));
+  process.exitCode = 1;
+}
+
+function rtt() {
+  const times = [];
+  let t0 = 0n, s = null;
+  rfb(url, (info) => {
+    s = info; t0 = process.hrtime.bigint(); s.send(fbRequest(16, 16));
+  }, () => {
+    times.push(Number(process.hrtime.bigint() - t0) / 1000);
+    if (times.length < count) { t0 = process.hrtime.bigint(); s.send(fbRequest(16, 16)); return; }
+    console.log(JSON.stringify({ n: times.length, ...percentiles(times), w: s.w, h: s.h }));
+    s.close();
+  }, (why) => { if (why !== null) failed(why); });
+}
+
+// Whole frames, one request at a time as a viewer asks: MB/s of updates.
+function frames() {
+  let got = 0, bytes = 0, t0 = 0n, s = null;
+  rfb(url, (info) => {
+    s = info; t0 = process.hrtime.bigint(); s.send(fbRequest(s.w, s.h));
+  }, (n) => {
+    bytes += n;
+    if (++got < count) { s.send(fbRequest(s.w, s.h)); return; }
+    const sec = Number(process.hrtime.bigint() - t0) / 1e9;
+    console.log(JSON.stringify({ frames: got, bytes, mbps: bytes / sec / 1e6, w: s.w, h: s.h }));
+    s.close();
+  }, (why) => { if (why !== null) failed(why); });
+}
+
+// The URL of one open: url itself, or, with VIEWER_TICKET set (the
+// viewer-ticket POST of a session), a fresh ticket's URL as the web UI
+// gets it, with the bearer token in VIEWER_JWT.
+function openUrl(cb) {
+  if (!process.env.VIEWER_TICKET) { cb(null, url); return; }
+  const t = new URL(process.env.VIEWER_TICKET);
+  const req = http.request(t, { method: 'POST',
+    headers: { Authorization: `Bearer ${process.env.VIEWER_JWT}` } }, (res) => {
+    let body = '';
+    res.on('data', (d) => { body += d; });
+    res.on('end', () => {
+      if (res.statusCode !== 201) { cb(`viewer-ticket: ${res.statusCode} ${body}`); return; }
+      cb(null, `ws://${t.host}${JSON.parse(body).url}`);
+    });
+  });
+  req.on('error', (e) => cb(String(e)));
+  req.end();
+}
+
+// COUNT opens, CONC at a time: each from the ticket (if any) to the first
+// update of a 16x16 request after the handshake.  p50/p99 in ms, opens/s.
+function open() {
+  const conc = Number(process.argv[5] || 1), times = [], errors = {};
+  let started = 0, ended = 0, bad = 0;
+  const t0 = process.hrtime.bigint();
+  const one = () => {
+    if (started === count) return;
+    started++;
+    const t = process.hrtime.bigint();
+    let over = false;
+    const finish = (why) => {
+      if (over) return;
+      over = true;
+      clearTimeout(timer);
+      if (why) { bad++; errors[why] = (errors[why] || 0) + 1; } else times.push(Number(process.hrtime.bigint() - t) / 1e6);
+      if (++ended === count) {
+        const sec = Number(process.hrtime.bigint() - t0) / 1e9;
+        console.log(JSON.stringify({ n: times.length, failed: bad, errors, ...percentiles(times), perSecond: count / sec }));
+        if (bad) process.exitCode = 1;
+        return;
+      }
+      one();
+    };
+    const timer = setTimeout(() => finish('no update within 10 s'), 10000);
+    openUrl((err, u) => {
+      if (err) { finish(err); return; }
+      let s = null;
+      rfb(u, (info) => { s = info; s.send(fbRequest(16, 16)); }, () => s.close(),
+        (why) => finish(why));
+    });
+  };
+  for (let i = 0; i < conc; i++) one();
 }
 
 function idle() {
@@ -161,4 +314,4 @@ function idle() {
   process.stdin.resume();
 }
 
-({ down, up, hold, rtt, idle })[mode]();
+({ down, up, hold, rtt, frames, open, idle })[mode]();
