@@ -138,7 +138,7 @@ spec:
       - name: session
         image: lscr.io/linuxserver/webtop:ubuntu-xfce
         ports: [{name: vnc, containerPort: 5900}]
-        env: [{name: SIM_LISTEN_DELAY_MS, value: "3000"}]
+        env: [{name: SIM_LISTEN_WHEN, value: "@GATE@"}]
         resources:
           requests: {cpu: 500m, memory: 1024Mi}
           limits: {cpu: 2000m, memory: 2Gi}
@@ -159,6 +159,8 @@ spec:
   selector: {session: s1}
   ports: [{name: vnc, port: 5900, targetPort: vnc}]
 EOF
+# Its pod listens once the test has seen it unready: no race with a delay.
+sed -i "s|@GATE@|$T/s1.listen|" "$T/s1.yaml"
 out=$(K create -f "$T/s1.yaml" 2>&1)
 eval \
     'grep -q "persistentvolumeclaim/s1-home created" <<< "$out" && grep -q "deployment.apps/s1 created" <<< "$out" && grep -q "service/s1 created" <<< "$out"'
@@ -179,8 +181,9 @@ running_unready() {
 	[ "$(K get pod "$pod" -o jsonpath='{.status.phase}/{.status.conditions[?(@.type=="Ready")].status}')" = Running/False ]
 }
 ok_if "Running but not Ready while its port does not answer yet" wait_until "$TEST_WAIT" running_unready
+touch "$T/s1.listen"
 ok_if "kubectl wait --for=condition=Ready: Ready once the tcpSocket probe succeeds" \
-    K wait --for=condition=Ready "pod/$pod" --timeout=20s
+    K wait --for=condition=Ready "pod/$pod" --timeout="${TEST_WAIT}s"
 greeting() {
 	py "import socket; s = socket.create_connection(('$ip', 5900), 5); assert s.recv(12) == b'RFB 003.008\n'"
 }
@@ -190,7 +193,7 @@ volume="$D/volumes/$(K get pvc s1-home -o jsonpath='{.spec.volumeName}')"
 ok_if "the pod writes /config/note into its claim's volume ($volume)" eval \
     "py \"import socket; s = socket.create_connection(('\$ip', 5900), 5); s.recv(12); s.sendall(b'SIM-PUT /config/note kept\\n'); assert s.recv(100) == b'SIM-OK\\n'\" && [ \"\$(cat '$volume/note')\" = kept ]"
 ok_if "kubectl rollout status: successfully rolled out" \
-    eval 'K rollout status deploy/s1 --timeout=20s | grep -q "successfully rolled out"'
+    eval 'K rollout status deploy/s1 --timeout="${TEST_WAIT}s" | grep -q "successfully rolled out"'
 checkjson() {
 	K get deploy s1 -o json > "$T/d.json" && K get pod "$pod" -o json > "$T/p.json" &&
 	    K get svc s1 -o json > "$T/s.json" && K get pvc s1-home -o json > "$T/c.json" &&
@@ -227,7 +230,7 @@ applied() {
 	    out=$(K apply --validate=false -f "$T/s1.yaml") &&
 	    grep -q "persistentvolumeclaim/s1-home unchanged" <<< "$out" &&
 	    grep -q "service/s1 unchanged" <<< "$out" &&
-	    sed 's/value: "3000"/value: "0"/' "$T/s1.yaml" |
+	    sed 's/{name: SIM_LISTEN_WHEN, value: "[^"]*"}/{name: SIM_LISTEN_DELAY_MS, value: "0"}/' "$T/s1.yaml" |
 	    K apply --validate=false -f - | grep -q "deployment.apps/s1 configured"
 }
 ok_if "kubectl apply --validate=false: unchanged, then configured (strategic merge patch)" applied
@@ -238,7 +241,7 @@ newpod() {
 }
 ok_if "the template change replaced the pod (Recreate strategy)" wait_until "$TEST_WAIT" newpod
 ok_if "generation 2 observed" eval '[ "$(K get deploy s1 -o jsonpath={.metadata.generation}/{.status.observedGeneration})" = 2/2 ]'
-K wait --for=condition=Ready pod -l session=s1 --timeout=20s > /dev/null
+K wait --for=condition=Ready pod -l session=s1 --timeout="${TEST_WAIT}s" > /dev/null
 pod=$(pod_of s1)
 pid=$(pod_pid "$pod")
 ok_if "the pod's process is alive (pid $pid)" alive "$pid"
@@ -246,7 +249,7 @@ ok_if "the pod's process is alive (pid $pid)" alive "$pid"
 ctl requests-clear > /dev/null
 ok_if "kubectl scale --replicas=0" K scale deploy/s1 --replicas=0
 ok_if "... the pod's process goes away" wait_until "$TEST_WAIT" dead "$pid"
-ok_if "... and the pod object is deleted" K wait --for=delete "pod/$pod" --timeout=20s
+ok_if "... and the pod object is deleted" K wait --for=delete "pod/$pod" --timeout="${TEST_WAIT}s"
 scalereq() {
 	ctl requests | py "
 import json, sys
@@ -532,20 +535,20 @@ EOF2
 K create -f "$T/once.yaml" > /dev/null
 ok_if "kubectl get pvc once: Bound, access mode RWOP" wait_until "$TEST_WAIT" \
     eval 'K get pvc once | grep -Eq "^once +Bound +pvc-[-0-9a-f]+ +1Gi +RWOP "'
-ok_if "a ReadWriteOncePod claim: one pod runs" K wait --for=condition=Ready pod/once-a --timeout=20s
+ok_if "a ReadWriteOncePod claim: one pod runs" K wait --for=condition=Ready pod/once-a --timeout="${TEST_WAIT}s"
 unschedulable() {
 	[ "$(K get pod once-b -o jsonpath='{.status.phase} {.status.conditions[0].reason}')" = "Pending Unschedulable" ] &&
 	    K get pod once-b -o jsonpath='{.status.conditions[0].message}' | grep -q 'ReadWriteOncePod access mode'
 }
 ok_if "... the other stays Pending, Unschedulable, saying why" wait_until "$TEST_WAIT" unschedulable
 K delete pod once-a --wait=false > /dev/null
-ok_if "... and runs once the first is gone" K wait --for=condition=Ready pod/once-b --timeout=60s
+ok_if "... and runs once the first is gone" K wait --for=condition=Ready pod/once-b --timeout="${TEST_WAIT}s"
 K delete -f "$T/once.yaml" --wait=false > /dev/null 2>&1
 
 # ------------------------------------------------------------------ delete
 ok_if "kubectl delete --cascade=foreground of a Deployment waits for its pod" \
-    K delete deploy crashy --cascade=foreground --timeout=20s
-eval 'K delete -f "$T/s1.yaml" --timeout=20s > /dev/null && [ -z "$(K get deploy,svc,pvc,pods -l session=s1 -o name)" ]'
+    K delete deploy crashy --cascade=foreground --timeout="${TEST_WAIT}s"
+eval 'K delete -f "$T/s1.yaml" --timeout="${TEST_WAIT}s" > /dev/null && [ -z "$(K get deploy,svc,pvc,pods -l session=s1 -o name)" ]'
 ok_rc "kubectl delete -f: everything of s1 is gone" $?
 ok_if "... its claim's volume with it" wait_until "$TEST_WAIT" test ! -e "$volume"
 pid=$(state "([c['pid'] for p in s['pods'] for c in p['containers'] if p['name'].startswith('s1-')] or [0])[0]")
