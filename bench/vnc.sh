@@ -14,7 +14,9 @@
 # a time and OPEN_CONC at once; the CPU a relayed GiB costs (R: relays
 # and agent, W: websockify and its children); memory per idle stream.
 # Rounds rotate the order; medians, ratios to D and R/W are printed.  A
-# measurement that fails ends the run with the reason (non-zero status).
+# measurement that fails ends the run with the reason (non-zero status);
+# only websockify's transfers that lose their tail at the close (seen
+# under load) are listed and kept.
 # Not part of make check.  Usage: bench/vnc.sh [BUILD_DIR]
 # Environment: ROUNDS (3), DOWN_MB (1024), UP_MB (512), RTT_N (1000),
 #   FRAMES (200), OPEN_N (1000), OPEN_CONC (32),
@@ -48,8 +50,10 @@ pg_up > /dev/null || fail "PostgreSQL did not start"
     > "$T/kube-sim.log" 2>&1 &
 on_exit "kill $!; wait $!"
 wait_until 15 test -s "$T/ks/url" || fail "kube-sim did not start"
+# (OPEN_CONC viewers of one session at once: websockify has no such bound.)
 ssd_start "http_max_connections = 30000" "http_max_connections_per_address = 30000" \
-    "handoff_max_inflight = 5000" || fail "ssd did not start: $(tail -3 "$T/ssd.log")"
+    "handoff_max_inflight = 5000" "viewer_max_per_session = 1000" \
+    "viewer_max_per_user = 1000" || fail "ssd did not start: $(tail -3 "$T/ssd.log")"
 for t in source sink idle; do
 	sed -e "s|name: xfce-desktop|name: bench-$t|" \
 	    -e "s|baseImage: .*|baseImage: bench/$t|" \
@@ -145,14 +149,17 @@ measure() {
 	[ "$r" -gt 0 ] || keep=false
 	c0=$(ticks $(carriers $v))
 	o=$(client down "$(url $v source)" "$down")
-	[ "$(field exact <<< "$o" 2> /dev/null)" = True ] ||
-	    fail "round $r $v: download not byte-exact: $o"
+	if [ "$(field exact <<< "$o" 2> /dev/null)" != True ]; then
+		# websockify has been seen to drop the tail when the target closes.
+		[ $v = W ] && [ -n "$(field bytes <<< "$o" 2> /dev/null)" ] ||
+		    fail "round $r $v: download not byte-exact: $o"
+		echo "round $r W: the download got $(field bytes <<< "$o") of $down bytes" >> "$T/short"
+	fi
 	$keep && record down.$v mbps "$o"
 	: > "$T/sink.count"
 	o=$(client up "$(url $v sink)" "$up")
 	# Readiness probes connect to the sink too (counts of 0).
 	if ! wait_until 10 grep -qx "$up" "$T/sink.count"; then
-		# websockify has been seen to drop the last message at a close.
 		[ $v = W ] || fail "round $r $v: upload not byte-exact ($(grep -vx 0 "$T/sink.count" | tr '\n' ' ')of $up)"
 		echo "round $r W: the sink got $(grep -vx 0 "$T/sink.count" | tr '\n' ' ')of $up bytes" >> "$T/short"
 	fi
@@ -226,7 +233,7 @@ if [[ $variants == *" D "* ]]; then
 		    "$(awk -v a="$(med p50 $v)" -v b="$d" 'BEGIN { printf "%.0f", a - b }')"
 	done
 fi
-[ -s "$T/short" ] && { echo "websockify's uploads that fell short:"; cat "$T/short"; }
+[ -s "$T/short" ] && { echo "websockify's transfers that fell short (its figures are kept):"; cat "$T/short"; }
 if [ -s "$T/idle" ]; then
 	while read -r n per; do
 		printf '%-36s %10s %10s %10d\n' "R memory per idle stream, $n (B)" - - "$per"
