@@ -54,3 +54,13 @@ figures() {
 	local f
 	for f in "$@"; do [ -s "$T/$f" ] || fail "no figure for $f"; done
 }
+
+# ticks PID...: CPU ticks, user and system, of the processes and of their
+# reaped children (websockify forks one for each connection).
+ticks() {
+	local p t=0
+	for p in "$@"; do
+		t=$((t + $(awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[12] + f[13] + f[14] + f[15] }' "/proc/$p/stat")))
+	done
+	echo $t
+}

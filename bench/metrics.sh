@@ -20,7 +20,6 @@ bench_needs curl
 pct() {	# pct Q < numbers: the Q-quantile
 	sort -g | awk -v q="$1" '{ v[NR] = $1 } END { i = int(q * NR + 0.5); if (i < 1) i = 1; if (i > NR) i = NR; print v[i] }'
 }
-ticks() { awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
 
 PG_OPTS="-c max_connections=200" pg_up > /dev/null || fail "PostgreSQL did not start"
 ssd_start "http_max_connections = 30000" "http_max_connections_per_address = 30000" \

@@ -38,7 +38,6 @@ variants=" ${VARIANTS:-D W R N} "
 ulimit -n 20000
 bench_needs node ws websockify Xvnc
 client() { node "$top/tests/node/vnc-client.js" "$@"; }
-field() { /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
 pg_up > /dev/null || fail "PostgreSQL did not start"
 /usr/bin/python3 "$top/tests/kube-sim/kube-sim" --state-dir "$T/ks" --port 0 \
@@ -112,11 +111,11 @@ for n in $idle_counts; do
 	cpid=$!
 	exec 9> "$T/hold.$n"
 	if wait_until 120 grep -q '"up"' "$T/idle.$n" &&
-	    [ "$(field failed < "$T/idle.$n")" = 0 ]; then
+	    [ "$(json failed < "$T/idle.$n")" = 0 ]; then
 		sleep 2
 		after=$(( $(rss $relays) + $(rss $agent) ))
 		echo "$n $(( (after - before) * 1024 / n ))" >> "$T/idle"
-		echo "$n $(field seconds < "$T/idle.$n")" >> "$T/idle-open"
+		echo "$n $(json seconds < "$T/idle.$n")" >> "$T/idle-open"
 	else
 		tail -5 "$T/ssd.log" "$T/agent.log" >&2
 		fail "idle $n: the streams did not all come up: $(tail -2 "$T/idle.$n")"
@@ -126,15 +125,6 @@ for n in $idle_counts; do
 	sleep 3
 done
 
-# CPU ticks (user and system, with reaped children's: websockify
-# forks one for each connection) of the given processes.
-ticks() {
-	local p t=0
-	for p in "$@"; do
-		t=$((t + $(awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[12] + f[13] + f[14] + f[15] }' "/proc/$p/stat")))
-	done
-	echo $t
-}
 # The processes that carry variant $1's bytes to and from the byte targets.
 carriers() {
 	case $1 in
@@ -149,11 +139,11 @@ measure() {
 	[ "$r" -gt 0 ] || keep=false
 	c0=$(ticks $(carriers $v))
 	o=$(client down "$(url $v source)" "$down")
-	if [ "$(field exact <<< "$o" 2> /dev/null)" != True ]; then
+	if [ "$(json exact <<< "$o" 2> /dev/null)" != true ]; then
 		# websockify has been seen to drop the tail when the target closes.
-		[ $v = W ] && [ -n "$(field bytes <<< "$o" 2> /dev/null)" ] ||
+		[ $v = W ] && [ -n "$(json bytes <<< "$o" 2> /dev/null)" ] ||
 		    fail "round $r $v: download not byte-exact: $o"
-		echo "round $r W: the download got $(field bytes <<< "$o") of $down bytes" >> "$T/short"
+		echo "round $r W: the download got $(json bytes <<< "$o") of $down bytes" >> "$T/short"
 	fi
 	$keep && record down.$v mbps "$o"
 	: > "$T/sink.count"
