@@ -39,12 +39,13 @@ bench_needs() {
 	done
 }
 
-# record NAME KEY JSON: appends JSON's KEY, a number, to $T/NAME; an
-# answer without it ends the run and shows the answer.
+# record NAME KEY JSON: appends JSON's KEY (a.b: b of object a), a number,
+# to $T/NAME; an answer without it ends the run and shows the answer.
 record() {
 	local v
-	v=$(/usr/bin/python3 -c 'import json, sys
-print(float(json.loads(sys.argv[2])[sys.argv[1]]))' "$2" "$3" 2> /dev/null) ||
+	v=$(/usr/bin/python3 -c 'import functools, json, sys
+print(float(functools.reduce(lambda o, k: o[k], sys.argv[1].split("."),
+                             json.loads(sys.argv[2]))))' "$2" "$3" 2> /dev/null) ||
 	    fail "$1: no $2 in the client's answer: ${3:-(nothing)}"
 	echo "$v" >> "$T/$1"
 }

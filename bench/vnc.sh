@@ -11,7 +11,9 @@
 # Xvnc at 1024x768, whole raw frames one request at a time (what viewers
 # ask for), the round trip of small updates, and the time to open a
 # viewer (for R from POST .../viewer-ticket) to its first update, one at
-# a time and OPEN_CONC at once; the CPU a relayed GiB costs (R: relays
+# a time, with where it goes; opens per second, OPEN_CONC at once, of a
+# minimal RFB server (bytetarget.py rfb: Xvnc itself stalls some of 32
+# opens at once for seconds); the CPU a relayed GiB costs (R: relays
 # and agent, W: websockify and its children); memory per idle stream.
 # Rounds rotate the order; medians, ratios to D and R/W are printed.  A
 # measurement that fails ends the run with the reason (non-zero status);
@@ -45,6 +47,7 @@ pg_up > /dev/null || fail "PostgreSQL did not start"
     --image-map "bench/source=$top/tests/ws/bytetarget.py source {ip} {port} $down" \
     --image-map "bench/sink=$top/tests/ws/bytetarget.py sink {ip} {port} $T/sink.count" \
     --image-map "bench/idle=$top/tests/ws/bytetarget.py banner {ip} {port} -" \
+    --image-map "bench/rfb=$top/tests/ws/bytetarget.py rfb {ip} {port} -" \
     --image-map "docker.io/accetto/*=$top/contrib/demo-desktop.sh {ip} {port}" \
     > "$T/kube-sim.log" 2>&1 &
 on_exit "kill $!; wait $!"
@@ -54,7 +57,7 @@ wait_until 15 test -s "$T/ks/url" || fail "kube-sim did not start"
 ssd_start "http_max_connections = 30000" "http_max_connections_per_address = 30000" \
     "handoff_max_inflight = 5000" "viewer_max_per_session = 0" \
     "viewer_max_per_user = 0" || fail "ssd did not start: $(tail -3 "$T/ssd.log")"
-for t in source sink idle; do
+for t in source sink idle rfb; do
 	sed -e "s|name: xfce-desktop|name: bench-$t|" \
 	    -e "s|baseImage: .*|baseImage: bench/$t|" \
 	    "$top/contrib/templates/xfce-desktop.yaml" > "$T/bench-$t.yaml"
@@ -73,7 +76,7 @@ psql -q -c "INSERT INTO user_quotas (user_id, max_sessions) VALUES ('admin', 100
 jwt=$(json token <<< "$(api POST /api/v1/auth/login "" "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" | cut -d' ' -f2-)")
 
 declare -A sid ip wport wpid
-for t in source sink idle xfce-desktop; do
+for t in source sink idle rfb xfce-desktop; do
 	tpl=bench-$t
 	[ "$t" = xfce-desktop ] && tpl=$t
 	sid[$t]=$(json id <<< "$(api POST /api/v1/sessions "$jwt" "{\"template\":\"$tpl\",\"persistentHome\":false}" | cut -d' ' -f2-)")
@@ -163,13 +166,25 @@ measure() {
 	o=$(client rtt "$(url $v xfce-desktop)" "$rtt_n")
 	$keep && { record p50.$v p50 "$o"; record p99.$v p99 "$o"; }
 	[ $v = N ] && return
-	[ $v = R ] && export VIEWER_TICKET="$SSD_URL/api/v1/sessions/${sid[xfce-desktop]}/viewer-ticket" VIEWER_JWT=$jwt
+	ticket $v xfce-desktop
 	o=$(client open "$(url $v xfce-desktop)" "$open_n" 1) || fail "round $r $v: opens failed: $o"
-	$keep && { record open50.$v p50 "$o"; record open99.$v p99 "$o"; }
-	o=$(client open "$(url $v xfce-desktop)" "$open_n" "$open_conc") ||
+	if $keep; then
+		record open50.$v p50 "$o"
+		record open99.$v p99 "$o"
+		for p in ticket open banner init; do
+			[ $p = ticket ] && [ $v != R ] || record phase-$p.$v phases.$p "$o"
+		done
+	fi
+	ticket $v rfb
+	o=$(client open "$(url $v rfb)" "$open_n" "$open_conc") ||
 	    fail "round $r $v: $open_conc opens at once failed: $o"
 	$keep && record opens.$v perSecond "$o"
 	unset VIEWER_TICKET VIEWER_JWT
+}
+# ticket VARIANT TARGET: R's opens start with a viewer ticket of TARGET's
+# session.
+ticket() {
+	[ $1 = R ] && export VIEWER_TICKET="$SSD_URL/api/v1/sessions/${sid[$2]}/viewer-ticket" VIEWER_JWT=$jwt
 }
 
 # Rounds in rotated order; round 0 is warm-up.
@@ -203,7 +218,8 @@ for v in D W R N; do
 	[[ $variants == *" $v "* ]] || continue
 	figures down.$v up.$v frames.$v p50.$v p99.$v
 	[ $v = D ] || figures cpu.$v
-	[ $v = N ] || figures open50.$v open99.$v opens.$v
+	[ $v = N ] || figures open50.$v open99.$v opens.$v phase-open.$v phase-banner.$v phase-init.$v
+	[ $v = R ] && figures phase-ticket.R
 done
 printf '\nVNC path, %d rounds (medians; ratios to direct D, and ssd R to websockify W)\n' "$rounds"
 printf '(R/W: above 1 is ssd ahead for MB/s and opens/s, below 1 for times and CPU)\n'
@@ -215,7 +231,11 @@ row "RFB 16x16 update p50 (us)" p50 %.0f
 row "RFB 16x16 update p99 (us)" p99 %.0f
 row "open to first update p50 (ms)" open50 %.2f
 row "open to first update p99 (ms)" open99 %.2f
-row "opens/s, $open_conc at once" opens %.0f
+row " ticket answered, p50 (ms)" phase-ticket %.2f
+row " connected (101), p50 (ms)" phase-open %.2f
+row " RFB version, p50 (ms)" phase-banner %.2f
+row " RFB ServerInit, p50 (ms)" phase-init %.2f
+row "opens/s, $open_conc at once (rfb)" opens %.0f
 row "CPU ms per GiB relayed" cpu %.0f
 if [[ $variants == *" D "* ]]; then
 	d=$(med p50 D)

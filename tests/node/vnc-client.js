@@ -92,12 +92,14 @@ function hold() {
   });
 }
 
-// rfb(url, ready, update, closed): an RFB 3.8 client (security None, raw
-// encoding) on url.  ready({ w, h, bpp, send, close }) after ServerInit;
-// update(bytes) after each whole FramebufferUpdate; closed(why) once, when
-// the connection ends (why is null after close()).  Rectangle bytes are
-// counted as they pass, not gathered: a full frame is megabytes.
-function rfb(u, ready, update, closed) {
+// rfb(url, ready, update, closed[, mark]): an RFB 3.8 client (security
+// None, raw encoding) on url.  ready({ w, h, bpp, send, close }) after
+// ServerInit; update(bytes) after each whole FramebufferUpdate; closed(why)
+// once, when the connection ends (why is null after close()); mark('open')
+// when connected, mark('banner') on the server's version.  Returns
+// { abort(why) }: closes the connection, and closed(why) is called.  Rectangle bytes
+// are counted as they pass, not gathered: a full frame is megabytes.
+function rfb(u, ready, update, closed, mark = () => {}) {
   let buf = Buffer.alloc(0), step = 'version', skip = 0, rects = 0, bytes = 0;
   let bpp = 4, c = null, done = false, closing = false;
   const end = (why) => {
@@ -119,6 +121,7 @@ function rfb(u, ready, update, closed) {
     switch (step) {
     case 'version':
       if (buf.length < 12) return false;
+      mark('banner');
       take(12); c.send(Buffer.from('RFB 003.008\n')); step = 'types'; return true;
     case 'types':
       if (buf.length < 1 || buf.length < 1 + buf[0]) return false;
@@ -179,7 +182,8 @@ function rfb(u, ready, update, closed) {
     buf = buf.length ? Buffer.concat([buf, d]) : d;
     while (!done && advance());
   };
-  c = connect(u, onData, () => {}, () => { if (!closing) end('closed by the server'); });
+  c = connect(u, onData, () => mark('open'), () => { if (!closing) end('closed by the server'); });
+  return { abort: end };
 }
 
 // A non-incremental FramebufferUpdateRequest of w x h at the origin.
@@ -248,35 +252,54 @@ function openUrl(cb) {
 }
 
 // COUNT opens, CONC at a time: each from the ticket (if any) to the first
-// update of a 16x16 request after the handshake.  p50/p99 in ms, opens/s.
+// update of a 16x16 request after the handshake.  p50/p99 in ms, opens/s,
+// and the p50 of the time from the start to each step (phases: ticket
+// answered, connected, version banner, ServerInit), to tell where it goes.
 function open() {
   const conc = Number(process.argv[5] || 1), times = [], errors = {};
+  const steps = { ticket: [], open: [], banner: [], init: [] };
   let started = 0, ended = 0, bad = 0;
   const t0 = process.hrtime.bigint();
   const one = () => {
     if (started === count) return;
     started++;
     const t = process.hrtime.bigint();
+    const at = {};
+    const mark = (step) => { at[step] = Number(process.hrtime.bigint() - t) / 1e6; };
     let over = false;
     const finish = (why) => {
       if (over) return;
       over = true;
       clearTimeout(timer);
-      if (why) { bad++; errors[why] = (errors[why] || 0) + 1; } else times.push(Number(process.hrtime.bigint() - t) / 1e6);
+      if (why) {
+        bad++; errors[why] = (errors[why] || 0) + 1;
+      } else {
+        times.push(Number(process.hrtime.bigint() - t) / 1e6);
+        for (const k in at) steps[k].push(at[k]);
+      }
       if (++ended === count) {
         const sec = Number(process.hrtime.bigint() - t0) / 1e9;
-        console.log(JSON.stringify({ n: times.length, failed: bad, errors, ...percentiles(times), perSecond: count / sec }));
+        const phases = {};
+        for (const k in steps) if (steps[k].length) phases[k] = percentiles(steps[k]).p50;
+        console.log(JSON.stringify({ n: times.length, failed: bad, errors, ...percentiles(times),
+          perSecond: count / sec, phases }));
         if (bad) process.exitCode = 1;
         return;
       }
       one();
     };
-    const timer = setTimeout(() => finish('no update within 10 s'), 10000);
+    // A connection that hangs is closed, or this process would not end.
+    let conn = null;
+    const timer = setTimeout(() => {
+      if (conn) conn.abort('no update within 10 s'); else finish('no ticket within 10 s');
+    }, 10000);
     openUrl((err, u) => {
+      if (over) return;
       if (err) { finish(err); return; }
+      if (u !== url) mark('ticket');
       let s = null;
-      rfb(u, (info) => { s = info; s.send(fbRequest(16, 16)); }, () => s.close(),
-        (why) => finish(why));
+      conn = rfb(u, (info) => { mark('init'); s = info; s.send(fbRequest(16, 16)); }, () => s.close(),
+        (why) => finish(why), mark);
     });
   };
   for (let i = 0; i < conc; i++) one();
