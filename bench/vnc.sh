@@ -167,6 +167,7 @@ measure() {
 	$keep && { record p50.$v p50 "$o"; record p99.$v p99 "$o"; }
 	[ $v = N ] && return
 	ticket $v xfce-desktop
+	[ $v = R ] && scrape "$T/before.prom"
 	o=$(client open "$(url $v xfce-desktop)" "$open_n" 1) || fail "round $r $v: opens failed: $o"
 	if $keep; then
 		record open50.$v p50 "$o"
@@ -175,11 +176,27 @@ measure() {
 			[ $p = ticket ] && [ $v != R ] || record phase-$p.$v phases.$p "$o"
 		done
 	fi
+	if $keep && [ $v = R ]; then
+		scrape "$T/after.prom"
+		inside ssd_api_request_duration_seconds 'route="/api/v1/sessions/:id/viewer-ticket"' >> "$T/in-ticket.R"
+		inside ssd_relay_stream_open_duration_seconds '' >> "$T/in-open.R"
+	fi
 	ticket $v rfb
 	o=$(client open "$(url $v rfb)" "$open_n" "$open_conc") ||
 	    fail "round $r $v: $open_conc opens at once failed: $o"
 	$keep && record opens.$v perSecond "$o"
 	unset VIEWER_TICKET VIEWER_JWT
+}
+scrape() { curl -sf -o "$1" "$SSD_URL/metrics" || fail "GET /metrics failed"; }
+# inside HISTOGRAM LABEL: the mean, in ms, of what HISTOGRAM (its series
+# with LABEL, summed over workers) observed between the two scrapes.
+inside() {
+	awk -v h="$1" -v l="$2" '
+	    index($1, h "_sum") == 1 && index($1, l) { s[FILENAME] += $2 }
+	    index($1, h "_count") == 1 && index($1, l) { n[FILENAME] += $2 }
+	    END { a = ARGV[1]; b = ARGV[2]; if (n[b] == n[a]) exit 1
+		  printf "%.3f\n", (s[b] - s[a]) * 1000 / (n[b] - n[a]) }' \
+	    "$T/before.prom" "$T/after.prom" || fail "$1{$2}: nothing observed"
 }
 # ticket VARIANT TARGET: R's opens start with a viewer ticket of TARGET's
 # session.
@@ -219,7 +236,7 @@ for v in D W R N; do
 	figures down.$v up.$v frames.$v p50.$v p99.$v
 	[ $v = D ] || figures cpu.$v
 	[ $v = N ] || figures open50.$v open99.$v opens.$v phase-open.$v phase-banner.$v phase-init.$v
-	[ $v = R ] && figures phase-ticket.R
+	[ $v = R ] && figures phase-ticket.R in-ticket.R in-open.R
 done
 printf '\nVNC path, %d rounds (medians; ratios to direct D, and ssd R to websockify W)\n' "$rounds"
 printf '(R/W: above 1 is ssd ahead for MB/s and opens/s, below 1 for times and CPU)\n'
@@ -235,6 +252,8 @@ row " ticket answered, p50 (ms)" phase-ticket %.2f
 row " connected (101), p50 (ms)" phase-open %.2f
 row " RFB version, p50 (ms)" phase-banner %.2f
 row " RFB ServerInit, p50 (ms)" phase-init %.2f
+row " in ssd-api: ticket (mean ms)" in-ticket %.2f
+row " in ssd-relay: hand-off to agent OK" in-open %.2f
 row "opens/s, $open_conc at once (rfb)" opens %.0f
 row "CPU ms per GiB relayed" cpu %.0f
 if [[ $variants == *" D "* ]]; then

@@ -170,7 +170,7 @@ websession_auth(struct request *r, struct websession_req *w)
 	api_query(r, "WITH s AS (SELECT id, user_id FROM sessions WHERE "
 	    "web_label = $2), "
 	    "gone AS (DELETE FROM web_cookies WHERE expires_at < now()), "
-	    "t AS (UPDATE viewer_tickets v SET used_at = now() FROM s WHERE "
+	    "t AS (DELETE FROM viewer_tickets v USING s WHERE "
 	    "  v.ticket_hash = $1 AND v.session_id = s.id AND v.used_at IS "
 	    "  NULL AND v.expires_at > now() RETURNING v.user_id), "
 	    "u AS (SELECT u.id, u.username, u.id = s.user_id OR u.role IN "

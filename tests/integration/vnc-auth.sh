@@ -93,11 +93,12 @@ r=$(vnc "/api/v1/vnc/$sid?ticket=$t1" "" 13 -H 'Sec-WebSocket-Protocol: chat')
 ok_if "an upgrade offering only subprotocols ssd does not speak (chat): 400" [ "$(status "$r")" = 400 ]
 r=$(vnc "/api/v1/vnc/$sid?ticket=$t1" "" 13 -H 'Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==')
 ok_if "an upgrade with two Sec-WebSocket-Key headers: 400" [ "$(status "$r")" = 400 ]
-ok_if "... none used the ticket up" sql_is "SELECT count(*) FROM viewer_tickets WHERE used_at IS NOT NULL" 0
+ok_if "... none used the ticket up" sql_is "SELECT count(*) FROM viewer_tickets WHERE ticket_hash = encode(sha256('$t1'), 'hex')" 1
 r=$(vnc "/api/v1/vnc/$sid?ticket=$t1")
 [ "$(status "$r")" = 503 ] && [ "$(json error <<< "$(body "$r")")" = no_data_link ] && \
     [ "$(json message <<< "$(body "$r")")" = "no relay holds a data link to agent k8s-vnc" ]
 ok_rc "the ticket passes every check: 503, no relay holds a data link to the agent" $?
+ok_if "... and is gone: a ticket is deleted as it is redeemed" sql_is "SELECT count(*) FROM viewer_tickets WHERE ticket_hash = encode(sha256('$t1'), 'hex')" 0
 r=$(vnc "/api/v1/vnc/$sid?ticket=$t1")
 ok_if "the same ticket again: 401" [ "$(status "$r")" = 401 ]
 r=$(vnc "/api/v1/vnc/no-such-session?ticket=$t_oper")
