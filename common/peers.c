@@ -70,9 +70,17 @@ peers_chan_closed(struct ipc_chan *c, const char *why, void *arg)
 	peers_drop(arg, why);
 }
 
+static void
+peers_chan_drained(struct ipc_chan *c, void *arg)
+{
+	if (peer_ops->drained != NULL)
+		peer_ops->drained(arg);
+}
+
 static const struct ipc_chan_ops peers_chan_ops = {
 	.msg = peers_chan_msg,
 	.closed = peers_chan_closed,
+	.drained = peers_chan_drained,
 };
 
 void

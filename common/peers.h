@@ -25,6 +25,8 @@ struct peer_ops {
 	void	(*msg)(struct peer *, struct ipc_msg *);
 	/* The channel went away (peer died, or replaced); optional. */
 	void	(*down)(struct peer *, const char *why);
+	/* Its queue, full before, fell to half its bound; optional. */
+	void	(*drained)(struct peer *);
 };
 
 #define PEERS_MAX	80

@@ -13,18 +13,33 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <event2/event.h>
 
 #include "api.h"
 #include "db.h"
 #include "log.h"
 #include "util.h"
+#include "worker.h"
 
-static unsigned audit_writing;	/* rows on their way to the database */
+/*
+ * Viewers' ends come in bursts (a data link lost, thousands of viewers
+ * closing at once): they are gathered until the loop turns, or
+ * AUDIT_ENDS_BATCH of them, and written by one statement, so that a
+ * burst takes a few of db_queue_max's places, not one each.
+ */
+#define AUDIT_ENDS_BATCH	500
+
+static unsigned audit_writing;	/* statements on their way to the database */
+static struct {
+	cJSON		*rows;
+	unsigned	 n;
+	struct event	*flush;
+} ends;
 
 unsigned
 audit_pending(void)
 {
-	return audit_writing;
+	return audit_writing + (ends.n > 0);
 }
 
 static void
@@ -83,41 +98,74 @@ audit_write(struct request *r, const char *user_id, const char *action,
 }
 
 /*
- * A viewer's stream ended (from its relay): one audit row ("vnc stream"
- * or "web stream") with its totals, and the session was active until now.
+ * The gathered ends: an audit row each ("vnc stream" or "web stream")
+ * with its totals, and their sessions were active until now.
  */
+static void
+audit_ends_flush(void)
+{
+	const char *params[1];
+	char *rows, *line;
+
+	if (ends.n == 0)
+		return;
+	rows = cJSON_PrintUnformatted(ends.rows);
+	cJSON_Delete(ends.rows);
+	ends.rows = NULL;
+	xasprintf(&line, "%u viewers' stream ends: %s", ends.n, rows);
+	ends.n = 0;
+	params[0] = rows;
+	audit_insert("WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) "
+	    "AS x(u text, s text, a text, k text, c jsonb)), "
+	    "a AS (UPDATE sessions SET last_activity = now() WHERE id IN "
+	    "(SELECT s FROM r)) "
+	    "INSERT INTO audit_log (user_id, action, resource_type, "
+	    "resource_id, changes, timestamp, ip_address, org_id) "
+	    "SELECT u.id, r.k, 'sessions', r.s, r.c, now(), r.a, "
+	    "'default-org' FROM r CROSS JOIN LATERAL (SELECT id FROM users "
+	    "WHERE username = r.u OR id = r.u LIMIT 1) u", 1, params, line);
+	cJSON_free(rows);
+}
+
+static void
+audit_ends_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	audit_ends_flush();
+}
+
+/* A viewer's stream ended (from its relay). */
 void
 audit_stream_end(struct imsg_stream_end *e)
 {
-	const char *params[5];
-	char *text, *line;
-	cJSON *o = cJSON_CreateObject();
+	cJSON *row = cJSON_CreateObject(), *c;
 
 	e->session_id[sizeof(e->session_id) - 1] = '\0';
 	e->user[sizeof(e->user) - 1] = '\0';
 	e->peer[sizeof(e->peer) - 1] = '\0';
 	e->reason[sizeof(e->reason) - 1] = '\0';
-	cJSON_AddNumberToObject(o, "bytesUp", (double)e->bytes_up);
-	cJSON_AddNumberToObject(o, "bytesDown", (double)e->bytes_down);
-	cJSON_AddNumberToObject(o, "durationMs", (double)e->ms);
-	cJSON_AddNumberToObject(o, "closeCode", e->code);
-	cJSON_AddStringToObject(o, "closeReason", e->reason);
-	text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	params[0] = e->user;
-	params[1] = e->session_id;
-	params[2] = text;
-	params[3] = e->peer;
-	params[4] = e->kind == STREAM_WEB ? "web stream" : "vnc stream";
-	xasprintf(&line, "user=%s %s of session %s ended", e->user,
-	    params[4], e->session_id);
-	audit_insert("WITH a AS (UPDATE sessions SET last_activity "
-	    "= now() WHERE id = $2) INSERT INTO audit_log (user_id, action, "
-	    "resource_type, resource_id, changes, timestamp, ip_address, "
-	    "org_id) SELECT id, $5, 'sessions', $2, $3::jsonb, now(), $4, "
-	    "'default-org' FROM users WHERE username = $1 OR id = $1 LIMIT 1",
-	    5, params, line);
-	cJSON_free(text);
+	cJSON_AddStringToObject(row, "u", e->user);
+	cJSON_AddStringToObject(row, "s", e->session_id);
+	cJSON_AddStringToObject(row, "a", e->peer);
+	cJSON_AddStringToObject(row, "k", e->kind == STREAM_WEB ?
+	    "web stream" : "vnc stream");
+	c = cJSON_AddObjectToObject(row, "c");
+	cJSON_AddNumberToObject(c, "bytesUp", (double)e->bytes_up);
+	cJSON_AddNumberToObject(c, "bytesDown", (double)e->bytes_down);
+	cJSON_AddNumberToObject(c, "durationMs", (double)e->ms);
+	cJSON_AddNumberToObject(c, "closeCode", e->code);
+	cJSON_AddStringToObject(c, "closeReason", e->reason);
+	if (ends.rows == NULL)
+		ends.rows = cJSON_CreateArray();
+	cJSON_AddItemToArray(ends.rows, row);
+	if (++ends.n == AUDIT_ENDS_BATCH) {
+		audit_ends_flush();
+		return;
+	}
+	if (ends.flush == NULL &&
+	    (ends.flush = event_new(worker_base(), -1, 0, audit_ends_cb,
+	    NULL)) == NULL)
+		fatalx("event_new failed");
+	event_active(ends.flush, EV_TIMEOUT, 0);
 }
 
 /*

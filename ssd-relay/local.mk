@@ -3,7 +3,7 @@
 pkglibexec_PROGRAMS += ssd-relay/ssd-relay
 ssd_relay_ssd_relay_SOURCES = ssd-relay/main.c ssd-relay/link.c \
 	ssd-relay/stream.c ssd-relay/web.c ssd-relay/activity.c \
-	ssd-relay/rfbin.c ssd-relay/rfbin.h ssd-relay/relay.h
+	ssd-relay/ends.c ssd-relay/rfbin.c ssd-relay/rfbin.h ssd-relay/relay.h
 ssd_relay_ssd_relay_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(CJSON_CFLAGS) $(OPENSSL_CFLAGS)
 ssd_relay_ssd_relay_LDADD = $(LIBSSD) $(LIBEVENT_LIBS) $(CJSON_LIBS) \

@@ -26,7 +26,7 @@ void
 relay_maybe_exit(void)
 {
 	if (worker_shutting_down() && dlink_count() == 0 &&
-	    stream_count() == 0)
+	    stream_count() == 0 && ends_deliverable() == 0)
 		worker_exit(0);
 }
 
@@ -105,8 +105,16 @@ relay_peer_msg(struct peer *p, struct ipc_msg *m)
 		    "not handled by ssd-relay");
 }
 
+static void
+relay_peer_drained(struct peer *p)
+{
+	if (p->kind == PROC_API)
+		ends_flush();
+}
+
 static const struct peer_ops relay_peer_ops = {
 	.msg = relay_peer_msg,
+	.drained = relay_peer_drained,
 };
 
 struct relay_limits relay_limits;

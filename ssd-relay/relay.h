@@ -160,6 +160,12 @@ void	 activity_session_end(struct peer *p, struct ipc_msg *m);
 /* Shutting down and nothing left: exit. */
 void	 relay_maybe_exit(void);
 
+/* ends.c: each viewer's end record to ssd-api, kept while it cannot go */
+struct imsg_stream_end;
+void	 ends_send(uint32_t handoff_id, const struct imsg_stream_end *e);
+void	 ends_flush(void);
+size_t	 ends_deliverable(void);
+
 /* web.c: web sessions' connections, carried as bytes */
 void	 web_accept(const struct handoff_web *w, struct handoff *h);
 /* The agent opened the stream: the browser's bytes flow from now on. */

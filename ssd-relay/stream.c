@@ -31,8 +31,6 @@
 #include "util.h"
 #include "worker.h"
 #include "ws.h"
-#include "peers.h"
-#include "ipc.h"
 #include "proto.h"
 #include "wsconn.h"
 
@@ -48,26 +46,6 @@ size_t
 stream_count(void)
 {
 	return nstreams;
-}
-
-/*
- * Every viewer handed to us ends with a record to ssd-api, which counts
- * viewers (viewer_max_per_session) and, for those that got their 101,
- * writes the audit trail (we cannot).
- */
-static void
-stream_send_end(uint32_t handoff_id, const struct imsg_stream_end *e)
-{
-	struct peer *api = peers_get(PROC_API, 0);
-
-	if (api == NULL || api->chan == NULL)
-		return;
-	if (ipc_send(api->chan, IMSG_STREAM_END, handoff_id, -1, e,
-	    sizeof(*e)) == -1)
-		log_warnx("session %s: viewer %s's end not reported (channel "
-		    "to ssd-api full): it counts against the session's "
-		    "viewers until this relay restarts", e->session_id,
-		    e->peer);
 }
 
 static void
@@ -86,7 +64,7 @@ stream_report_end(const struct stream *s)
 	e.code = s->close_code;
 	e.kind = s->kind;
 	e.upgraded = s->upgraded;
-	stream_send_end(s->handoff_id, &e);
+	ends_send(s->handoff_id, &e);
 }
 
 void
@@ -595,7 +573,7 @@ stream_refuse(struct handoff *h, const char *session, const char *agent,
 	ssd_strlcpy(e.user, user, sizeof(e.user));
 	ssd_strlcpy(e.peer, h->hdr.peer, sizeof(e.peer));
 	ssd_strlcpy(e.reason, error, sizeof(e.reason));
-	stream_send_end(h->id, &e);
+	ends_send(h->id, &e);
 }
 
 struct stream *

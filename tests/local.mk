@@ -248,7 +248,8 @@ tests_ws_muxagent_LDADD = $(LIBSSD) $(LIBEVENT_OPENSSL_LIBS) \
 	$(LIBEVENT_LIBS) $(OPENSSL_LIBS)
 # The longest first, so that make -j2 check keeps both cores busy.
 TESTS += tests/integration/webui.sh tests/integration/vnc-relay.sh \
-	tests/integration/agent-vnc.sh tests/integration/prometheus.sh \
+	tests/integration/agent-vnc.sh tests/integration/vnc-burst.sh \
+	tests/integration/prometheus.sh \
 	tests/integration/websessions.sh tests/integration/websession-desktop.sh \
 	tests/integration/agent-k8s.sh tests/integration/homes.sh \
 	tests/integration/policies.sh tests/integration/cluster.sh \
@@ -278,6 +279,7 @@ EXTRA_DIST += tests/conf-example.sh tests/schema.sh \
 	tests/integration/vnc-auth.sh tests/integration/ws-client.sh \
 	tests/integration/kubesim.sh tests/integration/cluster.sh \
 	tests/integration/agent-k8s.sh tests/integration/agent-vnc.sh \
+	tests/integration/vnc-burst.sh \
 	tests/integration/vnc-relay.sh tests/integration/lib.sh \
 	tests/integration/metrics.sh tests/integration/prometheus.sh \
 	tests/integration/vnc-relay.js tests/pg.sh tests/agent/flood.py \
