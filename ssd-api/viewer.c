@@ -182,49 +182,49 @@ viewer_handoff(struct request *r, const struct viewer_conn *vc)
 	relay_handoff_viewer(r, &v);
 }
 
-/* Result columns of the session's check. */
-enum { VS_ALLOWED, VS_STATE, VS_AGENT, VS_AGENT_ONLINE, VS_VIEW };
+/*
+ * The session's check, columns from c on: whether r's user owns it, its
+ * state, agent, whether that agent is online, and how it is viewed.
+ */
+#define VIEWER_CHECK_COLUMNS	"s.user_id = u.id, s.state, " \
+	"COALESCE(s.agent_id, ''), a.status IS NOT DISTINCT FROM 'online', " \
+	"ssd_session_view(s.streaming_protocol)"
+enum { VS_OWNER, VS_STATE, VS_AGENT, VS_AGENT_ONLINE, VS_VIEW };
 
+/* May r's user view the session of res's row 0 (columns from c), now? */
 static void
-viewer_checked(struct request *r, const PGresult *res, const char *err,
-    const char *sqlstate)
+viewer_check(struct request *r, const PGresult *res, int c)
 {
 	struct viewer_conn *vc = r->ctx;
 	const char *sid = r->params[0];
 	char msg[300];
 
-	if (res == NULL) {
-		api_db_error(r, "checking a viewer", err, sqlstate);
-		return;
-	}
-	if (PQntuples(res) != 1) {
-		server_reply_error(r, 404, "session not found");
-		return;
-	}
-	if (PQgetvalue(res, 0, VS_ALLOWED)[0] != 't') {
+	if (PQgetvalue(res, 0, c + VS_OWNER)[0] != 't' &&
+	    *sessions_privileged(r) != 't') {
 		/* As the REST routes: another's session is none at all. */
 		log_info("%s: user %s may not view session %s", server_peer(r),
 		    r->user.username, sid);
 		server_reply_error(r, 404, "session not found");
 		return;
 	}
-	if (PQgetvalue(res, 0, VS_AGENT)[0] == '\0') {
-		sessions_reply_legacy(r, PQgetvalue(res, 0, VS_STATE), "show");
+	if (PQgetvalue(res, 0, c + VS_AGENT)[0] == '\0') {
+		sessions_reply_legacy(r, PQgetvalue(res, 0, c + VS_STATE),
+		    "show");
 		return;
 	}
-	if (strcmp(PQgetvalue(res, 0, VS_VIEW), "vnc") != 0) {
+	if (strcmp(PQgetvalue(res, 0, c + VS_VIEW), "vnc") != 0) {
 		server_reply_error_code(r, 409, "not_vnc_session", "this "
 		    "session does not stream VNC: a web-streamed one opens at "
 		    "the url of its viewer ticket");
 		return;
 	}
-	if (strcmp(PQgetvalue(res, 0, VS_STATE), "running") != 0) {
-		viewer_not_running(r, PQgetvalue(res, 0, VS_STATE));
+	if (strcmp(PQgetvalue(res, 0, c + VS_STATE), "running") != 0) {
+		viewer_not_running(r, PQgetvalue(res, 0, c + VS_STATE));
 		return;
 	}
-	ssd_strlcpy(vc->agent_id, PQgetvalue(res, 0, VS_AGENT),
+	ssd_strlcpy(vc->agent_id, PQgetvalue(res, 0, c + VS_AGENT),
 	    sizeof(vc->agent_id));
-	if (PQgetvalue(res, 0, VS_AGENT_ONLINE)[0] != 't') {
+	if (PQgetvalue(res, 0, c + VS_AGENT_ONLINE)[0] != 't') {
 		snprintf(msg, sizeof(msg), "agent %s of session %s is offline",
 		    vc->agent_id, sid);
 		log_info("%s: user %s: %s", server_peer(r), r->user.username,
@@ -236,17 +236,30 @@ viewer_checked(struct request *r, const PGresult *res, const char *err,
 	viewer_handoff(r, vc);
 }
 
-/* Authenticated: may this user see this session, and can it be seen? */
+static void
+viewer_checked(struct request *r, const PGresult *res, const char *err,
+    const char *sqlstate)
+{
+	if (res == NULL) {
+		api_db_error(r, "checking a viewer", err, sqlstate);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		server_reply_error(r, 404, "session not found");
+		return;
+	}
+	viewer_check(r, res, 0);
+}
+
+/* Authenticated by a token: may this user see this session, now? */
 static void
 viewer_authed(struct request *r)
 {
-	const char *p[3] = { r->params[0], r->user.user_id,
-	    sessions_privileged(r) };
+	const char *p[2] = { r->params[0], r->user.user_id };
 
-	api_query(r, "SELECT s.user_id = $2 OR $3::boolean, s.state, "
-	    "COALESCE(s.agent_id, ''), a.status IS NOT DISTINCT FROM 'online', "
-	    "ssd_session_view(s.streaming_protocol) FROM sessions s LEFT JOIN agents a ON a.agent_id = s.agent_id "
-	    "WHERE s.id = $1", 3, p, viewer_checked);
+	api_query(r, "SELECT " VIEWER_CHECK_COLUMNS " FROM sessions s "
+	    "JOIN users u ON u.id = $2 LEFT JOIN agents a ON a.agent_id = "
+	    "s.agent_id WHERE s.id = $1", 2, p, viewer_checked);
 }
 
 static void
@@ -266,7 +279,7 @@ viewer_redeemed(struct request *r, const PGresult *res, const char *err,
 	}
 	auth_set_user(r, res, 0);
 	r->authed = 1;
-	viewer_authed(r);
+	viewer_check(r, res, 3);
 }
 
 /*
@@ -275,6 +288,8 @@ viewer_redeemed(struct request *r, const PGresult *res, const char *err,
  * be active, and their role is the database's now.  A redeemed ticket is
  * deleted: the table holds only tickets in flight, which keeps issuing
  * (and its sweep of expired ones) cheap at hundreds of opens a second.
+ * The same statement checks the session (the ticket's session exists:
+ * its row goes with the session's).
  */
 static void
 viewer_redeem(struct request *r, const char *ticket, size_t len)
@@ -290,8 +305,10 @@ viewer_redeem(struct request *r, const char *ticket, size_t len)
 	api_query(r, "WITH t AS (DELETE FROM viewer_tickets WHERE "
 	    "ticket_hash = $1 AND session_id = $2 AND used_at IS NULL AND "
 	    "expires_at > now() RETURNING user_id) SELECT u.id, "
-	    "u.username, u.role FROM t JOIN users u ON u.id = t.user_id "
-	    "WHERE u.active", 2, p, viewer_redeemed);
+	    "u.username, u.role, " VIEWER_CHECK_COLUMNS " FROM t JOIN users "
+	    "u ON u.id = t.user_id JOIN sessions s ON s.id = $2 LEFT JOIN "
+	    "agents a ON a.agent_id = s.agent_id WHERE u.active", 2, p,
+	    viewer_redeemed);
 }
 
 /*

@@ -234,11 +234,13 @@ function frames() {
 
 // The URL of one open: url itself, or, with VIEWER_TICKET set (the
 // viewer-ticket POST of a session), a fresh ticket's URL as the web UI
-// gets it, with the bearer token in VIEWER_JWT.
+// gets it, with the bearer token in VIEWER_JWT, on a kept-alive
+// connection as a browser's.
+const keepAlive = new http.Agent({ keepAlive: true });
 function openUrl(cb) {
   if (!process.env.VIEWER_TICKET) { cb(null, url); return; }
   const t = new URL(process.env.VIEWER_TICKET);
-  const req = http.request(t, { method: 'POST',
+  const req = http.request(t, { method: 'POST', agent: keepAlive,
     headers: { Authorization: `Bearer ${process.env.VIEWER_JWT}` } }, (res) => {
     let body = '';
     res.on('data', (d) => { body += d; });
