@@ -392,7 +392,8 @@ START_TEST(client_handshake)
 }
 END_TEST
 
-/* The word-at-a-time mask against the definition, at every alignment. */
+/* The block-at-a-time mask against the definition, at every alignment
+ * and length around a block. */
 START_TEST(mask_any_alignment)
 {
 	const uint8_t key[4] = { 0x12, 0x34, 0xab, 0xcd };
