@@ -3,7 +3,8 @@ noinst_LIBRARIES += common/libssd.a
 common_libssd_a_SOURCES = \
 	common/agentproto.c common/agentproto.h \
 	common/bevio.c common/bevio.h \
-	common/conf.c common/conf_env.c common/conf_mdoc.c common/conf.h \
+	common/conf.c common/conf_load.c common/conf_priv.h common/conf_env.c \
+	common/conf_mdoc.c common/conf.h \
 	common/settings.h \
 	common/db.c common/db.h \
 	common/dbpoll.c common/dbpoll.h \
