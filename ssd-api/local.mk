@@ -1,6 +1,7 @@
 # ssd-api worker: HTTP front, REST API, connection hand-off.
 pkglibexec_PROGRAMS += ssd-api/ssd-api
-ssd_api_ssd_api_SOURCES = ssd-api/main.c ssd-api/server.c ssd-api/routes.c \
+ssd_api_ssd_api_SOURCES = ssd-api/main.c ssd-api/server.c ssd-api/reply.c \
+	ssd-api/addrcount.c ssd-api/addrcount.h ssd-api/routes.c \
 	ssd-api/admin.c ssd-api/auth.c ssd-api/hashpool.c ssd-api/users.c \
 	ssd-api/ratelimit.c ssd-api/audit.c ssd-api/refused.c \
 	ssd-api/body.c ssd-api/templates.c ssd-api/sessions.c ssd-api/sessions.h \

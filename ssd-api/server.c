@@ -23,12 +23,12 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "addrcount.h"
 #include "api.h"
 #include "conf.h"
 #include "db.h"
@@ -38,7 +38,6 @@
 #include "webhost.h"
 #include "worker.h"
 
-#define SERVER_ADDR_BUCKETS	1024
 /*
  * Closing with unread request bytes makes the kernel send RST, which can
  * destroy the answer before the client reads it: shut down our side and
@@ -48,12 +47,6 @@
 #define SERVER_LINGER_BYTES	(4 * 1024 * 1024)
 
 enum conn_state { CONN_HEAD, CONN_BODY, CONN_BUSY, CONN_STREAM };
-
-struct addr_count {
-	char			 addr[INET6_ADDRSTRLEN];
-	unsigned		 n;
-	struct addr_count	*next;
-};
 
 struct conn {
 	struct bufferevent	*bev;
@@ -83,7 +76,6 @@ struct conn {
 static struct {
 	struct evconnlistener	*listener;
 	struct evconnlistener	*mlistener;	/* metrics_listen */
-	struct addr_count	*addrs[SERVER_ADDR_BUCKETS];
 	unsigned		 nconns;
 	int			 paused;
 	uint64_t		 max_head, max_body;
@@ -139,51 +131,6 @@ request_client(struct conn *c)
 	else
 		snprintf(r->who, sizeof(r->who), "%s via %s", r->client,
 		    c->peer);
-}
-
-static unsigned
-addr_hash(const char *s)
-{
-	unsigned h = 5381;
-
-	while (*s != '\0')
-		h = h * 33 + (unsigned char)*s++;
-	return h % SERVER_ADDR_BUCKETS;
-}
-
-/* Counts a connection from addr; NULL when addr is at its limit. */
-static struct addr_count *
-addr_take(const char *addr)
-{
-	struct addr_count **pp = &srv.addrs[addr_hash(addr)], *ac;
-
-	for (ac = *pp; ac != NULL; ac = ac->next)
-		if (strcmp(ac->addr, addr) == 0)
-			break;
-	if (ac == NULL) {
-		ac = xcalloc(1, sizeof(*ac));
-		ssd_strlcpy(ac->addr, addr, sizeof(ac->addr));
-		ac->next = *pp;
-		*pp = ac;
-	}
-	if ((int64_t)ac->n >= srv.max_per_addr)
-		return NULL;
-	ac->n++;
-	return ac;
-}
-
-static void
-addr_release(struct addr_count *ac)
-{
-	struct addr_count **pp;
-
-	if (ac == NULL || --ac->n > 0)
-		return;
-	for (pp = &srv.addrs[addr_hash(ac->addr)]; *pp != ac;
-	    pp = &(*pp)->next)
-		;
-	*pp = ac->next;
-	free(ac);
 }
 
 static void
@@ -381,65 +328,6 @@ server_reply(struct request *r, int status, const char *ctype,
 	if (c->close_after)
 		bufferevent_disable(c->bev, EV_READ);
 	bufferevent_enable(c->bev, EV_WRITE);
-}
-
-void
-server_reply_json(struct request *r, int status, const char *json)
-{
-	server_reply(r, status, "application/json", json, strlen(json));
-}
-
-void
-server_reply_cjson(struct request *r, int status, cJSON *obj)
-{
-	char *text = cJSON_PrintUnformatted(obj);
-
-	if (text == NULL)
-		fatalx("out of memory for a JSON answer");
-	server_reply_json(r, status, text);
-	cJSON_free(text);
-	cJSON_Delete(obj);
-}
-
-/* The machine-readable half of an error, from its status. */
-static const char *
-server_error_code(int status)
-{
-	switch (status) {
-	case 400: return "bad_request";
-	case 401: return "unauthorized";
-	case 403: return "forbidden";
-	case 404: return "not_found";
-	case 405: return "method_not_allowed";
-	case 409: return "conflict";
-	case 413: return "body_too_large";
-	case 414: return "uri_too_long";
-	case 415: return "unsupported_media_type";
-	case 422: return "unprocessable";
-	case 429: return "rate_limited";
-	case 431: return "headers_too_large";
-	case 501: return "not_implemented";
-	case 503: return "unavailable";
-	case 505: return "http_version_not_supported";
-	default: return status >= 500 ? "internal_error" : "error";
-	}
-}
-
-void
-server_reply_error_code(struct request *r, int status, const char *code,
-    const char *msg)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "error", code);
-	cJSON_AddStringToObject(o, "message", msg);
-	server_reply_cjson(r, status, o);
-}
-
-void
-server_reply_error(struct request *r, int status, const char *msg)
-{
-	server_reply_error_code(r, status, server_error_code(status), msg);
 }
 
 int
@@ -764,7 +652,7 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		port = ntohs(((struct sockaddr_in6 *)sa)->sin6_port);
 	}
 	netlist_addr_key(addr, key);
-	if (worker_shutting_down() || (ac = addr_take(key)) == NULL) {
+	if (worker_shutting_down() || (ac = addr_take(key, srv.max_per_addr)) == NULL) {
 		log_info("%s: too many connections from this address, "
 		    "refused", addr);
 		close(fd);
