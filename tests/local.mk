@@ -7,6 +7,7 @@
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/test_util tests/unit/test_ipc \
 	tests/unit/test_conf tests/unit/test_jwt tests/unit/test_http \
+	tests/unit/test_http_decode \
 	tests/unit/test_bevio tests/unit/test_netlist tests/unit/test_session_state \
 	tests/unit/test_template tests/unit/test_ws tests/unit/test_kubecfg \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
@@ -15,7 +16,8 @@ check_PROGRAMS += tests/unit/test_util tests/unit/test_ipc \
 	tests/unit/test_log tests/unit/test_metrics tests/unit/test_webhost \
 	tests/unit/test_webreq
 TESTS += tests/unit/test_util tests/unit/test_ipc tests/unit/test_conf \
-	tests/unit/test_jwt tests/unit/test_http tests/unit/test_bevio \
+	tests/unit/test_jwt tests/unit/test_http tests/unit/test_http_decode \
+	tests/unit/test_bevio \
 	tests/unit/test_netlist tests/unit/test_session_state \
 	tests/unit/test_template tests/unit/test_ws tests/unit/test_kubecfg \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
@@ -42,6 +44,9 @@ tests_unit_test_jwt_LDADD = $(LIBSSD) $(CJSON_LIBS) $(OPENSSL_LIBS) $(CHECK_LIBS
 tests_unit_test_http_SOURCES = tests/unit/test_http.c
 tests_unit_test_http_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_http_LDADD = $(LIBSSD) $(CHECK_LIBS)
+tests_unit_test_http_decode_SOURCES = tests/unit/test_http_decode.c
+tests_unit_test_http_decode_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_http_decode_LDADD = $(LIBSSD) $(CHECK_LIBS)
 tests_unit_test_bevio_SOURCES = tests/unit/test_bevio.c
 tests_unit_test_bevio_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBEVENT_CFLAGS)
 tests_unit_test_bevio_LDADD = $(LIBSSD) $(LIBEVENT_LIBS) $(CHECK_LIBS)
