@@ -247,12 +247,12 @@ ssdctl_print_home(const cJSON *o, int *header)
 static void
 ssdctl_print_stream(const cJSON *o, int *header)
 {
-	const char *k[] = { "relay", "session", "user", "viewer", "state",
-	    "since" };
-	const cJSON *v[6], *up, *down;
+	const char *k[] = { "relay", "session", "kind", "user", "viewer",
+	    "state", "since" };
+	const cJSON *v[7], *up, *down;
 	size_t i;
 
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 7; i++)
 		if (!cJSON_IsString(v[i] = cJSON_GetObjectItem(o, k[i])))
 			die("malformed answer from ssd");
 	up = cJSON_GetObjectItem(o, "bytesToAgent");
@@ -260,15 +260,15 @@ ssdctl_print_stream(const cJSON *o, int *header)
 	if (!cJSON_IsNumber(up) || !cJSON_IsNumber(down))
 		die("malformed answer from ssd");
 	if (!*header) {
-		printf("%-13s %-36s %-16s %-22s %-7s %-20s %12s %12s\n",
-		    "RELAY", "SESSION", "USER", "VIEWER", "STATE", "SINCE",
-		    "TO-AGENT", "TO-VIEWER");
+		printf("%-13s %-36s %-4s %-16s %-22s %-7s %-20s %12s %12s\n",
+		    "RELAY", "SESSION", "KIND", "USER", "VIEWER", "STATE",
+		    "SINCE", "TO-AGENT", "TO-VIEWER");
 		*header = 1;
 	}
-	printf("%-13s %-36s %-16s %-22s %-7s %-20s %12.0f %12.0f\n",
+	printf("%-13s %-36s %-4s %-16s %-22s %-7s %-20s %12.0f %12.0f\n",
 	    v[0]->valuestring, v[1]->valuestring, v[2]->valuestring,
 	    v[3]->valuestring, v[4]->valuestring, v[5]->valuestring,
-	    up->valuedouble, down->valuedouble);
+	    v[6]->valuestring, up->valuedouble, down->valuedouble);
 }
 
 static void

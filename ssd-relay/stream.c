@@ -732,6 +732,8 @@ stream_list(struct evbuffer *out, size_t max)
 		cJSON_AddStringToObject(o, "viewer", s->peer);
 		cJSON_AddStringToObject(o, "state", s->upgraded ? "open" :
 		    "opening");
+		cJSON_AddStringToObject(o, "kind", s->kind == STREAM_WEB ?
+		    "web" : "vnc");
 		cJSON_AddStringToObject(o, "since", since);
 		cJSON_AddNumberToObject(o, "bytesToAgent", (double)s->bytes_up);
 		cJSON_AddNumberToObject(o, "bytesToViewer",

@@ -126,7 +126,7 @@ ok_if "ssdctl show streams: the stalled viewer, its user, session and relay" lis
 diag "$(head -1 "$T/streams")"
 ssdctl show streams > "$T/streams.txt"
 ok_if "... as a table with its bytes and since when" \
-    grep -Eq "^ssd-relay\[$relay\] +$s_echo +usera +127\.0\.0\.1 +open +[0-9T:-]+Z +[0-9]+ +[0-9]+$" "$T/streams.txt"
+    grep -Eq "^ssd-relay\[$relay\] +$s_echo +vnc +usera +127\.0\.0\.1 +open +[0-9T:-]+Z +[0-9]+ +[0-9]+$" "$T/streams.txt"
 kill "$stall"
 
 # kill -9 of the relay: its counters restart from 0, a reset to

@@ -180,6 +180,7 @@ cut_off() {	# cut_off HOST COOKIE what...: the request in flight ends unanswered
 	web "$host" "$cookie" get "/slow?ms=120000" > "$T/held.out" 2>&1 &
 	local client=$!
 	wait_until "$TEST_WAIT" more_held "$n"
+	ssdctl show streams > "$T/streams.txt"
 	"$@" > /dev/null
 	wait_until "$TEST_WAIT" test -s "$T/held.out"
 	kill "$client" 2> /dev/null
@@ -190,6 +191,8 @@ ok_if "user disabled: their connection in flight ends" \
     cut_off "$HOST2" "$C2" api PATCH "/api/v1/users/$(psql -qAt -c "SELECT id FROM users WHERE username = 'carl'")" "$admin" '{"active":false}'
 ok_if "session deleted: its connection in flight ends" \
     cut_off "$HOST" "$C" api DELETE "/api/v1/sessions/$sid" "$alice"
+ok_if "... listed by ssdctl show streams, while it was, as a web stream of alice's" \
+    grep -Eq "^ssd-relay\[[0-9]+\] +$sid +web +alice " "$T/streams.txt"
 
 # The VNC route refuses it; without session_domain it has no origin.
 out=$(curl -s -o /dev/null -w '%{http_code}' -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
