@@ -5,6 +5,12 @@
  * rows of their own (refused.c).  Written without holding up the answer;
  * a row that cannot be written is logged, with what it would have said;
  * at shutdown ssd-api waits for the rows on their way.
+ *
+ * Rows are gathered until the event loop turns (or AUDIT_BATCH of them)
+ * and written by one statement for each kind: a burst (thousands of
+ * viewers closing at once, a flood of requests) takes a few of
+ * db_queue_max's places, not one each, and a viewer's open costs the
+ * database no statement of its own.
  */
 #include "config.h"
 
@@ -21,25 +27,51 @@
 #include "util.h"
 #include "worker.h"
 
-/*
- * Viewers' ends come in bursts (a data link lost, thousands of viewers
- * closing at once): they are gathered until the loop turns, or
- * AUDIT_ENDS_BATCH of them, and written by one statement, so that a
- * burst takes a few of db_queue_max's places, not one each.
- */
-#define AUDIT_ENDS_BATCH	500
+#define AUDIT_BATCH	500
 
-static unsigned audit_writing;	/* statements on their way to the database */
-static struct {
+/* Rows gathered for one statement; $1 is them, a JSON array. */
+struct audit_batch {
+	const char	*sql;
+	const char	*what;		/* what a row is, for a loss's log */
 	cJSON		*rows;
 	unsigned	 n;
-	struct event	*flush;
-} ends;
+};
+
+/*
+ * Requests: u user id, a action, t resource type, i its id, c changes,
+ * p address.
+ */
+static struct audit_batch requests = {
+	"INSERT INTO audit_log (user_id, action, resource_type, "
+	"resource_id, changes, timestamp, ip_address, org_id) SELECT x.u, "
+	"x.a, x.t, x.i, x.c, now(), x.p, 'default-org' FROM "
+	"jsonb_to_recordset($1::jsonb) AS x(u text, a text, t text, i text, "
+	"c jsonb, p text)", "requests", NULL, 0
+};
+/*
+ * Viewers' stream ends: u user (name or id), s session, a address, k
+ * "vnc stream" or "web stream", c totals; their sessions were active
+ * until now.
+ */
+static struct audit_batch ends = {
+	"WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(u text, "
+	"s text, a text, k text, c jsonb)), "
+	"a AS (UPDATE sessions SET last_activity = now() WHERE id IN "
+	"(SELECT s FROM r)) "
+	"INSERT INTO audit_log (user_id, action, resource_type, resource_id, "
+	"changes, timestamp, ip_address, org_id) SELECT u.id, r.k, "
+	"'sessions', r.s, r.c, now(), r.a, 'default-org' FROM r CROSS JOIN "
+	"LATERAL (SELECT id FROM users WHERE username = r.u OR id = r.u "
+	"LIMIT 1) u", "viewers' stream ends", NULL, 0
+};
+
+static unsigned audit_writing;	/* statements on their way to the database */
+static struct event *audit_flush_ev;
 
 unsigned
 audit_pending(void)
 {
-	return audit_writing + (ends.n > 0);
+	return audit_writing + (requests.n > 0) + (ends.n > 0);
 }
 
 static void
@@ -69,68 +101,68 @@ audit_insert(const char *sql, int nparams, const char *const *params,
 	audit_writing++;
 }
 
-void
-audit_write(struct request *r, const char *user_id, const char *action,
-    const char *rtype, const char *rid, int status, cJSON *details)
-{
-	const char *params[6];
-	char code[8], *text, *line;
-	cJSON *changes = details ? details : cJSON_CreateObject();
-
-	snprintf(code, sizeof(code), "%d", status);
-	cJSON_AddNumberToObject(changes, "status", status);
-	text = cJSON_PrintUnformatted(changes);
-	cJSON_Delete(changes);
-	params[0] = user_id != NULL && *user_id ? user_id : NULL;
-	params[1] = action;
-	params[2] = rtype;
-	params[3] = rid;
-	params[4] = text;
-	params[5] = server_addr(r);
-	xasprintf(&line, "user=%s action=%s %s=%s status=%s from %s",
-	    user_id ? user_id : "-", action, rtype, rid ? rid : "-", code,
-	    server_addr(r));
-	audit_insert("INSERT INTO audit_log (user_id, action, "
-	    "resource_type, resource_id, changes, timestamp, ip_address, "
-	    "org_id) VALUES ($1, $2, $3, $4, $5::jsonb, now(), $6, "
-	    "'default-org')", 6, params, line);
-	cJSON_free(text);
-}
-
-/*
- * The gathered ends: an audit row each ("vnc stream" or "web stream")
- * with its totals, and their sessions were active until now.
- */
 static void
-audit_ends_flush(void)
+audit_batch_flush(struct audit_batch *b)
 {
 	const char *params[1];
 	char *rows, *line;
 
-	if (ends.n == 0)
+	if (b->n == 0)
 		return;
-	rows = cJSON_PrintUnformatted(ends.rows);
-	cJSON_Delete(ends.rows);
-	ends.rows = NULL;
-	xasprintf(&line, "%u viewers' stream ends: %s", ends.n, rows);
-	ends.n = 0;
+	rows = cJSON_PrintUnformatted(b->rows);
+	if (rows == NULL)
+		fatalx("out of memory for audit rows");
+	cJSON_Delete(b->rows);
+	b->rows = NULL;
+	xasprintf(&line, "%u %s: %s", b->n, b->what, rows);
+	b->n = 0;
 	params[0] = rows;
-	audit_insert("WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) "
-	    "AS x(u text, s text, a text, k text, c jsonb)), "
-	    "a AS (UPDATE sessions SET last_activity = now() WHERE id IN "
-	    "(SELECT s FROM r)) "
-	    "INSERT INTO audit_log (user_id, action, resource_type, "
-	    "resource_id, changes, timestamp, ip_address, org_id) "
-	    "SELECT u.id, r.k, 'sessions', r.s, r.c, now(), r.a, "
-	    "'default-org' FROM r CROSS JOIN LATERAL (SELECT id FROM users "
-	    "WHERE username = r.u OR id = r.u LIMIT 1) u", 1, params, line);
+	audit_insert(b->sql, 1, params, line);
 	cJSON_free(rows);
 }
 
 static void
-audit_ends_cb(evutil_socket_t fd, short ev, void *arg)
+audit_flush_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	audit_ends_flush();
+	audit_batch_flush(&requests);
+	audit_batch_flush(&ends);
+	server_exit_if_done();	/* when stopping, and they could not go */
+}
+
+/* Takes row; written when the loop turns, or now with AUDIT_BATCH. */
+static void
+audit_batch_add(struct audit_batch *b, cJSON *row)
+{
+	if (b->rows == NULL)
+		b->rows = cJSON_CreateArray();
+	cJSON_AddItemToArray(b->rows, row);
+	if (++b->n == AUDIT_BATCH) {
+		audit_batch_flush(b);
+		return;
+	}
+	if (audit_flush_ev == NULL && (audit_flush_ev = event_new(
+	    worker_base(), -1, 0, audit_flush_cb, NULL)) == NULL)
+		fatalx("event_new failed");
+	event_active(audit_flush_ev, EV_TIMEOUT, 0);
+}
+
+void
+audit_write(struct request *r, const char *user_id, const char *action,
+    const char *rtype, const char *rid, int status, cJSON *details)
+{
+	cJSON *row = cJSON_CreateObject();
+	cJSON *changes = details ? details : cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(changes, "status", status);
+	if (user_id != NULL && *user_id)
+		cJSON_AddStringToObject(row, "u", user_id);
+	cJSON_AddStringToObject(row, "a", action);
+	cJSON_AddStringToObject(row, "t", rtype);
+	if (rid != NULL)
+		cJSON_AddStringToObject(row, "i", rid);
+	cJSON_AddItemToObject(row, "c", changes);
+	cJSON_AddStringToObject(row, "p", server_addr(r));
+	audit_batch_add(&requests, row);
 }
 
 /* A viewer's stream ended (from its relay). */
@@ -154,18 +186,7 @@ audit_stream_end(struct imsg_stream_end *e)
 	cJSON_AddNumberToObject(c, "durationMs", (double)e->ms);
 	cJSON_AddNumberToObject(c, "closeCode", e->code);
 	cJSON_AddStringToObject(c, "closeReason", e->reason);
-	if (ends.rows == NULL)
-		ends.rows = cJSON_CreateArray();
-	cJSON_AddItemToArray(ends.rows, row);
-	if (++ends.n == AUDIT_ENDS_BATCH) {
-		audit_ends_flush();
-		return;
-	}
-	if (ends.flush == NULL &&
-	    (ends.flush = event_new(worker_base(), -1, 0, audit_ends_cb,
-	    NULL)) == NULL)
-		fatalx("event_new failed");
-	event_active(ends.flush, EV_TIMEOUT, 0);
+	audit_batch_add(&ends, row);
 }
 
 /*
