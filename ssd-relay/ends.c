@@ -83,8 +83,8 @@ ends_flush(void)
 		    "waiting for its channel");
 	if (nwaiting > 0)
 		ends_arm();
-	else
-		relay_maybe_exit();
+	/* Stopping: done once they are sent, or can no longer be. */
+	relay_maybe_exit();
 }
 
 void
