@@ -167,7 +167,7 @@ measure() {
 	$keep && { record p50.$v p50 "$o"; record p99.$v p99 "$o"; }
 	[ $v = N ] && return
 	ticket $v xfce-desktop
-	[ $v = R ] && scrape "$T/before.prom"
+	[ $v = R ] && metrics_to before.prom
 	o=$(client open "$(url $v xfce-desktop)" "$open_n" 1) || fail "round $r $v: opens failed: $o"
 	if $keep; then
 		record open50.$v p50 "$o"
@@ -177,7 +177,7 @@ measure() {
 		done
 	fi
 	if $keep && [ $v = R ]; then
-		scrape "$T/after.prom"
+		metrics_to after.prom
 		inside ssd_api_request_duration_seconds 'route="/api/v1/sessions/:id/viewer-ticket"' >> "$T/in-ticket.R"
 		inside ssd_relay_stream_open_duration_seconds '' >> "$T/in-open.R"
 	fi
@@ -187,7 +187,8 @@ measure() {
 	$keep && record opens.$v perSecond "$o"
 	unset VIEWER_TICKET VIEWER_JWT
 }
-scrape() { curl -sf -o "$1" "$SSD_URL/metrics" || fail "GET /metrics failed"; }
+# metrics_to NAME: /metrics (the test library's scrape) kept as $T/NAME.
+metrics_to() { scrape || fail "GET /metrics failed"; mv "$T/metrics" "$T/$1"; }
 # inside HISTOGRAM LABEL: the mean, in ms, of what HISTOGRAM (its series
 # with LABEL, summed over workers) observed between the two scrapes.
 inside() {

@@ -38,6 +38,14 @@ def sink(conn, path):
         f.write(f"{n}\n")
 
 
+async def serve_many(handler, ip, port):
+    """handler for each connection, thousands at once."""
+    srv = await asyncio.start_server(handler, ip, port, backlog=4096,
+                                     reuse_address=True)
+    async with srv:
+        await srv.serve_forever()
+
+
 async def banner(ip, port):
     async def hold(reader, writer):
         writer.write(b"RFB 003.008\n")
@@ -46,10 +54,7 @@ async def banner(ip, port):
             pass
         writer.close()
 
-    srv = await asyncio.start_server(hold, ip, port, backlog=4096,
-                                     reuse_address=True)
-    async with srv:
-        await srv.serve_forever()
+    await serve_many(hold, ip, port)
 
 
 RFB_W = RFB_H = 64
@@ -101,10 +106,7 @@ async def rfb(ip, port):
             pass
         writer.close()
 
-    srv = await asyncio.start_server(serve, ip, port, backlog=4096,
-                                     reuse_address=True)
-    async with srv:
-        await srv.serve_forever()
+    await serve_many(serve, ip, port)
 
 
 def main():
