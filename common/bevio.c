@@ -4,10 +4,12 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <unistd.h>
 
@@ -88,6 +90,104 @@ bevio_send(struct bufferevent *bev, const struct iovec *iov, int n)
 	if (w > 0 && evbuffer_get_length(out) == 0)
 		bufferevent_trigger(bev, EV_WRITE, BEV_TRIG_DEFER_CALLBACKS);
 	return 0;
+}
+
+void
+bevio_pipe_close(struct bevio_pipe *p)
+{
+	if (p->fd[0] != -1) {
+		close(p->fd[0]);
+		close(p->fd[1]);
+	}
+	p->fd[0] = p->fd[1] = -1;
+	p->held = 0;
+}
+
+ssize_t
+bevio_pipe_fill(struct bevio_pipe *p, int fd, size_t max)
+{
+	ssize_t n;
+
+	if (p->held > 0)
+		bevio_pipe_close(p);	/* a caller lost track: start clean */
+	if (p->fd[0] == -1) {
+		if (pipe2(p->fd, O_NONBLOCK | O_CLOEXEC) == -1)
+			return -1;
+		/* Best effort: a smaller pipe only moves less per call. */
+		(void)fcntl(p->fd[1], F_SETPIPE_SZ, BEVIO_PIPE_SIZE);
+	}
+	do
+		n = splice(fd, NULL, p->fd[1], NULL, max,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	while (n == -1 && errno == EINTR);
+	if (n > 0)
+		p->held = (size_t)n;
+	return n;
+}
+
+/* What the socket did not take goes on the output, out of the pipe. */
+static int
+bevio_pipe_queue(struct bevio_pipe *p, struct evbuffer *out)
+{
+	struct evbuffer_iovec v;
+	ssize_t n;
+
+	while (p->held > 0) {
+		if (evbuffer_reserve_space(out, (ev_ssize_t)p->held, &v, 1) <
+		    1)
+			break;
+		do
+			n = read(p->fd[0], v.iov_base, p->held < v.iov_len ?
+			    p->held : v.iov_len);
+		while (n == -1 && errno == EINTR);
+		if (n <= 0) {
+			evbuffer_commit_space(out, &v, 0);
+			break;
+		}
+		v.iov_len = (size_t)n;
+		evbuffer_commit_space(out, &v, 1);
+		p->held -= (size_t)n;
+	}
+	if (p->held == 0)
+		return 0;
+	bevio_pipe_close(p);
+	return -1;
+}
+
+int
+bevio_send_pipe(struct bufferevent *bev, const void *hdr, size_t hlen,
+    struct bevio_pipe *p)
+{
+	struct evbuffer *out = bufferevent_get_output(bev);
+	evutil_socket_t fd = bufferevent_getfd(bev);
+	const char *h = hdr;
+	ssize_t w = 0;
+
+	if (fd >= 0 && (bufferevent_get_enabled(bev) & EV_WRITE) &&
+	    evbuffer_get_length(out) == 0) {
+		/* MSG_MORE: the header waits for its payload in the socket. */
+		do
+			w = send(fd, h, hlen, MSG_MORE | MSG_NOSIGNAL);
+		while (w == -1 && errno == EINTR);
+		if (w > 0) {
+			h += w;
+			hlen -= (size_t)w;
+		}
+		while (hlen == 0 && p->held > 0) {
+			w = splice(p->fd[0], NULL, fd, NULL, p->held,
+			    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (w == -1 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			p->held -= (size_t)w;
+		}
+	}
+	if (hlen > 0 && evbuffer_add(out, h, hlen) == -1) {
+		bevio_pipe_close(p);
+		return -1;
+	}
+	return bevio_pipe_queue(p, out);
 }
 
 void

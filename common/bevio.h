@@ -6,13 +6,16 @@
  * ioctl, a readv and a pass through the loop per 4 KiB.  From the read
  * callback, bevio_read_more goes on reading the socket into the input in
  * large pieces.  Writes, on the other hand, wait for an EPOLLOUT round
- * trip: bevio_send writes at once when it can.  Only for
- * bufferevent_socket_new bufferevents: a TLS one must go through OpenSSL.
+ * trip: bevio_send writes at once when it can.  Bytes that only pass
+ * from one socket to another need not enter user space at all: a
+ * bevio_pipe moves them with splice(2).  Only for bufferevent_socket_new
+ * bufferevents: a TLS one must go through OpenSSL.
  */
 #ifndef SSD_BEVIO_H
 #define SSD_BEVIO_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct bufferevent;
 
@@ -38,6 +41,37 @@ size_t	bevio_read_more(struct bufferevent *bev, size_t limit);
  */
 struct iovec;
 int	bevio_send(struct bufferevent *bev, const struct iovec *iov, int n);
+
+/*
+ * A pipe through which socket bytes go to another socket inside the
+ * kernel (splice(2): page references, no copies).  It is empty between
+ * uses, so one pipe serves every stream of a process.  fd[0] is -1 until
+ * the first fill (and after a failure: the next fill opens a new one).
+ */
+struct bevio_pipe {
+	int	 fd[2];
+	size_t	 held;		/* bytes in it */
+};
+
+#define BEVIO_PIPE_INIT		{ { -1, -1 }, 0 }
+#define BEVIO_PIPE_SIZE		(1024 * 1024)	/* slots for 64 KiB of skbs */
+
+/*
+ * Moves up to max bytes from socket fd into the empty pipe p: the
+ * bytes moved, 0 at end of file, -1 with errno (EAGAIN: nothing to read
+ * now).
+ */
+ssize_t	bevio_pipe_fill(struct bevio_pipe *p, int fd, size_t max);
+/*
+ * Sends hdr and then all the pipe holds on bev's socket: straight from
+ * the pipe when bev's output is empty, else (and for what the socket
+ * does not take) queued on the output, read out of the pipe.  The pipe
+ * is empty after.  Errors of the socket stay in it for libevent's next
+ * write, as with bevio_send.  0, or -1 when out of memory.
+ */
+int	bevio_send_pipe(struct bufferevent *bev, const void *hdr, size_t hlen,
+	    struct bevio_pipe *p);
+void	bevio_pipe_close(struct bevio_pipe *p);
 
 /*
  * For processes that move bulk streams: buffers of 64-256 KiB come and go

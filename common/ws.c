@@ -221,6 +221,9 @@ ws_mask(uint8_t *data, size_t len, const uint8_t mask[4], uint64_t offset)
 	uint8_t rot[WS_MASK_BLOCK];
 	size_t i = 0, j;
 
+	/* The key 0 changes nothing (the agent's spliced frames). */
+	if ((mask[0] | mask[1] | mask[2] | mask[3]) == 0)
+		return;
 	if (len >= WS_MASK_BLOCK) {
 		for (j = 0; j < WS_MASK_BLOCK; j++)
 			rot[j] = mask[(offset + j) & 3];

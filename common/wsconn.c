@@ -201,6 +201,32 @@ wsconn_send(struct wsconn *c, int opcode, const void *data, size_t len)
 }
 
 int
+wsconn_send_pipe(struct wsconn *c, int opcode, const void *prefix,
+    size_t plen, struct bevio_pipe *p)
+{
+	static const uint8_t zero_key[4];
+	uint8_t hdr[WS_HEADER_MAX + WSCONN_PIPE_PREFIX_MAX];
+	size_t n;
+
+	if (c->dead || c->sent_close || !c->opts.plain_socket ||
+	    plen > WSCONN_PIPE_PREFIX_MAX ||
+	    wsconn_queued(c) + plen + p->held > c->opts.max_output) {
+		bevio_pipe_close(p);
+		return -1;
+	}
+	n = ws_frame_header(hdr, 1, opcode, plen + p->held,
+	    c->role == WS_CLIENT ? zero_key : NULL);
+	memcpy(hdr + n, prefix, plen);
+	return bevio_send_pipe(c->bev, hdr, n + plen, p);
+}
+
+int
+wsconn_plain_fd(const struct wsconn *c)
+{
+	return c->opts.plain_socket ? bufferevent_getfd(c->bev) : -1;
+}
+
+int
 wsconn_send_text(struct wsconn *c, const char *text)
 {
 	return wsconn_send(c, WS_OP_TEXT, text, strlen(text));

@@ -63,6 +63,20 @@ struct wsconn	*wsconn_new(struct event_base *base, struct bufferevent *bev,
 int		 wsconn_send(struct wsconn *c, int opcode, const void *data,
 		    size_t len);
 int		 wsconn_send_text(struct wsconn *c, const char *text);
+/*
+ * Queues one message of prefix (at most WSCONN_PIPE_PREFIX_MAX bytes)
+ * and then all that p holds, on a plain socket, the pipe's bytes moved
+ * by the kernel (bevio.h).  A client masks it with the key 0: what goes
+ * on the wire is the payload as it is (see the caller for why that is
+ * safe there).  -1 once closing, over max_output, or not a plain
+ * socket; p is empty after, either way.
+ */
+#define WSCONN_PIPE_PREFIX_MAX	64
+struct bevio_pipe;
+int		 wsconn_send_pipe(struct wsconn *c, int opcode,
+		    const void *prefix, size_t plen, struct bevio_pipe *p);
+/* The socket under a plain connection (for splicing into), else -1. */
+int		 wsconn_plain_fd(const struct wsconn *c);
 /* Starts the close handshake; closed() follows. */
 void		 wsconn_close(struct wsconn *c, int code, const char *reason);
 /* Drops the connection now, without closed(); not from a callback. */

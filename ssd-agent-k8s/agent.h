@@ -46,6 +46,7 @@ struct agent_config {
 	uint64_t	 max_message;
 	uint64_t	 data_links;		/* to the relays */
 	char		*vnc_via;		/* auto, direct, portforward */
+	char		*data_link_splice;	/* yes, no */
 	int		 log_level;
 };
 

@@ -69,6 +69,8 @@ static const struct setting settings[] = {
 	{ "max-message", "MAX_MESSAGE", K_COUNT, S(max_message), "4194304" },
 	{ "data-links", "DATA_LINKS", K_COUNT, S(data_links), "1" },
 	{ "vnc-via", "VNC_VIA", K_STR, S(vnc_via), "auto" },
+	{ "data-link-splice", "DATA_LINK_SPLICE", K_STR, S(data_link_splice),
+	    "yes" },
 	{ "log-level", "LOG_LEVEL", K_LEVEL, S(log_level), "info" },
 };
 #undef S
@@ -176,6 +178,9 @@ config_check(struct agent_config *cfg)
 	    strcmp(cfg->vnc_via, "direct") != 0 && strcmp(cfg->vnc_via,
 	    "portforward") != 0))
 		config_die("VNC_VIA: auto, direct or portforward");
+	if (cfg->data_link_splice == NULL || (strcmp(cfg->data_link_splice,
+	    "yes") != 0 && strcmp(cfg->data_link_splice, "no") != 0))
+		config_die("DATA_LINK_SPLICE: yes or no");
 }
 
 void

@@ -179,6 +179,17 @@ if command -v node > /dev/null && [ -d "$top_srcdir/tests/node/node_modules/ws" 
 		    grep -q '"close":1000' "$T/hold.out"
 		ok_rc "$what" $?
 	fi
+	ok_if "... those streams were spliced (a plain link, DATA_LINK_SPLICE=yes)" \
+	    grep -q 'open (spliced)' "$T/agent.log"
+	# Copied through user space instead, as on a TLS link.
+	agent_stop -TERM
+	agent_start DATA_LINK_SPLICE=no
+	links_up() { [ "$(grep -c 'data link 0 up' "$T/agent.log")" -ge 3 ]; }
+	wait_until "$TEST_WAIT" links_up
+	out=$(NODE_PATH="$top_srcdir/tests/node/node_modules" node "$top_srcdir/tests/node/vnc-client.js" \
+	    down "ws://127.0.0.1:$SSD_PORT/api/v1/vnc/${bsid[source]}?token=$admin" $((1 << 30)))
+	ok_if "with DATA_LINK_SPLICE=no, 1 GiB down, every byte, not spliced ($out)" \
+	    eval 'grep -q "\"exact\":true" <<< "$out" && grep "stream .* open" "$T/agent.log" | tail -1 | grep -vq spliced'
 else
 	diag "npm ws missing (contrib/install-deps.sh test): byte-exactness test skipped"
 fi

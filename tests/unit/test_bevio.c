@@ -1,7 +1,7 @@
 /*
- * test_bevio.c - bulk reads and direct writes on socket bufferevents:
- * every byte, in order, through full socket buffers, with the write
- * callback still telling when the output drained.
+ * test_bevio.c - bulk reads, direct writes and spliced moves on socket
+ * bufferevents: every byte, in order, through full socket buffers, with
+ * the write callback still telling when the output drained.
  */
 #include "config.h"
 
@@ -201,6 +201,88 @@ START_TEST(send_to_a_closed_peer_keeps_the_error)
 }
 END_TEST
 
+/* Everything the peer of a bufferevent has, appended at dst + *got. */
+static void
+collect(int fd, uint8_t *dst, size_t cap, size_t *got)
+{
+	ssize_t n;
+
+	while (*got < cap && (n = read(fd, dst + *got, cap - *got)) > 0)
+		*got += (size_t)n;
+}
+
+/*
+ * Frames of a 4-byte header (0xa5, 24-bit length) and spliced bytes:
+ * direct while the output is idle, queued once the peer lags; the peer
+ * gets every header and every source byte, in order.
+ */
+START_TEST(pipe_moves_socket_bytes_behind_headers)
+{
+	struct event_base *base = event_base_new();
+	struct bevio_pipe p = BEVIO_PIPE_INIT;
+	struct bufferevent *bev;
+	uint8_t *src = malloc(TOTAL), *dst = malloc(2 * TOTAL), hdr[4];
+	size_t in = 0, moved = 0, got = 0, frames = 0, queued = 0, at, len, i;
+	ssize_t n;
+	int a[2], b[2];
+
+	pair(a);
+	pair(b);
+	for (i = 0; i < TOTAL; i++)
+		src[i] = pattern(i);
+	bev = bufferevent_socket_new(base, b[0], BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_enable(bev, EV_WRITE);
+	while (moved < TOTAL) {
+		while (in < TOTAL && (n = write(a[1], src + in,
+		    TOTAL - in < 100000 ? TOTAL - in : 100000)) > 0)
+			in += (size_t)n;
+		if ((n = bevio_pipe_fill(&p, a[0], 65536)) == -1) {
+			ck_assert_int_eq(errno, EAGAIN);
+		} else {
+			ck_assert_int_gt(n, 0);
+			hdr[0] = 0xa5;
+			hdr[1] = (uint8_t)(n >> 16);
+			hdr[2] = (uint8_t)(n >> 8);
+			hdr[3] = (uint8_t)n;
+			ck_assert_int_eq(bevio_send_pipe(bev, hdr, 4, &p), 0);
+			ck_assert_uint_eq(p.held, 0);
+			moved += (size_t)n;
+			frames++;
+		}
+		if (evbuffer_get_length(bufferevent_get_output(bev)) > queued)
+			queued = evbuffer_get_length(bufferevent_get_output(bev));
+		/* The peer reads after every 16th frame only: it lags. */
+		if (frames % 16 == 0) {
+			collect(b[1], dst, 2 * TOTAL, &got);
+			event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		}
+	}
+	close(a[1]);
+	ck_assert_int_eq(bevio_pipe_fill(&p, a[0], 65536), 0);
+	while (got < moved + 4 * frames) {
+		collect(b[1], dst, 2 * TOTAL, &got);
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	}
+	ck_assert_uint_gt(queued, 0);
+	for (at = 0, i = 0; i < got; i += 4 + len) {
+		ck_assert_uint_eq(dst[i], 0xa5);
+		len = (size_t)dst[i + 1] << 16 | (size_t)dst[i + 2] << 8 |
+		    dst[i + 3];
+		ck_assert_uint_le(i + 4 + len, got);
+		ck_assert_mem_eq(dst + i + 4, src + at, len);
+		at += len;
+	}
+	ck_assert_uint_eq(at, TOTAL);
+	bevio_pipe_close(&p);
+	bufferevent_free(bev);
+	close(a[0]);
+	close(b[1]);
+	event_base_free(base);
+	free(src);
+	free(dst);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -214,6 +296,7 @@ main(void)
 	tcase_add_test(tc, read_more_takes_big_pieces);
 	tcase_add_test(tc, send_direct_then_queued_in_order);
 	tcase_add_test(tc, send_to_a_closed_peer_keeps_the_error);
+	tcase_add_test(tc, pipe_moves_socket_bytes_behind_headers);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
