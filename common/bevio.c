@@ -103,31 +103,39 @@ bevio_pipe_close(struct bevio_pipe *p)
 	p->held = 0;
 }
 
+int
+bevio_pipe_open(struct bevio_pipe *p)
+{
+	if (p->fd[0] != -1)
+		return 0;
+	p->held = 0;
+	if (pipe2(p->fd, O_NONBLOCK | O_CLOEXEC) == -1) {
+		p->fd[0] = p->fd[1] = -1;
+		return -1;
+	}
+	/* Best effort: a smaller pipe only moves less per call. */
+	(void)fcntl(p->fd[1], F_SETPIPE_SZ, BEVIO_PIPE_SIZE);
+	return 0;
+}
+
 ssize_t
 bevio_pipe_fill(struct bevio_pipe *p, int fd, size_t max)
 {
 	ssize_t n;
 
-	if (p->held > 0)
-		bevio_pipe_close(p);	/* a caller lost track: start clean */
-	if (p->fd[0] == -1) {
-		if (pipe2(p->fd, O_NONBLOCK | O_CLOEXEC) == -1)
-			return -1;
-		/* Best effort: a smaller pipe only moves less per call. */
-		(void)fcntl(p->fd[1], F_SETPIPE_SZ, BEVIO_PIPE_SIZE);
-	}
+	if (bevio_pipe_open(p) == -1)
+		return -1;
 	do
 		n = splice(fd, NULL, p->fd[1], NULL, max,
 		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	while (n == -1 && errno == EINTR);
 	if (n > 0)
-		p->held = (size_t)n;
+		p->held += (size_t)n;
 	return n;
 }
 
-/* What the socket did not take goes on the output, out of the pipe. */
-static int
-bevio_pipe_queue(struct bevio_pipe *p, struct evbuffer *out)
+int
+bevio_pipe_drain(struct bevio_pipe *p, struct evbuffer *out)
 {
 	struct evbuffer_iovec v;
 	ssize_t n;
@@ -187,7 +195,11 @@ bevio_send_pipe(struct bufferevent *bev, const void *hdr, size_t hlen,
 		bevio_pipe_close(p);
 		return -1;
 	}
-	return bevio_pipe_queue(p, out);
+	if (p->held == 0 && evbuffer_get_length(out) == 0 && w > 0) {
+		bufferevent_trigger(bev, EV_WRITE, BEV_TRIG_DEFER_CALLBACKS);
+		return 0;
+	}
+	return bevio_pipe_drain(p, out);
 }
 
 void

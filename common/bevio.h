@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 struct bufferevent;
+struct evbuffer;
 
 #define BEVIO_READ_STEP		(64 * 1024)
 
@@ -56,21 +57,26 @@ struct bevio_pipe {
 #define BEVIO_PIPE_INIT		{ { -1, -1 }, 0 }
 #define BEVIO_PIPE_SIZE		(1024 * 1024)	/* slots for 64 KiB of skbs */
 
+/* Opens p unless it is open: 0, or -1 with errno. */
+int	bevio_pipe_open(struct bevio_pipe *p);
 /*
- * Moves up to max bytes from socket fd into the empty pipe p: the
- * bytes moved, 0 at end of file, -1 with errno (EAGAIN: nothing to read
- * now).
+ * Moves up to max bytes from socket fd into the pipe p, after what it
+ * holds: the bytes moved, 0 at end of file, -1 with errno (EAGAIN:
+ * nothing to read now, or the pipe is full).  Opens p if need be.
  */
 ssize_t	bevio_pipe_fill(struct bevio_pipe *p, int fd, size_t max);
 /*
  * Sends hdr and then all the pipe holds on bev's socket: straight from
  * the pipe when bev's output is empty, else (and for what the socket
  * does not take) queued on the output, read out of the pipe.  The pipe
- * is empty after.  Errors of the socket stay in it for libevent's next
- * write, as with bevio_send.  0, or -1 when out of memory.
+ * is empty after.  As with bevio_send, what was all written runs the
+ * write callback, deferred, and errors of the socket stay in it for
+ * libevent's next write.  0, or -1 when out of memory.
  */
 int	bevio_send_pipe(struct bufferevent *bev, const void *hdr, size_t hlen,
 	    struct bevio_pipe *p);
+/* All the pipe holds, read onto the end of out: 0, or -1 (closed). */
+int	bevio_pipe_drain(struct bevio_pipe *p, struct evbuffer *out);
 void	bevio_pipe_close(struct bevio_pipe *p);
 
 /*

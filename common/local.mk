@@ -34,7 +34,8 @@ common_libssd_a_SOURCES = \
 	common/webreq.c common/webreq.h \
 	common/worker.c common/worker.h \
 	common/ws.c common/ws.h \
-	common/wsconn.c common/wsconn_dial.c common/wsconn.h \
+	common/wsconn.c common/wsconn_dial.c common/wsconn_splice.c \
+	common/wsconn.h common/wsconn_priv.h \
 	common/yamljson.c common/yamljson.h
 common_libssd_a_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(LIBSECCOMP_CFLAGS) $(LIBPQ_CFLAGS) $(CJSON_CFLAGS) $(OPENSSL_CFLAGS) \

@@ -240,6 +240,24 @@ mux_parse(struct mux_link *l, const uint8_t *msg, size_t len, size_t *off,
 	return mux_body(l, f, h + MUX_HEADER_LEN, blen);
 }
 
+int
+mux_parse_data_header(struct mux_link *l, const uint8_t h[MUX_HEADER_LEN],
+    uint64_t msg_len, struct mux_frame *f)
+{
+	uint32_t blen = mux_get32(h + 5);
+
+	memset(f, 0, sizeof(*f));
+	f->type = MUX_DATA;
+	f->stream = mux_get32(h + 1);
+	f->len = blen;
+	if (l->failed || h[0] != MUX_DATA || blen < mux_bounds[MUX_DATA].min ||
+	    blen > mux_bounds[MUX_DATA].max ||
+	    (uint64_t)blen + MUX_HEADER_LEN != msg_len ||
+	    mux_check_id(l, f) != NULL)
+		return -1;
+	return 0;
+}
+
 static size_t
 mux_put_header(uint8_t *out, enum mux_type type, uint32_t stream,
     uint32_t len)

@@ -210,6 +210,15 @@ enum mux_event {
  */
 enum mux_event mux_parse(struct mux_link *l, const uint8_t *msg, size_t len,
 	    size_t *off, struct mux_frame *f);
+/*
+ * For a message of msg_len bytes that begins with header h: whether it
+ * is one well-formed DATA frame, alone in the message, for a stream the
+ * link has opened (its body may then be moved without being parsed: f
+ * gets all but the data).  0 if so; -1 if not (mux_parse says why).
+ */
+int		mux_parse_data_header(struct mux_link *l,
+		    const uint8_t h[MUX_HEADER_LEN], uint64_t msg_len,
+		    struct mux_frame *f);
 
 /*
  * Builders: each writes one whole frame to out and returns its length.

@@ -212,6 +212,23 @@ sandbox_thread_rules(scmp_filter_ctx ctx)
 	return rc == 0 ? 0 : -1;
 }
 
+/*
+ * The relay moves the agents' DATA to viewers' sockets through a pipe of
+ * each data link (wsconn_splice.c, bevio.h): pipe2 and splice, and the
+ * pipe's size.  They reach no file: the relay holds sockets and pipes.
+ */
+static int
+sandbox_splice_rules(scmp_filter_ctx ctx)
+{
+	int rc = 0;
+
+	rc |= sandbox_allow(ctx, "pipe2");
+	rc |= sandbox_allow(ctx, "splice");
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, F_SETPIPE_SZ));
+	return rc == 0 ? 0 : -1;
+}
+
 static int
 sandbox_seccomp(enum sandbox_profile p, char *err, size_t errlen)
 {
@@ -244,6 +261,8 @@ sandbox_seccomp(enum sandbox_profile p, char *err, size_t errlen)
 	 */
 	if (rc == 0 && p == SANDBOX_RELAY)
 		rc = sandbox_allow(ctx, "getdents64");
+	if (rc == 0 && p == SANDBOX_RELAY)
+		rc = sandbox_splice_rules(ctx);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot build the seccomp filter");
 		seccomp_release(ctx);

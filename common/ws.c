@@ -275,9 +275,8 @@ ws_fail(struct ws_parser *p, struct ws_msg *out, int code, const char *why)
 	return WS_EV_ERROR;
 }
 
-/* Bytes the header needs in all, once its first two are known. */
-static size_t
-ws_header_need(const uint8_t *h)
+size_t
+ws_header_len(const uint8_t h[2])
 {
 	size_t n = 2;
 
@@ -347,6 +346,37 @@ ws_header_done(struct ws_parser *p, struct ws_msg *out)
 	p->ctl_len = 0;
 	p->state = WS_S_PAYLOAD;
 	return WS_EV_MORE;
+}
+
+int
+ws_parser_between(const struct ws_parser *p)
+{
+	return p->state == WS_S_HEADER && p->hdr_len == 0 &&
+	    p->msg_opcode == 0;
+}
+
+uint64_t
+ws_header_payload_len(const uint8_t *h)
+{
+	uint64_t len = h[1] & 0x7f;
+	int i;
+
+	if (len == 126)
+		return (uint64_t)h[2] << 8 | h[3];
+	if (len == 127)
+		for (len = 0, i = 0; i < 8; i++)
+			len = len << 8 | h[2 + i];
+	return len;
+}
+
+void
+ws_parser_payload_taken(struct ws_parser *p)
+{
+	p->state = WS_S_HEADER;
+	p->hdr_len = 0;
+	p->remaining = 0;
+	p->msg_opcode = 0;
+	p->msg_len = 0;
 }
 
 static int
@@ -442,7 +472,7 @@ ws_parse(struct ws_parser *p, const uint8_t *in, size_t len,
 	memset(out, 0, sizeof(*out));
 	while (p->state != WS_S_DONE) {
 		if (p->state == WS_S_HEADER) {
-			need = p->hdr_len < 2 ? 2 : ws_header_need(p->hdr);
+			need = p->hdr_len < 2 ? 2 : ws_header_len(p->hdr);
 			if (p->hdr_len < need) {
 				if (i == len)
 					break;

@@ -125,6 +125,18 @@ struct ws_parser {
 
 void	ws_parser_init(struct ws_parser *p, enum ws_role role,
 	    size_t max_message);
+/*
+ * For readers that move some payloads elsewhere (wsconn's spliced
+ * input): whether the parser is between frames and messages; the length
+ * of a header from its first two bytes, and the payload length of a
+ * whole one (ws_parse checks the rules); and, once ws_parse has taken
+ * the header of an unfragmented data frame, that its payload was taken
+ * out of the stream: the frame is done, with no message.
+ */
+int	ws_parser_between(const struct ws_parser *p);
+size_t	ws_header_len(const uint8_t h[2]);
+uint64_t ws_header_payload_len(const uint8_t *h);
+void	ws_parser_payload_taken(struct ws_parser *p);
 void	ws_parser_free(struct ws_parser *p);
 /*
  * Consumes input until an event: returns it with *consumed bytes used

@@ -20,34 +20,12 @@
 #include "log.h"
 #include "util.h"
 #include "wsconn.h"
+#include "wsconn_priv.h"
 
 #define WSCONN_TICK_MS	250
 #define WSCONN_STALL_MS	30000
-#define WSCONN_READ_MAX		(256 * 1024)	/* input read per callback */
 #define WSCONN_WRITE_MAX	(256 * 1024)	/* written per event */
 
-struct wsconn {
-	struct bufferevent	*bev;
-	struct event		*tick;
-	enum ws_role		 role;
-	struct wsconn_opts	 opts;
-	struct wsconn_cbs	 cbs;
-	void			*arg;
-	struct ws_parser	 ws;
-	uint64_t		 heard_ms;	/* last bytes in */
-	uint64_t		 ping_ms;	/* last ping out, 0: answered */
-	uint64_t		 closing_ms;	/* our close frame out */
-	int			 rtt_ms;
-	int			 close_code;	/* the close that ends it */
-	char			 close_reason[WS_CONTROL_MAX + 1];
-	int			 sent_close, got_close;
-	int			 busy, dead;	/* in a callback; over */
-	int			 paused;	/* set_reading(0): no messages */
-	uint64_t		 stalled_ms;	/* output full since, 0: not */
-	char			 protocol[64];
-};
-
-static void	wsconn_end(struct wsconn *, int, const char *);
 
 const char *
 wsconn_protocol(const struct wsconn *c)
@@ -81,6 +59,10 @@ wsconn_closing(const struct wsconn *c)
 static void
 wsconn_update_reading(struct wsconn *c)
 {
+	if (c->rd != NULL) {
+		wsconn_splice_reading(c, !c->paused && c->stalled_ms == 0);
+		return;
+	}
 	if (!c->paused && c->stalled_ms == 0) {
 		bufferevent_enable(c->bev, EV_READ);
 		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
@@ -101,7 +83,7 @@ wsconn_set_reading(struct wsconn *c, int on)
  * Our output is at its bound: what we read could make us answer (pongs,
  * a close), so reading waits until the peer has taken it.
  */
-static int
+int
 wsconn_output_full(struct wsconn *c)
 {
 	if (wsconn_queued(c) < c->opts.max_output)
@@ -216,7 +198,8 @@ wsconn_send_pipe(struct wsconn *c, int opcode, const void *prefix,
 	}
 	n = ws_frame_header(hdr, 1, opcode, plen + p->held,
 	    c->role == WS_CLIENT ? zero_key : NULL);
-	memcpy(hdr + n, prefix, plen);
+	if (plen > 0)
+		memcpy(hdr + n, prefix, plen);
 	return bevio_send_pipe(c->bev, hdr, n + plen, p);
 }
 
@@ -266,6 +249,8 @@ wsconn_free(struct wsconn *c)
 		return;
 	}
 	bufferevent_free(c->bev);
+	if (c->rd != NULL)
+		event_free(c->rd);
 	if (c->tick != NULL)
 		event_free(c->tick);
 	ws_parser_free(&c->ws);
@@ -273,13 +258,15 @@ wsconn_free(struct wsconn *c)
 }
 
 /* Over: closed() once, then gone (after the callback if inside one). */
-static void
+void
 wsconn_end(struct wsconn *c, int code, const char *reason)
 {
 	if (c->dead)
 		return;
 	c->dead = 1;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	if (c->rd != NULL)
+		event_del(c->rd);
 	c->busy++;
 	c->cbs.closed(c, code, reason, c->arg);
 	c->busy--;
@@ -288,14 +275,14 @@ wsconn_end(struct wsconn *c, int code, const char *reason)
 }
 
 /* Both close frames are through and our output is written. */
-static void
+void
 wsconn_try_finish(struct wsconn *c)
 {
 	if (c->sent_close && c->got_close && !c->busy && wsconn_queued(c) == 0)
 		wsconn_end(c, c->close_code, c->close_reason);
 }
 
-static void
+void
 wsconn_event_of(struct wsconn *c, enum ws_event ev, const struct ws_msg *m)
 {
 	switch (ev) {
@@ -331,20 +318,16 @@ wsconn_event_of(struct wsconn *c, enum ws_event ev, const struct ws_msg *m)
 	}
 }
 
-static void
-wsconn_read(struct bufferevent *bev, void *arg)
+/* What the input holds goes through the parser, as far as we may. */
+void
+wsconn_parse_input(struct wsconn *c)
 {
-	struct wsconn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct evbuffer_iovec v;
 	enum ws_event ev;
 	struct ws_msg m;
 	size_t used;
 
-	c->heard_ms = now_ms();
-	c->busy++;
-	if (c->opts.plain_socket && !c->paused && c->stalled_ms == 0)
-		bevio_read_more(bev, WSCONN_READ_MAX);
 	while (!c->dead && !c->got_close && !c->paused &&
 	    evbuffer_get_length(in) > 0 && !wsconn_output_full(c) &&
 	    evbuffer_peek(in, -1, NULL, &v, 1) >= 1) {
@@ -354,6 +337,18 @@ wsconn_read(struct bufferevent *bev, void *arg)
 	}
 	if (c->got_close)
 		evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+static void
+wsconn_read(struct bufferevent *bev, void *arg)
+{
+	struct wsconn *c = arg;
+
+	c->heard_ms = now_ms();
+	c->busy++;
+	if (c->opts.plain_socket && !c->paused && c->stalled_ms == 0)
+		bevio_read_more(bev, WSCONN_READ_MAX);
+	wsconn_parse_input(c);
 	c->busy--;
 	if (c->dead && c->busy == 0)
 		wsconn_free(c);
@@ -383,19 +378,22 @@ wsconn_written(struct bufferevent *bev, void *arg)
 	wsconn_try_finish(c);
 }
 
-static void
-wsconn_event(struct bufferevent *bev, short what, void *arg)
+void
+wsconn_lost(struct wsconn *c, short what)
 {
-	struct wsconn *c = arg;
-
-	(void)bev;
-	(void)what;
 	if (c->sent_close && c->got_close)
 		wsconn_end(c, c->close_code, c->close_reason);
 	else
 		wsconn_end(c, 1006, what & BEV_EVENT_EOF ?
 		    "connection closed without a close frame" :
 		    "connection lost");
+}
+
+static void
+wsconn_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	wsconn_lost(arg, what);
 }
 
 void
@@ -458,6 +456,8 @@ wsconn_new(struct event_base *base, struct bufferevent *bev,
 	}
 	bufferevent_set_max_single_write(bev, WSCONN_WRITE_MAX);
 	bufferevent_setcb(bev, wsconn_read, wsconn_written, wsconn_event, c);
+	if (wsconn_splice_start(c, base) == 0)
+		return c;
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
 		bufferevent_trigger(bev, EV_READ, BEV_OPT_DEFER_CALLBACKS);

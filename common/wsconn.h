@@ -14,6 +14,9 @@
 
 #include "ws.h"
 
+#define WSCONN_PIPE_PREFIX_MAX	64
+
+struct bevio_pipe;
 struct bufferevent;
 struct dial_url;
 struct event_base;
@@ -38,6 +41,13 @@ struct wsconn_opts {
 	 * second (one timer for thousands of connections).
 	 */
 	int	 external_tick;
+	/*
+	 * A server on a plain socket may take payloads out of the stream
+	 * (cbs.splice): its input is then read frame by frame, and data
+	 * frames come to splice() with their first splice_prefix bytes
+	 * (at most WSCONN_PIPE_PREFIX_MAX).  0: off.
+	 */
+	size_t	 splice_prefix;
 };
 
 struct wsconn_cbs {
@@ -53,6 +63,17 @@ struct wsconn_cbs {
 		    void *arg);
 	/* Optional: everything queued was written (flow control). */
 	void	(*drained)(struct wsconn *c, void *arg);
+	/*
+	 * With opts.splice_prefix: a whole binary message of len bytes,
+	 * masked with the key 0, is coming; head holds its first
+	 * splice_prefix bytes.  A pipe to move the rest into (given to
+	 * spliced() once all of it is there), or NULL: message() gets it
+	 * as usual.
+	 */
+	struct bevio_pipe *(*splice)(struct wsconn *c, const uint8_t *head,
+		    uint64_t len, void *arg);
+	void	(*spliced)(struct wsconn *c, const uint8_t *head,
+		    struct bevio_pipe *p, void *arg);
 };
 
 /* Takes bev (after the handshake) and any bytes already in its input. */
@@ -71,8 +92,6 @@ int		 wsconn_send_text(struct wsconn *c, const char *text);
  * safe there).  -1 once closing, over max_output, or not a plain
  * socket; p is empty after, either way.
  */
-#define WSCONN_PIPE_PREFIX_MAX	64
-struct bevio_pipe;
 int		 wsconn_send_pipe(struct wsconn *c, int opcode,
 		    const void *prefix, size_t plen, struct bevio_pipe *p);
 /* The socket under a plain connection (for splicing into), else -1. */

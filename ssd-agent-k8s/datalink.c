@@ -586,7 +586,9 @@ dl_dial(struct dl_link *l)
 		.idle_timeout_ms = 15000,
 		.close_timeout_ms = 2000,
 	};
-	const struct wsconn_cbs cbs = { dl_message, dl_closed, dl_drained };
+	const struct wsconn_cbs cbs = {
+	    .message = dl_message, .closed = dl_closed,
+	    .drained = dl_drained };
 	char target[512], headers[AGENT_KEY_MAX + 64], err[256];
 
 	snprintf(target, sizeof(target), "/api/v1/agent/data?agent_id=%s",

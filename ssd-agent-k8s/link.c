@@ -269,7 +269,8 @@ link_dial(void)
 		    lk.cfg->heartbeat_ms * 5 / 2 : 60000),
 		.close_timeout_ms = 2000,
 	};
-	const struct wsconn_cbs cbs = { link_message, link_closed, NULL };
+	const struct wsconn_cbs cbs = {
+	    .message = link_message, .closed = link_closed };
 	char target[512], headers[AGENT_KEY_MAX + 64], err[256];
 
 	snprintf(target, sizeof(target), "/api/v1/agent/connect?agent_id=%s",

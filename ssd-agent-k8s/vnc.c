@@ -402,8 +402,9 @@ vnc_portforward(struct cluster_vnc *v, int port, int timeout_ms, char *err,
 		.idle_timeout_ms = 0,
 		.close_timeout_ms = 2000,
 	};
-	const struct wsconn_cbs cbs = { vnc_pf_message, vnc_pf_closed,
-	    vnc_pf_ws_drained };
+	const struct wsconn_cbs cbs = {
+	    .message = vnc_pf_message, .closed = vnc_pf_closed,
+	    .drained = vnc_pf_ws_drained };
 	struct cluster *c = v->c;
 	struct dial_url u;
 	char target[512], headers[KUBECFG_TOKEN_MAX + 64];

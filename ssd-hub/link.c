@@ -447,8 +447,8 @@ hub_link_accept(int fd, const char *agent_id, const char *accept,
 		.plain_socket = 1,
 		.external_tick = 1,
 	};
-	const struct wsconn_cbs cbs = { hub_link_message, hub_link_closed,
-	    NULL };
+	const struct wsconn_cbs cbs = {
+	    .message = hub_link_message, .closed = hub_link_closed };
 	struct hub_link *l, *old;
 	struct bufferevent *bev;
 	char resp[256];

@@ -3,6 +3,8 @@
  * authenticated the agent and handed the connection over: the 101 with
  * the ssd-mux.v1 subprotocol, the mux parser over WebSocket messages,
  * stream ids to streams, PING/RTT every second and death after silence.
+ * DATA that an agent sends masked with the key 0 (its spliced frames)
+ * goes from the link to the viewer's socket through a pipe, never read.
  * Never blocks, never allocates per byte; a link's failure ends its
  * streams (with a reason for each viewer) and nothing else.
  */
@@ -19,6 +21,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "bevio.h"
 #include "log.h"
 #include "relay.h"
 #include "util.h"
@@ -37,6 +40,7 @@ struct dlink {
 	size_t			 nstreams;
 	struct stream_bucket	 buckets[RELAY_LINK_BUCKETS];
 	TAILQ_HEAD(, stream)	 parked;
+	struct bevio_pipe	 pipe;		/* DATA on its way, spliced */
 	uint64_t		 heard_ms;
 	int			 broken;	/* output over its bound */
 	int			 dead;		/* streams ended, closing */
@@ -245,9 +249,45 @@ dlink_message(struct wsconn *c, int opcode, const uint8_t *data, size_t len,
 	}
 }
 
+/* A DATA frame alone in its message, for a viewer that takes it spliced. */
+static struct bevio_pipe *
+dlink_splice(struct wsconn *c, const uint8_t *head, uint64_t len, void *arg)
+{
+	struct dlink *l = arg;
+	struct mux_frame f;
+	struct stream *s;
+
+	(void)c;
+	if (l->dead || mux_parse_data_header(&l->mux, head, len, &f) == -1 ||
+	    (s = dlink_lookup(l, f.stream)) == NULL || !stream_splices(s) ||
+	    bevio_pipe_open(&l->pipe) == -1)
+		return NULL;
+	return &l->pipe;
+}
+
+static void
+dlink_spliced(struct wsconn *c, const uint8_t *head, struct bevio_pipe *p,
+    void *arg)
+{
+	struct dlink *l = arg;
+	struct mux_frame f;
+	struct stream *s;
+
+	(void)c;
+	l->heard_ms = now_ms();
+	if (l->dead || mux_parse_data_header(&l->mux, head, MUX_HEADER_LEN +
+	    (uint64_t)p->held, &f) == -1 ||
+	    (s = dlink_lookup(l, f.stream)) == NULL) {
+		bevio_pipe_close(p);	/* crossed our RESET: dropped */
+		return;
+	}
+	stream_frame_spliced(s, &f, p);
+}
+
 static void
 dlink_free(struct dlink *l)
 {
+	bevio_pipe_close(&l->pipe);
 	TAILQ_REMOVE(&links, l, entry);
 	nlinks--;
 	free(l);
@@ -308,6 +348,8 @@ static const struct wsconn_cbs dlink_cbs = {
 	.message = dlink_message,
 	.closed = dlink_closed,
 	.drained = dlink_drained,
+	.splice = dlink_splice,
+	.spliced = dlink_spliced,
 };
 
 void
@@ -321,6 +363,7 @@ dlink_accept(int fd, const char *agent_id, const char *accept,
 		.max_output = relay_limits.link_output_max,
 		.close_timeout_ms = RELAY_CLOSE_TIMEOUT_MS,
 		.plain_socket = 1,
+		.splice_prefix = MUX_HEADER_LEN,
 	};
 	struct timeval tv = { RELAY_LINK_PING_MS / 1000,
 	    (RELAY_LINK_PING_MS % 1000) * 1000 };
@@ -339,6 +382,7 @@ dlink_accept(int fd, const char *agent_id, const char *accept,
 	for (i = 0; i < RELAY_LINK_BUCKETS; i++)
 		LIST_INIT(&l->buckets[i]);
 	TAILQ_INIT(&l->parked);
+	l->pipe = (struct bevio_pipe)BEVIO_PIPE_INIT;
 	if (mux_link_init(&l->mux, MUX_OPENER, &params) == -1)
 		fatalx("relay mux parameters out of bounds");
 	l->heard_ms = now_ms();

@@ -134,6 +134,12 @@ void	 stream_settle(struct stream *s);
 /* Ends the web streams of session or of user (imsg_streams_cut). */
 void	 stream_cut(const char *session, const char *user, const char *why);
 void	 stream_frame(struct stream *s, const struct mux_frame *f);
+/* DATA for s may come as a pipe (stream_frame_spliced): a viewer's. */
+int	 stream_splices(const struct stream *s);
+/* DATA whose bytes are in p, which is empty after. */
+struct bevio_pipe;
+void	 stream_frame_spliced(struct stream *s, const struct mux_frame *f,
+	    struct bevio_pipe *p);
 /* Its link is gone: the stream ends with why. */
 void	 stream_link_lost(struct stream *s, const char *why);
 /* Its link's output drained: send what waits for it. */

@@ -23,6 +23,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "bevio.h"
 #include "conf.h"
 #include "handoff.h"
 #include "log.h"
@@ -413,6 +414,25 @@ stream_refused(struct stream *s, const struct mux_frame *f)
 	    mux_code_name(f->code));
 }
 
+/* len bytes for the viewer were queued (sent) or not (refused). */
+static void
+stream_down_done(struct stream *s, size_t len, int sent)
+{
+	if (sent) {
+		s->down_queued += (uint32_t)len;
+		s->bytes_down += len;
+		metric_add(sm.to_viewer, (double)len);
+	} else if (wsconn_queued(s->ws) + len >
+	    relay_limits.viewer_output_max) {
+		log_warnx("agent %s session %s stream %u: viewer %s output "
+		    "over %zu bytes, closing", s->agent, s->session, s->mux.id,
+		    s->peer, relay_limits.viewer_output_max);
+		stream_send_reset(s, MUX_E_REFUSED, "viewer not reading");
+		wsconn_close(s->ws, WS_CLOSE_POLICY, "viewer not reading");
+	} else
+		stream_consumed(s, len);	/* its close is on the way */
+}
+
 static void
 stream_down(struct stream *s, const uint8_t *data, size_t len)
 {
@@ -426,19 +446,8 @@ stream_down(struct stream *s, const uint8_t *data, size_t len)
 		stream_consumed(s, len);
 		return;
 	}
-	if (wsconn_send(s->ws, WS_OP_BINARY, data, len) == 0) {
-		s->down_queued += (uint32_t)len;
-		s->bytes_down += len;
-		metric_add(sm.to_viewer, (double)len);
-	} else if (wsconn_queued(s->ws) + len >
-	    relay_limits.viewer_output_max) {
-		log_warnx("agent %s session %s stream %u: viewer %s output "
-		    "over %zu bytes, closing", s->agent, s->session, s->mux.id,
-		    s->peer, relay_limits.viewer_output_max);
-		stream_send_reset(s, MUX_E_REFUSED, "viewer not reading");
-		wsconn_close(s->ws, WS_CLOSE_POLICY, "viewer not reading");
-	} else
-		stream_consumed(s, len);	/* its close is on the way */
+	stream_down_done(s, len, wsconn_send(s->ws, WS_OP_BINARY, data, len) ==
+	    0);
 }
 
 static void
@@ -470,26 +479,57 @@ stream_remote_reset(struct stream *s, const struct mux_frame *f)
 	web_close(s, why);
 }
 
+/* The agent broke the stream's rules (code): it ends. */
+static void
+stream_broken(struct stream *s, unsigned int code)
+{
+	log_warnx("agent %s session %s stream %u: agent broke the stream "
+	    "protocol (%s)", s->agent, s->session, s->mux.id,
+	    mux_code_name(code));
+	stream_send_reset(s, code, "stream protocol error");
+	if (s->fd != -1) {
+		metrics_add(M_VNC_FAILURES, ML("protocol"), 1);
+		stream_reply(s, 502, "vnc_unavailable", "the agent broke the "
+		    "stream protocol", mux_code_name(code));
+	}
+	if (s->ws != NULL)
+		wsconn_close(s->ws, WS_CLOSE_INTERNAL,
+		    "agent stream protocol error");
+	web_close(s, "agent stream protocol error");
+}
+
+int
+stream_splices(const struct stream *s)
+{
+	return s->kind == STREAM_VNC && s->ws != NULL;
+}
+
+void
+stream_frame_spliced(struct stream *s, const struct mux_frame *f,
+    struct bevio_pipe *p)
+{
+	unsigned int code;
+
+	if ((code = mux_stream_recv(&s->mux, f)) != 0) {
+		bevio_pipe_close(p);
+		stream_broken(s, code);
+	} else if (!stream_splices(s)) {
+		bevio_pipe_close(p);	/* the viewer left since */
+		stream_consumed(s, f->len);
+	} else
+		stream_down_done(s, f->len, wsconn_send_pipe(s->ws,
+		    WS_OP_BINARY, NULL, 0, p) == 0);
+	stream_settle(s);
+}
+
 void
 stream_frame(struct stream *s, const struct mux_frame *f)
 {
 	unsigned int code;
 
-	if ((code = mux_stream_recv(&s->mux, f)) != 0) {
-		log_warnx("agent %s session %s stream %u: agent broke the "
-		    "stream protocol (%s)", s->agent, s->session, s->mux.id,
-		    mux_code_name(code));
-		stream_send_reset(s, code, "stream protocol error");
-		if (s->fd != -1) {
-			metrics_add(M_VNC_FAILURES, ML("protocol"), 1);
-			stream_reply(s, 502, "vnc_unavailable", "the agent "
-			    "broke the stream protocol", mux_code_name(code));
-		}
-		if (s->ws != NULL)
-			wsconn_close(s->ws, WS_CLOSE_INTERNAL,
-			    "agent stream protocol error");
-		web_close(s, "agent stream protocol error");
-	} else if (f->type == MUX_OPEN_OK && s->kind == STREAM_WEB)
+	if ((code = mux_stream_recv(&s->mux, f)) != 0)
+		stream_broken(s, code);
+	else if (f->type == MUX_OPEN_OK && s->kind == STREAM_WEB)
 		web_open(s);
 	else if (f->type == MUX_OPEN_OK)
 		stream_upgrade(s);

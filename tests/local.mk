@@ -8,7 +8,8 @@ if HAVE_CHECK
 check_PROGRAMS += tests/unit/test_util tests/unit/test_ipc \
 	tests/unit/test_conf tests/unit/test_jwt tests/unit/test_http \
 	tests/unit/test_http_decode \
-	tests/unit/test_bevio tests/unit/test_netlist tests/unit/test_session_state \
+	tests/unit/test_bevio tests/unit/test_wsconn_splice \
+	tests/unit/test_netlist tests/unit/test_session_state \
 	tests/unit/test_template tests/unit/test_ws tests/unit/test_kubecfg \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
 	tests/unit/test_agentproto tests/unit/test_passwd \
@@ -17,7 +18,7 @@ check_PROGRAMS += tests/unit/test_util tests/unit/test_ipc \
 	tests/unit/test_webreq
 TESTS += tests/unit/test_util tests/unit/test_ipc tests/unit/test_conf \
 	tests/unit/test_jwt tests/unit/test_http tests/unit/test_http_decode \
-	tests/unit/test_bevio \
+	tests/unit/test_bevio tests/unit/test_wsconn_splice \
 	tests/unit/test_netlist tests/unit/test_session_state \
 	tests/unit/test_template tests/unit/test_ws tests/unit/test_kubecfg \
 	tests/unit/test_manifest tests/unit/test_mux tests/unit/test_mux_flow \
@@ -50,6 +51,11 @@ tests_unit_test_http_decode_LDADD = $(LIBSSD) $(CHECK_LIBS)
 tests_unit_test_bevio_SOURCES = tests/unit/test_bevio.c
 tests_unit_test_bevio_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBEVENT_CFLAGS)
 tests_unit_test_bevio_LDADD = $(LIBSSD) $(LIBEVENT_LIBS) $(CHECK_LIBS)
+tests_unit_test_wsconn_splice_SOURCES = tests/unit/test_wsconn_splice.c
+tests_unit_test_wsconn_splice_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	$(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_wsconn_splice_LDADD = $(LIBSSD) $(LIBEVENT_LIBS) \
+	$(OPENSSL_LIBS) $(CHECK_LIBS)
 tests_unit_test_netlist_SOURCES = tests/unit/test_netlist.c
 tests_unit_test_netlist_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_netlist_LDADD = $(LIBSSD) $(CHECK_LIBS)
@@ -122,14 +128,15 @@ endif
 EXTRA_DIST += tests/fuzz/replay.c tests/fuzz/corpus
 check_PROGRAMS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_conf \
 	tests/fuzz/fuzz_jwt tests/fuzz/fuzz_http tests/fuzz/fuzz_netlist \
-	tests/fuzz/fuzz_yaml tests/fuzz/fuzz_ws tests/fuzz/fuzz_kubecfg \
+	tests/fuzz/fuzz_yaml tests/fuzz/fuzz_ws tests/fuzz/fuzz_wsconn_splice \
+	tests/fuzz/fuzz_kubecfg \
 	tests/fuzz/fuzz_kubewatch tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto \
 	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_units tests/fuzz/fuzz_rfbin \
 	tests/fuzz/fuzz_metrics tests/fuzz/fuzz_webhost tests/fuzz/fuzz_webreq
 TESTS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_conf tests/fuzz/fuzz_jwt \
 	tests/fuzz/fuzz_http tests/fuzz/fuzz_netlist tests/fuzz/fuzz_yaml \
-	tests/fuzz/fuzz_ws tests/fuzz/fuzz_kubecfg tests/fuzz/fuzz_kubewatch \
-	tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto \
+	tests/fuzz/fuzz_ws tests/fuzz/fuzz_wsconn_splice tests/fuzz/fuzz_kubecfg \
+	tests/fuzz/fuzz_kubewatch tests/fuzz/fuzz_mux tests/fuzz/fuzz_agentproto \
 	tests/fuzz/fuzz_v1session tests/fuzz/fuzz_units tests/fuzz/fuzz_rfbin \
 	tests/fuzz/fuzz_metrics tests/fuzz/fuzz_webhost tests/fuzz/fuzz_webreq
 tests_fuzz_fuzz_webhost_SOURCES = tests/fuzz/fuzz_webhost.c $(FUZZ_MAIN)
@@ -177,6 +184,15 @@ tests_fuzz_fuzz_ws_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"ws"'
 tests_fuzz_fuzz_ws_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
 tests_fuzz_fuzz_ws_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_ws_LDADD = $(LIBSSD) $(OPENSSL_LIBS)
+tests_fuzz_fuzz_wsconn_splice_SOURCES = tests/fuzz/fuzz_wsconn_splice.c \
+	$(FUZZ_MAIN)
+tests_fuzz_fuzz_wsconn_splice_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_NAME='"wsconn_splice"'
+tests_fuzz_fuzz_wsconn_splice_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS) \
+	$(LIBEVENT_CFLAGS)
+tests_fuzz_fuzz_wsconn_splice_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_wsconn_splice_LDADD = $(LIBSSD) $(LIBEVENT_LIBS) \
+	$(OPENSSL_LIBS)
 tests_fuzz_fuzz_kubecfg_SOURCES = tests/fuzz/fuzz_kubecfg.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_kubecfg_CPPFLAGS = $(CLUSTER_CPPFLAGS) -DFUZZ_NAME='"kubecfg"'
 tests_fuzz_fuzz_kubecfg_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)

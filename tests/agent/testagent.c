@@ -329,7 +329,8 @@ main(int argc, char **argv)
 	const struct wsconn_opts wo = { .max_message = 1 << 20,
 	    .max_output = 8 << 20, .ping_interval_ms = 20000,
 	    .close_timeout_ms = 2000 };
-	const struct wsconn_cbs cbs = { agent_message, agent_closed, NULL };
+	const struct wsconn_cbs cbs = {
+	    .message = agent_message, .closed = agent_closed };
 	const char *url = NULL, *id = NULL, *key = NULL;
 	struct agent a = { .max_sessions = 5, .sessions_times = 1 };
 	struct dial_url u;

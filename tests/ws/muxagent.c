@@ -354,8 +354,9 @@ dial_link(void)
 {
 	static const struct wsconn_opts wo = { .max_message = MUX_MESSAGE_MAX,
 	    .max_output = LINK_OUTPUT_MAX, .close_timeout_ms = 2000 };
-	static const struct wsconn_cbs cbs = { link_message, link_closed,
-	    link_drained };
+	static const struct wsconn_cbs cbs = {
+	    .message = link_message, .closed = link_closed,
+	    .drained = link_drained };
 	char err[256];
 
 	if (wsconn_dial(base, dns, NULL, &url, target_path, MUX_SUBPROTOCOL,

@@ -139,7 +139,8 @@ dial_round(void)
 	static const struct wsconn_opts wo = { .max_message = 4 * BIG,
 	    .max_output = 8 * BIG, .idle_timeout_ms = 10000,
 	    .close_timeout_ms = 2000 };
-	static const struct wsconn_cbs cbs = { on_message, on_closed, NULL };
+	static const struct wsconn_cbs cbs = {
+	    .message = on_message, .closed = on_closed };
 	char err[256];
 
 	if (wsconn_dial(base, dns, NULL, &url, "/", "superchat, chat", NULL,
