@@ -211,6 +211,7 @@ dl_pump_spliced(struct dl_stream *s)
 {
 	struct wsconn *ws = s->link->ws;
 	uint8_t hdr[MUX_HEADER_LEN];
+	char why[128];
 	uint32_t credit;
 	ssize_t n;
 	int i;
@@ -228,7 +229,9 @@ dl_pump_spliced(struct dl_stream *s)
 		if (n == -1 && errno == EAGAIN)
 			break;
 		if (n == -1) {
-			dl_stream_end(s, MUX_E_IO, "the session's socket broke");
+			snprintf(why, sizeof(why), "the session's socket: %s",
+			    strerror(errno));
+			dl_stream_end(s, MUX_E_IO, why);
 			return;
 		}
 		if (n == 0) {
@@ -342,8 +345,10 @@ dl_opened(int fd, const char *err, void *arg)
 	    dl_sock_event, s);
 	bufferevent_setwatermark(s->sock, EV_READ, 0, DL_SOCK_READ_MAX);
 	bufferevent_set_max_single_write(s->sock, DL_SOCK_WRITE_MAX);
+	/* Without a pipe (out of descriptors) the stream copies. */
 	if (dl.splice && s->link->ws != NULL &&
-	    wsconn_plain_fd(s->link->ws) != -1 && (s->readable = event_new(
+	    wsconn_plain_fd(s->link->ws) != -1 &&
+	    bevio_pipe_open(&dl.pipe) == 0 && (s->readable = event_new(
 	    dl.base, fd, EV_READ | EV_PERSIST, dl_sock_readable, s)) == NULL) {
 		dl_stream_end(s, MUX_E_IO, "out of memory");
 		return;
