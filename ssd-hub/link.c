@@ -462,8 +462,9 @@ hub_link_accept(int fd, const char *agent_id, const char *accept,
 		fatalx("out of memory for an agent link");
 	n = ws_server_response(resp, sizeof(resp), accept, NULL);
 	bufferevent_write(bev, resp, n);
+	/* At the front: libevent keeps the input's end for its reads. */
 	if (tail_len > 0)
-		evbuffer_add(bufferevent_get_input(bev), tail, tail_len);
+		evbuffer_prepend(bufferevent_get_input(bev), tail, tail_len);
 	l = xcalloc(1, sizeof(*l));
 	ssd_strlcpy(l->agent_id, agent_id, sizeof(l->agent_id));
 	ssd_strlcpy(l->peer, peer, sizeof(l->peer));

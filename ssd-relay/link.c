@@ -388,8 +388,9 @@ dlink_accept(int fd, const char *agent_id, const char *accept,
 	l->heard_ms = now_ms();
 	n = ws_server_response(resp, sizeof(resp), accept, MUX_SUBPROTOCOL);
 	bufferevent_write(bev, resp, n);
+	/* At the front: libevent keeps the input's end for its reads. */
 	if (tail_len > 0)
-		evbuffer_add(bufferevent_get_input(bev), tail, tail_len);
+		evbuffer_prepend(bufferevent_get_input(bev), tail, tail_len);
 	if (dlink_tick_ev == NULL) {
 		dlink_tick_ev = event_new(worker_base(), -1, EV_PERSIST,
 		    dlink_tick, NULL);

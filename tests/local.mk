@@ -305,6 +305,7 @@ EXTRA_DIST += tests/conf-example.sh tests/schema.sh \
 	tests/integration/metrics.sh tests/integration/prometheus.sh \
 	tests/integration/vnc-relay.js tests/pg.sh tests/agent/flood.py \
 	tests/ws/rfbclient.py tests/ws/pingflood.py tests/ws/bytetarget.py \
+	tests/ws/pipelined.py \
 	tests/ws/echo-server.py tests/ws/podfile.py tests/integration/homes.sh \
 	tests/ws/idleviewer.py tests/integration/policies.sh \
 	tests/ws/webapp.py tests/ws/webclient.py tests/integration/websessions.sh \

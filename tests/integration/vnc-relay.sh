@@ -85,6 +85,8 @@ r=$(upgrade "/api/v1/agent/data?agent_id=k8s-relay" -H 'Sec-WebSocket-Protocol: 
 ok_if "data link with a wrong key: 401" [ "${r%% *}" = 401 ]
 r=$(upgrade "/api/v1/agents/data?agent_id=k8s-relay" -H 'Sec-WebSocket-Protocol: ssd-mux.v1')
 ok_if "data link without a key: 401" [ "${r%% *}" = 401 ]
+ok_if "a data link's first frame sent with its upgrade request is answered" \
+    /usr/bin/python3 "$top_srcdir/tests/ws/pipelined.py" "$SSD_PORT" "$key" k8s-relay
 
 "$top_builddir/tests/ws/muxagent" --url "ws://127.0.0.1:$SSD_PORT" --agent k8s-relay \
     --key "$key" --target "$s_vnc=127.0.0.1:$vport" --target "$s_dead=127.0.0.1:$dport" \
