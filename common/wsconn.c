@@ -26,7 +26,6 @@
 #define WSCONN_STALL_MS	30000
 #define WSCONN_WRITE_MAX	(256 * 1024)	/* written per event */
 
-
 const char *
 wsconn_protocol(const struct wsconn *c)
 {
@@ -248,9 +247,9 @@ wsconn_free(struct wsconn *c)
 		c->dead = 1;	/* freed when the callback returns */
 		return;
 	}
-	bufferevent_free(c->bev);
 	if (c->rd != NULL)
-		event_free(c->rd);
+		event_free(c->rd);	/* before its descriptor is closed */
+	bufferevent_free(c->bev);
 	if (c->tick != NULL)
 		event_free(c->tick);
 	ws_parser_free(&c->ws);

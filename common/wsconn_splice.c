@@ -108,9 +108,10 @@ wss_to_parser(struct wsconn *c, struct bevio_pipe *p, uint64_t left)
 	c->hd_len = 0;
 	c->copy_left = left;
 	if (rc == -1) {
-		log_warnx("websocket input: out of memory or a broken pipe");
+		/* The owner's closed() logs it, with what it concerns. */
 		c->got_close = 1;
-		wsconn_close(c, WS_CLOSE_INTERNAL, "out of memory");
+		wsconn_close(c, WS_CLOSE_INTERNAL,
+		    "input lost: out of memory or a broken pipe");
 		return;
 	}
 	wsconn_parse_input(c);
