@@ -62,8 +62,10 @@ exec 9>&-
 wait $VIEWERS
 ok_if "all close at once: the relay holds no streams" wait_until $((TEST_WAIT * 2)) \
     test "$(ssdctl show streams | grep -c "$sid")" = 0
-ok_if "every end reached ssd-api: $n audit rows" wait_until $((TEST_WAIT * 2)) \
-    test "$(vnc_ends)" = "$n"
+# (Under ASan on a loaded machine the rows have been seen to take over
+# 3 minutes, cause not yet known: a generous bound, and the count if not.)
+wait_until $((TEST_WAIT * 4)) test "$(vnc_ends)" = "$n"
+ok_rc "every end reached ssd-api: $n audit rows (got $(vnc_ends))" $?
 ok_if "... none reported lost" eval '! grep -E "end not reported|audit record lost" "$T/ssd.log"'
 grep -q "end records wait for it" "$T/ssd.log" &&
     diag "the channel to ssd-api filled and records waited in the relay"

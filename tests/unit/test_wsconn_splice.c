@@ -101,7 +101,8 @@ frame(uint8_t *out, int fin, int op, const uint8_t *payload, size_t len,
 {
 	size_t n = ws_frame_header(out, fin, op, len, key);
 
-	memcpy(out + n, payload, len);
+	if (len > 0)
+		memcpy(out + n, payload, len);
 	ws_mask(out + n, len, key, 0);
 	return n + len;
 }
