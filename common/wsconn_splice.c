@@ -181,23 +181,28 @@ wss_spliced(struct wsconn *c)
 	c->pipe = NULL;
 	c->hd_len = 0;
 	ev = ws_parse(&c->ws, c->hd, h, &used, &m);
-	if (ev != WS_EV_MORE || c->sent_close) {
+	if (ev != WS_EV_MORE) {
 		bevio_pipe_close(p);
 		wsconn_event_of(c, ev, &m);
 		return;
 	}
+	/* The parser waits for the next frame (the peer's close, say). */
 	ws_parser_payload_taken(&c->ws);
-	c->cbs.spliced(c, c->hd + h, p, c->arg);
+	if (c->sent_close)
+		bevio_pipe_close(p);	/* as message() is not called then */
+	else
+		c->cbs.spliced(c, c->hd + h, p, c->arg);
 }
 
 static ssize_t
 wss_splice(struct wsconn *c)
 {
-	int fd = bufferevent_getfd(c->bev), avail = 0;
+	int fd = bufferevent_getfd(c->bev), avail = 0, err;
 	ssize_t r;
 
 	r = bevio_pipe_fill(c->pipe, fd, c->splice_left);
-	if (r == -1 && errno == EAGAIN && ioctl(fd, FIONREAD, &avail) == 0 &&
+	err = errno;
+	if (r == -1 && err == EAGAIN && ioctl(fd, FIONREAD, &avail) == 0 &&
 	    avail > 0) {
 		/* The pipe is full (a payload in tiny pieces): parse it. */
 		r = (ssize_t)c->pipe->held;
@@ -206,7 +211,7 @@ wss_splice(struct wsconn *c)
 		c->splice_left = 0;
 		return r > 0 ? r : 1;
 	}
-	if ((r = wss_result(c, r, errno)) <= 0)
+	if ((r = wss_result(c, r, err)) <= 0)
 		return r;
 	c->splice_left -= (uint64_t)r;
 	if (c->splice_left == 0)

@@ -130,9 +130,14 @@ push(struct client *cl, size_t step)
 	cl->len = 0;
 }
 
-START_TEST(frames_spliced_or_parsed_in_order)
+/*
+ * A socket pair: the server's end (non-blocking) under a wsconn with
+ * spliced input reporting to t, the other end cl's, with a buffer of
+ * cap bytes.
+ */
+static struct wsconn *
+server(struct client *cl, struct seen *t, size_t cap, int nonblock)
 {
-	static const uint8_t zero[4], key[4] = { 1, 2, 3, 4 };
 	const struct wsconn_opts opts = {
 		.max_message = 1 << 20, .max_output = 1 << 20,
 		.close_timeout_ms = 1000, .plain_socket = 1,
@@ -142,27 +147,62 @@ START_TEST(frames_spliced_or_parsed_in_order)
 		.message = on_message, .closed = on_closed,
 		.splice = on_splice, .spliced = on_spliced,
 	};
-	struct seen t = { .pipe = BEVIO_PIPE_INIT };
-	struct client cl;
-	struct bufferevent *bev;
-	uint8_t *p[7], junk[4096];
-	size_t plen[7] = { BIG, BIG, BIG, 3000, 3000, 1000, 10 }, i, j;
-	int sv[2], k;
+	int sv[2];
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ck_assert_int_ne(fcntl(sv[0], F_SETFL, O_NONBLOCK), -1);
-	cl.base = event_base_new();
-	cl.fd = sv[1];
-	cl.buf = malloc(8 * BIG);
-	cl.len = 0;
+	if (nonblock)
+		ck_assert_int_ne(fcntl(sv[1], F_SETFL, O_NONBLOCK), -1);
+	cl->base = event_base_new();
+	cl->fd = sv[1];
+	cl->buf = malloc(cap);
+	cl->len = 0;
+	return wsconn_new(cl->base, bufferevent_socket_new(cl->base, sv[0],
+	    BEV_OPT_CLOSE_ON_FREE), WS_SERVER, &opts, &cbs, t);
+}
+
+static void
+client_done(struct client *cl, struct seen *t)
+{
+	int k;
+
+	for (k = 0; k < t->n; k++)
+		free(t->data[k]);
+	bevio_pipe_close(&t->pipe);
+	close(cl->fd);
+	free(cl->buf);
+	event_base_free(cl->base);
+}
+
+/* Turns the loop, reading what the server sends, until it closed. */
+static void
+until_closed(struct client *cl, struct seen *t)
+{
+	uint8_t junk[4096];
+	int k;
+
+	for (k = 0; k < 100 && t->closed_code == 0; k++) {
+		while (read(cl->fd, junk, sizeof(junk)) > 0)
+			continue;	/* pongs and the close */
+		event_base_loop(cl->base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	}
+}
+
+START_TEST(frames_spliced_or_parsed_in_order)
+{
+	static const uint8_t zero[4], key[4] = { 1, 2, 3, 4 };
+	struct seen t = { .pipe = BEVIO_PIPE_INIT };
+	struct client cl;
+	uint8_t *p[7];
+	size_t plen[7] = { BIG, BIG, BIG, 3000, 3000, 1000, 10 }, i, j;
+
+	server(&cl, &t, 8 * BIG, 0);
 	for (i = 0; i < 7; i++) {
 		p[i] = malloc(plen[i]);
 		for (j = 0; j < plen[i]; j++)
 			p[i][j] = (uint8_t)(j * 13 + i);
 		p[i][0] = i == 1 || i == 4 ? 'S' : i == 2 ? 'N' : 'S';
 	}
-	bev = bufferevent_socket_new(cl.base, sv[0], BEV_OPT_CLOSE_ON_FREE);
-	wsconn_new(cl.base, bev, WS_SERVER, &opts, &cbs, &t);
 
 	/* 0: key 0, taken: spliced.  1: another key: parsed. */
 	cl.len += frame(cl.buf + cl.len, 1, WS_OP_BINARY, p[0], plen[0], zero);
@@ -182,11 +222,7 @@ START_TEST(frames_spliced_or_parsed_in_order)
 	cl.len += frame(cl.buf + cl.len, 1, WS_OP_CLOSE, (const uint8_t *)
 	    "\x03\xe8", 2, key);
 	push(&cl, 65536);
-	for (k = 0; k < 100 && t.closed_code == 0; k++) {
-		while (read(sv[1], junk, sizeof(junk)) > 0)
-			continue;	/* the pong and the close */
-		event_base_loop(cl.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-	}
+	until_closed(&cl, &t);
 	ck_assert_str_eq(t.log, "smmmms");
 	ck_assert_int_eq(t.closed_code, 1000);
 	ck_assert_uint_eq(t.len[0], plen[0]);
@@ -204,12 +240,42 @@ START_TEST(frames_spliced_or_parsed_in_order)
 	ck_assert_mem_eq(t.data[5], p[6], plen[6]);
 	for (i = 0; i < 7; i++)
 		free(p[i]);
-	for (k = 0; k < t.n; k++)
-		free(t.data[k]);
-	bevio_pipe_close(&t.pipe);
-	close(sv[1]);
-	free(cl.buf);
-	event_base_free(cl.base);
+	client_done(&cl, &t);
+}
+END_TEST
+
+/*
+ * We close while a spliced payload is on its way: the payload is dropped
+ * (no message after our close) and the peer's close frame behind it is
+ * still read as a frame, so the handshake ends at once.
+ */
+START_TEST(close_during_a_splice_still_ends_cleanly)
+{
+	static const uint8_t zero[4], key[4] = { 5, 6, 7, 8 };
+	struct seen t = { .pipe = BEVIO_PIPE_INIT };
+	struct client cl;
+	struct wsconn *c;
+	uint8_t payload[1000];
+	size_t half;
+
+	memset(payload, 'S', sizeof(payload));
+	c = server(&cl, &t, 4096, 1);
+	cl.len = frame(cl.buf, 1, WS_OP_BINARY, payload, sizeof(payload),
+	    zero);
+	half = cl.len / 2;
+	cl.len = half;
+	push(&cl, 65536);		/* header, prefix, part of the payload */
+	wsconn_close(c, 1001, "going away");
+	cl.len = frame(cl.buf, 1, WS_OP_BINARY, payload, sizeof(payload),
+	    zero) - half;
+	memmove(cl.buf, cl.buf + half, cl.len);
+	cl.len += frame(cl.buf + cl.len, 1, WS_OP_CLOSE, (const uint8_t *)
+	    "\x03\xe9", 2, key);
+	push(&cl, 65536);
+	until_closed(&cl, &t);
+	ck_assert_int_eq(t.closed_code, 1001);
+	ck_assert_str_eq(t.log, "");
+	client_done(&cl, &t);
 }
 END_TEST
 
@@ -224,6 +290,7 @@ main(void)
 	signal(SIGPIPE, SIG_IGN);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, frames_spliced_or_parsed_in_order);
+	tcase_add_test(tc, close_during_a_splice_still_ends_cleanly);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
