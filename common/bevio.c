@@ -61,22 +61,13 @@ bevio_read_more(struct bufferevent *bev, size_t limit)
 	return added;
 }
 
-int
-bevio_send(struct bufferevent *bev, const struct iovec *iov, int n)
+/* What of iov's n pieces is past the skip bytes written goes onto out. */
+static int
+bevio_queue_rest(struct evbuffer *out, const struct iovec *iov, int n,
+    size_t skip)
 {
-	struct evbuffer *out = bufferevent_get_output(bev);
-	evutil_socket_t fd = bufferevent_getfd(bev);
-	size_t skip = 0;
-	ssize_t w = 0;
 	int i;
 
-	if (fd >= 0 && (bufferevent_get_enabled(bev) & EV_WRITE) &&
-	    evbuffer_get_length(out) == 0) {
-		do
-			w = writev(fd, iov, n);
-		while (w == -1 && errno == EINTR);
-		skip = w > 0 ? (size_t)w : 0;
-	}
 	for (i = 0; i < n; i++) {
 		if (skip >= iov[i].iov_len) {
 			skip -= iov[i].iov_len;
@@ -87,6 +78,31 @@ bevio_send(struct bufferevent *bev, const struct iovec *iov, int n)
 			return -1;
 		skip = 0;
 	}
+	return 0;
+}
+
+/* Writes go straight to the socket: nothing queued before them. */
+static int
+bevio_direct(struct bufferevent *bev)
+{
+	return bufferevent_getfd(bev) >= 0 &&
+	    (bufferevent_get_enabled(bev) & EV_WRITE) &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0;
+}
+
+int
+bevio_send(struct bufferevent *bev, const struct iovec *iov, int n)
+{
+	struct evbuffer *out = bufferevent_get_output(bev);
+	ssize_t w = 0;
+
+	if (bevio_direct(bev)) {
+		do
+			w = writev(bufferevent_getfd(bev), iov, n);
+		while (w == -1 && errno == EINTR);
+	}
+	if (bevio_queue_rest(out, iov, n, w > 0 ? (size_t)w : 0) == -1)
+		return -1;
 	if (w > 0 && evbuffer_get_length(out) == 0)
 		bufferevent_trigger(bev, EV_WRITE, BEV_TRIG_DEFER_CALLBACKS);
 	return 0;
@@ -162,36 +178,46 @@ bevio_pipe_drain(struct bevio_pipe *p, struct evbuffer *out)
 	return -1;
 }
 
+/* All of p goes onto socket fd, as far as the socket takes it. */
+static void
+bevio_splice_out(struct bevio_pipe *p, int fd)
+{
+	ssize_t w;
+
+	while (p->held > 0) {
+		w = splice(p->fd[0], NULL, fd, NULL, p->held,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		p->held -= (size_t)w;
+	}
+}
+
 int
-bevio_send_pipe(struct bufferevent *bev, const void *hdr, size_t hlen,
+bevio_send_pipe(struct bufferevent *bev, const struct iovec *iov, int n,
     struct bevio_pipe *p)
 {
 	struct evbuffer *out = bufferevent_get_output(bev);
-	evutil_socket_t fd = bufferevent_getfd(bev);
-	const char *h = hdr;
+	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = n };
+	size_t total = 0, skip = 0;
 	ssize_t w = 0;
+	int i;
 
-	if (fd >= 0 && (bufferevent_get_enabled(bev) & EV_WRITE) &&
-	    evbuffer_get_length(out) == 0) {
+	for (i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	if (bevio_direct(bev)) {
 		/* MSG_MORE: the header waits for its payload in the socket. */
 		do
-			w = send(fd, h, hlen, MSG_MORE | MSG_NOSIGNAL);
+			w = sendmsg(bufferevent_getfd(bev), &m,
+			    MSG_MORE | MSG_NOSIGNAL);
 		while (w == -1 && errno == EINTR);
-		if (w > 0) {
-			h += w;
-			hlen -= (size_t)w;
-		}
-		while (hlen == 0 && p->held > 0) {
-			w = splice(p->fd[0], NULL, fd, NULL, p->held,
-			    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (w == -1 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				break;
-			p->held -= (size_t)w;
-		}
+		skip = w > 0 ? (size_t)w : 0;
+		if (skip == total)
+			bevio_splice_out(p, bufferevent_getfd(bev));
 	}
-	if (hlen > 0 && evbuffer_add(out, h, hlen) == -1) {
+	if (bevio_queue_rest(out, iov, n, skip) == -1) {
 		bevio_pipe_close(p);
 		return -1;
 	}

@@ -66,15 +66,16 @@ int	bevio_pipe_open(struct bevio_pipe *p);
  */
 ssize_t	bevio_pipe_fill(struct bevio_pipe *p, int fd, size_t max);
 /*
- * Sends hdr and then all the pipe holds on bev's socket: straight from
- * the pipe when bev's output is empty, else (and for what the socket
- * does not take) queued on the output, read out of the pipe.  The pipe
+ * Sends iov's n pieces (headers, say) and then all the pipe holds on
+ * bev's socket: straight from the pipe when bev's output is empty, else
+ * (and for what the socket does not take) queued on the output, read
+ * out of the pipe.  The pipe
  * is empty after.  As with bevio_send, what was all written runs the
  * write callback, deferred, and errors of the socket stay in it for
  * libevent's next write.  0, or -1 when out of memory.
  */
-int	bevio_send_pipe(struct bufferevent *bev, const void *hdr, size_t hlen,
-	    struct bevio_pipe *p);
+int	bevio_send_pipe(struct bufferevent *bev, const struct iovec *iov,
+	    int n, struct bevio_pipe *p);
 /* All the pipe holds, read onto the end of out: 0, or -1 (closed). */
 int	bevio_pipe_drain(struct bevio_pipe *p, struct evbuffer *out);
 void	bevio_pipe_close(struct bevio_pipe *p);

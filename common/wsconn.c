@@ -186,20 +186,20 @@ wsconn_send_pipe(struct wsconn *c, int opcode, const void *prefix,
     size_t plen, struct bevio_pipe *p)
 {
 	static const uint8_t zero_key[4];
-	uint8_t hdr[WS_HEADER_MAX + WSCONN_PIPE_PREFIX_MAX];
-	size_t n;
+	uint8_t hdr[WS_HEADER_MAX];
+	struct iovec iov[2];
 
 	if (c->dead || c->sent_close || !c->opts.plain_socket ||
-	    plen > WSCONN_PIPE_PREFIX_MAX ||
 	    wsconn_queued(c) + plen + p->held > c->opts.max_output) {
 		bevio_pipe_close(p);
 		return -1;
 	}
-	n = ws_frame_header(hdr, 1, opcode, plen + p->held,
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = ws_frame_header(hdr, 1, opcode, plen + p->held,
 	    c->role == WS_CLIENT ? zero_key : NULL);
-	if (plen > 0)
-		memcpy(hdr + n, prefix, plen);
-	return bevio_send_pipe(c->bev, hdr, n + plen, p);
+	iov[1].iov_base = (void *)(uintptr_t)prefix;
+	iov[1].iov_len = plen;
+	return bevio_send_pipe(c->bev, iov, plen > 0 ? 2 : 1, p);
 }
 
 int
@@ -249,6 +249,7 @@ wsconn_free(struct wsconn *c)
 	}
 	if (c->rd != NULL)
 		event_free(c->rd);	/* before its descriptor is closed */
+	free(c->ahead);
 	bufferevent_free(c->bev);
 	if (c->tick != NULL)
 		event_free(c->tick);

@@ -43,11 +43,13 @@ struct wsconn_opts {
 	int	 external_tick;
 	/*
 	 * A server on a plain socket may take payloads out of the stream
-	 * (cbs.splice): its input is then read frame by frame, and data
-	 * frames come to splice() with their first splice_prefix bytes
-	 * (at most WSCONN_PIPE_PREFIX_MAX).  0: off.
+	 * (cbs.splice): its input is then read a little ahead only, and
+	 * data frames with at least splice_min payload bytes not yet read
+	 * come to splice() with their first splice_prefix bytes (at most
+	 * WSCONN_PIPE_PREFIX_MAX).  0: off.
 	 */
 	size_t	 splice_prefix;
+	size_t	 splice_min;
 };
 
 struct wsconn_cbs {
@@ -66,13 +68,14 @@ struct wsconn_cbs {
 	/*
 	 * With opts.splice_prefix: a whole binary message of len bytes,
 	 * masked with the key 0, is coming; head holds its first
-	 * splice_prefix bytes.  A pipe to move the rest into (given to
-	 * spliced() once all of it is there), or NULL: message() gets it
-	 * as usual.
+	 * splice_prefix bytes.  A pipe to move the rest into, or NULL:
+	 * message() gets it as usual.  Once all of it is there, spliced()
+	 * gets the message's first hlen bytes (read ahead, at least
+	 * splice_prefix) in head and the rest in the pipe.
 	 */
 	struct bevio_pipe *(*splice)(struct wsconn *c, const uint8_t *head,
 		    uint64_t len, void *arg);
-	void	(*spliced)(struct wsconn *c, const uint8_t *head,
+	void	(*spliced)(struct wsconn *c, const uint8_t *head, size_t hlen,
 		    struct bevio_pipe *p, void *arg);
 };
 
@@ -85,11 +88,10 @@ int		 wsconn_send(struct wsconn *c, int opcode, const void *data,
 		    size_t len);
 int		 wsconn_send_text(struct wsconn *c, const char *text);
 /*
- * Queues one message of prefix (at most WSCONN_PIPE_PREFIX_MAX bytes)
- * and then all that p holds, on a plain socket, the pipe's bytes moved
- * by the kernel (bevio.h).  A client masks it with the key 0: what goes
- * on the wire is the payload as it is (see the caller for why that is
- * safe there).  -1 once closing, over max_output, or not a plain
+ * Queues one message of prefix and then all that p holds, on a plain
+ * socket, the pipe's bytes moved by the kernel (bevio.h).  A client
+ * masks it with the key 0: what goes on the wire is the payload as it is
+ * (see the caller for why that is safe there).  -1 once closing, over max_output, or not a plain
  * socket; p is empty after, either way.
  */
 int		 wsconn_send_pipe(struct wsconn *c, int opcode,

@@ -12,6 +12,8 @@
 #include "wsconn.h"
 
 #define WSCONN_READ_MAX		(256 * 1024)	/* input read per callback */
+/* Spliced input read ahead: a small frame whole, a big one's header. */
+#define WSCONN_AHEAD		4096
 
 struct wsconn {
 	struct bufferevent	*bev;
@@ -33,15 +35,18 @@ struct wsconn {
 	uint64_t		 stalled_ms;	/* output full since, 0: not */
 	char			 protocol[64];
 	/*
-	 * Spliced input (opts.splice_prefix): the socket is read frame by
-	 * frame, by rd instead of the bufferevent.  hd holds a header and
-	 * the payload's first bytes; then either copy_left bytes of the
-	 * frame go to the input for the parser, or splice_left bytes of
-	 * the payload into pipe.
+	 * Spliced input (opts.splice_prefix): the socket is read by rd
+	 * instead of the bufferevent, at most WSCONN_AHEAD bytes ahead
+	 * into ahead[], whose bytes from ahead_off are not yet used.
+	 * Then copy_left more bytes of the frame go to the input for the
+	 * parser, or splice_left bytes of its payload into pipe (while
+	 * ahead holds only that frame's header and first bytes).  bulk:
+	 * the last frame was spliced; drained: a read this wakeup was short.
 	 */
 	struct event		*rd;
-	uint8_t			 hd[WS_HEADER_MAX + WSCONN_PIPE_PREFIX_MAX];
-	size_t			 hd_len;
+	uint8_t			*ahead;
+	size_t			 ahead_off, ahead_len;
+	int			 bulk, drained;
 	uint64_t		 copy_left;
 	uint64_t		 splice_left;
 	struct bevio_pipe	*pipe;

@@ -1,11 +1,11 @@
 /*
  * wsconn_splice.c - spliced input of a wsconn (wsconn.h, splice_prefix):
- * the socket is read one frame at a time, so that a data message's
- * payload can go from the socket into a pipe, and on to another socket,
- * without entering user space.  Every other frame, and every one the
- * owner does not take, goes through the parser as usual.  Headers are
- * read exactly (two bytes, then the rest and the prefix), so nothing
- * past a frame is read before its owner is known.
+ * the socket is read at most WSCONN_AHEAD bytes ahead, so that a data
+ * message's payload can go from the socket into a pipe, and on to
+ * another socket, without entering user space.  A small frame comes
+ * whole with one read and goes to the parser, as does every frame the
+ * owner does not take; of a big one, one read brings the header and the
+ * payload's first bytes, and the rest is spliced.
  */
 #include "config.h"
 
@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -24,6 +26,9 @@
 #include "wsconn_priv.h"
 
 #define WSS_COPY_STEP	(64 * 1024)
+
+_Static_assert(WS_HEADER_MAX + WSCONN_PIPE_PREFIX_MAX <= WSCONN_AHEAD,
+    "a header and its prefix fit ahead");
 
 /*
  * A read's outcome for the loop: bytes, 0 to wait for the socket, or -1
@@ -41,71 +46,101 @@ wss_result(struct wsconn *c, ssize_t r, int err)
 	return -1;
 }
 
+/* A short read emptied the socket: the next would only say EAGAIN. */
 static ssize_t
 wss_recv(struct wsconn *c, void *buf, size_t n)
 {
 	ssize_t r;
 
+	if (c->drained)
+		return 0;
 	do
 		r = recv(bufferevent_getfd(c->bev), buf, n, 0);
 	while (r == -1 && errno == EINTR);
+	c->drained = r > 0 && (size_t)r < n;
 	return wss_result(c, r, errno);
+}
+
+static size_t
+wss_avail(const struct wsconn *c)
+{
+	return c->ahead_len - c->ahead_off;
 }
 
 /*
  * From a header's first two bytes: a whole binary frame, masked, longer
- * than the prefix, starting a message: its prefix is read with the rest
- * of the header.  (A length field of 126 or 127 that is not minimal may
- * be shorter: the parser fails such a header, and the connection.)
+ * than the prefix, starting a message: the owner may take it once the
+ * rest of the header and the prefix are read.  (A length field of 126
+ * or 127 that is not minimal may be shorter: the parser fails such a
+ * header, and the connection.)
  */
 static int
-wss_candidate(const struct wsconn *c)
+wss_candidate(const struct wsconn *c, const uint8_t *hd)
 {
-	size_t len7 = c->hd[1] & 0x7f;
+	size_t len7 = hd[1] & 0x7f;
 
-	return c->hd[0] == (0x80 | WS_OP_BINARY) && (c->hd[1] & 0x80) &&
+	return hd[0] == (0x80 | WS_OP_BINARY) && (hd[1] & 0x80) &&
 	    (len7 >= 126 || len7 > c->opts.splice_prefix) &&
 	    ws_parser_between(&c->ws);
 }
 
-/* Bytes hd needs: two, then the header and, for a candidate, the prefix. */
+/* Bytes ahead needs to decide on the next frame. */
 static size_t
 wss_need(const struct wsconn *c)
 {
-	if (c->hd_len < 2)
+	const uint8_t *hd = c->ahead + c->ahead_off;
+
+	if (wss_avail(c) < 2)
 		return 2;
-	return ws_header_len(c->hd) + (wss_candidate(c) ?
+	return ws_header_len(hd) + (wss_candidate(c, hd) ?
 	    c->opts.splice_prefix : 0);
 }
 
-/* A candidate's whole header is in hd: masked with the key 0, not too big. */
+/* The next frame can go on without the socket: its start is ahead. */
 static int
-wss_offerable(const struct wsconn *c, size_t h)
+wss_ready(const struct wsconn *c)
 {
-	const uint8_t *key = c->hd + h - 4;
-	uint64_t len = ws_header_payload_len(c->hd);
-
-	return (key[0] | key[1] | key[2] | key[3]) == 0 &&
-	    len > c->opts.splice_prefix && len <= c->ws.max_message;
+	return c->splice_left == 0 && c->copy_left == 0 &&
+	    wss_avail(c) >= wss_need(c);
 }
 
 /*
- * The frame goes to the parser after all: what was read of it (hd, and
- * what p holds), then copy_left more bytes as they come.
+ * A candidate whose header is ahead may be offered: masked with the key
+ * 0, not too big, and with at least splice_min bytes of it still in the
+ * socket (for fewer, the copy costs less than the pipe's calls).
+ */
+static int
+wss_offerable(const struct wsconn *c, const uint8_t *hd, size_t h,
+    uint64_t len)
+{
+	const uint8_t *key = hd + h - 4;
+	size_t got = wss_avail(c) - h;
+
+	return (key[0] | key[1] | key[2] | key[3]) == 0 &&
+	    len > c->opts.splice_prefix && len <= c->ws.max_message &&
+	    len > got && len - got >= c->opts.splice_min;
+}
+
+/*
+ * n bytes ahead (a frame, or its start) go to the parser, then what p
+ * holds, then copy_left more bytes of the frame as they come.
  */
 static void
-wss_to_parser(struct wsconn *c, struct bevio_pipe *p, uint64_t left)
+wss_to_parser(struct wsconn *c, size_t n, struct bevio_pipe *p,
+    uint64_t left)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	int rc;
 
 	/* libevent keeps the input's end frozen except while it reads. */
 	evbuffer_unfreeze(in, 0);
-	rc = evbuffer_add(in, c->hd, c->hd_len);
+	rc = evbuffer_add(in, c->ahead + c->ahead_off, n);
 	if (rc == 0 && p != NULL)
 		rc = bevio_pipe_drain(p, in);
 	evbuffer_freeze(in, 0);
-	c->hd_len = 0;
+	c->ahead_off += n;
+	if (c->ahead_off == c->ahead_len)
+		c->ahead_off = c->ahead_len = 0;
 	c->copy_left = left;
 	if (rc == -1) {
 		/* The owner's closed() logs it, with what it concerns. */
@@ -117,31 +152,48 @@ wss_to_parser(struct wsconn *c, struct bevio_pipe *p, uint64_t left)
 	wsconn_parse_input(c);
 }
 
-/* hd holds the header (and the prefix): offered, or parsed. */
+/* A frame's header (and prefix) is ahead: offered, or parsed. */
 static void
 wss_frame(struct wsconn *c)
 {
-	size_t h = ws_header_len(c->hd);
-	uint64_t len = ws_header_payload_len(c->hd);
+	const uint8_t *hd = c->ahead + c->ahead_off;
+	size_t h = ws_header_len(hd), got = wss_avail(c) - h;
+	uint64_t len = ws_header_payload_len(hd);
 
-	if (c->hd_len > h && wss_offerable(c, h) && (c->pipe =
-	    c->cbs.splice(c, c->hd + h, len, c->arg)) != NULL) {
-		c->splice_left = len - (c->hd_len - h);
+	c->bulk = wss_candidate(c, hd) && wss_offerable(c, hd, h, len) &&
+	    (c->pipe = c->cbs.splice(c, hd + h, len, c->arg)) != NULL;
+	if (c->bulk) {
+		c->splice_left = len - got;
 		return;
 	}
-	wss_to_parser(c, NULL, h + len > c->hd_len ? h + len - c->hd_len : 0);
+	if (len > got)
+		wss_to_parser(c, h + got, NULL, len - got);
+	else
+		wss_to_parser(c, h + (size_t)len, NULL, 0);
 }
 
+/*
+ * At a frame's start: one read ahead if need be, then the frame.  After
+ * a spliced frame, the next is likely big too: the read takes at most a
+ * header and its prefix, so that none of the payload is copied.
+ */
 static ssize_t
 wss_head(struct wsconn *c)
 {
-	size_t need = wss_need(c);
-	ssize_t r;
+	size_t avail = wss_avail(c);
+	ssize_t r = 1;
 
-	if ((r = wss_recv(c, c->hd + c->hd_len, need - c->hd_len)) <= 0)
-		return r;
-	c->hd_len += (size_t)r;
-	if (c->hd_len == wss_need(c))
+	if (avail < wss_need(c)) {
+		memmove(c->ahead, c->ahead + c->ahead_off, avail);
+		c->ahead_off = 0;
+		c->ahead_len = avail;
+		if ((r = wss_recv(c, c->ahead + avail, (c->bulk ?
+		    WS_HEADER_MAX + c->opts.splice_prefix : WSCONN_AHEAD) -
+		    avail)) <= 0)
+			return r;
+		c->ahead_len += (size_t)r;
+	}
+	if (wss_avail(c) >= wss_need(c))
 		wss_frame(c);
 	return r;
 }
@@ -169,18 +221,22 @@ wss_copy(struct wsconn *c)
 	return r;
 }
 
-/* All of the payload is in the pipe: the header is parsed, then given. */
+/*
+ * All of the payload is in the pipe: the header is parsed, then the
+ * payload given, its first bytes from ahead (valid during the call).
+ */
 static void
 wss_spliced(struct wsconn *c)
 {
-	size_t h = ws_header_len(c->hd), used;
+	const uint8_t *hd = c->ahead + c->ahead_off;
+	size_t h = ws_header_len(hd), hlen = wss_avail(c) - h, used;
 	struct bevio_pipe *p = c->pipe;
 	enum ws_event ev;
 	struct ws_msg m;
 
 	c->pipe = NULL;
-	c->hd_len = 0;
-	ev = ws_parse(&c->ws, c->hd, h, &used, &m);
+	c->ahead_off = c->ahead_len = 0;
+	ev = ws_parse(&c->ws, hd, h, &used, &m);
 	if (ev != WS_EV_MORE) {
 		bevio_pipe_close(p);
 		wsconn_event_of(c, ev, &m);
@@ -191,7 +247,7 @@ wss_spliced(struct wsconn *c)
 	if (c->sent_close)
 		bevio_pipe_close(p);	/* as message() is not called then */
 	else
-		c->cbs.spliced(c, c->hd + h, p, c->arg);
+		c->cbs.spliced(c, hd + h, hlen, p, c->arg);
 }
 
 static ssize_t
@@ -206,7 +262,7 @@ wss_splice(struct wsconn *c)
 	    avail > 0) {
 		/* The pipe is full (a payload in tiny pieces): parse it. */
 		r = (ssize_t)c->pipe->held;
-		wss_to_parser(c, c->pipe, c->splice_left);
+		wss_to_parser(c, wss_avail(c), c->pipe, c->splice_left);
 		c->pipe = NULL;
 		c->splice_left = 0;
 		return r > 0 ? r : 1;
@@ -219,22 +275,29 @@ wss_splice(struct wsconn *c)
 	return r;
 }
 
+/* No close, pause, message waiting or full output stops the input. */
+static int
+wss_may_read(struct wsconn *c)
+{
+	return !c->dead && !c->got_close && !c->paused &&
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
+	    !wsconn_output_full(c);
+}
+
 static void
 wss_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct wsconn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(c->bev);
 	size_t moved = 0;
 	ssize_t r = 1;
 
 	(void)fd;
 	(void)what;
 	c->heard_ms = now_ms();
+	c->drained = 0;
 	c->busy++;
 	wsconn_parse_input(c);	/* what waited while reading was off */
-	while (r > 0 && moved < WSCONN_READ_MAX && !c->dead &&
-	    !c->got_close && !c->paused && evbuffer_get_length(in) == 0 &&
-	    !wsconn_output_full(c)) {
+	while (r > 0 && moved < WSCONN_READ_MAX && wss_may_read(c)) {
 		if (c->splice_left > 0)
 			r = wss_splice(c);
 		else if (c->copy_left > 0)
@@ -245,10 +308,14 @@ wss_read(evutil_socket_t fd, short what, void *arg)
 			moved += (size_t)r;
 	}
 	c->busy--;
-	if (c->dead && c->busy == 0)
+	if (c->dead && c->busy == 0) {
 		wsconn_free(c);
-	else
-		wsconn_try_finish(c);
+		return;
+	}
+	/* Frames already read ahead do not wake the socket's event. */
+	if (wss_ready(c) && wss_may_read(c))
+		event_active(c->rd, EV_READ, 0);
+	wsconn_try_finish(c);
 }
 
 void
@@ -259,7 +326,8 @@ wsconn_splice_reading(struct wsconn *c, int on)
 		return;
 	}
 	event_add(c->rd, NULL);
-	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0 ||
+	    wss_ready(c))
 		event_active(c->rd, EV_READ, 0);
 }
 
@@ -275,7 +343,7 @@ wsconn_splice_start(struct wsconn *c, struct event_base *base)
 	    evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
 		return -1;
 	if ((c->rd = event_new(base, fd, EV_READ | EV_PERSIST, wss_read,
-	    c)) == NULL)
+	    c)) == NULL || (c->ahead = malloc(WSCONN_AHEAD)) == NULL)
 		fatalx("wsconn: out of memory");
 	bufferevent_enable(c->bev, EV_WRITE);
 	event_add(c->rd, NULL);

@@ -3,8 +3,9 @@
  * authenticated the agent and handed the connection over: the 101 with
  * the ssd-mux.v1 subprotocol, the mux parser over WebSocket messages,
  * stream ids to streams, PING/RTT every second and death after silence.
- * DATA that an agent sends masked with the key 0 (its spliced frames)
- * goes from the link to the viewer's socket through a pipe, never read.
+ * Big DATA that an agent sends masked with the key 0 (its spliced
+ * frames) goes from the link to the viewer's socket through a pipe,
+ * never read but for its first bytes.
  * Never blocks, never allocates per byte; a link's failure ends its
  * streams (with a reason for each viewer) and nothing else.
  */
@@ -266,8 +267,8 @@ dlink_splice(struct wsconn *c, const uint8_t *head, uint64_t len, void *arg)
 }
 
 static void
-dlink_spliced(struct wsconn *c, const uint8_t *head, struct bevio_pipe *p,
-    void *arg)
+dlink_spliced(struct wsconn *c, const uint8_t *head, size_t hlen,
+    struct bevio_pipe *p, void *arg)
 {
 	struct dlink *l = arg;
 	struct mux_frame f;
@@ -275,12 +276,13 @@ dlink_spliced(struct wsconn *c, const uint8_t *head, struct bevio_pipe *p,
 
 	(void)c;
 	l->heard_ms = now_ms();
-	if (l->dead || mux_parse_data_header(&l->mux, head, MUX_HEADER_LEN +
+	if (l->dead || mux_parse_data_header(&l->mux, head, hlen +
 	    (uint64_t)p->held, &f) == -1 ||
 	    (s = dlink_lookup(l, f.stream)) == NULL) {
 		bevio_pipe_close(p);	/* crossed our RESET: dropped */
 		return;
 	}
+	f.data = head + MUX_HEADER_LEN;
 	stream_frame_spliced(s, &f, p);
 }
 
@@ -364,6 +366,7 @@ dlink_accept(int fd, const char *agent_id, const char *accept,
 		.close_timeout_ms = RELAY_CLOSE_TIMEOUT_MS,
 		.plain_socket = 1,
 		.splice_prefix = MUX_HEADER_LEN,
+		.splice_min = RELAY_SPLICE_MIN,
 	};
 	struct timeval tv = { RELAY_LINK_PING_MS / 1000,
 	    (RELAY_LINK_PING_MS % 1000) * 1000 };

@@ -51,6 +51,8 @@ extern struct relay_limits relay_limits;
 #define RELAY_LINK_BUCKETS	256	/* streams of a link, by id */
 /* Protocol timing: links are pinged this often, idle viewers after. */
 #define RELAY_LINK_PING_MS	1000
+/* Less DATA than this still to read costs less copied than spliced. */
+#define RELAY_SPLICE_MIN	(16 * 1024)
 #define RELAY_VIEWER_PING_MS	30000
 #define RELAY_CLOSE_TIMEOUT_MS	3000
 #define RELAY_REPLY_MS		5000
@@ -136,7 +138,10 @@ void	 stream_cut(const char *session, const char *user, const char *why);
 void	 stream_frame(struct stream *s, const struct mux_frame *f);
 /* DATA for s may come as a pipe (stream_frame_spliced): a viewer's. */
 int	 stream_splices(const struct stream *s);
-/* DATA whose bytes are in p, which is empty after. */
+/*
+ * DATA: its first bytes (f->len less p->held) at f->data, the rest in p,
+ * which is empty after.
+ */
 struct bevio_pipe;
 void	 stream_frame_spliced(struct stream *s, const struct mux_frame *f,
 	    struct bevio_pipe *p);

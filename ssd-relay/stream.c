@@ -518,7 +518,7 @@ stream_frame_spliced(struct stream *s, const struct mux_frame *f,
 		stream_consumed(s, f->len);
 	} else
 		stream_down_done(s, f->len, wsconn_send_pipe(s->ws,
-		    WS_OP_BINARY, NULL, 0, p) == 0);
+		    WS_OP_BINARY, f->data, f->len - p->held, p) == 0);
 	stream_settle(s);
 }
 

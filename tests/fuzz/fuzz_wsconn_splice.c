@@ -1,5 +1,5 @@
 /*
- * fuzz_wsconn_splice.c - a server wsconn reading frame by frame
+ * fuzz_wsconn_splice.c - a server wsconn reading a little ahead only
  * (splice_prefix) on arbitrary bytes, written in pieces of a size the
  * first byte picks: no crash, no message over the limit, nothing given
  * spliced that is not a whole message of the announced length.
@@ -66,14 +66,14 @@ on_splice(struct wsconn *c, const uint8_t *head, uint64_t len, void *arg)
 }
 
 static void
-on_spliced(struct wsconn *c, const uint8_t *head, struct bevio_pipe *p,
-    void *arg)
+on_spliced(struct wsconn *c, const uint8_t *head, size_t hlen,
+    struct bevio_pipe *p, void *arg)
 {
 	struct state *st = arg;
 
 	(void)c;
 	(void)head;
-	if (p->held + 2 != st->announced)
+	if (hlen < 2 || p->held < 16 || hlen + p->held != st->announced)
 		abort();
 	bevio_pipe_close(p);
 }
@@ -84,7 +84,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct wsconn_opts opts = {
 		.max_message = LIMIT, .max_output = 1 << 20,
 		.close_timeout_ms = 1000, .plain_socket = 1,
-		.external_tick = 1, .splice_prefix = 2,
+		.external_tick = 1, .splice_prefix = 2, .splice_min = 16,
 	};
 	const struct wsconn_cbs cbs = {
 		.message = on_message, .closed = on_closed,
