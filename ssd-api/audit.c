@@ -51,13 +51,18 @@ static struct audit_batch requests = {
 /*
  * Viewers' stream ends: u user (name or id), s session, a address, k
  * "vnc stream" or "web stream", c totals; their sessions were active
- * until now.
+ * until now.  A session row another transaction holds is skipped, not
+ * waited for: the batches of a thousand viewers of one session leaving
+ * at once would otherwise queue on it, past db_query_timeout, and their
+ * rows be lost.  (Its holder is most likely another batch setting the
+ * same time.)
  */
 static struct audit_batch ends = {
 	"WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(u text, "
 	"s text, a text, k text, c jsonb)), "
 	"a AS (UPDATE sessions SET last_activity = now() WHERE id IN "
-	"(SELECT s FROM r)) "
+	"(SELECT id FROM sessions WHERE id IN (SELECT s FROM r) "
+	"FOR UPDATE SKIP LOCKED)) "
 	"INSERT INTO audit_log (user_id, action, resource_type, resource_id, "
 	"changes, timestamp, ip_address, org_id) SELECT u.id, r.k, "
 	"'sessions', r.s, r.c, now(), r.a, 'default-org' FROM r CROSS JOIN "

@@ -62,8 +62,9 @@ exec 9>&-
 wait $VIEWERS
 ok_if "all close at once: the relay holds no streams" wait_until $((TEST_WAIT * 2)) \
     test "$(ssdctl show streams | grep -c "$sid")" = 0
-# (Under ASan on a loaded machine the rows have been seen to take over
-# 3 minutes, cause not yet known: a generous bound, and the count if not.)
+# (Under ASan on a loaded machine rows went missing: the batches queued
+# on the session's row past db_query_timeout, now skipped if held, see
+# vnc-relay.sh.  A generous bound still, and the count if not.)
 wait_until $((TEST_WAIT * 4)) test "$(vnc_ends)" = "$n"
 ok_rc "every end reached ssd-api: $n audit rows (got $(vnc_ends))" $?
 ok_if "... none reported lost" eval '! grep -E "end not reported|audit record lost" "$T/ssd.log"'

@@ -193,6 +193,16 @@ streams_of() { sql_is "SELECT count(*) FROM audit_log WHERE action = 'vnc stream
 n=$(psql -qAt -c "SELECT count(*) FROM audit_log WHERE action = 'vnc stream' AND resource_id = '$s_banner'")
 run quit "$(url "$s_banner")" && wait_until "$TEST_WAIT" streams_of "$s_banner" $((n + 1))
 ok_rc "a viewer that leaves with 10 MiB on the way: its stream still ends" $?
+# Another transaction holds the session's row for longer than
+# db_query_timeout (10 s): the end's row does not wait for it, nor is lost.
+psql -q -c "BEGIN; SELECT 1 FROM sessions WHERE id = '$s_banner' FOR UPDATE; SELECT pg_sleep(600)" > /dev/null 2>&1 &
+locker=$!
+wait_until "$TEST_WAIT" sql_is "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(600)' AND wait_event = 'PgSleep'" 1
+run quit "$(url "$s_banner")" && wait_until "$TEST_WAIT" streams_of "$s_banner" $((n + 2))
+ok_rc "... and one while its session's row is held by another transaction" $?
+psql -qAt -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(600)' AND pid <> pg_backend_pid()" > /dev/null
+wait $locker
+ok_if "... none reported lost" eval '! grep -q "audit record lost" "$T/ssd.log"'
 ok_if "a viewer that answers nothing: closed 1001 after vnc_proxy_timeout (35 s)" \
     run deaf "$(url "$s_echo")" 40
 diag "$(cat "$T/js.out")"
