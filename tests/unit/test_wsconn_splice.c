@@ -265,11 +265,12 @@ START_TEST(small_frames_read_ahead_between_big_ones)
 	static const uint8_t zero[4];
 	struct seen t = { .pipe = BEVIO_PIPE_INIT };
 	struct client cl;
+	struct wsconn *c;
 	uint8_t *p = malloc(BIG);
 	char want[SEEN_MAX + 1] = "";
 	size_t len[300], i, j;
 
-	server(&cl, &t, 1 << 20, 1);
+	c = server(&cl, &t, 1 << 20, 1);
 	for (i = 0; i < 300; i++) {
 		len[i] = i % 50 == 49 ? BIG : (i * 37) % 700 + 1;
 		for (j = 0; j < len[i]; j++)
@@ -291,6 +292,7 @@ START_TEST(small_frames_read_ahead_between_big_ones)
 		ck_assert_mem_eq(t.data[i], p, len[i]);
 	}
 	free(p);
+	wsconn_free(c);
 	client_done(&cl, &t);
 }
 END_TEST
