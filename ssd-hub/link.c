@@ -33,12 +33,21 @@
 #define HUB_LINK_BUCKETS	4096	/* agent id -> link, by hash */
 #define HUB_LINK_CLOSE_MS	2000
 
+/* A link's record in agents, which may outlive it (hub_link_db_online). */
+struct hub_link_db {
+	char			 agent_id[256];
+	char			 conn_id[24];
+	int			 online_running;	/* its statement */
+	int			 gone;		/* the link: offline next */
+};
+
 struct hub_link {
 	TAILQ_ENTRY(hub_link)	 entry;
 	LIST_ENTRY(hub_link)	 bucket;
 	char			 agent_id[256];
 	char			 peer[64];
 	uint64_t		 serial;	/* which link of the agent */
+	struct hub_link_db	*db;
 	struct wsconn		*ws;
 	unsigned		 abuse;
 	int			 closing;
@@ -123,29 +132,87 @@ hub_link_db_done(const PGresult *res, const char *err, const char *sqlstate,
 		log_warnx("agent link bookkeeping: %s", err);
 }
 
-/* The database follows the link: online while it is up. */
+/* The link's name in agents.websocket_conn_id: unique in this hub. */
 static void
-hub_link_db_state(struct hub_link *l, int online)
+hub_link_conn_id(const struct hub_link *l, char *buf, size_t len)
 {
-	char serial[24];
-	const char *p[2] = { l->agent_id, serial }, *why;
+	snprintf(buf, len, "%llu-%ld", (unsigned long long)l->serial,
+	    (long)getpid());
+}
 
-	snprintf(serial, sizeof(serial), "%llu-%ld",
-	    (unsigned long long)l->serial, (long)getpid());
-	/* Its sessions show as degraded while it is away: lists change. */
-	if (db_query(hub_db(), online ? "WITH a AS (UPDATE agents SET status "
-	    "= 'online', last_heartbeat = now(), websocket_conn_id = $2, "
-	    "connected_at = now(), updated_at = now() WHERE agent_id = $1 "
-	    "RETURNING agent_id) "
-	    "SELECT pg_notify('ssd_sessions', agent_id) FROM a" : "WITH a AS "
-	    "(UPDATE agents SET status = 'offline', connected_at = NULL, "
-	    "updated_at = now() WHERE "
-	    "agent_id = $1 AND websocket_conn_id = $2 RETURNING agent_id) "
+/*
+ * The database follows the link: online while it is up.  Its two
+ * statements go in order, whatever connections of the pool they get:
+ * the offline waits for the online (a link of a moment would otherwise
+ * leave its agent online), and clears the link's name, so that a
+ * heartbeat of it that runs later cannot bring the agent back online
+ * (hub_link_heartbeat).  Its sessions show as degraded while it is
+ * away: lists change.
+ */
+static void
+hub_link_db_offline(struct hub_link_db *d)
+{
+	const char *p[2] = { d->agent_id, d->conn_id }, *why;
+
+	if (db_query(hub_db(), "WITH a AS (UPDATE agents SET status = "
+	    "'offline', connected_at = NULL, websocket_conn_id = NULL, "
+	    "updated_at = now() WHERE agent_id = $1 AND websocket_conn_id = "
+	    "$2 RETURNING agent_id) "
 	    "SELECT pg_notify('ssd_sessions', agent_id) FROM a", 2, p,
 	    hub_link_db_done, NULL, &why) == NULL)
-		log_warnx("agent %s: cannot record it %s: %s", l->agent_id,
-		    online ? "online" : "offline", why);
+		log_warnx("agent %s: cannot record it offline: %s",
+		    d->agent_id, why);
+	free(d);
 	hubm_links_changed();
+}
+
+static void
+hub_link_db_online_done(const PGresult *res, const char *err,
+    const char *sqlstate, void *arg)
+{
+	struct hub_link_db *d = arg;
+
+	hub_link_db_done(res, err, sqlstate, NULL);
+	d->online_running = 0;
+	if (d->gone)
+		hub_link_db_offline(d);
+}
+
+static void
+hub_link_db_online(struct hub_link *l)
+{
+	struct hub_link_db *d;
+	const char *p[2], *why;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		fatalx("out of memory for an agent link");
+	ssd_strlcpy(d->agent_id, l->agent_id, sizeof(d->agent_id));
+	hub_link_conn_id(l, d->conn_id, sizeof(d->conn_id));
+	p[0] = d->agent_id;
+	p[1] = d->conn_id;
+	l->db = d;
+	d->online_running = db_query(hub_db(), "WITH a AS (UPDATE agents "
+	    "SET status = 'online', last_heartbeat = now(), "
+	    "websocket_conn_id = $2, connected_at = now(), updated_at = "
+	    "now() WHERE agent_id = $1 RETURNING agent_id) "
+	    "SELECT pg_notify('ssd_sessions', agent_id) FROM a", 2, p,
+	    hub_link_db_online_done, d, &why) != NULL;
+	if (!d->online_running)
+		log_warnx("agent %s: cannot record it online: %s",
+		    l->agent_id, why);
+	hubm_links_changed();
+}
+
+static void
+hub_link_db_gone(struct hub_link *l)
+{
+	struct hub_link_db *d = l->db;
+
+	l->db = NULL;
+	if (d->online_running)
+		d->gone = 1;	/* hub_link_db_online_done goes on */
+	else
+		hub_link_db_offline(d);
 }
 
 /*
@@ -158,7 +225,7 @@ hub_link_gone(struct hub_link *l)
 	if (l->closing)
 		return;
 	l->closing = 1;
-	hub_link_db_state(l, 0);
+	hub_link_db_gone(l);
 }
 
 static void
@@ -259,12 +326,16 @@ hub_link_hello_all(const struct conf *c)
 			hub_link_say_hello(l, c);
 }
 
-/* Its capacity is stored as the keys it said, nothing else. */
+/*
+ * Its capacity is stored as the keys it said, nothing else.  It says
+ * online only while the database names this link: a heartbeat whose
+ * statement runs after its link went offline does not revive it.
+ */
 static void
 hub_link_heartbeat(struct hub_link *l, const struct ap_msg *m)
 {
-	const char *p[2], *why;
-	char *cap = NULL;
+	const char *p[3], *why;
+	char *cap = NULL, serial[24];
 	cJSON *o;
 
 	if (m->u.heartbeat.has_capacity) {
@@ -272,11 +343,14 @@ hub_link_heartbeat(struct hub_link *l, const struct ap_msg *m)
 		cap = cJSON_PrintUnformatted(o);
 		cJSON_Delete(o);
 	}
+	hub_link_conn_id(l, serial, sizeof(serial));
 	p[0] = l->agent_id;
 	p[1] = cap;
-	if (db_query(hub_db(), "UPDATE agents SET status = 'online', "
+	p[2] = serial;
+	if (db_query(hub_db(), "UPDATE agents SET status = CASE WHEN "
+	    "websocket_conn_id = $3 THEN 'online' ELSE status END, "
 	    "last_heartbeat = now(), capacity = COALESCE($2::jsonb, "
-	    "capacity), updated_at = now() WHERE agent_id = $1", 2, p,
+	    "capacity), updated_at = now() WHERE agent_id = $1", 3, p,
 	    hub_link_db_done, NULL, &why) == NULL)
 		log_warnx("agent %s: heartbeat not recorded: %s", l->agent_id,
 		    why);
@@ -480,7 +554,7 @@ hub_link_accept(int fd, const char *agent_id, const char *accept,
 	l->ws = wsconn_new(worker_base(), bev, WS_SERVER, &opts, &cbs, l);
 	hub_link_start_timer();
 	log_info("agent %s: control link up from %s", agent_id, peer);
-	hub_link_db_state(l, 1);
+	hub_link_db_online(l);
 	dispatch_link_up(agent_id);
 }
 

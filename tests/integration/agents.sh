@@ -46,6 +46,25 @@ ok_if "after that the bootstrap key no longer works for it: 401" [ "${r%% *}" = 
 r=$(reg "$key" "$body")
 [ "${r%% *}" = 200 ] && [ -z "$(json apiKey <<< "${r#* }")" ]
 ok_rc "its own key does: 200" $?
+# A heartbeat in the same write as the upgrade request: ssd-api read it
+# with the request and hands it over with the connection.
+/usr/bin/python3 "$top_srcdir/tests/ws/pipelined.py" control "$SSD_PORT" "$key" \
+    k8s-test > "$T/pipelined.out" 2>&1 &
+pipelined=$!
+ok_if "a heartbeat sent with the upgrade request reaches ssd-hub" wait_until "$TEST_WAIT" \
+    sql_is "SELECT capacity->>'max_sessions' FROM agents WHERE agent_id = 'k8s-test'" 77
+wait $pipelined
+ok_if "... on a link that was up ($(cat "$T/pipelined.out"))" grep -qx held "$T/pipelined.out"
+# Links of a moment, each with a heartbeat: the agent ends offline each
+# time (the hub's statements for a link go in order).
+offline() { [ "$(psql -qAt -c "SELECT status FROM agents WHERE agent_id = 'k8s-test'")" = offline ]; }
+flashes=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	/usr/bin/python3 "$top_srcdir/tests/ws/pipelined.py" flash "$SSD_PORT" "$key" \
+	    k8s-test > /dev/null 2>&1 &&
+	    wait_until "$TEST_WAIT" offline && flashes=$((flashes + 1))
+done
+ok_if "ten links of a moment: the agent is offline after each ($flashes)" test "$flashes" = 10
 ok_if "the key is stored as a hash only" \
     [ "$(psql -qAt -c "SELECT api_key_hash <> '$key' AND length(api_key_hash) = 64 FROM agents WHERE agent_id = 'k8s-test'")" = t ]
 
@@ -90,7 +109,6 @@ r=$(api DELETE "/api/v1/sessions/$sid" "$admin")
 terminated() { [ "$(psql -qAt -c "SELECT state FROM sessions WHERE id = '$sid'")" = terminated ]; }
 ok_if "deleting it: stop_session goes out, the session ends terminated" wait_until "$TEST_WAIT" terminated
 stop_agent
-offline() { [ "$(psql -qAt -c "SELECT status FROM agents WHERE agent_id = 'k8s-test'")" = offline ]; }
 # k8s-test shown online while no agent is linked, so that sessions are
 # placed on it and their commands wait: once the hub has recorded the
 # last link's end, which would undo it.
