@@ -184,8 +184,7 @@ hub_link_db_online(struct hub_link *l)
 	struct hub_link_db *d;
 	const char *p[2], *why;
 
-	if ((d = calloc(1, sizeof(*d))) == NULL)
-		fatalx("out of memory for an agent link");
+	d = xcalloc(1, sizeof(*d));
 	ssd_strlcpy(d->agent_id, l->agent_id, sizeof(d->agent_id));
 	hub_link_conn_id(l, d->conn_id, sizeof(d->conn_id));
 	p[0] = d->agent_id;
