@@ -91,8 +91,8 @@ int		 wsconn_send_text(struct wsconn *c, const char *text);
  * Queues one message of prefix and then all that p holds, on a plain
  * socket, the pipe's bytes moved by the kernel (bevio.h).  A client
  * masks it with the key 0: what goes on the wire is the payload as it is
- * (see the caller for why that is safe there).  -1 once closing, over max_output, or not a plain
- * socket; p is empty after, either way.
+ * (see the caller for why that is safe there).  -1 once closing, over
+ * max_output, or not a plain socket; p is empty after, either way.
  */
 int		 wsconn_send_pipe(struct wsconn *c, int opcode,
 		    const void *prefix, size_t plen, struct bevio_pipe *p);
